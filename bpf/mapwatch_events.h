@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records the BPF programs write to the ring buffer, and the maps userspace
+ * shares with them. Compiled on both sides: by clang -target bpf after
+ * vmlinux.h, and by the userspace compiler after <linux/types.h>. Only
+ * fixed-width types, explicit padding, and a size check per record, so a
+ * layout change on one side fails the build instead of corrupting decoding.
+ */
+#ifndef MAPWATCH_EVENTS_H
+#define MAPWATCH_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define MW_COMM_LEN 16
+/* Basename bytes an event carries, NUL included. Longer names are cut and flagged. */
+#define MW_NAME_LEN 128
+/* Inodes one basename bucket holds in the kernel before userspace must resolve. */
+#define MW_NAME_SLOTS 8
+/* Filters the kernel applies itself (--pid, --comm). */
+#define MW_FILTER_PIDS_MAX 64
+#define MW_FILTER_COMMS_MAX 8
+
+enum mw_event_type {
+	MW_EVENT_MMAP = 1, /* a mapping was made (file, or anonymous MAP_FIXED over a range) */
+	MW_EVENT_MUNMAP = 2,
+	MW_EVENT_MREMAP = 3,
+	MW_EVENT_MPROTECT = 4, /* may split or merge VMAs of a tracked process */
+	MW_EVENT_TRUNCATE = 5, /* a tracked inode's size was set by ftruncate/truncate */
+	MW_EVENT_UNLINK = 6, /* a tracked inode lost a name; MW_UNLINK_LAST when nlink hit 0 */
+	MW_EVENT_RENAME = 7, /* a tracked inode's name changed */
+	MW_EVENT_CHECK = 8, /* the kernel could not decide: userspace checks the bucket */
+	MW_EVENT_FORK = 9, /* a new process (not a thread) */
+	MW_EVENT_EXEC = 10,
+	MW_EVENT_EXIT = 11, /* the whole thread group is gone */
+	MW_EVENT_TYPE_COUNT
+};
+
+/* mw_event_header.flags for MW_EVENT_MMAP */
+#define MW_MMAP_FILE (1u << 0) /* a regular file on a user-visible mount: counts as a file mapping */
+#define MW_MMAP_NAME_TRUNCATED (1u << 1)
+#define MW_MMAP_INODE_KNOWN (1u << 2) /* file.inode holds the kernel inode address */
+/* mw_event_header.flags for MW_EVENT_UNLINK */
+#define MW_UNLINK_LAST (1u << 0) /* link count reached 0: every mapping of it is now orphaned */
+/* mw_event_header.flags for MW_EVENT_FORK */
+#define MW_FORK_SHARED_MM (1u << 0) /* CLONE_VM without CLONE_THREAD (vfork): no copy of mappings */
+/* mw_event_header.flags for MW_EVENT_CHECK */
+#define MW_CHECK_BUCKET_FULL (1u << 0) /* more inodes share the basename than the kernel holds */
+#define MW_CHECK_INODE_UNKNOWN (1u << 1) /* seeded from /proc, kernel address not learned yet */
+#define MW_CHECK_RENAME (1u << 2) /* a rename touched the bucket: names may have moved */
+#define MW_CHECK_TRUNCATE (1u << 3) /* truncate(path) touched the bucket: sizes may have changed */
+
+struct mw_event_header {
+	__u64 timestamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 type; /* enum mw_event_type */
+	__u32 size; /* bytes of the whole record, header included */
+	__u32 pid; /* thread group id */
+	__u32 tid;
+	__u32 map_count; /* mm->map_count when the event was made; 0 when there is no mm */
+	__u32 flags; /* per type, see above */
+	char comm[MW_COMM_LEN];
+};
+_Static_assert(sizeof(struct mw_event_header) == 48, "mw_event_header layout");
+
+/* A file as the kernel sees it. dev is the kernel's encoding (major << 20 | minor). */
+struct mw_file_id {
+	__u64 inode; /* kernel address of struct inode: identity for the kernel maps, 0 if unknown */
+	__u64 ino;
+	__u64 size; /* i_size when the event was made */
+	__u32 dev;
+	__u32 nlink; /* i_nlink when the event was made */
+};
+_Static_assert(sizeof(struct mw_file_id) == 32, "mw_file_id layout");
+
+struct mw_mmap_event {
+	struct mw_event_header header;
+	__u64 addr; /* start of the new mapping (the syscall's return value) */
+	__u64 length;
+	__u64 offset; /* file offset in bytes */
+	__u32 prot;
+	__u32 map_flags; /* MAP_* as passed to mmap */
+	struct mw_file_id file; /* zero when not MW_MMAP_FILE */
+	__u64 name_hash; /* mw_name_hash() of the basename */
+	char name[MW_NAME_LEN]; /* basename, NUL-terminated */
+};
+_Static_assert(sizeof(struct mw_mmap_event) == 48 + 32 + 32 + 8 + MW_NAME_LEN, "mw_mmap_event layout");
+
+struct mw_munmap_event {
+	struct mw_event_header header;
+	__u64 addr;
+	__u64 length;
+};
+_Static_assert(sizeof(struct mw_munmap_event) == 64, "mw_munmap_event layout");
+
+struct mw_mremap_event {
+	struct mw_event_header header;
+	__u64 old_addr;
+	__u64 old_length;
+	__u64 new_addr; /* the syscall's return value */
+	__u64 new_length;
+	__u32 mremap_flags; /* MREMAP_* */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_mremap_event) == 88, "mw_mremap_event layout");
+
+struct mw_mprotect_event {
+	struct mw_event_header header;
+	__u64 addr;
+	__u64 length;
+	__u32 prot;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_mprotect_event) == 72, "mw_mprotect_event layout");
+
+/* MW_EVENT_TRUNCATE and MW_EVENT_UNLINK: file.size and file.nlink are the values after the call. */
+struct mw_file_event {
+	struct mw_event_header header;
+	struct mw_file_id file;
+};
+_Static_assert(sizeof(struct mw_file_event) == 80, "mw_file_event layout");
+
+struct mw_rename_event {
+	struct mw_event_header header;
+	struct mw_file_id file;
+	__u64 name_hash; /* of the new basename */
+	char name[MW_NAME_LEN]; /* new basename */
+};
+_Static_assert(sizeof(struct mw_rename_event) == 80 + 8 + MW_NAME_LEN, "mw_rename_event layout");
+
+/* The kernel could not settle an unlink, rename or truncate by itself. */
+struct mw_check_event {
+	struct mw_event_header header;
+	__u64 name_hash; /* bucket of the basename the syscall touched */
+	__u32 syscall_result; /* 0: the syscall succeeded */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_check_event) == 64, "mw_check_event layout");
+
+struct mw_fork_event {
+	struct mw_event_header header; /* pid: the parent */
+	__u32 child_pid;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_fork_event) == 56, "mw_fork_event layout");
+
+struct mw_exec_event {
+	struct mw_event_header header; /* pid: the process after exec */
+	__u32 old_pid; /* differs from pid when a non-leader thread called exec */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_exec_event) == 56, "mw_exec_event layout");
+
+struct mw_exit_event {
+	struct mw_event_header header;
+	__u32 exit_code;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_exit_event) == 56, "mw_exit_event layout");
+
+/*
+ * Kernel maps userspace reads or writes.
+ *
+ * tracked_inodes: every inode the agent holds a mapping of, keyed by identity.
+ * Userspace inserts the ones it seeds from /proc (inode 0: address unknown,
+ * learned by the kernel the next time it sees the file through an fd) and
+ * deletes them when their last mapping goes; the kernel inserts the ones it sees
+ * mapped.
+ */
+struct mw_inode_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_inode_key) == 16, "mw_inode_key layout");
+
+struct mw_tracked_inode {
+	__u64 inode; /* kernel address of struct inode, 0 until learned */
+	__u64 dentry; /* kernel address of the dentry it was mapped through, 0 if unknown */
+	__u64 name_hash; /* bucket it stands in */
+	__u32 slot; /* its slot in that bucket, MW_NAME_SLOTS if none was free */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_tracked_inode) == 32, "mw_tracked_inode layout");
+
+/*
+ * name_slots: {basename hash, slot} -> inode. An unlink, rename or truncate by
+ * path looks up only the MW_NAME_SLOTS slots of its basename, so the cost to the
+ * calling task does not grow with the number of tracked inodes.
+ */
+struct mw_name_slot_key {
+	__u64 name_hash;
+	__u32 slot;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_name_slot_key) == 16, "mw_name_slot_key layout");
+
+/* map_counts: tgid -> the process's VMA count after its last mapping syscall. */
+struct mw_map_count {
+	__u64 timestamp_ns;
+	__u32 map_count;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_map_count) == 16, "mw_map_count layout");
+
+/* FNV-1a, 64 bit: the basename hash both sides compute. */
+#define MW_NAME_HASH_INIT 0xcbf29ce484222325ULL
+#define MW_NAME_HASH_PRIME 0x100000001b3ULL
+
+static inline __u64 mw_name_hash_step(__u64 hash, unsigned char c)
+{
+	return (hash ^ c) * MW_NAME_HASH_PRIME;
+}
+
+#endif /* MAPWATCH_EVENTS_H */

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include <string.h>
+#include "snapshot.h"
+
+/* From a fresh remap (milliseconds) to the months a stale Kafka mapping can live. */
+const double mw_duration_bucket_bounds[MW_DURATION_BUCKETS] = {
+	0.01, 0.1, 1, 10, 60, 300, 900, 3600, 14400, 86400, 259200, 604800,
+};
+
+void snapshot__clear(struct mw_snapshot *snapshot)
+{
+	if (!snapshot)
+		return;
+	for (size_t i = 0; i < snapshot->process_count; i++) {
+		struct mw_process_report *process = &snapshot->processes[i];
+
+		for (size_t j = 0; j < process->orphan_count; j++)
+			free(process->orphans[j].path);
+		free(process->orphans);
+	}
+	free(snapshot->processes);
+	memset(snapshot, 0, sizeof(*snapshot));
+}
