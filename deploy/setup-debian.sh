@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian 12 packages mapwatch needs, only those missing.
+#   sh deploy/setup-debian.sh          build and run
+#   sh deploy/setup-debian.sh --test   also what the test suite uses
+set -eu
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup-debian.sh: run as root (it installs packages with apt-get)" >&2
+	exit 1
+fi
+
+packages="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+	libjansson-dev uthash-dev libbsd-dev libncurses-dev libcriterion-dev"
+if [ "${1:-}" = "--test" ]; then
+	packages="$packages prometheus prometheus-node-exporter tmux python3-yaml procps"
+fi
+
+missing=""
+for package in $packages; do
+	if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $package"
+	fi
+done
+
+if [ -n "$missing" ]; then
+	echo "setup-debian.sh: installing$missing"
+	apt-get update -qq
+	# Keep the packages' services from starting: we only want their binaries.
+	DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends $missing
+fi

@@ -1,0 +1,22 @@
+#!/bin/sh
+# The whole test suite: set-up, the normal build and the sanitizer build
+# (ASan + UBSan), every CTest test in both. Run as root: the BPF tests load
+# the real programs.
+set -eu
+cd "$(dirname "$0")/.."
+
+sh deploy/setup-debian.sh --test
+jobs=$(nproc)
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$jobs"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMAPWATCH_SANITIZE=ON
+cmake --build build-asan -j"$jobs"
+
+status=0
+echo "== tests: normal build"
+ctest --test-dir build --output-on-failure || status=1
+echo "== tests: sanitizer build (ASan + UBSan)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan --output-on-failure -LE bench || status=1
+exit $status

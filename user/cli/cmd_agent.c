@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "collector.h"
+#include "commands.h"
+#include "event_loop.h"
+#include "json_snapshot.h"
+#include "output_check.h"
+#include "prometheus_textfile.h"
+#include "text_report.h"
+
+struct agent {
+	const struct mw_options *options;
+	struct mw_collector *collector;
+	int last_write_error;
+};
+
+/* Writes what was asked for; a failed write is reported once per cause and retried next time. */
+static int export_now(struct agent *agent)
+{
+	const struct mw_options *options = agent->options;
+	struct mw_snapshot snapshot = { 0 };
+	int err;
+
+	err = collector__refresh(agent->collector);
+	if (!err)
+		err = collector__snapshot(agent->collector, &snapshot);
+	if (err) {
+		fprintf(stderr, "mapwatch: collecting failed: %s\n", strerror(-err));
+		return err;
+	}
+	if (options->textfile_path) {
+		err = prometheus_textfile__write_path(&snapshot, options->top,
+						      options->textfile_path);
+		if (err && err != agent->last_write_error)
+			fprintf(stderr, "mapwatch: cannot write textfile %s: %s\n",
+				options->textfile_path, strerror(-err));
+	}
+	if (!err && options->snapshot_path) {
+		err = json_snapshot__write_path(&snapshot, options->snapshot_path);
+		if (err && err != agent->last_write_error)
+			fprintf(stderr, "mapwatch: cannot write snapshot %s: %s\n",
+				options->snapshot_path, strerror(-err));
+	}
+	agent->last_write_error = err;
+	if ((!options->textfile_path && !options->snapshot_path) || options->verbosity) {
+		text_report__print_summary(stdout, &snapshot);
+		fflush(stdout);
+	}
+	snapshot__clear(&snapshot);
+	return 0;
+}
+
+static int on_export_timer(struct mw_event_loop *loop, int fd, void *context)
+{
+	(void)loop;
+	event_loop__ack_timer(fd);
+	return export_now(context);
+}
+
+static int on_signal(struct mw_event_loop *loop, int fd, void *context)
+{
+	int signal_number = event_loop__read_signal(fd);
+
+	if (signal_number == SIGUSR1)
+		return export_now(context);
+	if (signal_number > 0)
+		event_loop__stop(loop);
+	return 0;
+}
+
+int command__agent(const struct mw_options *options)
+{
+	struct agent agent = { .options = options };
+	struct mw_event_loop *loop = NULL;
+	sigset_t signals;
+	char error[512];
+	int err, status = MW_EXIT_FAILURE;
+
+	if ((options->snapshot_path &&
+	     output_check__writable("--snapshot", options->snapshot_path, error, sizeof(error))) ||
+	    (options->textfile_path &&
+	     output_check__writable("--textfile", options->textfile_path, error, sizeof(error)))) {
+		fprintf(stderr, "mapwatch: %s\n", error);
+		return MW_EXIT_FAILURE;
+	}
+	err = collector__open(&agent.collector, options, error, sizeof(error));
+	if (err) {
+		fprintf(stderr, "mapwatch: %s\n", error);
+		return MW_EXIT_FAILURE;
+	}
+	err = event_loop__new(&loop);
+	if (err)
+		goto cleanup;
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGUSR1); /* write now, e.g. for tests and debugging */
+	err = event_loop__add_signals(loop, &signals, on_signal, &agent);
+	if (!err)
+		err = collector__attach_to_loop(agent.collector, loop);
+	if (!err)
+		err = event_loop__add_timer(loop, options->interval_seconds, on_export_timer,
+					    &agent, NULL);
+	/* The first files appear right away, not one interval later. */
+	if (!err)
+		err = export_now(&agent);
+	if (!err)
+		err = event_loop__run(loop);
+	if (!err)
+		status = MW_EXIT_OK;
+
+cleanup:
+	if (err)
+		fprintf(stderr, "mapwatch: agent stopped: %s\n", strerror(-err));
+	event_loop__destroy(loop);
+	collector__destroy(agent.collector);
+	return status;
+}

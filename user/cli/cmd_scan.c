@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "clock.h"
+#include "commands.h"
+#include "json_snapshot.h"
+#include "output_check.h"
+#include "prometheus_textfile.h"
+#include "proc_scan.h"
+#include "sysctl.h"
+#include "text_report.h"
+#include "tracker.h"
+
+#define NEAREST_LIMIT_SHOWN 5
+
+struct scan_context {
+	const struct mw_options *options;
+	struct mw_tracker *tracker;
+	uint64_t scan_started_ns;
+};
+
+static int seed_one(const struct mw_proc_process *process, void *context)
+{
+	struct scan_context *scan = context;
+	int err;
+
+	if (!options__process_matches(scan->options, (uint32_t)process->pid, process->comm))
+		return 0;
+	err = tracker__seed_process(scan->tracker, (uint32_t)process->pid, process->comm,
+				    process->stats.map_count, process->vmas, process->vma_count,
+				    scan->scan_started_ns);
+	return err < 0 ? err : 0;
+}
+
+static int write_outputs(const struct mw_options *options, const struct mw_snapshot *snapshot)
+{
+	int err;
+
+	if (options->snapshot_path) {
+		err = json_snapshot__write_path(snapshot, options->snapshot_path);
+		if (err) {
+			fprintf(stderr, "mapwatch: cannot write snapshot %s: %s\n",
+				options->snapshot_path, strerror(-err));
+			return err;
+		}
+	}
+	if (options->textfile_path) {
+		err = prometheus_textfile__write_path(snapshot, options->top, options->textfile_path);
+		if (err) {
+			fprintf(stderr, "mapwatch: cannot write textfile %s: %s\n",
+				options->textfile_path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int command__scan(const struct mw_options *options)
+{
+	struct mw_tracker_options tracker_options = { .page_size = (uint64_t)sysconf(_SC_PAGESIZE) };
+	struct scan_context scan = { .options = options };
+	struct mw_snapshot snapshot = { 0 };
+	struct mw_proc_scan_stats stats = { 0 };
+	uint64_t max_map_count = 0;
+	char error[512];
+	int err, status = MW_EXIT_FAILURE;
+
+	if ((options->snapshot_path &&
+	     output_check__writable("--snapshot", options->snapshot_path, error, sizeof(error))) ||
+	    (options->textfile_path &&
+	     output_check__writable("--textfile", options->textfile_path, error, sizeof(error)))) {
+		fprintf(stderr, "mapwatch: %s\n", error);
+		return MW_EXIT_FAILURE;
+	}
+	err = sysctl__max_map_count(&max_map_count);
+	if (err) {
+		fprintf(stderr, "mapwatch: cannot read /proc/sys/vm/max_map_count: %s\n",
+			strerror(-err));
+		return MW_EXIT_FAILURE;
+	}
+	err = tracker__create(&tracker_options, &scan.tracker);
+	if (err) {
+		fprintf(stderr, "mapwatch: out of memory\n");
+		return MW_EXIT_FAILURE;
+	}
+	scan.scan_started_ns = clock__monotonic_ns();
+	err = proc_scan__each(MW_PROC_MAPS_FILES_ONLY, seed_one, &scan, &stats);
+	if (err) {
+		fprintf(stderr, "mapwatch: cannot read /proc: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	if (stats.unreadable && options->verbosity)
+		fprintf(stderr, "mapwatch: %llu processes could not be read (run as root to see all)\n",
+			(unsigned long long)stats.unreadable);
+	err = tracker__snapshot(scan.tracker, clock__monotonic_ns(),
+				clock__realtime_offset_seconds(), max_map_count, &snapshot);
+	if (err) {
+		fprintf(stderr, "mapwatch: out of memory\n");
+		goto cleanup;
+	}
+	snapshot.source = "scan";
+
+	if (options->json) {
+		err = json_snapshot__write_stream(&snapshot, stdout);
+		if (!err && fflush(stdout))
+			err = -errno;
+		if (err) {
+			fprintf(stderr, "mapwatch: cannot print the snapshot: %s\n", strerror(-err));
+			goto cleanup;
+		}
+	} else {
+		text_report__print(stdout, &snapshot, NEAREST_LIMIT_SHOWN);
+		if (stats.unreadable && geteuid() != 0)
+			printf("(%llu processes not readable: run as root to see every process)\n",
+			       (unsigned long long)stats.unreadable);
+	}
+	if (write_outputs(options, &snapshot))
+		goto cleanup;
+	status = MW_EXIT_OK;
+
+cleanup:
+	snapshot__clear(&snapshot);
+	tracker__destroy(scan.tracker);
+	return status;
+}

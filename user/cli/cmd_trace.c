@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "clock.h"
+#include "commands.h"
+#include "event.h"
+#include "event_format.h"
+#include "event_loop.h"
+#include "kernel_tracer.h"
+
+#define DRAIN_PERIOD_SECONDS 0.05
+
+struct trace {
+	const struct mw_options *options;
+	struct mw_kernel_tracer *kernel;
+	double realtime_offset;
+	union mw_event *pending; /* decoded in the callback, printed after the drain */
+	size_t pending_count;
+	size_t pending_capacity;
+	uint64_t malformed;
+};
+
+static int queue_record(void *context, const void *data, size_t size)
+{
+	struct trace *trace = context;
+
+	if (trace->pending_count == trace->pending_capacity) {
+		size_t capacity = trace->pending_capacity ? 2 * trace->pending_capacity : 256;
+		union mw_event *grown = realloc(trace->pending, capacity * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		trace->pending = grown;
+		trace->pending_capacity = capacity;
+	}
+	if (event__decode(data, size, &trace->pending[trace->pending_count]))
+		trace->malformed++;
+	else
+		trace->pending_count++;
+	return 0;
+}
+
+static int drain_and_print(struct mw_event_loop *loop, struct trace *trace)
+{
+	int err = kernel_tracer__drain(trace->kernel, queue_record, trace);
+
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < trace->pending_count; i++) {
+		if (trace->options->json)
+			err = event_format__json(stdout, &trace->pending[i], trace->realtime_offset);
+		else
+			err = event_format__text(stdout, &trace->pending[i], trace->realtime_offset);
+		if (err)
+			break;
+	}
+	trace->pending_count = 0;
+	if (!err && fflush(stdout))
+		err = -errno;
+	if (err == -EPIPE) {
+		/* The reader went away (mapwatch trace | head): a normal end. */
+		event_loop__stop(loop);
+		return 0;
+	}
+	return err;
+}
+
+static int on_ring_buffer(struct mw_event_loop *loop, int fd, void *context)
+{
+	(void)fd;
+	return drain_and_print(loop, context);
+}
+
+static int on_drain_timer(struct mw_event_loop *loop, int fd, void *context)
+{
+	event_loop__ack_timer(fd);
+	return drain_and_print(loop, context);
+}
+
+static int on_signal(struct mw_event_loop *loop, int fd, void *context)
+{
+	(void)context;
+	if (event_loop__read_signal(fd) > 0)
+		event_loop__stop(loop);
+	return 0;
+}
+
+/* Unmaps are reported only for processes known to map files; trace shows them for all. */
+static void track_every_process(struct mw_kernel_tracer *kernel)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *entry;
+
+	if (!proc)
+		return;
+	while ((entry = readdir(proc))) {
+		char *end;
+		unsigned long pid = strtoul(entry->d_name, &end, 10);
+
+		if (!*end && pid > 0 && pid <= UINT32_MAX)
+			(void)kernel_tracer__track_process(kernel, (uint32_t)pid);
+	}
+	closedir(proc);
+}
+
+int command__trace(const struct mw_options *options)
+{
+	struct mw_kernel_options kernel_options = {
+		.pids = options->pids,
+		.pid_count = options->pid_count,
+		.comms = options->comms,
+		.comm_count = options->comm_count,
+		.libbpf_debug = options->verbosity >= 2,
+	};
+	struct trace trace = { .options = options };
+	struct mw_event_loop *loop = NULL;
+	sigset_t signals;
+	char error[512];
+	int err, status = MW_EXIT_FAILURE;
+
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe shows up as EPIPE from fflush */
+	err = kernel_tracer__open(&trace.kernel, &kernel_options, error, sizeof(error));
+	if (err) {
+		fprintf(stderr, "mapwatch: %s\n", error);
+		return MW_EXIT_FAILURE;
+	}
+	track_every_process(trace.kernel);
+	trace.realtime_offset = clock__realtime_offset_seconds();
+	err = event_loop__new(&loop);
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	if (!err)
+		err = event_loop__add_signals(loop, &signals, on_signal, &trace);
+	if (!err)
+		err = event_loop__add(loop, kernel_tracer__ring_buffer_fd(trace.kernel),
+				      on_ring_buffer, &trace);
+	if (!err)
+		err = event_loop__add_timer(loop, DRAIN_PERIOD_SECONDS, on_drain_timer, &trace,
+					    NULL);
+	if (!err)
+		err = event_loop__run(loop);
+	if (!err)
+		err = drain_and_print(loop, &trace);
+	if (err)
+		fprintf(stderr, "mapwatch: trace stopped: %s\n", strerror(-err));
+	else
+		status = MW_EXIT_OK;
+	if (trace.malformed)
+		fprintf(stderr, "mapwatch: %llu malformed records dropped\n",
+			(unsigned long long)trace.malformed);
+
+	event_loop__destroy(loop);
+	kernel_tracer__destroy(trace.kernel);
+	free(trace.pending);
+	return status;
+}

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "clock.h"
+#include "collector.h"
+#include "event.h"
+#include "kernel_tracer.h"
+#include "proc_maps.h"
+#include "proc_scan.h"
+#include "sysctl.h"
+#include "tracker.h"
+
+/*
+ * Non-urgent records wait in the ring buffer without a wakeup (a wakeup per
+ * record costs ~1 us); this is how long they can wait at most.
+ */
+#define DRAIN_PERIOD_SECONDS 0.05
+#define CHECK_BATCH 256
+#define DIRTY_BATCH 1024
+#define DELETED_SUFFIX " (deleted)"
+
+struct mw_collector {
+	struct mw_options options;
+	struct mw_kernel_tracer *kernel;
+	struct mw_tracker *tracker;
+	uint64_t max_map_count;
+	uint64_t events_by_type[MW_EVENT_TYPE_COUNT];
+	uint64_t events_malformed;
+	uint64_t events_lost;
+	uint64_t reconcile_corrections;
+	uint32_t *rescan_pids;
+	size_t rescan_count;
+	size_t rescan_capacity;
+};
+
+static void hook_inode_watch(void *context, uint32_t dev, uint64_t ino, uint64_t name_hash)
+{
+	struct mw_collector *collector = context;
+
+	/* A full map only costs us the early warning: lost-event repair still reconciles. */
+	(void)kernel_tracer__watch_inode(collector->kernel, dev, ino, name_hash);
+}
+
+static void hook_inode_forget(void *context, uint32_t dev, uint64_t ino)
+{
+	struct mw_collector *collector = context;
+
+	(void)kernel_tracer__forget_inode(collector->kernel, dev, ino);
+}
+
+static void queue_rescan(struct mw_collector *collector, uint32_t pid)
+{
+	for (size_t i = 0; i < collector->rescan_count; i++)
+		if (collector->rescan_pids[i] == pid)
+			return;
+	if (collector->rescan_count == collector->rescan_capacity) {
+		size_t capacity = collector->rescan_capacity ? 2 * collector->rescan_capacity : 64;
+		uint32_t *grown = realloc(collector->rescan_pids, capacity * sizeof(*grown));
+
+		if (!grown)
+			return; /* the next lost-event repair or exec will ask again */
+		collector->rescan_pids = grown;
+		collector->rescan_capacity = capacity;
+	}
+	collector->rescan_pids[collector->rescan_count++] = pid;
+}
+
+static void hook_process_rescan(void *context, uint32_t pid)
+{
+	queue_rescan(context, pid);
+}
+
+/* Re-reads one process from /proc; the differences are corrections. */
+static int rescan_process(struct mw_collector *collector, uint32_t pid)
+{
+	struct mw_proc_maps_stats stats;
+	char comm[MW_COMM_LEN];
+	struct mw_vma *vmas = NULL;
+	size_t count = 0;
+	uint64_t started = clock__monotonic_ns();
+	int err;
+
+	err = proc_scan__read_comm((pid_t)pid, comm);
+	if (!err)
+		err = proc_maps__read((pid_t)pid, MW_PROC_MAPS_FILES_ONLY, &vmas, &count, &stats);
+	if (err == -ESRCH || err == -ENOENT) {
+		if (!tracker__remove_process(collector->tracker, pid, started))
+			collector->reconcile_corrections++;
+		return 0;
+	}
+	if (err)
+		return err;
+	if (options__process_matches(&collector->options, pid, comm)) {
+		err = tracker__seed_process(collector->tracker, pid, comm, stats.map_count, vmas,
+					    count, started);
+		if (err > 0)
+			collector->reconcile_corrections += (uint64_t)err;
+	}
+	free(vmas);
+	return err < 0 ? err : 0;
+}
+
+struct seed_context {
+	struct mw_collector *collector;
+	uint64_t scan_started_ns;
+};
+
+static int seed_one(const struct mw_proc_process *process, void *context)
+{
+	struct seed_context *seed = context;
+	struct mw_collector *collector = seed->collector;
+	int err;
+
+	if (!options__process_matches(&collector->options, (uint32_t)process->pid, process->comm))
+		return 0;
+	err = tracker__seed_process(collector->tracker, (uint32_t)process->pid, process->comm,
+				    process->stats.map_count, process->vmas, process->vma_count,
+				    seed->scan_started_ns);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * The kernel reports unmaps only of processes it knows have file mappings;
+ * mark every process before reading any maps, so whatever happens after a
+ * process's maps are read reaches us.
+ */
+static int track_every_process(struct mw_collector *collector)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *entry;
+
+	if (!proc)
+		return -errno;
+	while ((entry = readdir(proc))) {
+		char *end;
+		unsigned long pid = strtoul(entry->d_name, &end, 10);
+
+		if (*end || pid == 0 || pid > UINT32_MAX)
+			continue;
+		(void)kernel_tracer__track_process(collector->kernel, (uint32_t)pid);
+	}
+	closedir(proc);
+	return 0;
+}
+
+static int seed_from_proc(struct mw_collector *collector)
+{
+	struct seed_context seed = { .collector = collector };
+	int err;
+
+	err = track_every_process(collector);
+	if (err)
+		return err;
+	seed.scan_started_ns = clock__monotonic_ns();
+	return proc_scan__each(MW_PROC_MAPS_FILES_ONLY, seed_one, &seed, NULL);
+}
+
+int collector__open(struct mw_collector **out, const struct mw_options *options, char *error,
+		    size_t error_size)
+{
+	struct mw_kernel_options kernel_options = {
+		.pids = options->pids,
+		.pid_count = options->pid_count,
+		.comms = options->comms,
+		.comm_count = options->comm_count,
+		.ring_buffer_bytes = 8u << 20,
+		.libbpf_debug = options->verbosity >= 2,
+	};
+	struct mw_tracker_options tracker_options = {
+		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
+		.inode_watch = hook_inode_watch,
+		.inode_forget = hook_inode_forget,
+		.process_rescan = hook_process_rescan,
+	};
+	struct mw_collector *collector;
+	int err;
+
+	*out = NULL;
+	collector = calloc(1, sizeof(*collector));
+	if (!collector) {
+		snprintf(error, error_size, "out of memory");
+		return -ENOMEM;
+	}
+	collector->options = *options;
+	tracker_options.hook_context = collector;
+
+	err = sysctl__max_map_count(&collector->max_map_count);
+	if (err) {
+		snprintf(error, error_size, "cannot read /proc/sys/vm/max_map_count: %s",
+			 strerror(-err));
+		goto cleanup;
+	}
+	err = tracker__create(&tracker_options, &collector->tracker);
+	if (err) {
+		snprintf(error, error_size, "out of memory");
+		goto cleanup;
+	}
+	err = kernel_tracer__open(&collector->kernel, &kernel_options, error, error_size);
+	if (err)
+		goto cleanup;
+	err = seed_from_proc(collector);
+	if (err) {
+		snprintf(error, error_size, "cannot read /proc: %s", strerror(-err));
+		goto cleanup;
+	}
+	*out = collector;
+	return 0;
+
+cleanup:
+	collector__destroy(collector);
+	return err;
+}
+
+void collector__destroy(struct mw_collector *collector)
+{
+	if (!collector)
+		return;
+	kernel_tracer__destroy(collector->kernel);
+	tracker__destroy(collector->tracker);
+	free(collector->rescan_pids);
+	free(collector);
+}
+
+/* Ring buffer callback: check, copy, hand to the core. Nothing else. */
+static int consume_record(void *context, const void *data, size_t size)
+{
+	struct mw_collector *collector = context;
+	union mw_event event;
+
+	if (event__decode(data, size, &event)) {
+		collector->events_malformed++;
+		return 0;
+	}
+	collector->events_by_type[event.header.type]++;
+	return tracker__apply(collector->tracker, &event);
+}
+
+static void read_mapping_path(uint32_t pid, uint64_t start, uint64_t end, char *path, size_t size)
+{
+	char link[96];
+	ssize_t length;
+	size_t suffix = sizeof(DELETED_SUFFIX) - 1;
+
+	snprintf(link, sizeof(link), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, start, end);
+	length = readlink(link, path, size - 1);
+	if (length < 0) {
+		path[0] = '\0';
+		return;
+	}
+	path[length] = '\0';
+	if ((size_t)length > suffix && !strcmp(path + length - suffix, DELETED_SUFFIX))
+		path[length - suffix] = '\0';
+}
+
+/* The kernel could not settle an unlink/rename/truncate itself: look at the files. */
+static void answer_pending_checks(struct mw_collector *collector)
+{
+	struct mw_file_check checks[CHECK_BATCH];
+	size_t count;
+
+	while ((count = tracker__take_pending_checks(collector->tracker, checks, CHECK_BATCH))) {
+		uint64_t now = clock__monotonic_ns();
+
+		for (size_t i = 0; i < count; i++) {
+			char path[PATH_MAX];
+			struct stat status;
+
+			if (proc_maps__stat_mapping((pid_t)checks[i].pid, checks[i].start,
+						    checks[i].end, &status)) {
+				/* The mapping went meanwhile: the process's events tell the rest. */
+				queue_rescan(collector, checks[i].pid);
+				continue;
+			}
+			read_mapping_path(checks[i].pid, checks[i].start, checks[i].end, path,
+					  sizeof(path));
+			(void)tracker__set_file_status(collector->tracker, checks[i].dev,
+						       checks[i].ino, (uint32_t)status.st_nlink,
+						       (uint64_t)status.st_size,
+						       path[0] ? path : NULL, now);
+		}
+		if (count < CHECK_BATCH)
+			break;
+	}
+}
+
+int collector__drain(struct mw_collector *collector)
+{
+	int err = kernel_tracer__drain(collector->kernel, consume_record, collector);
+
+	if (err < 0)
+		return err;
+	answer_pending_checks(collector);
+	return 0;
+}
+
+static int on_ring_buffer(struct mw_event_loop *loop, int fd, void *context)
+{
+	(void)loop;
+	(void)fd;
+	return collector__drain(context);
+}
+
+static int on_drain_timer(struct mw_event_loop *loop, int fd, void *context)
+{
+	(void)loop;
+	event_loop__ack_timer(fd);
+	return collector__drain(context);
+}
+
+int collector__attach_to_loop(struct mw_collector *collector, struct mw_event_loop *loop)
+{
+	int err = event_loop__add(loop, kernel_tracer__ring_buffer_fd(collector->kernel),
+				  on_ring_buffer, collector);
+
+	if (err)
+		return err;
+	return event_loop__add_timer(loop, DRAIN_PERIOD_SECONDS, on_drain_timer, collector, NULL);
+}
+
+static int take_map_count(void *context, uint32_t tgid, uint32_t map_count, uint64_t timestamp_ns)
+{
+	struct mw_collector *collector = context;
+
+	(void)tracker__set_map_count(collector->tracker, tgid, map_count, timestamp_ns);
+	return 0;
+}
+
+int collector__refresh(struct mw_collector *collector)
+{
+	uint32_t dirty[DIRTY_BATCH];
+	size_t dirty_count = 0;
+	uint64_t lost = 0;
+	int err;
+
+	err = collector__drain(collector);
+	if (err)
+		return err;
+	if (!kernel_tracer__lost_events(collector->kernel, &lost))
+		collector->events_lost = lost;
+	do {
+		err = kernel_tracer__take_dirty_pids(collector->kernel, dirty, DIRTY_BATCH,
+						     &dirty_count);
+		if (err)
+			break;
+		for (size_t i = 0; i < dirty_count; i++)
+			queue_rescan(collector, dirty[i]);
+	} while (dirty_count == DIRTY_BATCH);
+
+	/* Rescans may queue more (a check whose mapping went); take the list first. */
+	while (collector->rescan_count) {
+		uint32_t pid = collector->rescan_pids[--collector->rescan_count];
+
+		(void)rescan_process(collector, pid);
+	}
+	(void)kernel_tracer__read_map_counts(collector->kernel, take_map_count, collector);
+	return 0;
+}
+
+int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
+{
+	int err = tracker__snapshot(collector->tracker, clock__monotonic_ns(),
+				    clock__realtime_offset_seconds(), collector->max_map_count, out);
+
+	if (err)
+		return err;
+	out->source = "agent";
+	out->has_agent_counters = true;
+	memcpy(out->events_by_type, collector->events_by_type, sizeof(out->events_by_type));
+	out->events_lost = collector->events_lost;
+	out->events_malformed = collector->events_malformed;
+	out->reconcile_corrections = collector->reconcile_corrections;
+	return 0;
+}

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+/* The kernel's ceiling for pid_max (PID_MAX_LIMIT on 64-bit). */
+#define PID_LIMIT 4194304
+#define INTERVAL_MIN_SECONDS 0.05
+#define INTERVAL_MAX_SECONDS 86400.0
+#define TOP_LIMIT 1000000
+
+enum option_id {
+	OPTION_PID = 'p',
+	OPTION_COMM = 'c',
+	OPTION_INTERVAL = 'i',
+	OPTION_VERBOSE = 'v',
+	OPTION_HELP = 'h',
+	OPTION_TEXTFILE = 256,
+	OPTION_SNAPSHOT,
+	OPTION_TOP,
+	OPTION_JSON,
+	OPTION_VERSION,
+};
+
+/* Which options each command takes, as a bit per option_id below. */
+#define ALLOW(option) (1u << (option))
+enum option_bit {
+	BIT_PID,
+	BIT_COMM,
+	BIT_INTERVAL,
+	BIT_TEXTFILE,
+	BIT_SNAPSHOT,
+	BIT_TOP,
+	BIT_JSON,
+};
+
+static const struct {
+	const char *name;
+	unsigned int allowed;
+	double default_interval;
+	size_t default_top;
+} commands[] = {
+	[MW_COMMAND_AGENT] = { "agent",
+			       ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_INTERVAL) |
+				       ALLOW(BIT_TEXTFILE) | ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP),
+			       15.0, 50 },
+	[MW_COMMAND_TOP] = { "top",
+			     ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_INTERVAL) | ALLOW(BIT_TOP),
+			     1.0, 0 },
+	[MW_COMMAND_SCAN] = { "scan",
+			      ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_TEXTFILE) |
+				      ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP) | ALLOW(BIT_JSON),
+			      0.0, 50 },
+	[MW_COMMAND_TRACE] = { "trace", ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_JSON), 0.0, 0 },
+};
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, OPTION_PID },
+	{ "comm", required_argument, NULL, OPTION_COMM },
+	{ "interval", required_argument, NULL, OPTION_INTERVAL },
+	{ "textfile", required_argument, NULL, OPTION_TEXTFILE },
+	{ "snapshot", required_argument, NULL, OPTION_SNAPSHOT },
+	{ "top", required_argument, NULL, OPTION_TOP },
+	{ "json", no_argument, NULL, OPTION_JSON },
+	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
+	{ "help", no_argument, NULL, OPTION_HELP },
+	{ "version", no_argument, NULL, OPTION_VERSION },
+	{ 0 },
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(char *error, size_t error_size,
+						      const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	vsnprintf(error, error_size, format, args);
+	va_end(args);
+	return -EINVAL;
+}
+
+const char *options__command_name(enum mw_command command)
+{
+	if (command > MW_COMMAND_NONE && command <= MW_COMMAND_TRACE)
+		return commands[command].name;
+	return "mapwatch";
+}
+
+static int parse_unsigned(const char *text, unsigned long long max, unsigned long long *value)
+{
+	char *end;
+
+	if (!*text || *text == '-' || *text == '+')
+		return -EINVAL;
+	errno = 0;
+	*value = strtoull(text, &end, 10);
+	if (errno || *end || *value > max)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_seconds(const char *text, double *value)
+{
+	char *end;
+
+	if (!*text)
+		return -EINVAL;
+	errno = 0;
+	*value = strtod(text, &end);
+	if (errno || *end || !isfinite(*value))
+		return -EINVAL;
+	return 0;
+}
+
+static enum mw_command command_from_name(const char *name)
+{
+	for (size_t i = MW_COMMAND_AGENT; i <= MW_COMMAND_TRACE; i++)
+		if (!strcmp(name, commands[i].name))
+			return (enum mw_command)i;
+	return MW_COMMAND_NONE;
+}
+
+static int option_bit(int id)
+{
+	switch (id) {
+	case OPTION_PID:
+		return BIT_PID;
+	case OPTION_COMM:
+		return BIT_COMM;
+	case OPTION_INTERVAL:
+		return BIT_INTERVAL;
+	case OPTION_TEXTFILE:
+		return BIT_TEXTFILE;
+	case OPTION_SNAPSHOT:
+		return BIT_SNAPSHOT;
+	case OPTION_TOP:
+		return BIT_TOP;
+	case OPTION_JSON:
+		return BIT_JSON;
+	default:
+		return -1;
+	}
+}
+
+static int parse_one(struct mw_options *options, int id, const char *argument, const char *spelled,
+		     char *error, size_t error_size)
+{
+	unsigned long long number;
+
+	switch (id) {
+	case OPTION_PID:
+		if (parse_unsigned(argument, PID_LIMIT, &number) || number == 0)
+			return fail(error, error_size, "--pid: '%s' is not a process id (1..%d)",
+				    argument, PID_LIMIT);
+		if (options->pid_count == MW_FILTER_PIDS_MAX)
+			return fail(error, error_size, "--pid: at most %d pids", MW_FILTER_PIDS_MAX);
+		options->pids[options->pid_count++] = (uint32_t)number;
+		return 0;
+	case OPTION_COMM:
+		if (!*argument || strlen(argument) >= MW_COMM_LEN)
+			return fail(error, error_size,
+				    "--comm: '%s' is not a command name (1..%d characters, as in /proc/PID/comm)",
+				    argument, MW_COMM_LEN - 1);
+		if (options->comm_count == MW_FILTER_COMMS_MAX)
+			return fail(error, error_size, "--comm: at most %d names",
+				    MW_FILTER_COMMS_MAX);
+		strcpy(options->comms[options->comm_count++], argument);
+		return 0;
+	case OPTION_INTERVAL:
+		if (parse_seconds(argument, &options->interval_seconds) ||
+		    options->interval_seconds < INTERVAL_MIN_SECONDS ||
+		    options->interval_seconds > INTERVAL_MAX_SECONDS)
+			return fail(error, error_size,
+				    "--interval: '%s' is not a number of seconds from %g to %g",
+				    argument, INTERVAL_MIN_SECONDS, INTERVAL_MAX_SECONDS);
+		return 0;
+	case OPTION_TEXTFILE:
+	case OPTION_SNAPSHOT:
+		if (!*argument)
+			return fail(error, error_size, "%s: the path is empty", spelled);
+		if (argument[strlen(argument) - 1] == '/')
+			return fail(error, error_size, "%s: '%s' names a directory, not a file",
+				    spelled, argument);
+		if (id == OPTION_TEXTFILE)
+			options->textfile_path = argument;
+		else
+			options->snapshot_path = argument;
+		return 0;
+	case OPTION_TOP:
+		if (parse_unsigned(argument, TOP_LIMIT, &number))
+			return fail(error, error_size,
+				    "--top: '%s' is not a count from 0 (no cap) to %d", argument,
+				    TOP_LIMIT);
+		options->top = (size_t)number;
+		return 0;
+	case OPTION_JSON:
+		options->json = true;
+		return 0;
+	case OPTION_VERBOSE:
+		options->verbosity++;
+		return 0;
+	case OPTION_HELP:
+		options->help = true;
+		return 0;
+	case OPTION_VERSION:
+		options->version = true;
+		return 0;
+	default:
+		return fail(error, error_size, "unknown option");
+	}
+}
+
+int options__parse(struct mw_options *options, int argc, char **argv, char *error,
+		   size_t error_size)
+{
+	int first = 1, id, err;
+
+	memset(options, 0, sizeof(*options));
+	error[0] = '\0';
+	if (argc < 2)
+		return fail(error, error_size,
+			    "no command given: use agent, top, scan or trace (see mapwatch --help)");
+
+	if (argv[1][0] != '-') {
+		options->command = command_from_name(argv[1]);
+		if (options->command == MW_COMMAND_NONE)
+			return fail(error, error_size,
+				    "unknown command '%s': use agent, top, scan or trace", argv[1]);
+		options->interval_seconds = commands[options->command].default_interval;
+		options->top = commands[options->command].default_top;
+		first = 2;
+	}
+
+	/* getopt_long permutes argv and keeps state; parse a private copy from the start. */
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		int index = -1;
+		const char *spelled;
+		int bit;
+
+		id = getopt_long(argc - first + 1, argv + first - 1, ":p:c:i:vh", long_options,
+				 &index);
+		if (id == -1)
+			break;
+		spelled = index >= 0 ? long_options[index].name : NULL;
+		if (id == '?')
+			return fail(error, error_size, "unknown option '%s'", argv[first - 1 + optind - 1]);
+		if (id == ':')
+			return fail(error, error_size, "option '%s' needs a value",
+				    argv[first - 1 + optind - 1]);
+		bit = option_bit(id);
+		if (bit >= 0 && (options->command == MW_COMMAND_NONE ||
+				 !(commands[options->command].allowed & (1u << bit)))) {
+			const char *name = argv[first - 1 + optind - 1];
+
+			if (options->command == MW_COMMAND_NONE)
+				return fail(error, error_size,
+					    "option '%s' needs a command before it (agent, top, scan or trace)",
+					    name);
+			return fail(error, error_size, "'%s' does not take option '%s'",
+				    commands[options->command].name, name);
+		}
+		char long_name[64];
+
+		if (spelled)
+			snprintf(long_name, sizeof(long_name), "--%s", spelled);
+		else
+			snprintf(long_name, sizeof(long_name), "-%c", id);
+		err = parse_one(options, id, optarg, long_name, error, error_size);
+		if (err)
+			return err;
+	}
+	if (first - 1 + optind < argc)
+		return fail(error, error_size, "unexpected argument '%s'", argv[first - 1 + optind]);
+	if (options->command == MW_COMMAND_NONE && !options->help && !options->version)
+		return fail(error, error_size,
+			    "no command given: use agent, top, scan or trace (see mapwatch --help)");
+	if (options->textfile_path && options->snapshot_path &&
+	    !strcmp(options->textfile_path, options->snapshot_path))
+		return fail(error, error_size, "--textfile and --snapshot name the same file '%s'",
+			    options->textfile_path);
+	return 0;
+}
+
+bool options__process_matches(const struct mw_options *options, uint32_t pid, const char *comm)
+{
+	bool pid_ok = options->pid_count == 0, comm_ok = options->comm_count == 0;
+
+	for (size_t i = 0; i < options->pid_count && !pid_ok; i++)
+		pid_ok = options->pids[i] == pid;
+	for (size_t i = 0; i < options->comm_count && !comm_ok; i++)
+		comm_ok = !strncmp(options->comms[i], comm, MW_COMM_LEN);
+	return pid_ok && comm_ok;
+}
+
+void options__print_usage(FILE *stream, enum mw_command command)
+{
+	static const char common[] =
+		"  -p, --pid PID          only this process (repeatable)\n"
+		"  -c, --comm NAME        only processes with this command name (repeatable)\n"
+		"  -v, --verbose          more detail on stderr (repeat for more)\n"
+		"  -h, --help             this help\n";
+
+	switch (command) {
+	case MW_COMMAND_AGENT:
+		fprintf(stream,
+			"usage: mapwatch agent [options]\n"
+			"Follows every file mapping on the host from the kernel and writes, every interval,\n"
+			"the Prometheus textfile and the JSON snapshot, until SIGINT or SIGTERM.\n\n"
+			"  -i, --interval SECONDS export interval, fractions allowed (default 15)\n"
+			"      --textfile PATH    Prometheus textfile to write atomically\n"
+			"      --snapshot PATH    JSON snapshot to write atomically\n"
+			"      --top N            cap on per-process series, 0 for none (default 50)\n"
+			"%s",
+			common);
+		return;
+	case MW_COMMAND_TOP:
+		fprintf(stream,
+			"usage: mapwatch top [options]\n"
+			"Interactive view of processes by orphaned mappings and map counts.\n\n"
+			"  -i, --interval SECONDS refresh interval (default 1)\n"
+			"      --top N            show at most N processes, 0 for all (default 0)\n"
+			"%s",
+			common);
+		return;
+	case MW_COMMAND_SCAN:
+		fprintf(stream,
+			"usage: mapwatch scan [options]\n"
+			"One-shot walk of /proc, no BPF: orphaned mappings and map counts now.\n\n"
+			"      --json             print the JSON snapshot instead of a table\n"
+			"      --snapshot PATH    also write the JSON snapshot atomically\n"
+			"      --textfile PATH    also write the Prometheus textfile atomically\n"
+			"      --top N            cap on per-process series, 0 for none (default 50)\n"
+			"%s",
+			common);
+		return;
+	case MW_COMMAND_TRACE:
+		fprintf(stream,
+			"usage: mapwatch trace [options]\n"
+			"Streams decoded kernel events, one per line, until SIGINT or SIGTERM.\n\n"
+			"      --json             JSON lines instead of text\n"
+			"%s",
+			common);
+		return;
+	default:
+		fprintf(stream,
+			"usage: mapwatch COMMAND [options]\n"
+			"Catches memory mappings that pin deleted files, the resize remaps that leak them,\n"
+			"and processes heading for vm.max_map_count.\n\n"
+			"commands:\n"
+			"  agent    host agent: BPF tracing, Prometheus textfile and JSON snapshot\n"
+			"  top      interactive top-like view\n"
+			"  scan     one-shot /proc walk, no BPF\n"
+			"  trace    stream decoded kernel events\n\n"
+			"  --version              print the version\n"
+			"  --help                 this help; 'mapwatch COMMAND --help' for a command\n");
+	}
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Human-readable views of a snapshot, for terminals (scan, the agent's summary line). */
+#ifndef MAPWATCH_CLI_TEXT_REPORT_H
+#define MAPWATCH_CLI_TEXT_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "snapshot.h"
+
+/* "20.0 MiB": binary units, one decimal. */
+void text_report__format_bytes(uint64_t bytes, char *out, size_t size);
+
+/*
+ * The processes with an orphan, a resize remap or a stale mapping, each with its
+ * orphaned files; then the processes nearest vm.max_map_count; then host totals.
+ */
+void text_report__print(FILE *stream, const struct mw_snapshot *snapshot, size_t nearest_limit);
+
+/* One line: totals and the agent's counters, for the agent's log. */
+void text_report__print_summary(FILE *stream, const struct mw_snapshot *snapshot);
+
+#endif
