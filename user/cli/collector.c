@@ -362,6 +362,39 @@ int collector__refresh(struct mw_collector *collector)
 	return 0;
 }
 
+/*
+ * Kernel records carry basenames only. The first time an orphan is shown, its
+ * full path is read the way /proc/PID/maps prints it and kept by the tracker.
+ */
+static void resolve_orphan_paths(struct mw_collector *collector, struct mw_snapshot *snapshot)
+{
+	for (size_t i = 0; i < snapshot->process_count; i++) {
+		struct mw_process_report *process = &snapshot->processes[i];
+
+		for (size_t j = 0; j < process->orphan_count; j++) {
+			struct mw_orphan *orphan = &process->orphans[j];
+			char path[PATH_MAX], *copy;
+			struct stat status;
+
+			if (orphan->path && strchr(orphan->path, '/'))
+				continue;
+			if (proc_maps__stat_mapping((pid_t)process->pid, orphan->start, orphan->end,
+						    &status))
+				continue;
+			read_mapping_path(process->pid, orphan->start, orphan->end, path,
+					  sizeof(path));
+			if (!path[0] || !(copy = strdup(path)))
+				continue;
+			(void)tracker__set_file_status(collector->tracker, orphan->dev, orphan->ino,
+						       (uint32_t)status.st_nlink,
+						       (uint64_t)status.st_size, path,
+						       clock__monotonic_ns());
+			free(orphan->path);
+			orphan->path = copy;
+		}
+	}
+}
+
 int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 {
 	int err = tracker__snapshot(collector->tracker, clock__monotonic_ns(),
@@ -369,6 +402,7 @@ int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 
 	if (err)
 		return err;
+	resolve_orphan_paths(collector, out);
 	out->source = "agent";
 	out->has_agent_counters = true;
 	memcpy(out->events_by_type, collector->events_by_type, sizeof(out->events_by_type));
