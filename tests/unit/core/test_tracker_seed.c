@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Seeding from /proc, rescans, large processes, snapshot order and growth. */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include "tracker_fixture.h"
+
+#define PID 5151
+#define A 0x7f0000000000ULL
+#define DEV (254u << 20)
+
+TestSuite(seed, .init = tracker_setup, .fini = tracker_teardown);
+
+static struct mw_vma file_vma(uint64_t start, uint64_t pages, uint64_t ino, const char *path,
+			      bool deleted, uint32_t nlink)
+{
+	struct mw_vma vma = {
+		.start = start,
+		.end = start + pages * PAGE,
+		.ino = ino,
+		.dev = DEV,
+		.prot = PROT_READ,
+		.shared = true,
+		.deleted = deleted,
+		.kind = MW_VMA_FILE,
+		.file_stat_known = true,
+		.nlink = nlink,
+		.file_size = pages * PAGE,
+	};
+
+	strcpy(vma.path, path);
+	return vma;
+}
+
+Test(seed, events_older_than_the_scan_are_ignored)
+{
+	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", false, 1);
+
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 50, &vma, 1, 10 * SECOND), 0);
+	cr_assert_eq(hooks.watches, 1);
+	cr_assert_eq(hooks.watched_ino[0], 100);
+	cr_assert_eq(hooks.watched_hash[0], tracker__name_hash("a.index"));
+
+	apply(munmap_range(PID, 9 * SECOND, A, 4 * PAGE)); /* already visible in the scan */
+	take_snapshot(11 * SECOND);
+	cr_assert_eq(snapshot.tracked_mappings, 1);
+	cr_assert_eq(report_of(PID)->map_count, 50);
+	/* The unlink of the inode is not about the process: it always applies. */
+	apply(unlink_file(PID + 1, 9 * SECOND, 100, true));
+	cr_assert_eq(report_now(PID, 11 * SECOND)->orphaned_mappings, 1);
+	cr_assert_float_eq(report_of(PID)->orphans[0].deleted_seconds_ago, 2.0, 1e-9);
+	cr_assert_str_eq(report_of(PID)->orphans[0].path, "/data/a.index");
+
+	apply(munmap_range(PID, 12 * SECOND, A, 4 * PAGE));
+	take_snapshot(13 * SECOND);
+	cr_assert_eq(snapshot.tracked_mappings, 0);
+	cr_assert_eq(hooks.forgets, 1);
+}
+
+Test(seed, an_already_deleted_file_has_an_unknown_age)
+{
+	struct mw_vma vmas[] = {
+		file_vma(A, 4, 100, "/data/old.index", true, 0),
+		file_vma(A + 8 * PAGE, 2, 101, "/data/linked.index", true, 1), /* hard link left */
+		{ .start = A + 16 * PAGE, .end = A + 20 * PAGE, .kind = MW_VMA_ANONYMOUS },
+		{ .start = A + 20 * PAGE,
+		  .end = A + 24 * PAGE,
+		  .kind = MW_VMA_SPECIAL_FILE,
+		  .deleted = true,
+		  .ino = 5,
+		  .path = "/memfd:buffer" },
+	};
+	const struct mw_process_report *report;
+
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 4, vmas, 4, SECOND), 0);
+	report = report_now(PID, 2 * SECOND);
+	cr_assert_eq(report->orphaned_mappings, 1);
+	cr_assert_eq(report->orphaned_bytes, 4 * PAGE);
+	cr_assert_not(report->orphans[0].deleted_age_known);
+	cr_assert_not(report->oldest_orphan_age_known);
+	cr_assert_eq(snapshot.tracked_mappings, 2);
+}
+
+Test(seed, a_known_deletion_time_survives_seeding)
+{
+	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", true, 0);
+
+	apply(mmap_file(PID, 1 * SECOND, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index"));
+	apply(unlink_file(PID, 2 * SECOND, 100, true));
+	cr_assert_eq(tracker__seed_process(tracker, PID + 1, "java", 4, &vma, 1, 3 * SECOND), 0);
+	const struct mw_process_report *report = report_now(PID + 1, 4 * SECOND);
+
+	cr_assert(report->orphans[0].deleted_age_known);
+	cr_assert_float_eq(report->orphans[0].deleted_seconds_ago, 2.0, 1e-9);
+}
+
+Test(seed, rescans_report_how_many_mappings_differed)
+{
+	struct mw_vma first[] = {
+		file_vma(A, 4, 100, "/data/a", false, 1),
+		file_vma(A + 8 * PAGE, 4, 101, "/data/b", false, 1),
+		file_vma(A + 16 * PAGE, 4, 102, "/data/c", false, 1),
+	};
+	struct mw_vma second[] = {
+		file_vma(A, 4, 100, "/data/a", false, 1),
+		file_vma(A + 8 * PAGE, 4, 101, "/data/b", false, 1),
+		file_vma(A + 32 * PAGE, 4, 103, "/data/d", false, 1),
+	};
+
+	/* A process the tracker did not know: nothing to correct. */
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, first, 3, 1), 0);
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, first, 3, 2), 0);
+	/* One mapping went (c), one came (d). */
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, second, 3, 3), 2);
+	cr_assert_eq(hooks.forgets, 1);
+	cr_assert_eq(hooks.forgotten_ino[0], 102);
+	/* After exec the tracker knew nothing: the rescan corrects nothing. */
+	apply(exec_process(PID, 4, "java"));
+	cr_assert_eq(hooks.rescans, 1);
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, first, 3, 5), 0);
+	take_snapshot(6);
+	cr_assert_eq(snapshot.tracked_mappings, 3);
+}
+
+Test(seed, resize_remap_is_seen_against_a_seeded_mapping)
+{
+	struct mw_vma vma = file_vma(A, 2560, 100, "/data/0.index", false, 1);
+
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, &vma, 1, 1), 0);
+	apply(truncate_file(PID, 2, 100, 100 * PAGE));
+	apply(mmap_file(PID, 3, A + 4096 * PAGE, 100 * PAGE, 0, 100, 100 * PAGE, "0.index"));
+	cr_assert_eq(report_now(PID, 4)->resize_remaps, 1);
+	cr_assert_eq(report_of(PID)->stale_mappings, 1);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+Test(seed, ten_thousand_orphans_in_one_process_counted_exactly_and_fast)
+{
+	const uint64_t mappings = 10000;
+	const struct mw_process_report *report;
+	struct timespec start;
+	double elapsed;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	/* One file mapped again and again, with gaps so nothing merges. */
+	for (uint64_t i = 0; i < mappings; i++)
+		apply(mmap_file(PID, 1 + i, A + i * 3 * PAGE, 2 * PAGE, 0, 100, 2 * PAGE,
+				"00000000000000000000.index"));
+	apply(unlink_file(PID, SECOND, 100, true));
+	report = report_now(PID, 2 * SECOND);
+	cr_assert_eq(report->orphaned_mappings, mappings);
+	cr_assert_eq(report->orphaned_bytes, mappings * 2 * PAGE);
+	cr_assert_eq(report->orphan_count, mappings);
+	for (uint64_t i = 1; i < mappings; i++)
+		cr_assert_gt(report->orphans[i].start, report->orphans[i - 1].start);
+	/* Every other one goes, then the rest. */
+	for (uint64_t i = 0; i < mappings; i += 2)
+		apply(munmap_range(PID, 3 * SECOND, A + i * 3 * PAGE, 2 * PAGE));
+	cr_assert_eq(report_now(PID, 4 * SECOND)->orphaned_mappings, mappings / 2);
+	apply(munmap_range(PID, 5 * SECOND, A, mappings * 3 * PAGE));
+	take_snapshot(6 * SECOND);
+	elapsed = seconds_since(&start);
+	cr_assert_eq(snapshot.orphaned_mappings, 0);
+	cr_assert_eq(snapshot.unlink_to_unmap.count, mappings);
+	cr_assert_eq(hooks.forgets, 1);
+	cr_log_info("10,000 orphans: mapped, counted and unmapped in %.3f s", elapsed);
+	cr_assert_lt(elapsed, 2.0, "took %.3f s", elapsed);
+}
+
+static void map_orphans(uint32_t pid, uint64_t pages, uint64_t ino, uint32_t map_count)
+{
+	union mw_event event = mmap_file(pid, 1, A, pages * PAGE, 0, ino, pages * PAGE, "x");
+
+	event.header.map_count = map_count;
+	apply(event);
+	apply(unlink_file(pid, 2, ino, true));
+}
+
+Test(seed, snapshot_order_and_totals)
+{
+	union mw_event event;
+
+	map_orphans(10, 2, 100, 50);
+	map_orphans(11, 5, 101, 40);
+	event = munmap_range(12, 3, A, PAGE);
+	event.header.map_count = 60000;
+	apply(event);
+	event.header.pid = 14;
+	event.header.map_count = 100;
+	apply(event);
+	event.header.pid = 13;
+	apply(event);
+	take_snapshot(10);
+	cr_assert_eq(snapshot.process_count, 5);
+	cr_assert_eq(snapshot.processes[0].pid, 11);
+	cr_assert_eq(snapshot.processes[1].pid, 10);
+	cr_assert_eq(snapshot.processes[2].pid, 12);
+	cr_assert_eq(snapshot.processes[3].pid, 13);
+	cr_assert_eq(snapshot.processes[4].pid, 14);
+	cr_assert_eq(snapshot.orphaned_mappings, 2);
+	cr_assert_eq(snapshot.orphaned_bytes, 7 * PAGE);
+	cr_assert_eq(snapshot.tracked_mappings, 2);
+	cr_assert_eq(snapshot.max_map_count, 65530);
+	cr_assert_float_eq(snapshot.timestamp, 10 / 1e9, 1e-12);
+}
+
+Test(seed, seconds_to_map_limit_from_the_growth_rate)
+{
+	const struct mw_process_report *report;
+
+	cr_assert_eq(tracker__set_map_count(tracker, PID, 10, 0), -ENOENT);
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 1000, NULL, 0, 0), 0);
+	cr_assert_not(report_now(PID, 1)->map_count_growing);
+	/* 10 mappings a second for a minute. */
+	for (uint64_t s = 1; s <= 60; s++)
+		cr_assert_eq(tracker__set_map_count(tracker, PID, 1000 + 10 * s, s * SECOND), 0);
+	report = report_now(PID, 60 * SECOND);
+	cr_assert(report->map_count_growing);
+	cr_assert_eq(report->map_count, 1600);
+	cr_assert_float_eq(report->seconds_to_map_limit, (65530.0 - 1600.0) / 10.0, 1e-6);
+	/* Ten minutes later with no sample in the window: not growing. */
+	cr_assert_not(report_now(PID, 660 * SECOND)->map_count_growing);
+	/* Shrinking is not growing. */
+	for (uint64_t s = 700; s <= 760; s++)
+		cr_assert_eq(tracker__set_map_count(tracker, PID, 5000 - s, s * SECOND), 0);
+	cr_assert_not(report_now(PID, 760 * SECOND)->map_count_growing);
+}

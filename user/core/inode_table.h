@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every inode some tracked mapping references, keyed by {dev, ino}, with a
+ * second index by basename hash: the kernel reports unlinks it cannot settle
+ * as a basename bucket, and many files share a basename (Kafka names every
+ * partition's first segment 00000000000000000000.index).
+ */
+#ifndef MAPWATCH_CORE_INODE_TABLE_H
+#define MAPWATCH_CORE_INODE_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uthash.h>
+
+struct inode_id {
+	uint64_t ino;
+	uint32_t dev;
+	uint32_t pad; /* zero: the whole struct is the hash key */
+};
+
+struct process_inode;
+
+struct mw_inode {
+	struct inode_id id;
+	UT_hash_handle hh;
+	char *path; /* full path when /proc told us, else the basename the kernel reported */
+	uint64_t name_hash; /* of the basename */
+	uint64_t size;
+	uint64_t size_generation; /* bumped whenever the size is seen to change */
+	uint32_t nlink;
+	bool deleted; /* link count 0: its mappings are orphaned */
+	bool deletion_time_known; /* false when it was deleted before we saw it */
+	uint64_t deleted_ns;
+	size_t mapping_count; /* live mappings across all processes */
+	struct process_inode *users; /* per-process records, list */
+	/* Bookkeeping of the tracker: a check is pending, or its last mapping went. */
+	bool check_pending;
+	bool forget_pending;
+	struct mw_inode *check_prev, *check_next;
+	struct mw_inode *forget_prev, *forget_next;
+	struct mw_inode *bucket_prev, *bucket_next;
+};
+
+struct name_bucket {
+	uint64_t name_hash;
+	UT_hash_handle hh;
+	struct mw_inode *inodes; /* list through bucket_prev/bucket_next */
+};
+
+struct inode_table {
+	struct mw_inode *by_id;
+	struct name_bucket *by_name;
+};
+
+struct mw_inode *inode_table__find(struct inode_table *table, uint32_t dev, uint64_t ino);
+/*
+ * Adds a new inode named path (not NULL) whose basename hashes to name_hash
+ * (the kernel's figure when it sent one). Returns it, or NULL when out of memory.
+ */
+struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint64_t ino,
+				  const char *path, uint64_t name_hash);
+/* Renames: path becomes the inode's path, its bucket follows. Returns 0 or -ENOMEM. */
+int inode_table__set_path(struct inode_table *table, struct mw_inode *inode, const char *path,
+			  uint64_t name_hash);
+/* Keeps the directory of the current path and replaces the basename. */
+int inode_table__set_basename(struct inode_table *table, struct mw_inode *inode,
+			      const char *basename, uint64_t name_hash);
+/* Removes and frees the inode (the caller has unlinked it from its own lists). */
+void inode_table__remove(struct inode_table *table, struct mw_inode *inode);
+/* The inodes whose basename hashes to name_hash (list through bucket_next), or NULL. */
+struct mw_inode *inode_table__by_name(struct inode_table *table, uint64_t name_hash);
+size_t inode_table__count(const struct inode_table *table);
+void inode_table__destroy(struct inode_table *table);
+
+uint64_t inode_table__name_hash(const char *basename);
+const char *inode_table__basename(const char *path);
+
+#endif

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "procmap.h"
+
+/* tree.h marks its static functions __unused, which glibc's cdefs does not define. */
+#ifndef __unused
+#define __unused __attribute__((unused))
+#endif
+
+static int compare_start(const struct procmap_entry *a, const struct procmap_entry *b)
+{
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+RB_GENERATE_STATIC(procmap_tree, procmap_entry, tree_link, compare_start)
+
+static void report_added(struct procmap *map, struct procmap_entry *entry)
+{
+	if (map->hooks && map->hooks->added)
+		map->hooks->added(map->hook_context, entry);
+}
+
+static void report_removed(struct procmap *map, struct procmap_entry *entry,
+			   enum procmap_removal why)
+{
+	if (map->hooks && map->hooks->removed)
+		map->hooks->removed(map->hook_context, entry, why);
+}
+
+void procmap__init(struct procmap *map, const struct procmap_hooks *hooks, void *hook_context)
+{
+	RB_INIT(&map->tree);
+	map->count = 0;
+	map->hooks = hooks;
+	map->hook_context = hook_context;
+}
+
+static void link_entry(struct procmap *map, struct procmap_entry *entry)
+{
+	RB_INSERT(procmap_tree, &map->tree, entry);
+	map->count++;
+	report_added(map, entry);
+}
+
+static void unlink_entry(struct procmap *map, struct procmap_entry *entry, enum procmap_removal why)
+{
+	report_removed(map, entry, why);
+	RB_REMOVE(procmap_tree, &map->tree, entry);
+	map->count--;
+	free(entry);
+}
+
+void procmap__clear(struct procmap *map, enum procmap_removal why)
+{
+	struct procmap_entry *entry, *next;
+
+	RB_FOREACH_SAFE(entry, procmap_tree, &map->tree, next)
+		unlink_entry(map, entry, why);
+}
+
+struct procmap_entry *procmap__first(struct procmap *map)
+{
+	return RB_MIN(procmap_tree, &map->tree);
+}
+
+struct procmap_entry *procmap__next(struct procmap_entry *entry)
+{
+	return RB_NEXT(procmap_tree, NULL, entry);
+}
+
+size_t procmap__count(const struct procmap *map)
+{
+	return map->count;
+}
+
+/* The first entry that ends after addr: the one containing it, or the next one. */
+static struct procmap_entry *first_ending_after(struct procmap *map, uint64_t addr)
+{
+	struct procmap_entry key = { .start = addr };
+	struct procmap_entry *entry = RB_NFIND(procmap_tree, &map->tree, &key);
+	struct procmap_entry *previous;
+
+	if (entry && entry->start == addr)
+		return entry;
+	previous =
+		entry ? RB_PREV(procmap_tree, &map->tree, entry) : RB_MAX(procmap_tree, &map->tree);
+	if (previous && previous->end > addr)
+		return previous;
+	return entry;
+}
+
+struct procmap_entry *procmap__find(struct procmap *map, uint64_t addr)
+{
+	struct procmap_entry *entry = first_ending_after(map, addr);
+
+	return entry && entry->start <= addr ? entry : NULL;
+}
+
+bool procmap__mergeable(const struct procmap_entry *a, const struct procmap_entry *b)
+{
+	return a->end == b->start && a->dev == b->dev && a->ino == b->ino &&
+	       a->offset + (a->end - a->start) == b->offset && a->prot == b->prot &&
+	       a->shared == b->shared && a->owner == b->owner;
+}
+
+/* Joins next into entry; both are reported replaced, the result added. */
+static void merge_pair(struct procmap *map, struct procmap_entry *entry, struct procmap_entry *next)
+{
+	report_removed(map, entry, PROCMAP_REPLACED);
+	report_removed(map, next, PROCMAP_REPLACED);
+	entry->end = next->end;
+	/* The merged VMA is as old as its oldest part. */
+	if (next->size_generation < entry->size_generation) {
+		entry->size_generation = next->size_generation;
+		entry->size_at_creation = next->size_at_creation;
+	}
+	if (next->created_ns < entry->created_ns)
+		entry->created_ns = next->created_ns;
+	RB_REMOVE(procmap_tree, &map->tree, next);
+	map->count--;
+	free(next);
+	report_added(map, entry);
+}
+
+/* Merges entry with its neighbours where the kernel would; returns the surviving entry. */
+static struct procmap_entry *merge_around(struct procmap *map, struct procmap_entry *entry)
+{
+	struct procmap_entry *previous = RB_PREV(procmap_tree, &map->tree, entry);
+	struct procmap_entry *next = RB_NEXT(procmap_tree, &map->tree, entry);
+
+	if (next && procmap__mergeable(entry, next))
+		merge_pair(map, entry, next);
+	if (previous && procmap__mergeable(previous, entry)) {
+		merge_pair(map, previous, entry);
+		entry = previous;
+	}
+	return entry;
+}
+
+/* Cuts the entry containing addr in two at addr, if addr is strictly inside it. */
+static int split_at(struct procmap *map, uint64_t addr)
+{
+	struct procmap_entry *entry = procmap__find(map, addr);
+	struct procmap_entry *upper;
+
+	if (!entry || entry->start == addr)
+		return 0;
+	upper = malloc(sizeof(*upper));
+	if (!upper)
+		return -ENOMEM;
+	*upper = *entry;
+	upper->owner_prev = upper->owner_next = NULL;
+	upper->offset = entry->offset + (addr - entry->start);
+	upper->start = addr;
+	entry->end = addr;
+	link_entry(map, upper);
+	return 0;
+}
+
+int procmap__remove_range(struct procmap *map, uint64_t start, uint64_t end,
+			  enum procmap_removal why)
+{
+	struct procmap_entry *entry, *next;
+
+	if (start >= end)
+		return 0;
+	entry = first_ending_after(map, start);
+	if (entry && entry->start < start && entry->end > end) {
+		/* A hole in the middle: the entry lives on as two pieces. */
+		struct procmap_entry *upper = malloc(sizeof(*upper));
+
+		if (!upper)
+			return -ENOMEM;
+		*upper = *entry;
+		upper->owner_prev = upper->owner_next = NULL;
+		upper->offset = entry->offset + (end - entry->start);
+		upper->start = end;
+		entry->end = start;
+		link_entry(map, upper);
+		return 0;
+	}
+	for (; entry && entry->start < end; entry = next) {
+		next = RB_NEXT(procmap_tree, &map->tree, entry);
+		if (entry->start >= start && entry->end <= end) {
+			unlink_entry(map, entry, why);
+		} else if (entry->start < start) {
+			entry->end = start; /* the tail went */
+		} else {
+			/* The head went; the start moves up without passing any other entry. */
+			entry->offset += end - entry->start;
+			entry->start = end;
+		}
+	}
+	return 0;
+}
+
+int procmap__insert(struct procmap *map, const struct procmap_entry *proto, bool merge)
+{
+	struct procmap_entry *entry;
+	int err;
+
+	if (proto->start >= proto->end)
+		return -EINVAL;
+	entry = malloc(sizeof(*entry));
+	if (!entry)
+		return -ENOMEM;
+	err = procmap__remove_range(map, proto->start, proto->end, PROCMAP_UNMAPPED);
+	if (err) {
+		free(entry);
+		return err;
+	}
+	*entry = *proto;
+	entry->owner_prev = entry->owner_next = NULL;
+	link_entry(map, entry);
+	if (merge)
+		merge_around(map, entry);
+	return 0;
+}
+
+int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length, uint64_t new_addr,
+		    uint64_t new_length, uint32_t mremap_flags)
+{
+	uint64_t moved_length = old_length < new_length ? old_length : new_length;
+	uint64_t delta = new_addr - old_addr; /* wraps for a move down: unsigned arithmetic */
+	struct procmap_entry *pieces = NULL, *entry;
+	size_t piece_count = 0, capacity = 0;
+	int err = 0;
+
+	if (old_length == 0) {
+		/* Duplicates a shared mapping: a new VMA of the same file, source untouched. */
+		struct procmap_entry copy;
+
+		entry = procmap__find(map, old_addr);
+		if (!entry || new_length == 0)
+			return procmap__remove_range(map, new_addr, new_addr + new_length,
+						     PROCMAP_UNMAPPED);
+		copy = *entry;
+		copy.offset = entry->offset + (old_addr - entry->start);
+		copy.start = new_addr;
+		copy.end = new_addr + new_length;
+		return procmap__insert(map, &copy, true);
+	}
+
+	/* Copies of the pieces that move, clipped to the moved part of the source. */
+	for (entry = first_ending_after(map, old_addr);
+	     entry && entry->start < old_addr + moved_length; entry = procmap__next(entry)) {
+		struct procmap_entry *piece;
+
+		if (piece_count == capacity) {
+			size_t grown = capacity ? capacity * 2 : 4;
+			struct procmap_entry *bigger = realloc(pieces, grown * sizeof(*pieces));
+
+			if (!bigger) {
+				free(pieces);
+				return -ENOMEM;
+			}
+			pieces = bigger;
+			capacity = grown;
+		}
+		piece = &pieces[piece_count++];
+		*piece = *entry;
+		if (piece->start < old_addr) {
+			piece->offset += old_addr - piece->start;
+			piece->start = old_addr;
+		}
+		if (piece->end > old_addr + moved_length)
+			piece->end = old_addr + moved_length;
+		/* Growth extends the piece that held the last byte of the source. */
+		if (new_length > old_length && piece->end == old_addr + old_length)
+			piece->end += new_length - old_length;
+	}
+
+	if (!(new_addr != old_addr && (mremap_flags & MREMAP_DONTUNMAP)))
+		err = procmap__remove_range(map, old_addr, old_addr + old_length, PROCMAP_REPLACED);
+	if (!err)
+		err = procmap__remove_range(map, new_addr, new_addr + new_length, PROCMAP_UNMAPPED);
+	for (size_t i = 0; !err && i < piece_count; i++) {
+		pieces[i].start += delta;
+		pieces[i].end += delta;
+		err = procmap__insert(map, &pieces[i], true);
+	}
+	free(pieces);
+	return err;
+}
+
+int procmap__mprotect(struct procmap *map, uint64_t start, uint64_t end, uint32_t prot)
+{
+	struct procmap_entry *entry, *next;
+	int err;
+
+	if (start >= end)
+		return 0;
+	entry = procmap__find(map, start);
+	if (entry && entry->prot != prot && (err = split_at(map, start)))
+		return err;
+	entry = procmap__find(map, end);
+	if (entry && entry->prot != prot && (err = split_at(map, end)))
+		return err;
+	for (entry = first_ending_after(map, start); entry && entry->start < end; entry = next) {
+		next = RB_NEXT(procmap_tree, &map->tree, entry);
+		entry->prot = prot;
+	}
+	/* Merge from the entry before the range through the entry after it. */
+	entry = first_ending_after(map, start);
+	if (entry) {
+		struct procmap_entry *previous = RB_PREV(procmap_tree, &map->tree, entry);
+
+		if (previous)
+			entry = previous;
+	}
+	while (entry && entry->start <= end) {
+		entry = merge_around(map, entry);
+		entry = RB_NEXT(procmap_tree, &map->tree, entry);
+	}
+	return 0;
+}

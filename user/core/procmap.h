@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One process's file mappings as an interval map ordered by start address,
+ * following the kernel's VMA rules: a new mapping replaces whatever it overlaps
+ * (MAP_FIXED), partial unmaps trim or split, mprotect splits where the
+ * protection changes, and adjacent pieces of one file with contiguous offsets
+ * and equal protection and sharing merge, as the kernel merges VMAs.
+ *
+ * Every operation is O(log n) plus the entries it touches. Addresses and
+ * lengths must be page aligned by the caller.
+ */
+#ifndef MAPWATCH_CORE_PROCMAP_H
+#define MAPWATCH_CORE_PROCMAP_H
+
+#include <bsd/sys/tree.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct procmap_entry {
+	RB_ENTRY(procmap_entry) tree_link;
+	uint64_t start;
+	uint64_t end; /* exclusive */
+	uint64_t offset; /* file offset of start, bytes */
+	uint64_t ino;
+	uint32_t dev;
+	uint32_t prot;
+	bool shared;
+	uint64_t size_at_creation; /* the inode's size when the mapping was made */
+	uint64_t size_generation; /* the inode's size generation at that time */
+	uint64_t created_ns;
+	/* For the map's user: copied into split pieces and moved pieces. */
+	void *owner;
+	struct procmap_entry *owner_prev, *owner_next;
+};
+
+RB_HEAD(procmap_tree, procmap_entry);
+
+enum procmap_removal {
+	PROCMAP_UNMAPPED, /* the mapping ended */
+	PROCMAP_REPLACED, /* it lives on in another entry: merged, moved, or re-seeded */
+};
+
+/* Called for every entry that enters or leaves the map, splits and merges included. */
+struct procmap_hooks {
+	void (*added)(void *ctx, struct procmap_entry *entry);
+	void (*removed)(void *ctx, struct procmap_entry *entry, enum procmap_removal why);
+};
+
+struct procmap {
+	struct procmap_tree tree;
+	size_t count;
+	const struct procmap_hooks *hooks; /* may be NULL */
+	void *hook_context;
+};
+
+void procmap__init(struct procmap *map, const struct procmap_hooks *hooks, void *hook_context);
+/* Removes every entry, reporting each as why. */
+void procmap__clear(struct procmap *map, enum procmap_removal why);
+
+/*
+ * Adds a copy of proto over [proto->start, proto->end): whatever overlaps is
+ * removed first (PROCMAP_UNMAPPED). With merge, the new entry joins neighbours
+ * the kernel would merge it with. Returns 0, -EINVAL or -ENOMEM.
+ */
+int procmap__insert(struct procmap *map, const struct procmap_entry *proto, bool merge);
+/* Unmaps [start, end): trims, splits or removes entries. Returns 0 or -ENOMEM. */
+int procmap__remove_range(struct procmap *map, uint64_t start, uint64_t end,
+			  enum procmap_removal why);
+/*
+ * mremap(2) that returned new_addr: moves, grows or shrinks the pieces of
+ * [old_addr, old_addr + old_length). MREMAP_DONTUNMAP keeps the source;
+ * old_length 0 duplicates a shared mapping. Whatever was at the destination
+ * is unmapped. Returns 0 or -ENOMEM.
+ */
+int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length, uint64_t new_addr,
+		    uint64_t new_length, uint32_t mremap_flags);
+/* mprotect(2): sets prot on [start, end), splitting and merging. Returns 0 or -ENOMEM. */
+int procmap__mprotect(struct procmap *map, uint64_t start, uint64_t end, uint32_t prot);
+
+/* The entry containing addr, or NULL. */
+struct procmap_entry *procmap__find(struct procmap *map, uint64_t addr);
+struct procmap_entry *procmap__first(struct procmap *map);
+struct procmap_entry *procmap__next(struct procmap_entry *entry);
+size_t procmap__count(const struct procmap *map);
+
+/* The kernel would merge a (below) and b (right above it) into one VMA. */
+bool procmap__mergeable(const struct procmap_entry *a, const struct procmap_entry *b);
+
+#endif

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Tracker state and the event rules. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <utlist.h>
+#include "tracker_internal.h"
+
+#define DEFAULT_PAGE_SIZE 4096
+#define DEFAULT_GROWTH_WINDOW_NS (300ULL * 1000000000ULL)
+/* Syscall results above this are -errno, not addresses. */
+#define MAX_ERRNO_ADDRESS ((uint64_t)-4095)
+
+static uint64_t page_round_up(const struct mw_tracker *tracker, uint64_t value)
+{
+	uint64_t page = tracker->options.page_size;
+
+	return (value + page - 1) / page * page;
+}
+
+static void observe_unlink_to_unmap(struct mw_tracker *tracker, double seconds)
+{
+	struct mw_duration_histogram *histogram = &tracker->unlink_to_unmap;
+
+	for (size_t i = 0; i < MW_DURATION_BUCKETS; i++) {
+		if (seconds <= mw_duration_bucket_bounds[i]) {
+			histogram->buckets[i]++;
+			break;
+		}
+	}
+	histogram->count++;
+	histogram->sum += seconds;
+}
+
+void tracker__schedule_forget(struct mw_tracker *tracker, struct mw_inode *inode)
+{
+	if (inode->forget_pending)
+		return;
+	inode->forget_pending = true;
+	DL_APPEND2(tracker->pending_forgets, inode, forget_prev, forget_next);
+}
+
+/* Resize-remap bookkeeping of one process and inode as an entry comes or goes. */
+static void entry_added(void *ctx, struct procmap_entry *entry)
+{
+	struct process_inode *user = entry->owner;
+	struct mw_tracker *tracker = ((struct process *)ctx)->tracker;
+
+	tracker->tracked_mappings++;
+	if (!user)
+		return;
+	DL_APPEND2(user->entries, entry, owner_prev, owner_next);
+	user->entry_count++;
+	if (user->entry_count == 1 || entry->size_generation > user->newest_generation) {
+		user->newest_generation = entry->size_generation;
+		user->entries_at_newest_generation = 1;
+	} else if (entry->size_generation == user->newest_generation) {
+		user->entries_at_newest_generation++;
+	}
+	user->inode->mapping_count++;
+}
+
+static void entry_removed(void *ctx, struct procmap_entry *entry, enum procmap_removal why)
+{
+	struct process_inode *user = entry->owner;
+	struct mw_tracker *tracker = ((struct process *)ctx)->tracker;
+	struct mw_inode *inode;
+
+	tracker->tracked_mappings--;
+	if (!user)
+		return;
+	inode = user->inode;
+	DL_DELETE2(user->entries, entry, owner_prev, owner_next);
+	user->entry_count--;
+	if (entry->size_generation == user->newest_generation)
+		user->entries_at_newest_generation--;
+	if (why == PROCMAP_UNMAPPED && inode->deleted && inode->deletion_time_known) {
+		uint64_t lived = tracker->now_ns > inode->deleted_ns
+					 ? tracker->now_ns - inode->deleted_ns
+					 : 0;
+
+		observe_unlink_to_unmap(tracker, (double)lived / 1e9);
+	}
+	if (--inode->mapping_count == 0)
+		tracker__schedule_forget(tracker, inode);
+}
+
+static const struct procmap_hooks process_map_hooks = {
+	.added = entry_added,
+	.removed = entry_removed,
+};
+
+int tracker__create(const struct mw_tracker_options *options, struct mw_tracker **out)
+{
+	struct mw_tracker *tracker = calloc(1, sizeof(*tracker));
+
+	if (!tracker)
+		return -ENOMEM;
+	if (options)
+		tracker->options = *options;
+	if (!tracker->options.page_size)
+		tracker->options.page_size = DEFAULT_PAGE_SIZE;
+	if (!tracker->options.growth_window_ns)
+		tracker->options.growth_window_ns = DEFAULT_GROWTH_WINDOW_NS;
+	*out = tracker;
+	return 0;
+}
+
+static void free_process(struct process *process)
+{
+	struct process_inode *user, *next;
+
+	HASH_ITER(hh, process->inodes, user, next) {
+		HASH_DEL(process->inodes, user);
+		DL_DELETE2(user->inode->users, user, users_prev, users_next);
+		free(user);
+	}
+	free(process);
+}
+
+void tracker__destroy(struct mw_tracker *tracker)
+{
+	struct process *process, *next;
+
+	if (!tracker)
+		return;
+	HASH_ITER(hh, tracker->processes, process, next) {
+		HASH_DEL(tracker->processes, process);
+		/* No hooks: the tracker is going, nothing outside needs telling. */
+		process->map.hooks = NULL;
+		procmap__clear(&process->map, PROCMAP_REPLACED);
+		free_process(process);
+	}
+	inode_table__destroy(&tracker->inodes);
+	free(tracker);
+}
+
+struct process *tracker__find_process(struct mw_tracker *tracker, uint32_t pid)
+{
+	struct process *process;
+
+	HASH_FIND(hh, tracker->processes, &pid, sizeof(pid), process);
+	return process;
+}
+
+struct process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, const char *comm)
+{
+	struct process *process = tracker__find_process(tracker, pid);
+
+	if (process)
+		return process;
+	process = calloc(1, sizeof(*process));
+	if (!process)
+		return NULL;
+	process->pid = pid;
+	process->tracker = tracker;
+	strncpy(process->comm, comm ? comm : "", MW_COMM_LEN - 1);
+	procmap__init(&process->map, &process_map_hooks, process);
+	HASH_ADD(hh, tracker->processes, pid, sizeof(process->pid), process);
+	return process;
+}
+
+void tracker__drop_process(struct mw_tracker *tracker, struct process *process,
+			   enum procmap_removal why)
+{
+	procmap__clear(&process->map, why);
+	HASH_DEL(tracker->processes, process);
+	free_process(process);
+}
+
+struct process_inode *tracker__get_process_inode(struct process *process, struct mw_inode *inode)
+{
+	struct process_inode *user;
+
+	HASH_FIND(hh, process->inodes, &inode->id, sizeof(inode->id), user);
+	if (user)
+		return user;
+	user = calloc(1, sizeof(*user));
+	if (!user)
+		return NULL;
+	user->id = inode->id;
+	user->process = process;
+	user->inode = inode;
+	HASH_ADD(hh, process->inodes, id, sizeof(user->id), user);
+	DL_APPEND2(inode->users, user, users_prev, users_next);
+	return user;
+}
+
+void tracker__forget_unused_inodes(struct mw_tracker *tracker)
+{
+	struct mw_inode *inode, *next;
+
+	DL_FOREACH_SAFE2(tracker->pending_forgets, inode, next, forget_next)
+	{
+		struct process_inode *user, *next_user;
+
+		DL_DELETE2(tracker->pending_forgets, inode, forget_prev, forget_next);
+		inode->forget_pending = false;
+		if (inode->mapping_count)
+			continue;
+		DL_FOREACH_SAFE2(inode->users, user, next_user, users_next)
+		{
+			HASH_DEL(user->process->inodes, user);
+			free(user);
+		}
+		if (inode->check_pending)
+			DL_DELETE2(tracker->pending_checks, inode, check_prev, check_next);
+		if (tracker->options.inode_forget)
+			tracker->options.inode_forget(tracker->options.hook_context, inode->id.dev,
+						      inode->id.ino);
+		inode_table__remove(&tracker->inodes, inode);
+	}
+}
+
+void tracker__record_map_count(struct mw_tracker *tracker, struct process *process,
+			       uint64_t map_count, uint64_t timestamp_ns)
+{
+	process->map_count = map_count;
+	map_count_history__add(&process->history, timestamp_ns, map_count,
+			       tracker->options.growth_window_ns);
+}
+
+void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns)
+{
+	inode->nlink = 0;
+	if (inode->deleted)
+		return;
+	inode->deleted = true;
+	inode->deletion_time_known = time_known;
+	inode->deleted_ns = time_known ? timestamp_ns : 0;
+}
+
+void tracker__set_size(struct mw_inode *inode, uint64_t size)
+{
+	if (inode->size == size)
+		return;
+	inode->size = size;
+	inode->size_generation++;
+}
+
+/* The inode an MMAP event names, added or brought up to date. */
+static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw_mmap_event *event)
+{
+	const struct mw_file_id *file = &event->file;
+	struct mw_inode *inode = inode_table__find(&tracker->inodes, file->dev, file->ino);
+
+	if (!inode) {
+		inode = inode_table__add(&tracker->inodes, file->dev, file->ino, event->name,
+					 event->name_hash);
+		if (!inode)
+			return NULL;
+		inode->size = file->size;
+		inode->nlink = file->nlink;
+		tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
+		/* Mapped through an fd after its last name went: we never saw when. */
+		if (file->nlink == 0)
+			tracker__mark_deleted(inode, false, 0);
+		return inode;
+	}
+	tracker__set_size(inode, file->size);
+	if (file->nlink == 0) {
+		tracker__mark_deleted(inode, false, 0);
+	} else {
+		/* Linked again: an inode number reused after the old file went. */
+		inode->deleted = false;
+		inode->nlink = file->nlink;
+	}
+	if (inode_table__set_basename(&tracker->inodes, inode, event->name, event->name_hash))
+		return NULL;
+	return inode;
+}
+
+static int apply_mmap(struct mw_tracker *tracker, struct process *process,
+		      const struct mw_mmap_event *event)
+{
+	uint64_t length = page_round_up(tracker, event->length);
+	struct procmap_entry entry = { 0 };
+	struct process_inode *user;
+	struct mw_inode *inode;
+	uint32_t sharing = event->map_flags & (MAP_SHARED | MAP_PRIVATE);
+	int err;
+
+	if (event->addr >= MAX_ERRNO_ADDRESS || length == 0 || event->addr + length < event->addr)
+		return 0;
+	if (!(event->header.flags & MW_MMAP_FILE))
+		return procmap__remove_range(&process->map, event->addr, event->addr + length,
+					     PROCMAP_UNMAPPED);
+	inode = mapped_inode(tracker, event);
+	if (!inode)
+		return -ENOMEM;
+	user = tracker__get_process_inode(process, inode);
+	if (!user)
+		return -ENOMEM;
+	/* Whatever the new mapping replaces is no longer live for the rule below. */
+	err = procmap__remove_range(&process->map, event->addr, event->addr + length,
+				    PROCMAP_UNMAPPED);
+	if (err)
+		return err;
+	if (user->entry_count > 0 &&
+	    (user->newest_generation < inode->size_generation
+		     ? user->entry_count
+		     : user->entry_count - user->entries_at_newest_generation))
+		process->resize_remaps++;
+	entry.start = event->addr;
+	entry.end = event->addr + length;
+	entry.offset = event->offset;
+	entry.dev = inode->id.dev;
+	entry.ino = inode->id.ino;
+	entry.prot = event->prot;
+	/* MAP_SHARED_VALIDATE has the MAP_SHARED bit too. */
+	entry.shared = sharing != MAP_PRIVATE;
+	entry.size_at_creation = event->file.size;
+	entry.size_generation = inode->size_generation;
+	entry.created_ns = event->header.timestamp_ns;
+	entry.owner = user;
+	return procmap__insert(&process->map, &entry, true);
+}
+
+static int apply_mremap(struct mw_tracker *tracker, struct process *process,
+			const struct mw_mremap_event *event)
+{
+	if (event->new_addr >= MAX_ERRNO_ADDRESS)
+		return 0;
+	return procmap__mremap(&process->map, event->old_addr,
+			       page_round_up(tracker, event->old_length), event->new_addr,
+			       page_round_up(tracker, event->new_length), event->mremap_flags);
+}
+
+static int apply_fork(struct mw_tracker *tracker, struct process *parent,
+		      const struct mw_fork_event *event)
+{
+	struct process *child = tracker__find_process(tracker, event->child_pid);
+	struct procmap_entry *entry;
+	int err;
+
+	if (child && event->header.timestamp_ns < child->ignore_before_ns)
+		return 0; /* the child's own scan already shows what it inherited */
+	if (child)
+		tracker__drop_process(tracker, child, PROCMAP_REPLACED);
+	child = tracker__get_process(tracker, event->child_pid, event->header.comm);
+	if (!child)
+		return -ENOMEM;
+	if (event->header.map_count)
+		tracker__record_map_count(tracker, child, event->header.map_count,
+					  event->header.timestamp_ns);
+	/* vfork: the child borrows the parent's memory until it execs or exits. */
+	if (event->header.flags & MW_FORK_SHARED_MM)
+		return 0;
+	for (entry = procmap__first(&parent->map); entry; entry = procmap__next(entry)) {
+		struct procmap_entry copy = *entry;
+		struct process_inode *user = entry->owner;
+
+		if (user) {
+			copy.owner = tracker__get_process_inode(child, user->inode);
+			if (!copy.owner)
+				return -ENOMEM;
+		}
+		err = procmap__insert(&child->map, &copy, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void apply_exec(struct mw_tracker *tracker, struct process *process,
+		       const struct mw_exec_event *event)
+{
+	procmap__clear(&process->map, PROCMAP_UNMAPPED);
+	memcpy(process->comm, event->header.comm, MW_COMM_LEN);
+	process->comm[MW_COMM_LEN - 1] = '\0';
+	process->awaiting_rescan = true;
+	if (tracker->options.process_rescan)
+		tracker->options.process_rescan(tracker->options.hook_context, process->pid);
+}
+
+static int apply_file_event(struct mw_tracker *tracker, const union mw_event *event)
+{
+	const struct mw_file_id *file =
+		event->header.type == MW_EVENT_RENAME ? &event->rename.file : &event->file.file;
+	struct mw_inode *inode = inode_table__find(&tracker->inodes, file->dev, file->ino);
+
+	if (!inode)
+		return 0; /* no mapping of it is tracked */
+	switch (event->header.type) {
+	case MW_EVENT_TRUNCATE:
+		tracker__set_size(inode, file->size);
+		return 0;
+	case MW_EVENT_UNLINK:
+		if (event->header.flags & MW_UNLINK_LAST)
+			tracker__mark_deleted(inode, true, event->header.timestamp_ns);
+		else if (!inode->deleted)
+			inode->nlink = file->nlink;
+		return 0;
+	default: /* MW_EVENT_RENAME */
+		return inode_table__set_basename(&tracker->inodes, inode, event->rename.name,
+						 event->rename.name_hash);
+	}
+}
+
+static void apply_check(struct mw_tracker *tracker, const struct mw_check_event *event)
+{
+	struct mw_inode *inode;
+
+	DL_FOREACH2(inode_table__by_name(&tracker->inodes, event->name_hash), inode, bucket_next)
+	{
+		if (inode->check_pending)
+			continue;
+		inode->check_pending = true;
+		DL_APPEND2(tracker->pending_checks, inode, check_prev, check_next);
+	}
+}
+
+/* Events about one process's address space; a /proc scan may already show them. */
+static bool process_scoped(uint32_t type)
+{
+	return type == MW_EVENT_MMAP || type == MW_EVENT_MUNMAP || type == MW_EVENT_MREMAP ||
+	       type == MW_EVENT_MPROTECT || type == MW_EVENT_FORK || type == MW_EVENT_EXEC ||
+	       type == MW_EVENT_EXIT;
+}
+
+static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
+{
+	const struct mw_event_header *header = &event->header;
+	struct process *process = tracker__find_process(tracker, header->pid);
+
+	if (process && process_scoped(header->type) &&
+	    header->timestamp_ns < process->ignore_before_ns)
+		return 0;
+	if (header->type == MW_EVENT_EXIT) {
+		if (process)
+			tracker__drop_process(tracker, process, PROCMAP_UNMAPPED);
+		return 0;
+	}
+	if (!process) {
+		char comm[MW_COMM_LEN];
+
+		memcpy(comm, header->comm, MW_COMM_LEN);
+		comm[MW_COMM_LEN - 1] = '\0';
+		process = tracker__get_process(tracker, header->pid, comm);
+		if (!process)
+			return -ENOMEM;
+	}
+	if (header->map_count)
+		tracker__record_map_count(tracker, process, header->map_count,
+					  header->timestamp_ns);
+
+	switch (header->type) {
+	case MW_EVENT_MMAP:
+		return apply_mmap(tracker, process, &event->mmap);
+	case MW_EVENT_MUNMAP:
+		return procmap__remove_range(&process->map, event->munmap.addr,
+					     event->munmap.addr +
+						     page_round_up(tracker, event->munmap.length),
+					     PROCMAP_UNMAPPED);
+	case MW_EVENT_MREMAP:
+		return apply_mremap(tracker, process, &event->mremap);
+	case MW_EVENT_MPROTECT:
+		return procmap__mprotect(&process->map, event->mprotect.addr,
+					 event->mprotect.addr +
+						 page_round_up(tracker, event->mprotect.length),
+					 event->mprotect.prot);
+	case MW_EVENT_TRUNCATE:
+	case MW_EVENT_UNLINK:
+	case MW_EVENT_RENAME:
+		return apply_file_event(tracker, event);
+	case MW_EVENT_CHECK:
+		apply_check(tracker, &event->check);
+		return 0;
+	case MW_EVENT_FORK:
+		return apply_fork(tracker, process, &event->fork);
+	case MW_EVENT_EXEC:
+		apply_exec(tracker, process, &event->exec);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int tracker__apply(struct mw_tracker *tracker, const union mw_event *event)
+{
+	int err;
+
+	tracker->now_ns = event->header.timestamp_ns;
+	err = apply_event(tracker, event);
+	tracker__forget_unused_inodes(tracker);
+	return err;
+}
+
+int tracker__remove_process(struct mw_tracker *tracker, uint32_t pid, uint64_t timestamp_ns)
+{
+	struct process *process = tracker__find_process(tracker, pid);
+
+	if (!process)
+		return -ENOENT;
+	tracker->now_ns = timestamp_ns;
+	tracker__drop_process(tracker, process, PROCMAP_UNMAPPED);
+	tracker__forget_unused_inodes(tracker);
+	return 0;
+}
+
+int tracker__set_map_count(struct mw_tracker *tracker, uint32_t pid, uint64_t map_count,
+			   uint64_t timestamp_ns)
+{
+	struct process *process = tracker__find_process(tracker, pid);
+
+	if (!process)
+		return -ENOENT;
+	tracker__record_map_count(tracker, process, map_count, timestamp_ns);
+	return 0;
+}
+
+size_t tracker__pids(const struct mw_tracker *tracker, uint32_t *out, size_t max)
+{
+	const struct process *process;
+	size_t i = 0;
+
+	for (process = tracker->processes; process; process = process->hh.next) {
+		if (i < max)
+			out[i] = process->pid;
+		i++;
+	}
+	return i;
+}
+
+size_t tracker__tracked_mappings(const struct mw_tracker *tracker)
+{
+	return tracker->tracked_mappings;
+}
+
+size_t tracker__tracked_inodes(const struct mw_tracker *tracker)
+{
+	return inode_table__count(&tracker->inodes);
+}
+
+uint64_t tracker__name_hash(const char *basename)
+{
+	return inode_table__name_hash(basename);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The tracker's state, shared by tracker.c, tracker_seed.c and tracker_snapshot.c. */
+#ifndef MAPWATCH_CORE_TRACKER_INTERNAL_H
+#define MAPWATCH_CORE_TRACKER_INTERNAL_H
+
+#include <uthash.h>
+#include "growth.h"
+#include "inode_table.h"
+#include "procmap.h"
+#include "tracker.h"
+
+struct process;
+
+/*
+ * One process's view of one inode: its live mappings of it, and enough to
+ * apply the resize-remap rule in O(1): how many of them were made at the
+ * newest size generation this process has mapped.
+ */
+struct process_inode {
+	struct inode_id id;
+	UT_hash_handle hh;
+	struct process *process;
+	struct mw_inode *inode;
+	struct procmap_entry *entries; /* list through owner_prev/owner_next */
+	size_t entry_count;
+	uint64_t newest_generation;
+	size_t entries_at_newest_generation;
+	struct process_inode *users_prev, *users_next; /* in inode->users */
+};
+
+struct process {
+	uint32_t pid;
+	UT_hash_handle hh;
+	char comm[MW_COMM_LEN];
+	uint64_t map_count;
+	uint64_t resize_remaps;
+	struct map_count_history history;
+	struct procmap map;
+	struct process_inode *inodes; /* hash by inode id */
+	uint64_t ignore_before_ns; /* a /proc scan started then already shows older events */
+	bool awaiting_rescan; /* exec dropped what we knew; /proc will tell */
+	struct mw_tracker *tracker;
+};
+
+struct mw_tracker {
+	struct mw_tracker_options options;
+	struct process *processes;
+	struct inode_table inodes;
+	struct mw_inode *pending_checks; /* list through check_prev/check_next */
+	struct mw_inode *pending_forgets; /* list through forget_prev/forget_next */
+	size_t tracked_mappings;
+	uint64_t now_ns; /* timestamp of what is being applied */
+	struct mw_duration_histogram unlink_to_unmap;
+};
+
+struct process *tracker__find_process(struct mw_tracker *tracker, uint32_t pid);
+/* Finds pid or adds it with comm. NULL when out of memory. */
+struct process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, const char *comm);
+void tracker__drop_process(struct mw_tracker *tracker, struct process *process,
+			   enum procmap_removal why);
+struct process_inode *tracker__get_process_inode(struct process *process, struct mw_inode *inode);
+/* Checks the inode after the current operation: forgotten if nothing maps it then. */
+void tracker__schedule_forget(struct mw_tracker *tracker, struct mw_inode *inode);
+/* Calls inode_forget for and frees the inodes whose last mapping went. */
+void tracker__forget_unused_inodes(struct mw_tracker *tracker);
+void tracker__record_map_count(struct mw_tracker *tracker, struct process *process,
+			       uint64_t map_count, uint64_t timestamp_ns);
+void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns);
+void tracker__set_size(struct mw_inode *inode, uint64_t size);
+
+#endif
