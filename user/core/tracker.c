@@ -398,17 +398,32 @@ static int apply_file_event(struct mw_tracker *tracker, const union mw_event *ev
 	}
 }
 
+static void queue_check(struct mw_tracker *tracker, struct mw_inode *inode)
+{
+	if (inode->check_pending)
+		return;
+	inode->check_pending = true;
+	DL_APPEND2(tracker->pending_checks, inode, check_prev, check_next);
+}
+
 static void apply_check(struct mw_tracker *tracker, const struct mw_check_event *event)
 {
-	struct mw_inode *inode;
+	struct mw_inode *inode, *next;
 
-	DL_FOREACH2(inode_table__by_name(&tracker->inodes, event->name_hash), inode, bucket_next)
-	{
-		if (inode->check_pending)
-			continue;
-		inode->check_pending = true;
-		DL_APPEND2(tracker->pending_checks, inode, check_prev, check_next);
+	/*
+	 * The kernel could not read the path whole, so it cannot name a bucket:
+	 * every live inode may be the one. Rare (a path longer than the kernel reads).
+	 */
+	if (event->header.flags & MW_CHECK_PATH_UNREADABLE) {
+		HASH_ITER(hh, tracker->inodes.by_id, inode, next)
+		{
+			if (!inode->deleted)
+				queue_check(tracker, inode);
+		}
+		return;
 	}
+	DL_FOREACH2(inode_table__by_name(&tracker->inodes, event->name_hash), inode, bucket_next)
+	queue_check(tracker, inode);
 }
 
 /* Events about one process's address space; a /proc scan may already show them. */

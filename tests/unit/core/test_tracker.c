@@ -331,3 +331,23 @@ Test(tracker, check_events_queue_every_inode_of_the_basename)
 	cr_assert_float_eq(report->orphans[0].deleted_seconds_ago, 1.0, 1e-9);
 	cr_assert_eq(tracker__set_file_status(tracker, (254u << 20), 999, 0, 0, NULL, 1), -ENOENT);
 }
+
+Test(tracker, unreadable_path_check_queues_every_live_inode)
+{
+	struct mw_file_check checks[8];
+	union mw_event check;
+
+	apply(mmap_file(PID, 1, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index"));
+	apply(mmap_file(PID, 1, A + 8 * PAGE, 2 * PAGE, 0, 200, 4 * PAGE, "b.index"));
+	apply(mmap_file(PID, 1, A + 16 * PAGE, 2 * PAGE, 0, 300, 4 * PAGE, "c.index"));
+	apply(unlink_file(PID, 2, 300, true));
+	check = check_name(PID, 3, "");
+	check.header.flags = MW_CHECK_PATH_UNREADABLE;
+	check.check.name_hash = 0;
+	apply(check);
+	/* Every inode but the one already known deleted. */
+	cr_assert_eq(tracker__take_pending_checks(tracker, checks, 8), 2);
+	cr_assert_neq(checks[0].ino, 300);
+	cr_assert_neq(checks[1].ino, 300);
+	cr_assert_neq(checks[0].ino, checks[1].ino);
+}
