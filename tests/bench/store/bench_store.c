@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lookup throughput of the two resize policies under roll churn, side by side.
+ *
+ *   bench_store [--readers N] [--duration S] [--repeats N]
+ *
+ * Each repeat runs both policies (alternating which goes first) on a fresh
+ * directory for --duration seconds: one writer appends, rolls and deletes
+ * segments while N readers look up offsets and timestamps. The table shows the
+ * median of the repeats; the last line is locked-unmap's share of remap.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "idxstore/store.h"
+#include "idxstore/workload.h"
+
+#define MAX_REPEATS 101
+
+struct sample {
+	double lookups_per_second;
+	double rolls_per_second;
+};
+
+static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
+{
+	(void)status;
+	(void)type;
+	(void)walk;
+	return remove(path);
+}
+
+static int run_once(enum resize_policy policy, unsigned readers, double duration, unsigned repeat,
+		    struct sample *sample)
+{
+	char where[] = "/tmp/bench-store-XXXXXX", err[512] = "";
+	struct store_options options;
+	struct workload_options workload;
+	struct store *store;
+	double elapsed;
+	int ret;
+
+	if (!mkdtemp(where))
+		return -errno;
+	store_options__defaults(&options);
+	options.dir = where;
+	options.policy = policy;
+	options.partitions = 4;
+	options.segment_bytes = 64 * 1024;
+	options.index_interval = 256;
+	options.index_max_bytes = 1 << 20;
+	options.retention_segments = 3;
+	options.file_delete_delay = 0.05;
+	options.collect_delay = 0.1; /* a GC that does run, so the mappings do not pile up */
+	workload_options__defaults(&workload);
+	workload.readers = readers;
+	workload.duration = duration;
+	workload.seed = repeat + 1;
+
+	ret = store__open(&store, &options, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bench_store: %s\n", err);
+		nftw(where, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		return ret;
+	}
+	ret = workload__run(store, &workload, NULL, NULL, &elapsed);
+	if (!ret && store__stats(store)->lookup_errors) {
+		fprintf(stderr, "bench_store: %s: wrong lookup answers\n",
+			resize_policy__name(policy));
+		ret = -EIO;
+	}
+	sample->lookups_per_second = (double)store__stats(store)->lookups / elapsed;
+	sample->rolls_per_second = (double)store__stats(store)->rolls / elapsed;
+	if (store__close(store) && !ret)
+		ret = -EIO;
+	nftw(where, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return ret;
+}
+
+static int compare_doubles(const void *left, const void *right)
+{
+	double a = *(const double *)left, b = *(const double *)right;
+
+	return (a > b) - (a < b);
+}
+
+static double median(double *values, unsigned count)
+{
+	qsort(values, count, sizeof(*values), compare_doubles);
+	return count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "readers", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "repeats", required_argument, NULL, 'n' },
+		{ 0 },
+	};
+	static const enum resize_policy policies[] = { RESIZE_POLICY_REMAP,
+						       RESIZE_POLICY_LOCKED_UNMAP };
+	double lookups[2][MAX_REPEATS], rolls[2][MAX_REPEATS], result[2], churn[2];
+	unsigned readers = 4, repeats = 5;
+	double duration = 0.4;
+	char *end;
+	int option;
+
+	while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		switch (option) {
+		case 'r':
+			readers = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !readers || readers > 256) {
+				fprintf(stderr, "bench_store: --readers must be 1..256\n");
+				return 2;
+			}
+			break;
+		case 'd':
+			duration = strtod(optarg, &end);
+			if (*end || !(duration > 0 && duration < 3600)) {
+				fprintf(stderr, "bench_store: --duration must be seconds > 0\n");
+				return 2;
+			}
+			break;
+		case 'n':
+			repeats = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !repeats || repeats > MAX_REPEATS) {
+				fprintf(stderr, "bench_store: --repeats must be 1..%d\n",
+					MAX_REPEATS);
+				return 2;
+			}
+			break;
+		default:
+			fprintf(stderr,
+				"usage: bench_store [--readers N] [--duration S] [--repeats N]\n");
+			return 2;
+		}
+	}
+
+	for (unsigned repeat = 0; repeat < repeats; repeat++) {
+		for (unsigned turn = 0; turn < 2; turn++) {
+			/* Alternate the order so neither policy always runs on a warmer machine. */
+			unsigned which = (turn + repeat) % 2;
+			struct sample sample = { 0 };
+			int ret = run_once(policies[which], readers, duration, repeat, &sample);
+
+			if (ret) {
+				fprintf(stderr, "bench_store: %s run failed: %s\n",
+					resize_policy__name(policies[which]), strerror(-ret));
+				return 1;
+			}
+			lookups[which][repeat] = sample.lookups_per_second;
+			rolls[which][repeat] = sample.rolls_per_second;
+		}
+	}
+	printf("%-14s %8s %14s %10s\n", "policy", "readers", "lookups/s", "rolls/s");
+	for (unsigned which = 0; which < 2; which++) {
+		result[which] = median(lookups[which], repeats);
+		churn[which] = median(rolls[which], repeats);
+		printf("%-14s %8u %14.0f %10.1f\n", resize_policy__name(policies[which]), readers,
+		       result[which], churn[which]);
+	}
+	printf("median of %u runs of %.2f s each\n", repeats, duration);
+	printf("ratio locked-unmap/remap: %.2fx\n", result[1] / result[0]);
+	return 0;
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The snapshot file, read back with jansson the way a user's script would read it. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include "json_snapshot.h"
+#include "snapshot_fixture.h"
+
+static struct mw_snapshot snapshot;
+static json_t *document;
+static char path[128];
+
+static void setup(void)
+{
+	json_error_t error;
+
+	snapshot_fixture__fill(&snapshot);
+	snprintf(path, sizeof(path), "%s/snapshot.json", snapshot_fixture__temp_dir());
+	cr_assert_eq(json_snapshot__write_path(&snapshot, path), 0);
+	document = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
+	cr_assert_not_null(document, "%s:%d: %s", path, error.line, error.text);
+}
+
+static void teardown(void)
+{
+	json_decref(document);
+	snapshot__clear(&snapshot);
+	snapshot_fixture__remove_temp_dir();
+}
+
+TestSuite(json_snapshot, .init = setup, .fini = teardown);
+
+/* The keys of @object in file order, comma-separated. */
+static char *keys_of(json_t *object)
+{
+	static char keys[512];
+
+	keys[0] = '\0';
+	for (void *it = json_object_iter(object); it; it = json_object_iter_next(object, it)) {
+		if (keys[0])
+			strcat(keys, ",");
+		strcat(keys, json_object_iter_key(it));
+	}
+	return keys;
+}
+
+Test(json_snapshot, top_level_fields_in_documented_order)
+{
+	cr_assert_str_eq(keys_of(document), "version,timestamp,source,max_map_count,processes");
+	cr_assert_eq(json_integer_value(json_object_get(document, "version")), 1);
+	cr_assert(json_is_real(json_object_get(document, "timestamp")));
+	cr_assert_float_eq(json_real_value(json_object_get(document, "timestamp")), 1764050000.25,
+			   1e-6);
+	cr_assert_str_eq(json_string_value(json_object_get(document, "source")), "agent");
+	cr_assert_eq(json_integer_value(json_object_get(document, "max_map_count")), 65530);
+}
+
+Test(json_snapshot, lists_only_processes_with_something_to_report)
+{
+	json_t *processes = json_object_get(document, "processes");
+
+	cr_assert_eq(json_array_size(processes), 2);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(processes, 0), "pid")),
+		     4242);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(processes, 1), "pid")), 77);
+}
+
+Test(json_snapshot, process_fields)
+{
+	json_t *java = json_array_get(json_object_get(document, "processes"), 0);
+
+	cr_assert_str_eq(keys_of(java), "pid,comm,map_count,orphaned_mappings,orphaned_bytes,"
+					"resize_remaps,stale_mappings,orphans");
+	cr_assert_str_eq(json_string_value(json_object_get(java, "comm")), "java");
+	cr_assert_eq(json_integer_value(json_object_get(java, "map_count")), 812);
+	cr_assert_eq(json_integer_value(json_object_get(java, "orphaned_mappings")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(java, "orphaned_bytes")), 20971520);
+	cr_assert_eq(json_integer_value(json_object_get(java, "resize_remaps")), 7);
+	cr_assert_eq(json_integer_value(json_object_get(java, "stale_mappings")), 1);
+	cr_assert_eq(json_array_size(json_object_get(java, "orphans")), 2);
+}
+
+Test(json_snapshot, orphans_spelled_like_proc_maps)
+{
+	json_t *java = json_array_get(json_object_get(document, "processes"), 0);
+	json_t *orphans = json_object_get(java, "orphans");
+	json_t *first = json_array_get(orphans, 0), *second = json_array_get(orphans, 1);
+
+	cr_assert_str_eq(keys_of(first), "start,end,offset,dev,ino,path,deleted_seconds_ago");
+	/* %08lx like /proc/PID/maps, no 0x */
+	cr_assert_str_eq(json_string_value(json_object_get(first, "start")), "00001000");
+	cr_assert_str_eq(json_string_value(json_object_get(first, "end")), "00003000");
+	cr_assert_eq(json_integer_value(json_object_get(first, "offset")), 4096);
+	/* major 259, minor 1: %02x:%02x */
+	cr_assert_str_eq(json_string_value(json_object_get(first, "dev")), "103:01");
+	cr_assert_eq(json_integer_value(json_object_get(first, "ino")), 12);
+	cr_assert_str_eq(json_string_value(json_object_get(first, "path")),
+			 "/var/lib/old \"quoted\".index");
+	cr_assert(json_is_null(json_object_get(first, "deleted_seconds_ago")));
+
+	cr_assert_str_eq(json_string_value(json_object_get(second, "start")), "7f3fc1800000");
+	cr_assert_str_eq(json_string_value(json_object_get(second, "end")), "7f3fc2200000");
+	cr_assert_str_eq(json_string_value(json_object_get(second, "dev")), "fe:00");
+	cr_assert_eq(json_integer_value(json_object_get(second, "ino")), 9440471);
+	cr_assert(json_is_real(json_object_get(second, "deleted_seconds_ago")));
+	cr_assert_float_eq(json_real_value(json_object_get(second, "deleted_seconds_ago")), 12.5,
+			   1e-9);
+}
+
+Test(json_snapshot, bytes_that_are_not_utf8_do_not_break_the_document)
+{
+	json_t *odd = json_array_get(json_object_get(document, "processes"), 1);
+
+	cr_assert_str_eq(json_string_value(json_object_get(odd, "comm")), "we\"ird\\\xef\xbf\xbd");
+	cr_assert_eq(json_array_size(json_object_get(odd, "orphans")), 0);
+}
+
+Test(json_snapshot, numbers_print_as_a_human_expects)
+{
+	char *text = NULL;
+	size_t length = 0;
+	FILE *memory = open_memstream(&text, &length);
+
+	cr_assert_eq(json_snapshot__write_stream(&snapshot, memory), 0);
+	fclose(memory);
+	cr_assert_not_null(strstr(text, "\"timestamp\": 1764050000.25,"), "%s", text);
+	cr_assert_not_null(strstr(text, "\"deleted_seconds_ago\": 12.5\n"), "%s", text);
+	cr_assert_not_null(strstr(text, "\"deleted_seconds_ago\": null\n"), "%s", text);
+	cr_assert_eq(text[length - 1], '\n');
+	free(text);
+}
+
+Test(json_snapshot, scan_source_and_no_processes)
+{
+	struct mw_snapshot empty = { .timestamp = 5, .source = "scan", .max_map_count = 1 };
+	json_t *root = json_snapshot__build(&empty);
+
+	cr_assert_not_null(root);
+	cr_assert_str_eq(json_string_value(json_object_get(root, "source")), "scan");
+	cr_assert(json_is_array(json_object_get(root, "processes")));
+	cr_assert_eq(json_array_size(json_object_get(root, "processes")), 0);
+	cr_assert(json_is_real(json_object_get(root, "timestamp")));
+	json_decref(root);
+}
+
+Test(json_snapshot, unwritable_path_is_an_error_and_leaves_nothing)
+{
+	char bad[160];
+
+	snprintf(bad, sizeof(bad), "%s/missing-dir/snapshot.json", snapshot_fixture__temp_dir());
+	cr_assert_eq(json_snapshot__write_path(&snapshot, bad), -ENOENT);
+}

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * proc_maps against mappings this test makes itself, read from a stopped child
+ * so that nothing moves between the readings. Needs root: map_files wants
+ * CAP_SYS_ADMIN.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "proc_maps.h"
+#include "proc_scan.h"
+#include "proc_truth.h"
+#include "sysctl.h"
+
+#define PAGES 3
+
+static char dir[] = "/tmp/mapwatch-proc-test-XXXXXX";
+static size_t page;
+
+struct mapping {
+	const char *what;
+	void *address;
+	size_t length;
+	struct stat st; /* of the file, where there is one */
+};
+
+enum { FILE_MAP, DELETED_MAP, HARDLINK_MAP, NEWLINE_MAP, MEMFD_MAP, ANON_MAP, ZERO_MAP, MAPPINGS };
+static struct mapping mappings[MAPPINGS];
+static char paths[MAPPINGS][PATH_MAX];
+
+static void *map_new_file(int index, const char *name, int pages, int flags)
+{
+	int fd;
+
+	snprintf(paths[index], PATH_MAX, "%s/%s", dir, name);
+	fd = open(paths[index], O_RDWR | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0, "create %s: %s", paths[index], strerror(errno));
+	cr_assert_eq(ftruncate(fd, pages * page), 0);
+	mappings[index].address = mmap(NULL, PAGES * page, PROT_READ, flags, fd, 0);
+	cr_assert_neq(mappings[index].address, MAP_FAILED);
+	mappings[index].length = PAGES * page;
+	cr_assert_eq(fstat(fd, &mappings[index].st), 0);
+	close(fd);
+	return mappings[index].address;
+}
+
+static void make_mappings(void)
+{
+	char link_name[PATH_MAX];
+	int fd;
+
+	page = sysconf(_SC_PAGESIZE);
+	cr_assert_not_null(mkdtemp(dir));
+	mappings[FILE_MAP].what = "file";
+	map_new_file(FILE_MAP, "data file with spaces.bin", PAGES, MAP_SHARED);
+	mappings[DELETED_MAP].what = "deleted file";
+	map_new_file(DELETED_MAP, "00000000000000461285.index", PAGES, MAP_SHARED);
+	cr_assert_eq(unlink(paths[DELETED_MAP]), 0);
+	/* one name goes, another stays: marked deleted but not orphaned */
+	mappings[HARDLINK_MAP].what = "hard link";
+	map_new_file(HARDLINK_MAP, "linked", PAGES, MAP_PRIVATE);
+	snprintf(link_name, sizeof(link_name), "%s/other-name", dir);
+	cr_assert_eq(link(paths[HARDLINK_MAP], link_name), 0);
+	cr_assert_eq(unlink(paths[HARDLINK_MAP]), 0);
+	/* shorter file than the mapping: a stale mapping, size must say so */
+	mappings[NEWLINE_MAP].what = "newline in name";
+	map_new_file(NEWLINE_MAP, "new\nline", 1, MAP_SHARED);
+
+	mappings[MEMFD_MAP].what = "memfd";
+	fd = memfd_create("ring", 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, PAGES * page), 0);
+	mappings[MEMFD_MAP].address = mmap(NULL, PAGES * page, PROT_READ, MAP_SHARED, fd, 0);
+	mappings[MEMFD_MAP].length = PAGES * page;
+	close(fd);
+	mappings[ANON_MAP].what = "anonymous";
+	/* PROT_NONE keeps it from merging with the anonymous neighbours malloc leaves */
+	mappings[ANON_MAP].address =
+		mmap(NULL, PAGES * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mappings[ANON_MAP].length = PAGES * page;
+	mappings[ZERO_MAP].what = "shared anonymous";
+	mappings[ZERO_MAP].address =
+		mmap(NULL, PAGES * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	mappings[ZERO_MAP].length = PAGES * page;
+	for (int i = 0; i < MAPPINGS; i++)
+		cr_assert_neq(mappings[i].address, MAP_FAILED, "%s", mappings[i].what);
+}
+
+static pid_t child;
+
+/* A child holding copies of all our mappings, asleep until killed. */
+static pid_t spawn_sleeper(const char *name)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, name);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+static void setup(void)
+{
+	make_mappings();
+	child = spawn_sleeper("mw-sleeper");
+}
+
+static void teardown(void)
+{
+	char command[PATH_MAX + 16];
+
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	snprintf(command, sizeof(command), "rm -rf '%s'", dir);
+	if (system(command) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static const struct mw_vma *find(const struct mw_vma *vmas, size_t count, const void *address)
+{
+	uint64_t at = (uintptr_t)address;
+
+	for (size_t i = 0; i < count; i++)
+		if (vmas[i].start <= at && at < vmas[i].end)
+			return &vmas[i];
+	return NULL;
+}
+
+static void check_known_mappings(unsigned int flags)
+{
+	struct mw_proc_maps_stats stats;
+	const struct mw_vma *vma;
+	struct mw_vma *vmas;
+	size_t count;
+
+	cr_assert_eq(proc_maps__read(child, flags, &vmas, &count, &stats), 0);
+	cr_assert_eq(stats.used_query, !(flags & MW_PROC_MAPS_FORCE_TEXT));
+	cr_assert_eq(stats.stat_failures, 0);
+	cr_assert_geq(stats.map_count, count);
+
+	for (int i = FILE_MAP; i <= NEWLINE_MAP; i++) {
+		const struct mapping *mapping = &mappings[i];
+
+		vma = find(vmas, count, mapping->address);
+		cr_assert_not_null(vma, "%s not found", mapping->what);
+		cr_assert_eq(vma->start, (uintptr_t)mapping->address, "%s", mapping->what);
+		cr_assert_eq(vma->end, (uintptr_t)mapping->address + mapping->length);
+		cr_assert_eq(vma->kind, MW_VMA_FILE, "%s", mapping->what);
+		cr_assert_eq(vma->ino, mapping->st.st_ino);
+		cr_assert_eq(vma->dev, major(mapping->st.st_dev) << 20 | minor(mapping->st.st_dev));
+		cr_assert_eq(vma->offset, 0);
+		cr_assert_eq(vma->prot, PROT_READ);
+		cr_assert(vma->file_stat_known, "%s", mapping->what);
+		cr_assert_eq(vma->file_size, mapping->st.st_size, "%s", mapping->what);
+	}
+	vma = find(vmas, count, mappings[FILE_MAP].address);
+	cr_assert_str_eq(vma->path, paths[FILE_MAP]);
+	cr_assert_not(vma->deleted);
+	cr_assert_eq(vma->nlink, 1);
+	cr_assert(vma->shared);
+	cr_assert_not(proc_maps__is_orphaned(vma));
+
+	vma = find(vmas, count, mappings[DELETED_MAP].address);
+	cr_assert_str_eq(vma->path, paths[DELETED_MAP]);
+	cr_assert(vma->deleted);
+	cr_assert_eq(vma->nlink, 0);
+	cr_assert(proc_maps__is_orphaned(vma));
+
+	vma = find(vmas, count, mappings[HARDLINK_MAP].address);
+	cr_assert(vma->deleted);
+	cr_assert_eq(vma->nlink, 1);
+	cr_assert_not(vma->shared);
+	cr_assert_not(proc_maps__is_orphaned(vma));
+
+	/* the text file escapes the newline; both readers must spell it that way */
+	vma = find(vmas, count, mappings[NEWLINE_MAP].address);
+	cr_assert_str_eq(strrchr(vma->path, '/'), "/new\\012line");
+	cr_assert_eq(vma->file_size, page);
+
+	vma = find(vmas, count, mappings[MEMFD_MAP].address);
+	cr_assert_not_null(vma);
+	cr_assert_eq(vma->kind, MW_VMA_SPECIAL_FILE);
+	cr_assert_str_eq(vma->path, "/memfd:ring");
+	cr_assert(vma->deleted);
+	cr_assert_not(proc_maps__is_orphaned(vma));
+
+	vma = find(vmas, count, mappings[ZERO_MAP].address);
+	cr_assert_not_null(vma);
+	cr_assert_eq(vma->kind, MW_VMA_SPECIAL_FILE);
+	cr_assert_str_eq(vma->path, "/dev/zero");
+	cr_assert_not(proc_maps__is_orphaned(vma));
+
+	vma = find(vmas, count, mappings[ANON_MAP].address);
+	if (flags & MW_PROC_MAPS_FILES_ONLY) {
+		cr_assert_null(vma);
+		for (size_t i = 0; i < count; i++)
+			cr_assert_neq(vmas[i].kind, MW_VMA_ANONYMOUS);
+	} else {
+		cr_assert_not_null(vma);
+		cr_assert_eq(vma->kind, MW_VMA_ANONYMOUS);
+		cr_assert_eq(vma->prot, 0);
+		cr_assert_str_eq(vma->path, "");
+	}
+	free(vmas);
+}
+
+TestSuite(proc_maps_live, .init = setup, .fini = teardown);
+
+Test(proc_maps_live, query_reads_the_known_mappings)
+{
+	cr_assert(proc_maps__query_supported(), "this kernel (6.11+) should answer PROCMAP_QUERY");
+	check_known_mappings(0);
+	check_known_mappings(MW_PROC_MAPS_FILES_ONLY);
+}
+
+Test(proc_maps_live, text_reads_the_known_mappings)
+{
+	check_known_mappings(MW_PROC_MAPS_FORCE_TEXT);
+	check_known_mappings(MW_PROC_MAPS_FORCE_TEXT | MW_PROC_MAPS_FILES_ONLY);
+}
+
+/* Lines of /proc/PID/maps, counted independently of the parser. */
+static uint64_t count_lines(pid_t pid)
+{
+	char name[64], *line = NULL;
+	size_t capacity = 0;
+	uint64_t lines = 0;
+	FILE *file;
+
+	snprintf(name, sizeof(name), "/proc/%d/maps", (int)pid);
+	file = fopen(name, "r");
+	cr_assert_not_null(file);
+	while (getline(&line, &capacity, file) > 0)
+		if (!strstr(line, "[vsyscall]"))
+			lines++;
+	free(line);
+	fclose(file);
+	return lines;
+}
+
+Test(proc_maps_live, text_and_query_agree_exactly)
+{
+	struct mw_proc_maps_stats text_stats, query_stats;
+	struct mw_vma *text, *query;
+	size_t text_count, query_count;
+
+	cr_assert_eq(
+		proc_maps__read(child, MW_PROC_MAPS_FORCE_TEXT, &text, &text_count, &text_stats),
+		0);
+	cr_assert_eq(proc_maps__read(child, 0, &query, &query_count, &query_stats), 0);
+	cr_assert(query_stats.used_query);
+	cr_assert_eq(text_count, query_count);
+	cr_assert_eq(text_stats.map_count, query_stats.map_count);
+	cr_assert_eq(text_stats.map_count, count_lines(child));
+	for (size_t i = 0; i < text_count; i++) {
+		const struct mw_vma *a = &text[i], *b = &query[i];
+
+		cr_assert_eq(a->start, b->start, "VMA %zu", i);
+		cr_assert_eq(a->end, b->end, "VMA %zu", i);
+		cr_assert_eq(a->offset, b->offset, "VMA %zu %s", i, a->path);
+		cr_assert_eq(a->ino, b->ino, "VMA %zu", i);
+		cr_assert_eq(a->dev, b->dev, "VMA %zu", i);
+		cr_assert_eq(a->prot, b->prot, "VMA %zu", i);
+		cr_assert_eq(a->shared, b->shared, "VMA %zu", i);
+		cr_assert_eq(a->deleted, b->deleted, "VMA %zu", i);
+		cr_assert_eq(a->kind, b->kind, "VMA %zu %s", i, a->path);
+		cr_assert_eq(a->file_stat_known, b->file_stat_known, "VMA %zu", i);
+		cr_assert_eq(a->nlink, b->nlink, "VMA %zu", i);
+		cr_assert_eq(a->file_size, b->file_size, "VMA %zu", i);
+		cr_assert_str_eq(a->path, b->path, "VMA %zu", i);
+	}
+	free(text);
+	free(query);
+}
+
+/* Orphans under the test's directory; the test runner maps deleted /dev/shm arenas of its own. */
+static size_t ours(const struct mw_vma *orphans, size_t count, uint64_t *bytes)
+{
+	size_t found = 0;
+
+	*bytes = 0;
+	for (size_t i = 0; i < count; i++) {
+		if (strncmp(orphans[i].path, dir, strlen(dir)) == 0) {
+			found++;
+			*bytes += orphans[i].end - orphans[i].start;
+		}
+	}
+	return found;
+}
+
+Test(proc_maps_live, truth_lists_only_the_orphan)
+{
+	struct mw_truth_summary summary;
+	struct mw_vma *orphans;
+	uint64_t bytes, all_bytes = 0;
+	size_t count;
+
+	cr_assert_eq(proc_truth__orphans(child, &orphans, &count, &summary), 0);
+	cr_assert_eq(ours(orphans, count, &bytes), 1);
+	cr_assert_eq(bytes, PAGES * page);
+	for (size_t i = 0; i < count; i++) {
+		cr_assert_eq(orphans[i].kind, MW_VMA_FILE);
+		cr_assert(orphans[i].deleted);
+		cr_assert_eq(orphans[i].nlink, 0);
+		if (i > 0)
+			cr_assert_gt(orphans[i].start, orphans[i - 1].start);
+		if (orphans[i].start == (uintptr_t)mappings[DELETED_MAP].address)
+			cr_assert_str_eq(orphans[i].path, paths[DELETED_MAP]);
+		all_bytes += orphans[i].end - orphans[i].start;
+	}
+	cr_assert_eq(summary.orphaned_mappings, count);
+	cr_assert_eq(summary.orphaned_bytes, all_bytes);
+	cr_assert_eq(summary.map_count, count_lines(child));
+	free(orphans);
+
+	/* a partial unmap leaves pieces; each piece counts */
+	cr_assert_eq(munmap((char *)mappings[DELETED_MAP].address + page, page), 0);
+	cr_assert_eq(proc_truth__orphans(getpid(), &orphans, &count, &summary), 0);
+	cr_assert_eq(ours(orphans, count, &bytes), 2);
+	cr_assert_eq(bytes, 2 * page);
+	free(orphans);
+}
+
+Test(proc_maps_live, stat_mapping_reaches_a_deleted_file)
+{
+	struct stat st;
+	uintptr_t start = (uintptr_t)mappings[DELETED_MAP].address;
+
+	cr_assert_eq(proc_maps__stat_mapping(child, start, start + PAGES * page, &st), 0);
+	cr_assert_eq(st.st_ino, mappings[DELETED_MAP].st.st_ino);
+	cr_assert_eq(st.st_nlink, 0);
+	cr_assert_eq(proc_maps__stat_mapping(child, start, start + page, &st), -ENOENT);
+}
+
+Test(proc_maps_live, exited_processes_are_a_clean_esrch)
+{
+	struct mw_vma *vmas = (struct mw_vma *)1;
+	size_t count = 1;
+
+	/* a zombie: killed, not yet reaped */
+	cr_assert_eq(kill(child, SIGKILL), 0);
+	cr_assert_eq(waitid(P_PID, child, NULL, WEXITED | WNOWAIT), 0);
+	cr_assert_eq(proc_maps__read(child, 0, &vmas, &count, NULL), -ESRCH);
+	cr_assert_null(vmas);
+	cr_assert_eq(count, 0);
+	cr_assert_eq(proc_maps__read(child, MW_PROC_MAPS_FORCE_TEXT, &vmas, &count, NULL), -ESRCH);
+	/* reaped */
+	cr_assert_eq(waitpid(child, NULL, 0), child);
+	cr_assert_eq(proc_maps__read(child, 0, &vmas, &count, NULL), -ESRCH);
+	cr_assert_eq(proc_maps__read(child, MW_PROC_MAPS_FORCE_TEXT, &vmas, &count, NULL), -ESRCH);
+	child = 0;
+	cr_assert_eq(proc_maps__read(-1, 0, &vmas, &count, NULL), -EINVAL);
+}
+
+struct kill_midway {
+	pid_t pid;
+	size_t seen;
+};
+
+/* Kills the process being read after its first VMA and waits until it is dead. */
+static int kill_after_first(const struct mw_vma *vma, void *ctx)
+{
+	struct kill_midway *midway = ctx;
+
+	(void)vma;
+	if (midway->seen++ == 0) {
+		kill(midway->pid, SIGKILL);
+		waitid(P_PID, midway->pid, NULL, WEXITED | WNOWAIT);
+	}
+	return 0;
+}
+
+Test(proc_maps_live, process_exiting_mid_read_is_esrch_not_a_short_list)
+{
+	unsigned int modes[] = { 0, MW_PROC_MAPS_FORCE_TEXT };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct kill_midway midway = { .pid = spawn_sleeper("mw-victim") };
+		int err;
+
+		err = proc_maps__for_each(midway.pid, modes[i], kill_after_first, &midway, NULL);
+		cr_assert_eq(err, -ESRCH, "mode %u: %d after %zu VMAs", modes[i], err, midway.seen);
+		cr_assert_geq(midway.seen, 1);
+		waitpid(midway.pid, NULL, 0);
+	}
+}
+
+static void *sleep_forever(void *unused)
+{
+	(void)unused;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A process whose main thread is gone while another thread keeps the address space. */
+static pid_t spawn_leaderless(void)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		pthread_t thread;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (pthread_create(&thread, NULL, sleep_forever, NULL))
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+/* The leader's state turns Z once pthread_exit() has run. */
+static void wait_for_zombie_leader(pid_t pid)
+{
+	char name[64], buffer[256];
+
+	snprintf(name, sizeof(name), "/proc/%d/stat", (int)pid);
+	for (int attempt = 0; attempt < 1000; attempt++) {
+		FILE *file = fopen(name, "r");
+		size_t length = fread(buffer, 1, sizeof(buffer) - 1, file);
+
+		fclose(file);
+		buffer[length] = '\0';
+		if (strstr(buffer, ") Z "))
+			return;
+		usleep(1000);
+	}
+	cr_assert_fail("leader of %d never became a zombie", (int)pid);
+}
+
+Test(proc_maps_live, process_living_on_after_its_main_thread_exited)
+{
+	unsigned int modes[] = { 0, MW_PROC_MAPS_FORCE_TEXT };
+	pid_t leaderless = spawn_leaderless();
+
+	wait_for_zombie_leader(leaderless);
+	for (size_t i = 0; i < 2; i++) {
+		struct mw_proc_maps_stats stats;
+		const struct mw_vma *vma;
+		struct mw_vma *vmas;
+		size_t count;
+
+		cr_assert_eq(proc_maps__read(leaderless, modes[i], &vmas, &count, &stats), 0,
+			     "mode %u", modes[i]);
+		cr_assert_gt(stats.map_count, 0);
+		vma = find(vmas, count, mappings[DELETED_MAP].address);
+		cr_assert_not_null(vma, "mode %u", modes[i]);
+		cr_assert(proc_maps__is_orphaned(vma));
+		free(vmas);
+	}
+	kill(leaderless, SIGKILL);
+	waitpid(leaderless, NULL, 0);
+}
+
+struct find_child {
+	pid_t pid;
+	bool found;
+	char comm[MW_COMM_LEN];
+	uint64_t map_count;
+	size_t file_vmas;
+};
+
+static int look_for_child(const struct mw_proc_process *process, void *ctx)
+{
+	struct find_child *find = ctx;
+
+	if (process->pid == find->pid) {
+		find->found = true;
+		memcpy(find->comm, process->comm, sizeof(find->comm));
+		find->map_count = process->stats.map_count;
+		find->file_vmas = process->vma_count;
+	}
+	return 0;
+}
+
+Test(proc_maps_live, scan_finds_the_child_with_its_comm_and_map_count)
+{
+	struct find_child find = { .pid = child };
+	struct mw_proc_scan_stats stats;
+
+	cr_assert_eq(proc_scan__each(MW_PROC_MAPS_FILES_ONLY, look_for_child, &find, &stats), 0);
+	cr_assert(find.found);
+	cr_assert_str_eq(find.comm, "mw-sleeper");
+	cr_assert_eq(find.map_count, count_lines(child));
+	cr_assert_lt(find.file_vmas, find.map_count);
+	cr_assert_geq(stats.processes, 2);
+}
+
+Test(proc_maps_live, max_map_count_matches_the_sysctl)
+{
+	uint64_t value, written;
+	char name[PATH_MAX];
+	FILE *file;
+
+	cr_assert_eq(sysctl__max_map_count(&value), 0);
+	file = fopen("/proc/sys/vm/max_map_count", "r");
+	cr_assert_eq(fscanf(file, "%lu", &written), 1);
+	fclose(file);
+	cr_assert_eq(value, written);
+
+	snprintf(name, sizeof(name), "%s/garbled", dir);
+	file = fopen(name, "w");
+	fputs("12ab\n", file);
+	fclose(file);
+	cr_assert_eq(sysctl__read_u64(name, &value), -EBADMSG);
+	snprintf(name, sizeof(name), "%s/missing", dir);
+	cr_assert_eq(sysctl__read_u64(name, &value), -ENOENT);
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Readers looking up offsets and timestamps while the writer appends, rolls
+ * (trim resizes) and retention deletes segments. Every answer is checked by
+ * the readers; a fault or a sanitizer report kills the test.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "idxstore/store.h"
+#include "idxstore/workload.h"
+
+static char dir[] = "/tmp/idxstore-stress-XXXXXX";
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char command[128];
+
+	snprintf(command, sizeof(command), "rm -rf %s", dir);
+	cr_assert_eq(system(command), 0);
+}
+
+TestSuite(stress, .init = setup, .fini = teardown, .timeout = 60);
+
+static void stress(enum resize_policy policy, double collect_delay, const char *name)
+{
+	struct store_options options;
+	struct workload_options workload;
+	struct idxstore_stats *stats;
+	char where[256], err[256] = "";
+	struct store *store;
+
+	snprintf(where, sizeof(where), "%s/%s", dir, name);
+	store_options__defaults(&options);
+	options.dir = where;
+	options.policy = policy;
+	options.partitions = 3;
+	options.segment_bytes = 16 * 1024;
+	options.index_interval = 128;
+	options.index_max_bytes = 16 * 1024;
+	options.retention_segments = 2;
+	options.file_delete_delay = 0;
+	options.collect_delay = collect_delay;
+	workload_options__defaults(&workload);
+	workload.readers = 4;
+	workload.duration = 1.0;
+	workload.seed = 42;
+
+	cr_assert_eq(store__open(&store, &options, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(workload__run(store, &workload, NULL, NULL, NULL), 0);
+	store__drain_deletions(store);
+	stats = store__stats(store);
+	cr_log_info("%s: %lu lookups, %lu rolls, %lu deletions, %lu resizes", name,
+		    (unsigned long)stats->lookups, (unsigned long)stats->rolls,
+		    (unsigned long)stats->deletions, (unsigned long)stats->resizes);
+	cr_assert_gt(stats->lookups, 1000);
+	cr_assert_gt(stats->rolls, 20, "not enough churn to mean anything");
+	cr_assert_gt(stats->deletions, 10);
+	cr_assert_eq(stats->lookup_errors, 0, "%lu lookups returned a wrong answer",
+		     (unsigned long)stats->lookup_errors);
+	if (policy == RESIZE_POLICY_LOCKED_UNMAP) {
+		cr_assert_eq(stats->remaps, 0);
+		cr_assert_eq(stats->deleted_mappings_live, 0);
+	} else {
+		cr_assert_eq(stats->remaps, stats->resizes);
+	}
+	cr_assert_eq(store__close(store), 0);
+}
+
+Test(stress, locked_unmap_readers_resizes_deletions)
+{
+	stress(RESIZE_POLICY_LOCKED_UNMAP, COLLECTOR_NEVER, "locked");
+}
+
+/* The collector unmaps as soon as the grace period allows: the race readers must survive. */
+Test(stress, remap_with_an_eager_collector)
+{
+	stress(RESIZE_POLICY_REMAP, 0, "remap-eager");
+}
+
+Test(stress, remap_with_a_collector_that_never_runs)
+{
+	stress(RESIZE_POLICY_REMAP, COLLECTOR_NEVER, "remap-never");
+}

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include "event_format.h"
+#include "utf8_text.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+struct flag_name {
+	unsigned int bit;
+	const char *name;
+};
+
+static const struct flag_name mmap_flag_names[] = {
+	{ MAP_FIXED, "fixed" },		{ MAP_FIXED_NOREPLACE, "fixed_noreplace" },
+	{ MAP_ANONYMOUS, "anonymous" }, { MAP_POPULATE, "populate" },
+	{ MAP_NORESERVE, "noreserve" }, { MAP_HUGETLB, "hugetlb" },
+};
+
+static const struct flag_name mremap_flag_names[] = {
+	{ MREMAP_MAYMOVE, "maymove" },
+	{ MREMAP_FIXED, "fixed" },
+	{ MREMAP_DONTUNMAP, "dontunmap" },
+};
+
+static const struct flag_name check_flag_names[] = {
+	{ MW_CHECK_BUCKET_FULL, "bucket_full" },
+	{ MW_CHECK_INODE_UNKNOWN, "inode_unknown" },
+	{ MW_CHECK_RENAME, "rename" },
+	{ MW_CHECK_TRUNCATE, "truncate" },
+};
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+static double realtime_seconds(const union mw_event *event, double realtime_offset)
+{
+	return event->header.timestamp_ns / 1e9 + realtime_offset;
+}
+
+static void prot_string(uint32_t prot, char out[4])
+{
+	out[0] = prot & PROT_READ ? 'r' : '-';
+	out[1] = prot & PROT_WRITE ? 'w' : '-';
+	out[2] = prot & PROT_EXEC ? 'x' : '-';
+	out[3] = '\0';
+}
+
+static void dev_string(uint32_t dev, char out[16])
+{
+	snprintf(out, 16, "%02x:%02x", dev >> 20, dev & 0xfffff);
+}
+
+/* Sharing first (the mapping's nature), then the modifiers set, comma-separated. */
+static void mmap_flags_string(uint32_t flags, char *out, size_t size)
+{
+	size_t used;
+
+	used = snprintf(out, size, "%s", (flags & MAP_TYPE) == MAP_PRIVATE ? "private" : "shared");
+	for (size_t i = 0; i < COUNT(mmap_flag_names) && used < size; i++)
+		if (flags & mmap_flag_names[i].bit)
+			used += snprintf(out + used, size - used, ",%s", mmap_flag_names[i].name);
+}
+
+static void flags_string(uint32_t flags, const struct flag_name *names, size_t count, char *out,
+			 size_t size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < count && used < size; i++)
+		if (flags & names[i].bit)
+			used += snprintf(out + used, size - used, "%s%s", used ? "," : "",
+					 names[i].name);
+	if (used == 0)
+		snprintf(out, size, "none");
+}
+
+/* The bytes of a kernel name, \xHH for those that would split a key=value token. */
+static void put_escaped(FILE *out, const char *bytes, size_t max_length)
+{
+	size_t length = strnlen(bytes, max_length);
+
+	for (size_t i = 0; i < length; i++) {
+		unsigned char c = bytes[i];
+
+		if (c <= ' ' || c == 0x7f || c == '\\')
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+static void text_file_id(FILE *out, const struct mw_file_id *file)
+{
+	char dev[16];
+
+	dev_string(file->dev, dev);
+	fprintf(out, " dev=%s ino=%" PRIu64 " size=%" PRIu64 " nlink=%" PRIu32, dev,
+		(uint64_t)file->ino, (uint64_t)file->size, file->nlink);
+}
+
+static void text_range(FILE *out, const char *key, uint64_t start, uint64_t length)
+{
+	fprintf(out, " %s=%08" PRIx64 "-%08" PRIx64, key, start, start + length);
+}
+
+static void text_mmap(FILE *out, const struct mw_mmap_event *mmap_event)
+{
+	char prot[4], flags[128];
+
+	text_range(out, "addr", mmap_event->addr, mmap_event->length);
+	fprintf(out, " off=%" PRIu64, (uint64_t)mmap_event->offset);
+	if (mmap_event->header.flags & MW_MMAP_FILE) {
+		text_file_id(out, &mmap_event->file);
+		fputs(" name=", out);
+		put_escaped(out, mmap_event->name, sizeof(mmap_event->name));
+		if (mmap_event->header.flags & MW_MMAP_NAME_TRUNCATED)
+			fputs(" name_truncated=yes", out);
+	}
+	prot_string(mmap_event->prot, prot);
+	mmap_flags_string(mmap_event->map_flags, flags, sizeof(flags));
+	fprintf(out, " prot=%s flags=%s", prot, flags);
+}
+
+static void text_body(FILE *out, const union mw_event *event)
+{
+	char prot[4], flags[128];
+
+	switch (event->header.type) {
+	case MW_EVENT_MMAP:
+		text_mmap(out, &event->mmap);
+		break;
+	case MW_EVENT_MUNMAP:
+		text_range(out, "addr", event->munmap.addr, event->munmap.length);
+		break;
+	case MW_EVENT_MREMAP:
+		text_range(out, "old", event->mremap.old_addr, event->mremap.old_length);
+		text_range(out, "new", event->mremap.new_addr, event->mremap.new_length);
+		flags_string(event->mremap.mremap_flags, mremap_flag_names,
+			     COUNT(mremap_flag_names), flags, sizeof(flags));
+		fprintf(out, " flags=%s", flags);
+		break;
+	case MW_EVENT_MPROTECT:
+		text_range(out, "addr", event->mprotect.addr, event->mprotect.length);
+		prot_string(event->mprotect.prot, prot);
+		fprintf(out, " prot=%s", prot);
+		break;
+	case MW_EVENT_TRUNCATE:
+		text_file_id(out, &event->file.file);
+		break;
+	case MW_EVENT_UNLINK:
+		text_file_id(out, &event->file.file);
+		if (event->header.flags & MW_UNLINK_LAST)
+			fputs(" last_link=yes", out);
+		break;
+	case MW_EVENT_RENAME:
+		text_file_id(out, &event->rename.file);
+		fputs(" name=", out);
+		put_escaped(out, event->rename.name, sizeof(event->rename.name));
+		break;
+	case MW_EVENT_CHECK:
+		flags_string(event->header.flags, check_flag_names, COUNT(check_flag_names), flags,
+			     sizeof(flags));
+		fprintf(out, " bucket=%016" PRIx64 " result=%" PRId32 " reasons=%s",
+			(uint64_t)event->check.name_hash, (int32_t)event->check.syscall_result,
+			flags);
+		break;
+	case MW_EVENT_FORK:
+		fprintf(out, " child=%" PRIu32, event->fork.child_pid);
+		if (event->header.flags & MW_FORK_SHARED_MM)
+			fputs(" shared_mm=yes", out);
+		break;
+	case MW_EVENT_EXEC:
+		if (event->exec.old_pid != event->header.pid)
+			fprintf(out, " old_pid=%" PRIu32, event->exec.old_pid);
+		break;
+	case MW_EVENT_EXIT:
+		fprintf(out, " code=%" PRIu32, event->exit.exit_code);
+		break;
+	default:
+		fprintf(out, " type=%" PRIu32, event->header.type);
+		break;
+	}
+}
+
+/*
+ * Closes the memory stream (which may move the buffer, so both are read
+ * afterwards) and writes the line with one call: the stream gets it whole.
+ */
+static int put_line(FILE *file, FILE *memory, char **line, size_t *length)
+{
+	int err = 0;
+
+	if (fclose(memory))
+		err = -ENOMEM;
+	else if (fwrite(*line, 1, *length, file) != *length)
+		err = errno ? -errno : -EIO;
+	free(*line);
+	return err;
+}
+
+int event_format__text(FILE *file, const union mw_event *event, double realtime_offset)
+{
+	/* in nanoseconds: a double of today's epoch seconds cannot hold whole microseconds */
+	int64_t realtime_ns = (int64_t)event->header.timestamp_ns + llround(realtime_offset * 1e9);
+	time_t whole = realtime_ns / 1000000000;
+	long micros = (realtime_ns % 1000000000) / 1000;
+	char *line = NULL, clock[16];
+	size_t length = 0;
+	struct tm local;
+	FILE *out;
+
+	if (micros < 0) {
+		whole--;
+		micros += 1000000;
+	}
+	if (!localtime_r(&whole, &local))
+		memset(&local, 0, sizeof(local));
+	strftime(clock, sizeof(clock), "%H:%M:%S", &local);
+	out = open_memstream(&line, &length);
+	if (!out)
+		return -ENOMEM;
+	fprintf(out, "%s.%06ld %s pid=%" PRIu32 " comm=", clock, micros,
+		event__type_name(event->header.type), event->header.pid);
+	put_escaped(out, event->header.comm, sizeof(event->header.comm));
+	text_body(out, event);
+	if (event->header.map_count)
+		fprintf(out, " maps=%" PRIu32, event->header.map_count);
+	fputc('\n', out);
+	return put_line(file, out, &line, &length);
+}
+
+/* JSON */
+
+static bool set(json_t *object, const char *key, json_t *value)
+{
+	return value && json_object_set_new(object, key, value) == 0;
+}
+
+static json_t *text(const char *bytes, size_t max_length)
+{
+	char *clean = utf8_text__sanitize(bytes, max_length);
+	json_t *value;
+
+	if (!clean)
+		return NULL;
+	value = json_string(clean);
+	free(clean);
+	return value;
+}
+
+static json_t *hex_address(uint64_t value)
+{
+	char buffer[24];
+
+	snprintf(buffer, sizeof(buffer), "%08" PRIx64, value);
+	return json_string(buffer);
+}
+
+static json_t *unsigned_integer(uint64_t value)
+{
+	return json_integer(value > INT64_MAX ? INT64_MAX : (json_int_t)value);
+}
+
+static json_t *prot_json(uint32_t prot)
+{
+	char buffer[4];
+
+	prot_string(prot, buffer);
+	return json_string(buffer);
+}
+
+static json_t *flags_json(uint32_t flags, const struct flag_name *names, size_t count)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; array && i < count; i++) {
+		if ((flags & names[i].bit) &&
+		    json_array_append_new(array, json_string(names[i].name))) {
+			json_decref(array);
+			return NULL;
+		}
+	}
+	return array;
+}
+
+static json_t *mmap_flags_json(uint32_t flags)
+{
+	json_t *array = flags_json(flags, mmap_flag_names, COUNT(mmap_flag_names));
+	const char *sharing = (flags & MAP_TYPE) == MAP_PRIVATE ? "private" : "shared";
+
+	if (array && json_array_insert_new(array, 0, json_string(sharing))) {
+		json_decref(array);
+		return NULL;
+	}
+	return array;
+}
+
+static bool json_file_id(json_t *object, const struct mw_file_id *file)
+{
+	char dev[16];
+
+	dev_string(file->dev, dev);
+	return set(object, "dev", json_string(dev)) &&
+	       set(object, "ino", unsigned_integer(file->ino)) &&
+	       set(object, "size", unsigned_integer(file->size)) &&
+	       set(object, "nlink", unsigned_integer(file->nlink));
+}
+
+static bool json_range(json_t *object, const char *start_key, const char *end_key, uint64_t start,
+		       uint64_t length)
+{
+	return set(object, start_key, hex_address(start)) &&
+	       set(object, end_key, hex_address(start + length));
+}
+
+static bool json_mmap(json_t *object, const struct mw_mmap_event *mmap_event)
+{
+	bool is_file = mmap_event->header.flags & MW_MMAP_FILE;
+
+	if (!json_range(object, "start", "end", mmap_event->addr, mmap_event->length) ||
+	    !set(object, "offset", unsigned_integer(mmap_event->offset)) ||
+	    !set(object, "prot", prot_json(mmap_event->prot)) ||
+	    !set(object, "flags", mmap_flags_json(mmap_event->map_flags)) ||
+	    !set(object, "file", json_boolean(is_file)))
+		return false;
+	if (!is_file)
+		return true;
+	return json_file_id(object, &mmap_event->file) &&
+	       set(object, "name", text(mmap_event->name, sizeof(mmap_event->name))) &&
+	       set(object, "name_truncated",
+		   json_boolean(mmap_event->header.flags & MW_MMAP_NAME_TRUNCATED));
+}
+
+static bool json_body(json_t *object, const union mw_event *event)
+{
+	uint32_t flags = event->header.flags;
+
+	switch (event->header.type) {
+	case MW_EVENT_MMAP:
+		return json_mmap(object, &event->mmap);
+	case MW_EVENT_MUNMAP:
+		return json_range(object, "start", "end", event->munmap.addr, event->munmap.length);
+	case MW_EVENT_MREMAP:
+		return json_range(object, "old_start", "old_end", event->mremap.old_addr,
+				  event->mremap.old_length) &&
+		       json_range(object, "new_start", "new_end", event->mremap.new_addr,
+				  event->mremap.new_length) &&
+		       set(object, "flags",
+			   flags_json(event->mremap.mremap_flags, mremap_flag_names,
+				      COUNT(mremap_flag_names)));
+	case MW_EVENT_MPROTECT:
+		return json_range(object, "start", "end", event->mprotect.addr,
+				  event->mprotect.length) &&
+		       set(object, "prot", prot_json(event->mprotect.prot));
+	case MW_EVENT_TRUNCATE:
+		return json_file_id(object, &event->file.file);
+	case MW_EVENT_UNLINK:
+		return json_file_id(object, &event->file.file) &&
+		       set(object, "last_link", json_boolean(flags & MW_UNLINK_LAST));
+	case MW_EVENT_RENAME:
+		return json_file_id(object, &event->rename.file) &&
+		       set(object, "name", text(event->rename.name, sizeof(event->rename.name)));
+	case MW_EVENT_CHECK: {
+		char bucket[24];
+
+		snprintf(bucket, sizeof(bucket), "%016" PRIx64, (uint64_t)event->check.name_hash);
+		return set(object, "bucket", json_string(bucket)) &&
+		       set(object, "result", json_integer((int32_t)event->check.syscall_result)) &&
+		       set(object, "reasons",
+			   flags_json(flags, check_flag_names, COUNT(check_flag_names)));
+	}
+	case MW_EVENT_FORK:
+		return set(object, "child_pid", unsigned_integer(event->fork.child_pid)) &&
+		       set(object, "shared_mm", json_boolean(flags & MW_FORK_SHARED_MM));
+	case MW_EVENT_EXEC:
+		return set(object, "old_pid", unsigned_integer(event->exec.old_pid));
+	case MW_EVENT_EXIT:
+		return set(object, "exit_code", unsigned_integer(event->exit.exit_code));
+	default:
+		return set(object, "type_number", unsigned_integer(event->header.type));
+	}
+}
+
+json_t *event_format__json_object(const union mw_event *event, double realtime_offset)
+{
+	json_t *object = json_object();
+	bool ok;
+
+	if (!object)
+		return NULL;
+	ok = set(object, "timestamp", json_real(realtime_seconds(event, realtime_offset))) &&
+	     set(object, "type", json_string(event__type_name(event->header.type))) &&
+	     set(object, "pid", unsigned_integer(event->header.pid)) &&
+	     set(object, "tid", unsigned_integer(event->header.tid)) &&
+	     set(object, "comm", text(event->header.comm, sizeof(event->header.comm))) &&
+	     set(object, "map_count", unsigned_integer(event->header.map_count)) &&
+	     json_body(object, event);
+	if (!ok) {
+		json_decref(object);
+		return NULL;
+	}
+	return object;
+}
+
+int event_format__json(FILE *file, const union mw_event *event, double realtime_offset)
+{
+	json_t *object = event_format__json_object(event, realtime_offset);
+	char *line;
+	size_t length;
+	int err = 0;
+
+	if (!object)
+		return -ENOMEM;
+	line = json_dumps(object, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(16));
+	json_decref(object);
+	if (!line)
+		return -ENOMEM;
+	length = strlen(line);
+	line[length] = '\n'; /* replaces the NUL: the line goes out with one fwrite */
+	if (fwrite(line, 1, length + 1, file) != length + 1)
+		err = errno ? -errno : -EIO;
+	free(line);
+	return err;
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "atomic_file.h"
+#include "event.h"
+#include "prometheus_textfile.h"
+#include "utf8_text.h"
+
+struct writer {
+	FILE *file;
+	const struct mw_snapshot *snapshot;
+	size_t process_limit;
+	char **comms; /* label-ready comm per process within the limit */
+};
+
+static void family(const struct writer *writer, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(writer->file, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Go's float syntax: the shortest digits that read back to the same double. */
+static void format_value(double value, char *buffer, size_t size)
+{
+	if (isnan(value)) {
+		snprintf(buffer, size, "NaN");
+	} else if (isinf(value)) {
+		snprintf(buffer, size, value > 0 ? "+Inf" : "-Inf");
+	} else {
+		snprintf(buffer, size, "%.15g", value);
+		if (strtod(buffer, NULL) != value)
+			snprintf(buffer, size, "%.17g", value);
+	}
+}
+
+static void sample_double(const struct writer *writer, const char *name, double value)
+{
+	char buffer[32];
+
+	format_value(value, buffer, sizeof(buffer));
+	fprintf(writer->file, "%s %s\n", name, buffer);
+}
+
+static void sample_count(const struct writer *writer, const char *name, uint64_t value)
+{
+	fprintf(writer->file, "%s %" PRIu64 "\n", name, value);
+}
+
+void prometheus_textfile__write_label_value(FILE *file, const char *value)
+{
+	for (const char *p = value; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", file);
+		else if (*p == '"')
+			fputs("\\\"", file);
+		else if (*p == '\n')
+			fputs("\\n", file);
+		else
+			fputc(*p, file);
+	}
+}
+
+static void process_sample(const struct writer *writer, size_t index, const char *name,
+			   double value)
+{
+	const struct mw_process_report *process = &writer->snapshot->processes[index];
+	char buffer[32];
+
+	format_value(value, buffer, sizeof(buffer));
+	fprintf(writer->file, "%s{pid=\"%" PRIu32 "\",comm=\"%s\"} %s\n", name, process->pid,
+		writer->comms[index], buffer);
+}
+
+static void process_families(const struct writer *writer)
+{
+	const struct mw_snapshot *snapshot = writer->snapshot;
+	size_t limit = writer->process_limit;
+	const struct mw_process_report *process;
+
+	family(writer, "mapwatch_process_orphaned_mappings", "gauge",
+	       "Mappings of files with no links left, per process.");
+	for (size_t i = 0; i < limit; i++)
+		process_sample(writer, i, "mapwatch_process_orphaned_mappings",
+			       snapshot->processes[i].orphaned_mappings);
+	family(writer, "mapwatch_process_orphaned_bytes", "gauge",
+	       "Bytes of address space covered by orphaned mappings, per process.");
+	for (size_t i = 0; i < limit; i++)
+		process_sample(writer, i, "mapwatch_process_orphaned_bytes",
+			       snapshot->processes[i].orphaned_bytes);
+	family(writer, "mapwatch_process_oldest_orphan_age_seconds", "gauge",
+	       "Seconds since the file of the process's oldest orphaned mapping was deleted.");
+	for (size_t i = 0; i < limit; i++) {
+		process = &snapshot->processes[i];
+		if (process->orphaned_mappings > 0 && process->oldest_orphan_age_known)
+			process_sample(writer, i, "mapwatch_process_oldest_orphan_age_seconds",
+				       process->oldest_orphan_age_seconds);
+	}
+	family(writer, "mapwatch_process_map_count", "gauge",
+	       "Mappings (VMAs) of the process, the figure vm.max_map_count limits.");
+	for (size_t i = 0; i < limit; i++)
+		process_sample(writer, i, "mapwatch_process_map_count",
+			       snapshot->processes[i].map_count);
+	family(writer, "mapwatch_process_map_count_ratio", "gauge",
+	       "Map count of the process divided by vm.max_map_count, 0 to 1.");
+	for (size_t i = 0; i < limit && snapshot->max_map_count > 0; i++) {
+		double ratio =
+			(double)snapshot->processes[i].map_count / (double)snapshot->max_map_count;
+
+		process_sample(writer, i, "mapwatch_process_map_count_ratio",
+			       ratio > 1 ? 1 : ratio);
+	}
+	family(writer, "mapwatch_process_seconds_to_map_limit", "gauge",
+	       "Seconds until the map count reaches vm.max_map_count at the recent growth rate; "
+	       "absent when not growing.");
+	for (size_t i = 0; i < limit; i++) {
+		process = &snapshot->processes[i];
+		if (process->map_count_growing)
+			process_sample(writer, i, "mapwatch_process_seconds_to_map_limit",
+				       process->seconds_to_map_limit);
+	}
+	family(writer, "mapwatch_process_resize_remaps_total", "counter",
+	       "Mappings of an inode already mapped before its size changed, per process.");
+	for (size_t i = 0; i < limit; i++)
+		process_sample(writer, i, "mapwatch_process_resize_remaps_total",
+			       snapshot->processes[i].resize_remaps);
+	family(writer, "mapwatch_process_stale_mappings", "gauge",
+	       "Mappings reaching more than one page past the end of their file, per process.");
+	for (size_t i = 0; i < limit; i++)
+		process_sample(writer, i, "mapwatch_process_stale_mappings",
+			       snapshot->processes[i].stale_mappings);
+}
+
+static void histogram(const struct writer *writer)
+{
+	const struct mw_duration_histogram *histogram = &writer->snapshot->unlink_to_unmap;
+	const char *name = "mapwatch_unlink_to_unmap_seconds";
+	uint64_t cumulative = 0;
+	char bound[32];
+
+	family(writer, name, "histogram",
+	       "Seconds orphaned mappings lived after their file was deleted.");
+	for (size_t i = 0; i < MW_DURATION_BUCKETS; i++) {
+		cumulative += histogram->buckets[i];
+		format_value(mw_duration_bucket_bounds[i], bound, sizeof(bound));
+		fprintf(writer->file, "%s_bucket{le=\"%s\"} %" PRIu64 "\n", name, bound,
+			cumulative);
+	}
+	fprintf(writer->file, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, histogram->count);
+	sample_double(writer, "mapwatch_unlink_to_unmap_seconds_sum", histogram->sum);
+	sample_count(writer, "mapwatch_unlink_to_unmap_seconds_count", histogram->count);
+}
+
+static void agent_families(const struct writer *writer)
+{
+	const struct mw_snapshot *snapshot = writer->snapshot;
+
+	histogram(writer);
+	family(writer, "mapwatch_events_total", "counter", "Kernel events received, by type.");
+	for (unsigned int type = 1; type < MW_EVENT_TYPE_COUNT; type++)
+		fprintf(writer->file, "mapwatch_events_total{type=\"%s\"} %" PRIu64 "\n",
+			event__type_name(type), snapshot->events_by_type[type]);
+	family(writer, "mapwatch_events_lost_total", "counter",
+	       "Events the kernel side could not deliver.");
+	sample_count(writer, "mapwatch_events_lost_total", snapshot->events_lost);
+	family(writer, "mapwatch_reconcile_corrections_total", "counter",
+	       "State corrected by re-reading /proc.");
+	sample_count(writer, "mapwatch_reconcile_corrections_total",
+		     snapshot->reconcile_corrections);
+}
+
+static int write_all(const struct writer *writer)
+{
+	const struct mw_snapshot *snapshot = writer->snapshot;
+
+	family(writer, "mapwatch_orphaned_mappings", "gauge",
+	       "Mappings of files with no links left, on the host.");
+	sample_count(writer, "mapwatch_orphaned_mappings", snapshot->orphaned_mappings);
+	family(writer, "mapwatch_orphaned_bytes", "gauge",
+	       "Bytes of address space covered by orphaned mappings, on the host.");
+	sample_count(writer, "mapwatch_orphaned_bytes", snapshot->orphaned_bytes);
+	process_families(writer);
+	family(writer, "mapwatch_max_map_count", "gauge", "The vm.max_map_count sysctl.");
+	sample_count(writer, "mapwatch_max_map_count", snapshot->max_map_count);
+	if (snapshot->has_agent_counters)
+		agent_families(writer);
+	family(writer, "mapwatch_tracked_mappings", "gauge", "File mappings in mapwatch's state.");
+	sample_count(writer, "mapwatch_tracked_mappings", snapshot->tracked_mappings);
+	family(writer, "mapwatch_last_update_timestamp_seconds", "gauge",
+	       "When this file was written, in seconds since the epoch.");
+	sample_double(writer, "mapwatch_last_update_timestamp_seconds", snapshot->timestamp);
+	if (fflush(writer->file) || ferror(writer->file))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* comm is bytes: made valid UTF-8 and escaped once per process, not once per family. */
+static int prepare_comms(struct writer *writer)
+{
+	writer->comms = calloc(writer->process_limit ? writer->process_limit : 1, sizeof(char *));
+	if (!writer->comms)
+		return -ENOMEM;
+	for (size_t i = 0; i < writer->process_limit; i++) {
+		const struct mw_process_report *process = &writer->snapshot->processes[i];
+		char *clean = utf8_text__sanitize(process->comm, sizeof(process->comm));
+		size_t size = 0;
+		FILE *escaped;
+
+		if (!clean)
+			return -ENOMEM;
+		escaped = open_memstream(&writer->comms[i], &size);
+		if (!escaped) {
+			free(clean);
+			return -ENOMEM;
+		}
+		prometheus_textfile__write_label_value(escaped, clean);
+		free(clean);
+		if (fclose(escaped))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void release_comms(struct writer *writer)
+{
+	if (!writer->comms)
+		return;
+	for (size_t i = 0; i < writer->process_limit; i++)
+		free(writer->comms[i]);
+	free(writer->comms);
+}
+
+int prometheus_textfile__write_stream(const struct mw_snapshot *snapshot, size_t top, FILE *file)
+{
+	struct writer writer = { .file = file, .snapshot = snapshot };
+	int err;
+
+	writer.process_limit = snapshot->process_count;
+	if (top > 0 && top < writer.process_limit)
+		writer.process_limit = top;
+	errno = 0;
+	err = prepare_comms(&writer);
+	if (!err)
+		err = write_all(&writer);
+	release_comms(&writer);
+	return err;
+}
+
+struct path_job {
+	const struct mw_snapshot *snapshot;
+	size_t top;
+};
+
+static int write_job(FILE *file, void *ctx)
+{
+	const struct path_job *job = ctx;
+
+	return prometheus_textfile__write_stream(job->snapshot, job->top, file);
+}
+
+int prometheus_textfile__write_path(const struct mw_snapshot *snapshot, size_t top,
+				    const char *path)
+{
+	struct path_job job = { snapshot, top };
+
+	return atomic_file__write(path, write_job, &job);
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* One process's VMAs: reader choice, kind by stat, and the exited-process check. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uthash.h>
+#include "proc_maps.h"
+#include "proc_maps_internal.h"
+
+/* 1: PROCMAP_QUERY works, -1: the kernel said ENOTTY/EINVAL once, 0: not tried yet */
+static int query_state;
+
+/*
+ * One stat per inode per walk: a stat through map_files costs several times
+ * the read of the VMA itself, and a shared library or a file mapped in pieces
+ * has many VMAs of one inode.
+ */
+struct stat_cache_key {
+	uint64_t ino;
+	uint32_t dev;
+	uint32_t pad;
+};
+
+struct stat_cache_entry {
+	struct stat_cache_key key;
+	mode_t mode;
+	nlink_t nlink;
+	off_t size;
+	UT_hash_handle hh;
+};
+
+struct walk {
+	int pid_dir;
+	struct stat_cache_entry *stat_cache;
+	unsigned int flags;
+	proc_maps_fn fn;
+	void *ctx;
+	struct mw_proc_maps_stats stats;
+	bool handed_out; /* the caller's fn has seen a VMA: no reader switch any more */
+};
+
+static int stat_map_file(int pid_dir, uint64_t start, uint64_t end, struct stat *st)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "map_files/%llx-%llx", (unsigned long long)start,
+		 (unsigned long long)end);
+	return fstatat(pid_dir, name, st, 0) ? -errno : 0;
+}
+
+static const struct stat_cache_entry *stat_file(struct walk *walk, const struct mw_vma *vma)
+{
+	struct stat_cache_key key = { .ino = vma->ino, .dev = vma->dev };
+	struct stat_cache_entry *entry;
+	struct stat st;
+
+	HASH_FIND(hh, walk->stat_cache, &key, sizeof(key), entry);
+	if (entry)
+		return entry;
+	if (stat_map_file(walk->pid_dir, vma->start, vma->end, &st))
+		return NULL;
+	entry = calloc(1, sizeof(*entry));
+	if (!entry)
+		return NULL;
+	entry->key = key;
+	entry->mode = st.st_mode;
+	entry->nlink = st.st_nlink;
+	entry->size = st.st_size;
+	HASH_ADD(hh, walk->stat_cache, key, sizeof(key), entry);
+	return entry;
+}
+
+static void stat_cache_clear(struct walk *walk)
+{
+	struct stat_cache_entry *entry, *next;
+
+	HASH_ITER(hh, walk->stat_cache, entry, next) {
+		HASH_DEL(walk->stat_cache, entry);
+		free(entry);
+	}
+}
+
+static void stat_file_vma(struct walk *walk, struct mw_vma *vma)
+{
+	const struct stat_cache_entry *st = stat_file(walk, vma);
+
+	if (!st) {
+		/* the path alone decided the kind */
+		walk->stats.stat_failures++;
+		return;
+	}
+	if (!S_ISREG(st->mode)) {
+		vma->kind = MW_VMA_SPECIAL_FILE;
+		return;
+	}
+	vma->kind = MW_VMA_FILE;
+	vma->file_stat_known = true;
+	vma->nlink = st->nlink;
+	vma->file_size = st->size;
+}
+
+/* Regular files, and anything else with a path that is not shared memory (devices). */
+static bool worth_a_stat(const struct mw_vma *vma)
+{
+	if (vma->kind == MW_VMA_FILE)
+		return true;
+	return vma->kind == MW_VMA_SPECIAL_FILE && vma->path[0] == '/' &&
+	       !maps_name__is_shared_memory(vma);
+}
+
+static int walk_sink(struct mw_vma *vma, void *ctx)
+{
+	struct walk *walk = ctx;
+
+	walk->stats.map_count++;
+	if (vma->kind == MW_VMA_ANONYMOUS && (walk->flags & MW_PROC_MAPS_FILES_ONLY))
+		return 0;
+	if (!(walk->flags & MW_PROC_MAPS_NO_STAT) && worth_a_stat(vma))
+		stat_file_vma(walk, vma);
+	walk->handed_out = true;
+	return walk->fn(vma, walk->ctx);
+}
+
+/*
+ * A process that exits mid-walk leaves a short list (the text ends early, the
+ * ioctl says ESRCH): check after the walk that the process is still there.
+ * The directory fd keeps naming the same process even if its pid is reused.
+ */
+static bool process_gone(int pid_dir)
+{
+	char buffer[512], *state;
+	ssize_t length;
+	int fd;
+
+	fd = openat(pid_dir, "stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ESRCH || errno == ENOENT;
+	length = read(fd, buffer, sizeof(buffer) - 1);
+	close(fd);
+	if (length <= 0)
+		return true;
+	buffer[length] = '\0';
+	/* "pid (comm) S ...": comm may hold ')' itself, the last one closes it */
+	state = strrchr(buffer, ')');
+	if (!state || state[1] != ' ')
+		return true;
+	return state[2] == 'Z' || state[2] == 'X' || state[2] == 'x';
+}
+
+static int stop_at_first(struct mw_vma *vma, void *ctx)
+{
+	(void)vma;
+	(void)ctx;
+	return 1;
+}
+
+bool proc_maps__query_supported(void)
+{
+	if (query_state == 0) {
+		int pid_dir = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int err;
+
+		if (pid_dir < 0)
+			return false;
+		err = maps_query__walk(pid_dir, stop_at_first, NULL);
+		close(pid_dir);
+		query_state = (err == -ENOTTY || err == -EINVAL) ? -1 : 1;
+	}
+	return query_state > 0;
+}
+
+/*
+ * When the thread group leader has exited (pthread_exit from main) while other
+ * threads run on, its maps file is empty and its state is Z, yet the process
+ * and its address space live: read them through a live thread instead.
+ * Returns an O_DIRECTORY fd of /proc/PID/task/TID, or -ESRCH.
+ */
+static int open_live_thread(int pid_dir, pid_t pid)
+{
+	struct dirent *entry;
+	int task_fd, found = -ESRCH;
+	DIR *tasks;
+
+	task_fd = openat(pid_dir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (task_fd < 0)
+		return -ESRCH;
+	tasks = fdopendir(task_fd);
+	if (!tasks) {
+		close(task_fd);
+		return -ESRCH;
+	}
+	while (found < 0 && (entry = readdir(tasks))) {
+		int thread_dir;
+
+		if (entry->d_name[0] < '1' || entry->d_name[0] > '9' || atoi(entry->d_name) == pid)
+			continue;
+		thread_dir =
+			openat(dirfd(tasks), entry->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (thread_dir < 0)
+			continue;
+		if (process_gone(thread_dir))
+			close(thread_dir);
+		else
+			found = thread_dir;
+	}
+	closedir(tasks);
+	return found;
+}
+
+static int walk_maps(struct walk *walk)
+{
+	int err;
+
+	if (!(walk->flags & MW_PROC_MAPS_FORCE_TEXT) && query_state >= 0) {
+		walk->stats.used_query = true;
+		err = maps_query__walk(walk->pid_dir, walk_sink, walk);
+		if ((err != -ENOTTY && err != -EINVAL) || walk->handed_out) {
+			query_state = 1;
+			return err;
+		}
+		query_state = -1;
+		memset(&walk->stats, 0, sizeof(walk->stats));
+	}
+	return maps_text__walk(walk->pid_dir, walk_sink, walk);
+}
+
+/* A short list from an exiting process (see process_gone) is no list: -ESRCH. */
+static bool exited_during_walk(int err, int pid_dir)
+{
+	/* an error from fn is the caller's own and passes through untouched */
+	if (err != 0 && err != -ESRCH && err != -ENOENT && err != -EIO)
+		return false;
+	return process_gone(pid_dir);
+}
+
+int proc_maps__for_each(pid_t pid, unsigned int flags, proc_maps_fn fn, void *ctx,
+			struct mw_proc_maps_stats *stats)
+{
+	struct walk walk = { .flags = flags, .fn = fn, .ctx = ctx };
+	char name[32];
+	int err;
+
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "/proc/%d", (int)pid);
+	walk.pid_dir = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (walk.pid_dir < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+
+	err = walk_maps(&walk);
+	if (exited_during_walk(err, walk.pid_dir)) {
+		int thread_dir = walk.handed_out ? -ESRCH : open_live_thread(walk.pid_dir, pid);
+
+		err = -ESRCH;
+		if (thread_dir >= 0) {
+			close(walk.pid_dir);
+			walk.pid_dir = thread_dir;
+			memset(&walk.stats, 0, sizeof(walk.stats));
+			err = walk_maps(&walk);
+			if (exited_during_walk(err, walk.pid_dir))
+				err = -ESRCH;
+		}
+	}
+	stat_cache_clear(&walk);
+	close(walk.pid_dir);
+	if (!err && stats)
+		*stats = walk.stats;
+	return err;
+}
+
+struct collect {
+	struct mw_vma *items;
+	size_t count;
+	size_t capacity;
+};
+
+static int collect_vma(const struct mw_vma *vma, void *ctx)
+{
+	struct collect *collect = ctx;
+
+	if (collect->count == collect->capacity) {
+		size_t capacity = collect->capacity ? collect->capacity * 2 : 64;
+		struct mw_vma *items = realloc(collect->items, capacity * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		collect->items = items;
+		collect->capacity = capacity;
+	}
+	collect->items[collect->count++] = *vma;
+	return 0;
+}
+
+int proc_maps__read(pid_t pid, unsigned int flags, struct mw_vma **vmas, size_t *count,
+		    struct mw_proc_maps_stats *stats)
+{
+	struct collect collect = { 0 };
+	int err;
+
+	*vmas = NULL;
+	*count = 0;
+	err = proc_maps__for_each(pid, flags, collect_vma, &collect, stats);
+	if (err) {
+		free(collect.items);
+		return err;
+	}
+	*vmas = collect.items;
+	*count = collect.count;
+	return 0;
+}
+
+int proc_maps__stat_mapping(pid_t pid, uint64_t start, uint64_t end, struct stat *st)
+{
+	char name[32];
+	int pid_dir, err;
+
+	snprintf(name, sizeof(name), "/proc/%d", (int)pid);
+	pid_dir = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pid_dir < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	err = stat_map_file(pid_dir, start, end, st);
+	close(pid_dir);
+	return err;
+}
+
+bool proc_maps__is_orphaned(const struct mw_vma *vma)
+{
+	if (vma->kind != MW_VMA_FILE)
+		return false;
+	return vma->file_stat_known ? vma->nlink == 0 : vma->deleted;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Shared by the two readers of /proc/PID/maps; not part of the library's API. */
+#ifndef MAPWATCH_PROC_MAPS_INTERNAL_H
+#define MAPWATCH_PROC_MAPS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "vma.h"
+
+/* Receives each VMA a reader produced; a nonzero return stops the reader. */
+typedef int (*maps_sink_fn)(struct mw_vma *vma, void *ctx);
+
+/*
+ * Sets vma->path, vma->deleted and vma->kind from the name the kernel gave
+ * (not NUL-terminated, @length bytes; empty for no name).
+ */
+void maps_name__set(struct mw_vma *vma, const char *name, size_t length);
+
+/* memfd, SysV shm, shared anonymous memory: shmem files inside, never file mappings. */
+bool maps_name__is_shared_memory(const struct mw_vma *vma);
+
+/* Reads "maps" under the /proc/PID directory @pid_dir as text. */
+int maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx);
+
+/* The same through PROCMAP_QUERY; -ENOTTY or -EINVAL when the kernel lacks it. */
+int maps_query__walk(int pid_dir, maps_sink_fn sink, void *ctx);
+
+#endif

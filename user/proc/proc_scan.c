@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "proc_scan.h"
+
+int proc_scan__read_comm(pid_t pid, char comm[MW_COMM_LEN])
+{
+	char name[32];
+	ssize_t length;
+	int fd;
+
+	snprintf(name, sizeof(name), "/proc/%d/comm", (int)pid);
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	length = read(fd, comm, MW_COMM_LEN);
+	if (length < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	/* the kernel writes at most 15 bytes and a newline */
+	if (length > 0 && comm[length - 1] == '\n')
+		length--;
+	if (length >= MW_COMM_LEN)
+		length = MW_COMM_LEN - 1;
+	comm[length] = '\0';
+	return 0;
+}
+
+/* Directory entries that are pids: thread group leaders (threads live under task/). */
+static pid_t parse_pid(const char *name)
+{
+	char *end;
+	long value;
+
+	if (name[0] < '1' || name[0] > '9')
+		return 0;
+	errno = 0;
+	value = strtol(name, &end, 10);
+	if (errno || *end || value <= 0 || value > INT32_MAX)
+		return 0;
+	return (pid_t)value;
+}
+
+static int scan_one(pid_t pid, unsigned int maps_flags, proc_scan_fn fn, void *ctx,
+		    struct mw_proc_scan_stats *stats)
+{
+	struct mw_proc_process process = { .pid = pid };
+	struct mw_vma *vmas;
+	int err;
+
+	err = proc_scan__read_comm(pid, process.comm);
+	if (!err)
+		err = proc_maps__read(pid, maps_flags, &vmas, &process.vma_count, &process.stats);
+	if (err == -ESRCH) {
+		stats->vanished++;
+		return 0;
+	}
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		stats->unreadable++;
+		return 0;
+	}
+	if (process.stats.map_count == 0) {
+		free(vmas);
+		return 0;
+	}
+	process.vmas = vmas;
+	stats->processes++;
+	err = fn(&process, ctx);
+	free(vmas);
+	return err;
+}
+
+int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
+		    struct mw_proc_scan_stats *stats)
+{
+	struct mw_proc_scan_stats local = { 0 };
+	struct dirent *entry;
+	DIR *proc;
+	int err = 0;
+
+	proc = opendir("/proc");
+	if (!proc)
+		return -errno;
+	for (;;) {
+		pid_t pid;
+
+		errno = 0;
+		entry = readdir(proc);
+		if (!entry) {
+			err = errno ? -errno : 0;
+			break;
+		}
+		pid = parse_pid(entry->d_name);
+		if (!pid)
+			continue;
+		err = scan_one(pid, maps_flags, fn, ctx, &local);
+		if (err)
+			break;
+	}
+	closedir(proc);
+	if (stats)
+		*stats = local;
+	return err;
+}
