@@ -50,6 +50,7 @@ enum mw_event_type {
 #define MW_CHECK_INODE_UNKNOWN (1u << 1) /* seeded from /proc, kernel address not learned yet */
 #define MW_CHECK_RENAME (1u << 2) /* a rename touched the bucket: names may have moved */
 #define MW_CHECK_TRUNCATE (1u << 3) /* truncate(path) touched the bucket: sizes may have changed */
+#define MW_CHECK_PATH_UNREADABLE (1u << 4) /* path not readable whole: name_hash 0, any bucket */
 
 struct mw_event_header {
 	__u64 timestamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */

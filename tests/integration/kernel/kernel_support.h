@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading the real tracer, collecting its records, and files to map, for the root tests. */
+#ifndef MAPWATCH_KERNEL_SUPPORT_H
+#define MAPWATCH_KERNEL_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kernel_tracer.h"
+
+/* Largest record the kernel sends (mw_mmap_event), rounded up. */
+#define SUPPORT_RECORD_MAX 256
+
+struct support_record {
+	size_t size;
+	union {
+		struct mw_event_header header;
+		struct mw_mmap_event mmap;
+		struct mw_munmap_event munmap;
+		struct mw_mremap_event mremap;
+		struct mw_mprotect_event mprotect;
+		struct mw_file_event file;
+		struct mw_rename_event rename;
+		struct mw_check_event check;
+		struct mw_fork_event fork;
+		struct mw_exec_event exec;
+		struct mw_exit_event exit;
+		unsigned char bytes[SUPPORT_RECORD_MAX];
+	};
+};
+
+struct support_records {
+	struct support_record *items;
+	size_t count;
+	size_t capacity;
+};
+
+/* Which records a test looks for; 0 fields match anything. */
+struct support_match {
+	uint32_t type;
+	uint32_t pid;
+	uint64_t ino; /* file events, MMAP */
+	uint64_t addr; /* MMAP, MUNMAP */
+	uint32_t flags_set; /* header.flags must have these */
+	uint32_t flags_clear; /* and not these */
+};
+
+/* Loads the tracer; skips the test when it cannot, fails instead when CI=true. */
+struct mw_kernel_tracer *support_load(const struct mw_kernel_options *options);
+/* Drains everything waiting into records. */
+void support_drain(struct mw_kernel_tracer *tracer, struct support_records *records);
+/* Drains until a record matches or timeout_ms passes; the match or NULL. */
+const struct support_record *support_wait_for(struct mw_kernel_tracer *tracer,
+					      struct support_records *records,
+					      const struct support_match *match, int timeout_ms);
+size_t support_count(const struct support_records *records, const struct support_match *match);
+const struct support_record *support_find(const struct support_records *records,
+					  const struct support_match *match);
+void support_records_free(struct support_records *records);
+
+/* A fresh directory under parent; the caller removes it with support_remove_tree. */
+void support_make_dir(const char *parent, char *path, size_t path_size);
+void support_remove_tree(const char *path);
+/* Creates path with size bytes and returns an open O_RDWR fd. */
+int support_create_file(const char *path, size_t size);
+/* The kernel's dev_t encoding of a userspace st_dev. */
+uint32_t support_kernel_dev(dev_t dev);
+uint64_t support_now_ns(void);
+/* Lines of /proc/self/maps that are VMAs ([vsyscall] is not one). */
+int support_count_vmas(void);
+
+#endif /* MAPWATCH_KERNEL_SUPPORT_H */

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/* open -> configure -> load -> attach, and the ring buffer. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "kernel_tracer_internal.h"
+#include "mapwatch.skel.h"
+
+#define MW_DEFAULT_RING_BUFFER_BYTES (1u << 20)
+#define MW_DEFAULT_MAP_COUNT_ENTRIES 65536u
+#define MW_DEFAULT_INODE_ENTRIES 131072u
+
+/*
+ * libbpf's messages: the first warning of a failed open or load becomes part
+ * of the error line; all of them go to stderr only when asked for (-vv).
+ */
+static __thread char first_libbpf_warning[256];
+static bool libbpf_debug;
+
+static int on_libbpf_message(enum libbpf_print_level level, const char *format, va_list args)
+{
+	va_list copy;
+	size_t length;
+
+	if (libbpf_debug) {
+		va_copy(copy, args);
+		vfprintf(stderr, format, copy);
+		va_end(copy);
+	}
+	if (level != LIBBPF_WARN || first_libbpf_warning[0])
+		return 0;
+	vsnprintf(first_libbpf_warning, sizeof(first_libbpf_warning), format, args);
+	length = strlen(first_libbpf_warning);
+	while (length && first_libbpf_warning[length - 1] == '\n')
+		first_libbpf_warning[--length] = '\0';
+	return 0;
+}
+
+static bool is_power_of_two(uint32_t value)
+{
+	return value && !(value & (value - 1));
+}
+
+static int validate_options(const struct mw_kernel_options *options, char *error, size_t error_size)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	if (options->pid_count > MW_FILTER_PIDS_MAX) {
+		snprintf(error, error_size, "too many --pid filters: %zu, at most %d",
+			 options->pid_count, MW_FILTER_PIDS_MAX);
+		return -E2BIG;
+	}
+	if (options->comm_count > MW_FILTER_COMMS_MAX) {
+		snprintf(error, error_size, "too many --comm filters: %zu, at most %d",
+			 options->comm_count, MW_FILTER_COMMS_MAX);
+		return -E2BIG;
+	}
+	if (options->ring_buffer_bytes && (!is_power_of_two(options->ring_buffer_bytes) ||
+					   options->ring_buffer_bytes < (uint32_t)page_size)) {
+		snprintf(error, error_size,
+			 "ring buffer size %u: must be a power of two of at least %ld bytes",
+			 options->ring_buffer_bytes, page_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static uint32_t or_default(uint32_t value, uint32_t fallback)
+{
+	return value ? value : fallback;
+}
+
+/* Everything that must be set between open and load. */
+static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *options)
+{
+	uint32_t inode_entries = or_default(options->inode_entries, MW_DEFAULT_INODE_ENTRIES);
+	uint32_t process_entries =
+		or_default(options->map_count_entries, MW_DEFAULT_MAP_COUNT_ENTRIES);
+	int err;
+
+	skeleton->rodata->filter_pids_enabled = options->pid_count > 0;
+	skeleton->rodata->filter_comms_count = options->comm_count;
+	for (size_t i = 0; i < options->comm_count; i++) {
+		/* the kernel keeps 15 characters of a comm */
+		strncpy((char *)skeleton->rodata->filter_comms[i], options->comms[i],
+			MW_COMM_LEN - 1);
+	}
+	skeleton->rodata->exit_has_group_dead = kernel_preflight__exit_has_group_dead();
+
+	err = bpf_map__set_max_entries(
+		skeleton->maps.events,
+		or_default(options->ring_buffer_bytes, MW_DEFAULT_RING_BUFFER_BYTES));
+	if (!err)
+		err = bpf_map__set_max_entries(skeleton->maps.tracked_inodes, inode_entries);
+	if (!err)
+		err = bpf_map__set_max_entries(skeleton->maps.name_slots, inode_entries);
+	if (!err)
+		err = bpf_map__set_max_entries(skeleton->maps.map_counts, process_entries);
+	if (!err)
+		err = bpf_map__set_max_entries(skeleton->maps.tracked_tgids, process_entries);
+	return err;
+}
+
+/* Between load and attach, so no event of another process slips through. */
+static int fill_pid_filter(struct mapwatch *skeleton, const struct mw_kernel_options *options)
+{
+	int fd = bpf_map__fd(skeleton->maps.filter_pids);
+	uint8_t one = 1;
+
+	for (size_t i = 0; i < options->pid_count; i++) {
+		if (bpf_map_update_elem(fd, &options->pids[i], &one, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int on_ring_buffer_record(void *context, void *data, size_t size)
+{
+	struct mw_kernel_tracer *tracer = context;
+
+	if (size < sizeof(struct mw_event_header))
+		return 0; /* not one of ours: skip rather than stop the stream */
+	return tracer->consume(tracer->consume_context, data, size);
+}
+
+static void describe_failure(char *error, size_t error_size, const char *step, int err)
+{
+	if (first_libbpf_warning[0])
+		snprintf(error, error_size, "%s BPF programs failed: %s (%s)", step, strerror(-err),
+			 first_libbpf_warning);
+	else
+		snprintf(error, error_size, "%s BPF programs failed: %s", step, strerror(-err));
+}
+
+int kernel_tracer__open(struct mw_kernel_tracer **out, const struct mw_kernel_options *options,
+			char *error, size_t error_size)
+{
+	static const struct mw_kernel_options no_options;
+	struct mw_kernel_tracer *tracer = NULL;
+	const char *step = "opening";
+	int err;
+
+	*out = NULL;
+	if (error_size)
+		error[0] = '\0';
+	if (!options)
+		options = &no_options;
+	err = validate_options(options, error, error_size);
+	if (err)
+		return err;
+	err = kernel_preflight__check(error, error_size);
+	if (err)
+		return err;
+
+	libbpf_debug = options->libbpf_debug;
+	first_libbpf_warning[0] = '\0';
+	libbpf_set_print(on_libbpf_message);
+
+	tracer = calloc(1, sizeof(*tracer));
+	if (!tracer) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	tracer->skeleton = mapwatch__open();
+	if (!tracer->skeleton) {
+		err = -errno;
+		goto cleanup;
+	}
+	step = "configuring";
+	err = configure(tracer->skeleton, options);
+	if (err)
+		goto cleanup;
+	step = "loading";
+	err = mapwatch__load(tracer->skeleton);
+	if (err)
+		goto cleanup;
+	step = "configuring";
+	err = fill_pid_filter(tracer->skeleton, options);
+	if (err)
+		goto cleanup;
+	step = "opening the ring buffer of";
+	tracer->ring_buffer = ring_buffer__new(bpf_map__fd(tracer->skeleton->maps.events),
+					       on_ring_buffer_record, tracer, NULL);
+	if (!tracer->ring_buffer) {
+		err = -errno;
+		goto cleanup;
+	}
+	step = "attaching";
+	err = mapwatch__attach(tracer->skeleton);
+	if (err)
+		goto cleanup;
+	*out = tracer;
+	return 0;
+
+cleanup:
+	if (err > 0)
+		err = -err;
+	if (!err)
+		err = -EINVAL;
+	describe_failure(error, error_size, step, err);
+	kernel_tracer__destroy(tracer);
+	return err;
+}
+
+void kernel_tracer__destroy(struct mw_kernel_tracer *tracer)
+{
+	if (!tracer)
+		return;
+	ring_buffer__free(tracer->ring_buffer);
+	mapwatch__destroy(tracer->skeleton);
+	free(tracer);
+}
+
+int kernel_tracer__ring_buffer_fd(struct mw_kernel_tracer *tracer)
+{
+	return ring_buffer__epoll_fd(tracer->ring_buffer);
+}
+
+int kernel_tracer__drain(struct mw_kernel_tracer *tracer, kernel_tracer_record_fn consume,
+			 void *context)
+{
+	int result;
+
+	tracer->consume = consume;
+	tracer->consume_context = context;
+	result = ring_buffer__consume(tracer->ring_buffer);
+	tracer->consume = NULL;
+	tracer->consume_context = NULL;
+	return result;
+}
+
+uint64_t kernel_tracer__name_hash(const char *basename)
+{
+	uint64_t hash = MW_NAME_HASH_INIT;
+
+	for (const unsigned char *c = (const unsigned char *)basename; *c; c++)
+		hash = mw_name_hash_step(hash, *c);
+	return hash;
+}

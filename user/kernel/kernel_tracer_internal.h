@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the kernel tracer's source files share; not for callers. */
+#ifndef MAPWATCH_KERNEL_TRACER_INTERNAL_H
+#define MAPWATCH_KERNEL_TRACER_INTERNAL_H
+
+#include <stddef.h>
+
+#include "kernel_tracer.h"
+
+struct mapwatch;
+struct ring_buffer;
+
+struct mw_kernel_tracer {
+	struct mapwatch *skeleton;
+	struct ring_buffer *ring_buffer;
+	/* the consumer of the drain in progress */
+	kernel_tracer_record_fn consume;
+	void *consume_context;
+};
+
+/* Privileges, BTF and tracefs; mounts tracefs when it is missing. */
+int kernel_preflight__check(char *error, size_t error_size);
+/* Whether sched_process_exit passes group_dead (v6.16+), from the running kernel's BTF. */
+bool kernel_preflight__exit_has_group_dead(void);
+
+#endif /* MAPWATCH_KERNEL_TRACER_INTERNAL_H */
