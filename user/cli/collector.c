@@ -341,8 +341,15 @@ int collector__refresh(struct mw_collector *collector)
 	err = collector__drain(collector);
 	if (err)
 		return err;
-	if (!kernel_tracer__lost_events(collector->kernel, &lost))
+	if (!kernel_tracer__lost_events(collector->kernel, &lost) && lost != collector->events_lost) {
+		/*
+		 * A lost unlink or rename is marked dirty under the deleting process, not
+		 * the mapping one: check every tracked file's links as well.
+		 */
 		collector->events_lost = lost;
+		tracker__check_every_file(collector->tracker);
+		answer_pending_checks(collector);
+	}
 	do {
 		err = kernel_tracer__take_dirty_pids(collector->kernel, dirty, DIRTY_BATCH,
 						     &dirty_count);

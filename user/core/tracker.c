@@ -406,20 +406,27 @@ static void queue_check(struct mw_tracker *tracker, struct mw_inode *inode)
 	DL_APPEND2(tracker->pending_checks, inode, check_prev, check_next);
 }
 
-static void apply_check(struct mw_tracker *tracker, const struct mw_check_event *event)
+void tracker__check_every_file(struct mw_tracker *tracker)
 {
 	struct mw_inode *inode, *next;
+
+	HASH_ITER(hh, tracker->inodes.by_id, inode, next)
+	{
+		if (!inode->deleted)
+			queue_check(tracker, inode);
+	}
+}
+
+static void apply_check(struct mw_tracker *tracker, const struct mw_check_event *event)
+{
+	struct mw_inode *inode;
 
 	/*
 	 * The kernel could not read the path whole, so it cannot name a bucket:
 	 * every live inode may be the one. Rare (a path longer than the kernel reads).
 	 */
 	if (event->header.flags & MW_CHECK_PATH_UNREADABLE) {
-		HASH_ITER(hh, tracker->inodes.by_id, inode, next)
-		{
-			if (!inode->deleted)
-				queue_check(tracker, inode);
-		}
+		tracker__check_every_file(tracker);
 		return;
 	}
 	DL_FOREACH2(inode_table__by_name(&tracker->inodes, event->name_hash), inode, bucket_next)

@@ -88,6 +88,12 @@ int tracker__set_map_count(struct mw_tracker *tracker, uint32_t pid, uint64_t ma
 			   uint64_t timestamp_ns);
 
 /*
+ * Queues a check of every live inode not known deleted: after lost events, an
+ * unlink may have gone unseen. Answer them as for tracker__take_pending_checks.
+ */
+void tracker__check_every_file(struct mw_tracker *tracker);
+
+/*
  * Moves up to max pending checks into out and returns how many; the rest stay
  * pending for the next call.
  */
