@@ -67,10 +67,7 @@ int command__scan(const struct mw_options *options)
 	char error[512];
 	int err, status = MW_EXIT_FAILURE;
 
-	if ((options->snapshot_path &&
-	     output_check__writable("--snapshot", options->snapshot_path, error, sizeof(error))) ||
-	    (options->textfile_path &&
-	     output_check__writable("--textfile", options->textfile_path, error, sizeof(error)))) {
+	if (output_check__options(options, error, sizeof(error))) {
 		fprintf(stderr, "mapwatch: %s\n", error);
 		return MW_EXIT_FAILURE;
 	}

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,24 +88,6 @@ static int on_signal(struct mw_event_loop *loop, int fd, void *context)
 	return 0;
 }
 
-/* Unmaps are reported only for processes known to map files; trace shows them for all. */
-static void track_every_process(struct mw_kernel_tracer *kernel)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *entry;
-
-	if (!proc)
-		return;
-	while ((entry = readdir(proc))) {
-		char *end;
-		unsigned long pid = strtoul(entry->d_name, &end, 10);
-
-		if (!*end && pid > 0 && pid <= UINT32_MAX)
-			(void)kernel_tracer__track_process(kernel, (uint32_t)pid);
-	}
-	closedir(proc);
-}
-
 int command__trace(const struct mw_options *options)
 {
 	struct mw_kernel_options kernel_options = {
@@ -128,7 +109,8 @@ int command__trace(const struct mw_options *options)
 		fprintf(stderr, "mapwatch: %s\n", error);
 		return MW_EXIT_FAILURE;
 	}
-	track_every_process(trace.kernel);
+	/* Unmaps are reported only for processes known to map files; trace shows them for all. */
+	(void)kernel_tracer__track_all_processes(trace.kernel);
 	trace.realtime_offset = clock__realtime_offset_seconds();
 	err = event_loop__new(&loop);
 	sigemptyset(&signals);

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -130,31 +129,12 @@ static int seed_one(const struct mw_proc_process *process, void *context)
  * mark every process before reading any maps, so whatever happens after a
  * process's maps are read reaches us.
  */
-static int track_every_process(struct mw_collector *collector)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *entry;
-
-	if (!proc)
-		return -errno;
-	while ((entry = readdir(proc))) {
-		char *end;
-		unsigned long pid = strtoul(entry->d_name, &end, 10);
-
-		if (*end || pid == 0 || pid > UINT32_MAX)
-			continue;
-		(void)kernel_tracer__track_process(collector->kernel, (uint32_t)pid);
-	}
-	closedir(proc);
-	return 0;
-}
-
 static int seed_from_proc(struct mw_collector *collector)
 {
 	struct seed_context seed = { .collector = collector };
 	int err;
 
-	err = track_every_process(collector);
+	err = kernel_tracer__track_all_processes(collector->kernel);
 	if (err)
 		return err;
 	seed.scan_started_ns = clock__monotonic_ns();

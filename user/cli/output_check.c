@@ -45,3 +45,16 @@ int output_check__writable(const char *option, const char *path, char *error, si
 	unlink(probe);
 	return 0;
 }
+
+int output_check__options(const struct mw_options *options, char *error, size_t error_size)
+{
+	int err = 0;
+
+	if (options->snapshot_path)
+		err = output_check__writable("--snapshot", options->snapshot_path, error,
+					     error_size);
+	if (!err && options->textfile_path)
+		err = output_check__writable("--textfile", options->textfile_path, error,
+					     error_size);
+	return err;
+}

@@ -3,6 +3,7 @@
 #define MAPWATCH_CLI_OUTPUT_CHECK_H
 
 #include <stddef.h>
+#include "options.h"
 
 /*
  * Proves, before anything is loaded, that a file can be written atomically
@@ -10,5 +11,8 @@
  * failure writes the cause and the fix into error and returns -errno.
  */
 int output_check__writable(const char *option, const char *path, char *error, size_t error_size);
+
+/* Both outputs a command was asked to write (--snapshot, --textfile), in that order. */
+int output_check__options(const struct mw_options *options, char *error, size_t error_size);
 
 #endif

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include "event_format.h"
+#include "json_values.h"
 #include "utf8_text.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -56,10 +57,6 @@ static void prot_string(uint32_t prot, char out[4])
 	out[3] = '\0';
 }
 
-static void dev_string(uint32_t dev, char out[16])
-{
-	snprintf(out, 16, "%02x:%02x", dev >> 20, dev & 0xfffff);
-}
 
 /* Sharing first (the mapping's nature), then the modifiers set, comma-separated. */
 static void mmap_flags_string(uint32_t flags, char *out, size_t size)
@@ -105,7 +102,7 @@ static void text_file_id(FILE *out, const struct mw_file_id *file)
 {
 	char dev[16];
 
-	dev_string(file->dev, dev);
+	json_values__format_device(file->dev, dev);
 	fprintf(out, " dev=%s ino=%" PRIu64 " size=%" PRIu64 " nlink=%" PRIu32, dev,
 		(uint64_t)file->ino, (uint64_t)file->size, file->nlink);
 }
@@ -243,35 +240,6 @@ int event_format__text(FILE *file, const union mw_event *event, double realtime_
 
 /* JSON */
 
-static bool set(json_t *object, const char *key, json_t *value)
-{
-	return value && json_object_set_new(object, key, value) == 0;
-}
-
-static json_t *text(const char *bytes, size_t max_length)
-{
-	char *clean = utf8_text__sanitize(bytes, max_length);
-	json_t *value;
-
-	if (!clean)
-		return NULL;
-	value = json_string(clean);
-	free(clean);
-	return value;
-}
-
-static json_t *hex_address(uint64_t value)
-{
-	char buffer[24];
-
-	snprintf(buffer, sizeof(buffer), "%08" PRIx64, value);
-	return json_string(buffer);
-}
-
-static json_t *unsigned_integer(uint64_t value)
-{
-	return json_integer(value > INT64_MAX ? INT64_MAX : (json_int_t)value);
-}
 
 static json_t *prot_json(uint32_t prot)
 {
@@ -311,18 +279,18 @@ static bool json_file_id(json_t *object, const struct mw_file_id *file)
 {
 	char dev[16];
 
-	dev_string(file->dev, dev);
-	return set(object, "dev", json_string(dev)) &&
-	       set(object, "ino", unsigned_integer(file->ino)) &&
-	       set(object, "size", unsigned_integer(file->size)) &&
-	       set(object, "nlink", unsigned_integer(file->nlink));
+	json_values__format_device(file->dev, dev);
+	return json_values__set(object, "dev", json_string(dev)) &&
+	       json_values__set(object, "ino", json_values__unsigned(file->ino)) &&
+	       json_values__set(object, "size", json_values__unsigned(file->size)) &&
+	       json_values__set(object, "nlink", json_values__unsigned(file->nlink));
 }
 
 static bool json_range(json_t *object, const char *start_key, const char *end_key, uint64_t start,
 		       uint64_t length)
 {
-	return set(object, start_key, hex_address(start)) &&
-	       set(object, end_key, hex_address(start + length));
+	return json_values__set(object, start_key, json_values__address(start)) &&
+	       json_values__set(object, end_key, json_values__address(start + length));
 }
 
 static bool json_mmap(json_t *object, const struct mw_mmap_event *mmap_event)
@@ -330,16 +298,16 @@ static bool json_mmap(json_t *object, const struct mw_mmap_event *mmap_event)
 	bool is_file = mmap_event->header.flags & MW_MMAP_FILE;
 
 	if (!json_range(object, "start", "end", mmap_event->addr, mmap_event->length) ||
-	    !set(object, "offset", unsigned_integer(mmap_event->offset)) ||
-	    !set(object, "prot", prot_json(mmap_event->prot)) ||
-	    !set(object, "flags", mmap_flags_json(mmap_event->map_flags)) ||
-	    !set(object, "file", json_boolean(is_file)))
+	    !json_values__set(object, "offset", json_values__unsigned(mmap_event->offset)) ||
+	    !json_values__set(object, "prot", prot_json(mmap_event->prot)) ||
+	    !json_values__set(object, "flags", mmap_flags_json(mmap_event->map_flags)) ||
+	    !json_values__set(object, "file", json_boolean(is_file)))
 		return false;
 	if (!is_file)
 		return true;
 	return json_file_id(object, &mmap_event->file) &&
-	       set(object, "name", text(mmap_event->name, sizeof(mmap_event->name))) &&
-	       set(object, "name_truncated",
+	       json_values__set(object, "name", json_values__text(mmap_event->name, sizeof(mmap_event->name))) &&
+	       json_values__set(object, "name_truncated",
 		   json_boolean(mmap_event->header.flags & MW_MMAP_NAME_TRUNCATED));
 }
 
@@ -357,39 +325,39 @@ static bool json_body(json_t *object, const union mw_event *event)
 				  event->mremap.old_length) &&
 		       json_range(object, "new_start", "new_end", event->mremap.new_addr,
 				  event->mremap.new_length) &&
-		       set(object, "flags",
+		       json_values__set(object, "flags",
 			   flags_json(event->mremap.mremap_flags, mremap_flag_names,
 				      COUNT(mremap_flag_names)));
 	case MW_EVENT_MPROTECT:
 		return json_range(object, "start", "end", event->mprotect.addr,
 				  event->mprotect.length) &&
-		       set(object, "prot", prot_json(event->mprotect.prot));
+		       json_values__set(object, "prot", prot_json(event->mprotect.prot));
 	case MW_EVENT_TRUNCATE:
 		return json_file_id(object, &event->file.file);
 	case MW_EVENT_UNLINK:
 		return json_file_id(object, &event->file.file) &&
-		       set(object, "last_link", json_boolean(flags & MW_UNLINK_LAST));
+		       json_values__set(object, "last_link", json_boolean(flags & MW_UNLINK_LAST));
 	case MW_EVENT_RENAME:
 		return json_file_id(object, &event->rename.file) &&
-		       set(object, "name", text(event->rename.name, sizeof(event->rename.name)));
+		       json_values__set(object, "name", json_values__text(event->rename.name, sizeof(event->rename.name)));
 	case MW_EVENT_CHECK: {
 		char bucket[24];
 
 		snprintf(bucket, sizeof(bucket), "%016" PRIx64, (uint64_t)event->check.name_hash);
-		return set(object, "bucket", json_string(bucket)) &&
-		       set(object, "result", json_integer((int32_t)event->check.syscall_result)) &&
-		       set(object, "reasons",
+		return json_values__set(object, "bucket", json_string(bucket)) &&
+		       json_values__set(object, "result", json_integer((int32_t)event->check.syscall_result)) &&
+		       json_values__set(object, "reasons",
 			   flags_json(flags, check_flag_names, COUNT(check_flag_names)));
 	}
 	case MW_EVENT_FORK:
-		return set(object, "child_pid", unsigned_integer(event->fork.child_pid)) &&
-		       set(object, "shared_mm", json_boolean(flags & MW_FORK_SHARED_MM));
+		return json_values__set(object, "child_pid", json_values__unsigned(event->fork.child_pid)) &&
+		       json_values__set(object, "shared_mm", json_boolean(flags & MW_FORK_SHARED_MM));
 	case MW_EVENT_EXEC:
-		return set(object, "old_pid", unsigned_integer(event->exec.old_pid));
+		return json_values__set(object, "old_pid", json_values__unsigned(event->exec.old_pid));
 	case MW_EVENT_EXIT:
-		return set(object, "exit_code", unsigned_integer(event->exit.exit_code));
+		return json_values__set(object, "exit_code", json_values__unsigned(event->exit.exit_code));
 	default:
-		return set(object, "type_number", unsigned_integer(event->header.type));
+		return json_values__set(object, "type_number", json_values__unsigned(event->header.type));
 	}
 }
 
@@ -400,12 +368,12 @@ json_t *event_format__json_object(const union mw_event *event, double realtime_o
 
 	if (!object)
 		return NULL;
-	ok = set(object, "timestamp", json_real(realtime_seconds(event, realtime_offset))) &&
-	     set(object, "type", json_string(event__type_name(event->header.type))) &&
-	     set(object, "pid", unsigned_integer(event->header.pid)) &&
-	     set(object, "tid", unsigned_integer(event->header.tid)) &&
-	     set(object, "comm", text(event->header.comm, sizeof(event->header.comm))) &&
-	     set(object, "map_count", unsigned_integer(event->header.map_count)) &&
+	ok = json_values__set(object, "timestamp", json_real(realtime_seconds(event, realtime_offset))) &&
+	     json_values__set(object, "type", json_string(event__type_name(event->header.type))) &&
+	     json_values__set(object, "pid", json_values__unsigned(event->header.pid)) &&
+	     json_values__set(object, "tid", json_values__unsigned(event->header.tid)) &&
+	     json_values__set(object, "comm", json_values__text(event->header.comm, sizeof(event->header.comm))) &&
+	     json_values__set(object, "map_count", json_values__unsigned(event->header.map_count)) &&
 	     json_body(object, event);
 	if (!ok) {
 		json_decref(object);

@@ -4,54 +4,13 @@
 #include <stdlib.h>
 #include "atomic_file.h"
 #include "json_snapshot.h"
-#include "utf8_text.h"
+#include "json_values.h"
 
 /*
  * 16 significant digits: microseconds on an epoch timestamp, and 0.1 stays
  * "0.1" instead of the 17-digit "0.10000000000000001".
  */
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(16))
-
-/* Adds @value under @key; false (and @value released) when either failed to allocate. */
-static bool set(json_t *object, const char *key, json_t *value)
-{
-	return value && json_object_set_new(object, key, value) == 0;
-}
-
-/* A jansson integer holds int64_t: clamp rather than wrap the (theoretical) rest. */
-static json_t *unsigned_integer(uint64_t value)
-{
-	return json_integer(value > INT64_MAX ? INT64_MAX : (json_int_t)value);
-}
-
-static json_t *text(const char *bytes, size_t max_length)
-{
-	char *clean = utf8_text__sanitize(bytes, max_length);
-	json_t *value;
-
-	if (!clean)
-		return NULL;
-	value = json_string(clean);
-	free(clean);
-	return value;
-}
-
-/* Spelled as /proc/PID/maps spells them: %08lx addresses, %02x:%02x devices. */
-static json_t *address(uint64_t value)
-{
-	char buffer[24];
-
-	snprintf(buffer, sizeof(buffer), "%08" PRIx64, value);
-	return json_string(buffer);
-}
-
-static json_t *device(uint32_t dev)
-{
-	char buffer[24];
-
-	snprintf(buffer, sizeof(buffer), "%02x:%02x", dev >> 20, dev & 0xfffff);
-	return json_string(buffer);
-}
 
 static json_t *build_orphan(const struct mw_orphan *orphan)
 {
@@ -60,13 +19,13 @@ static json_t *build_orphan(const struct mw_orphan *orphan)
 
 	if (!object)
 		return NULL;
-	ok = set(object, "start", address(orphan->start)) &&
-	     set(object, "end", address(orphan->end)) &&
-	     set(object, "offset", unsigned_integer(orphan->offset)) &&
-	     set(object, "dev", device(orphan->dev)) &&
-	     set(object, "ino", unsigned_integer(orphan->ino)) &&
-	     set(object, "path", text(orphan->path ? orphan->path : "", SIZE_MAX)) &&
-	     set(object, "deleted_seconds_ago",
+	ok = json_values__set(object, "start", json_values__address(orphan->start)) &&
+	     json_values__set(object, "end", json_values__address(orphan->end)) &&
+	     json_values__set(object, "offset", json_values__unsigned(orphan->offset)) &&
+	     json_values__set(object, "dev", json_values__device(orphan->dev)) &&
+	     json_values__set(object, "ino", json_values__unsigned(orphan->ino)) &&
+	     json_values__set(object, "path", json_values__text(orphan->path ? orphan->path : "", SIZE_MAX)) &&
+	     json_values__set(object, "deleted_seconds_ago",
 		 orphan->deleted_age_known ? json_real(orphan->deleted_seconds_ago) : json_null());
 	if (!ok) {
 		json_decref(object);
@@ -92,13 +51,13 @@ static json_t *build_process(const struct mw_process_report *process)
 			return NULL;
 		}
 	}
-	ok = set(object, "pid", json_integer(process->pid)) &&
-	     set(object, "comm", text(process->comm, sizeof(process->comm))) &&
-	     set(object, "map_count", unsigned_integer(process->map_count)) &&
-	     set(object, "orphaned_mappings", unsigned_integer(process->orphaned_mappings)) &&
-	     set(object, "orphaned_bytes", unsigned_integer(process->orphaned_bytes)) &&
-	     set(object, "resize_remaps", unsigned_integer(process->resize_remaps)) &&
-	     set(object, "stale_mappings", unsigned_integer(process->stale_mappings)) &&
+	ok = json_values__set(object, "pid", json_integer(process->pid)) &&
+	     json_values__set(object, "comm", json_values__text(process->comm, sizeof(process->comm))) &&
+	     json_values__set(object, "map_count", json_values__unsigned(process->map_count)) &&
+	     json_values__set(object, "orphaned_mappings", json_values__unsigned(process->orphaned_mappings)) &&
+	     json_values__set(object, "orphaned_bytes", json_values__unsigned(process->orphaned_bytes)) &&
+	     json_values__set(object, "resize_remaps", json_values__unsigned(process->resize_remaps)) &&
+	     json_values__set(object, "stale_mappings", json_values__unsigned(process->stale_mappings)) &&
 	     json_object_set(object, "orphans", orphans) == 0;
 	json_decref(orphans);
 	if (!ok) {
@@ -129,10 +88,10 @@ json_t *json_snapshot__build(const struct mw_snapshot *snapshot)
 		if (json_array_append_new(processes, build_process(process)))
 			goto fail;
 	}
-	ok = set(root, "version", json_integer(MW_JSON_SNAPSHOT_VERSION)) &&
-	     set(root, "timestamp", json_real(snapshot->timestamp)) &&
-	     set(root, "source", json_string(snapshot->source ? snapshot->source : "agent")) &&
-	     set(root, "max_map_count", unsigned_integer(snapshot->max_map_count)) &&
+	ok = json_values__set(root, "version", json_integer(MW_JSON_SNAPSHOT_VERSION)) &&
+	     json_values__set(root, "timestamp", json_real(snapshot->timestamp)) &&
+	     json_values__set(root, "source", json_string(snapshot->source ? snapshot->source : "agent")) &&
+	     json_values__set(root, "max_map_count", json_values__unsigned(snapshot->max_map_count)) &&
 	     json_object_set(root, "processes", processes) == 0;
 	json_decref(processes);
 	if (!ok) {

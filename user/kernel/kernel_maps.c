@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Userspace's side of the maps the programs share: counters, map counts, seeding. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,4 +174,28 @@ int kernel_tracer__track_process(struct mw_kernel_tracer *tracer, uint32_t tgid)
 				BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int kernel_tracer__track_all_processes(struct mw_kernel_tracer *tracer)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *entry;
+	int err = 0;
+
+	if (!proc)
+		return -errno;
+	while ((entry = readdir(proc))) {
+		char *end;
+		unsigned long pid = strtoul(entry->d_name, &end, 10);
+
+		if (*end || pid == 0 || pid > UINT32_MAX)
+			continue;
+		/* A full map only costs unmap reports until the process's first file mmap. */
+		err = kernel_tracer__track_process(tracer, (uint32_t)pid);
+		if (err && err != -E2BIG)
+			break;
+		err = 0;
+	}
+	closedir(proc);
+	return err;
 }

@@ -78,6 +78,9 @@ int kernel_tracer__forget_inode(struct mw_kernel_tracer *tracer, uint32_t dev, u
 /* Seeding from /proc: a process with file mappings, whose unmaps must be reported. */
 int kernel_tracer__track_process(struct mw_kernel_tracer *tracer, uint32_t tgid);
 
+/* kernel_tracer__track_process for every process /proc lists now. */
+int kernel_tracer__track_all_processes(struct mw_kernel_tracer *tracer);
+
 /* FNV-1a of a basename: the bucket the kernel files it under. */
 uint64_t kernel_tracer__name_hash(const char *basename);
 
