@@ -33,29 +33,6 @@ int resize_policy__parse(const char *name, enum resize_policy *policy)
 	return -EINVAL;
 }
 
-static _Atomic unsigned next_stripe;
-static __thread unsigned thread_stripe; /* 0: not chosen yet */
-
-/* Each thread reads through its own stripe (round robin), so readers rarely share one. */
-static pthread_rwlock_t *index__reader_lock(struct index *index)
-{
-	if (!thread_stripe)
-		thread_stripe = atomic_fetch_add(&next_stripe, 1) % INDEX_LOCK_STRIPES + 1;
-	return &index->stripes[thread_stripe - 1].lock;
-}
-
-static void index__write_lock(struct index *index)
-{
-	for (int i = 0; i < INDEX_LOCK_STRIPES; i++)
-		pthread_rwlock_wrlock(&index->stripes[i].lock);
-}
-
-static void index__write_unlock(struct index *index)
-{
-	for (int i = INDEX_LOCK_STRIPES - 1; i >= 0; i--)
-		pthread_rwlock_unlock(&index->stripes[i].lock);
-}
-
 static void set_error(char *err, size_t err_size, const char *format, ...)
 {
 	va_list args;
@@ -145,7 +122,7 @@ static int index__swap_map(struct index *index, int fd, size_t length)
 		return collector__retire(index->context.collector, index->file, old->addr,
 					 old->length, old);
 	case RESIZE_POLICY_LOCKED_UNMAP:
-		index__write_lock(index);
+		distributed_rwlock__write_lock(&index->map_lock);
 		if (old->addr)
 			mapped_file__unmap(index->file, old->addr, old->length);
 		old->addr = NULL;
@@ -158,7 +135,7 @@ static int index__swap_map(struct index *index, int fd, size_t length)
 			atomic_store(&index->map, fresh);
 			free(old);
 		}
-		index__write_unlock(index);
+		distributed_rwlock__write_unlock(&index->map_lock);
 		return err;
 	case RESIZE_POLICY_UNLOCKED_UNMAP:
 		/* Readers may still be searching the old mapping: this is the fault. */
@@ -211,8 +188,7 @@ static void index__free(struct index *index)
 	free(index->unsafe_maps);
 	free(atomic_load(&index->map));
 	mapped_file__put(index->file);
-	for (int i = 0; i < INDEX_LOCK_STRIPES; i++)
-		pthread_rwlock_destroy(&index->stripes[i].lock);
+	distributed_rwlock__destroy(&index->map_lock);
 	pthread_mutex_destroy(&index->change_lock);
 	free(index);
 }
@@ -255,7 +231,7 @@ int index__open(struct index **out, const struct index_context *context, enum in
 		return -EBADMSG;
 	}
 
-	/* The lock stripes want their own cache lines. */
+	/* The reader slots of the map lock want their own cache lines. */
 	index = aligned_alloc(64, sizeof(*index));
 	if (!index) {
 		close(fd);
@@ -269,8 +245,7 @@ int index__open(struct index **out, const struct index_context *context, enum in
 	index->context = *context;
 	index->last_key = INT64_MIN;
 	pthread_mutex_init(&index->change_lock, NULL);
-	for (int i = 0; i < INDEX_LOCK_STRIPES; i++)
-		pthread_rwlock_init(&index->stripes[i].lock, NULL);
+	distributed_rwlock__init(&index->map_lock);
 	ret = mapped_file__new(&index->file, path, context->stats);
 	if (!ret) {
 		struct index_map *map = NULL;
@@ -398,13 +373,12 @@ int index__lookup(struct index *index, int64_t target, struct index_entry *entry
 	int ret;
 
 	if (index->context.policy == RESIZE_POLICY_LOCKED_UNMAP) {
-		pthread_rwlock_t *lock = index__reader_lock(index);
+		unsigned slot = distributed_rwlock__read_lock(&index->map_lock);
 
-		pthread_rwlock_rdlock(lock);
 		map = atomic_load_explicit(&index->map, memory_order_relaxed);
 		entries = atomic_load_explicit(&index->entries, memory_order_acquire);
 		ret = index__search(index, map, entries, target, entry);
-		pthread_rwlock_unlock(lock);
+		distributed_rwlock__read_unlock(&index->map_lock, slot);
 		return ret;
 	}
 	map = atomic_load(&index->map);
@@ -499,13 +473,13 @@ static void index__unmap_current(struct index *index)
 		}
 		break;
 	case RESIZE_POLICY_LOCKED_UNMAP:
-		index__write_lock(index);
+		distributed_rwlock__write_lock(&index->map_lock);
 		if (map->addr)
 			mapped_file__unmap(index->file, map->addr, map->length);
 		map->addr = NULL;
 		map->length = 0;
 		atomic_store(&index->entries, 0);
-		index__write_unlock(index);
+		distributed_rwlock__write_unlock(&index->map_lock);
 		free(empty);
 		break;
 	case RESIZE_POLICY_UNLOCKED_UNMAP:

@@ -22,6 +22,7 @@ void workload_options__defaults(struct workload_options *options)
 		.readers = 2,
 		.rolls = 0,
 		.duration = 0,
+		.roll_rate = 0,
 		.seed = 1,
 		.min_payload = 64,
 		.max_payload = 512,
@@ -104,6 +105,27 @@ static void *reader__run(void *arg)
 	return NULL;
 }
 
+/*
+ * When the writer is ahead of the roll rate, naps (at most 5 ms, so the
+ * duration and @keep_going stay polled) and returns true. The sleep leaves the
+ * CPU to the readers.
+ */
+static bool workload__nap_if_ahead(const struct workload_options *options, uint64_t rolls,
+				   double started)
+{
+	double elapsed = monotonic_now() - started;
+	double ahead = (double)rolls / options->roll_rate - elapsed;
+	struct timespec nap = { 0 };
+
+	if (options->duration > 0 && ahead > options->duration - elapsed)
+		ahead = options->duration - elapsed;
+	if (ahead <= 0)
+		return false;
+	nap.tv_nsec = (long)((ahead < 0.005 ? ahead : 0.005) * 1e9);
+	nanosleep(&nap, NULL);
+	return true;
+}
+
 int workload__run(struct store *store, const struct workload_options *options,
 		  bool (*keep_going)(void *arg), void *arg, double *elapsed_seconds)
 {
@@ -135,16 +157,24 @@ int workload__run(struct store *store, const struct workload_options *options,
 	while (!ret) {
 		unsigned partition = (unsigned)(appended % partitions);
 		int64_t start, end;
-		uint32_t payload =
-			options->min_payload + (uint32_t)(next_random(&state) % payload_span);
+		uint32_t payload;
 
-		store__offset_range(store, partition, &start, &end);
-		ret = store__append(store, partition, WORKLOAD_TIMESTAMP_BASE + end, payload, NULL);
-		appended++;
-		if (options->rolls && atomic_load(&stats->rolls) - rolls_at_start >= options->rolls)
-			break;
-		if (appended % 64)
-			continue;
+		/* Checked every 64 appends, like the clock: a nap skips the appending. */
+		if (appended % 64 || options->roll_rate <= 0 ||
+		    !workload__nap_if_ahead(options, atomic_load(&stats->rolls) - rolls_at_start,
+					    started)) {
+			payload = options->min_payload +
+				  (uint32_t)(next_random(&state) % payload_span);
+			store__offset_range(store, partition, &start, &end);
+			ret = store__append(store, partition, WORKLOAD_TIMESTAMP_BASE + end,
+					    payload, NULL);
+			appended++;
+			if (options->rolls &&
+			    atomic_load(&stats->rolls) - rolls_at_start >= options->rolls)
+				break;
+			if (appended % 64)
+				continue;
+		}
 		now = monotonic_now();
 		if (options->duration > 0 && now - started >= options->duration)
 			break;

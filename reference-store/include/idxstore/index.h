@@ -13,10 +13,10 @@
  *    take no lock and must run inside a grace read section of the context's
  *    grace domain (the store does that).
  *  - locked-unmap: it is unmapped first, under the write side of a rwlock
- *    that every lookup takes for reading (the fix). The rwlock is striped:
- *    a reader thread takes the read side of its own stripe, a resize takes
- *    the write side of all of them, so concurrent lookups do not bounce one
- *    lock word between cores.
+ *    that every lookup takes for reading (the fix). The rwlock is a
+ *    distributed one (distributed_rwlock.h): a lookup writes only its own
+ *    thread's cache line, so concurrent lookups do not bounce one lock word
+ *    between cores.
  *  - unlocked-unmap: it is unmapped first with no lock. Unsafe on purpose:
  *    only for showing the fault the lock prevents.
  */
@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "idxstore/collector.h"
+#include "idxstore/distributed_rwlock.h"
 #include "idxstore/grace.h"
 #include "idxstore/mapped_file.h"
 #include "idxstore/stats.h"
@@ -71,14 +72,8 @@ struct index_map {
 	size_t length;
 };
 
-#define INDEX_LOCK_STRIPES 8
-
-struct index_lock_stripe {
-	pthread_rwlock_t lock;
-} __attribute__((aligned(64)));
-
 struct index {
-	struct index_lock_stripe stripes[INDEX_LOCK_STRIPES]; /* locked-unmap: guard the mapping */
+	struct distributed_rwlock map_lock; /* locked-unmap: guards the mapping */
 	enum index_kind kind;
 	size_t entry_size;
 	int64_t base_offset;

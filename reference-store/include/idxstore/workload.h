@@ -20,6 +20,7 @@ struct workload_options {
 	unsigned readers;
 	uint64_t rolls; /* stop after this many rolls (0: no limit) */
 	double duration; /* stop after this many seconds (0: no limit) */
+	double roll_rate; /* the writer sleeps to roll no faster than this per second (0: flat out) */
 	uint64_t seed;
 	uint32_t min_payload;
 	uint32_t max_payload;
