@@ -201,7 +201,7 @@ Test(kernel_deletion, unlink_reported_within_10_ms)
 	for (int round = 0; round < ROUNDS; round++) {
 		struct unlinker unlinker = {};
 		struct mapped_file file;
-		uint64_t found_ns = 0;
+		uint64_t found_ns = 0, returned_ns;
 		pthread_t thread;
 
 		snprintf(name, sizeof(name), "%020d.index", round);
@@ -223,10 +223,12 @@ Test(kernel_deletion, unlink_reported_within_10_ms)
 				cr_assert_lt(records.count, 1000000, "no UNLINK event");
 		}
 		pthread_join(thread, NULL);
-		latency[round] =
-			found_ns - __atomic_load_n(&unlinker.returned_ns, __ATOMIC_ACQUIRE);
-		cr_assert_lt(latency[round], 1000000000ull,
-			     "the event came before unlink returned?");
+		returned_ns = __atomic_load_n(&unlinker.returned_ns, __ATOMIC_ACQUIRE);
+		/*
+		 * The record is made at the syscall's exit tracepoint, before unlink()
+		 * returns to the unlinker: epoll may see it first. That counts as 0.
+		 */
+		latency[round] = found_ns > returned_ns ? found_ns - returned_ns : 0;
 		unmap_file(&file);
 	}
 	qsort(latency, ROUNDS, sizeof(latency[0]), compare_u64);
