@@ -91,8 +91,11 @@ void orphan_list__expect_same(struct orphan_list *agent, struct orphan_list *tru
 {
 	size_t a = 0, t = 0, differences = 0, path_differences = 0;
 
-	qsort(agent->keys, agent->count, sizeof(*agent->keys), compare_keys);
-	qsort(truth->keys, truth->count, sizeof(*truth->keys), compare_keys);
+	/* qsort must not be handed NULL, even for zero elements. */
+	if (agent->count)
+		qsort(agent->keys, agent->count, sizeof(*agent->keys), compare_keys);
+	if (truth->count)
+		qsort(truth->keys, truth->count, sizeof(*truth->keys), compare_keys);
 	while (a < agent->count || t < truth->count) {
 		int order = a == agent->count	? 1
 			    : t == truth->count ? -1
