@@ -256,6 +256,14 @@ static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw
 		/* Mapped through an fd after its last name went: we never saw when. */
 		if (file->nlink == 0)
 			tracker__mark_deleted(inode, false, 0);
+		/*
+		 * The kernel tracked it at mmap time, but an inode number freed and
+		 * reused meanwhile (ext4 does so at once) may have had its entry
+		 * dropped by our forget of the previous file, applied after that mmap.
+		 */
+		if (tracker->options.inode_watch)
+			tracker->options.inode_watch(tracker->options.hook_context, inode->id.dev,
+						     inode->id.ino, inode->name_hash);
 		return inode;
 	}
 	tracker__set_size(inode, file->size);

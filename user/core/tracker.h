@@ -25,7 +25,10 @@ struct mw_tracker_options {
 	uint64_t growth_window_ns; /* map count growth window; 0: 5 minutes */
 	/* Hooks to the outside, all optional; ctx is hook_context. */
 	void *hook_context;
-	/* A seeded inode became tracked: the kernel must watch this basename. */
+	/*
+	 * An inode became tracked (seeded, or newly mapped): the kernel must watch
+	 * this basename. Idempotent: the kernel usually watches it already.
+	 */
 	void (*inode_watch)(void *ctx, uint32_t dev, uint64_t ino, uint64_t name_hash);
 	/* The last mapping of the inode anywhere went: the kernel may forget it. */
 	void (*inode_forget)(void *ctx, uint32_t dev, uint64_t ino);

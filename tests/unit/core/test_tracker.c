@@ -351,3 +351,25 @@ Test(tracker, unreadable_path_check_queues_every_live_inode)
 	cr_assert_neq(checks[1].ino, 300);
 	cr_assert_neq(checks[0].ino, checks[1].ino);
 }
+
+/*
+ * ext4 reuses a freed inode number at once: the kernel may watch the new file
+ * when it is mapped and then lose that entry to our late forget of the old
+ * file. A newly mapped inode therefore asks for a watch again, after the forget.
+ */
+Test(tracker, inode_mapped_again_after_its_forget_is_watched_again)
+{
+	apply(mmap_file(PID, 1, A, 4 * PAGE, 0, 100, 4 * PAGE, "old.index"));
+	cr_assert_eq(hooks.watches, 1);
+	cr_assert_eq(hooks.watched_ino[0], 100);
+	cr_assert_eq(hooks.watched_hash[0], tracker__name_hash("old.index"));
+	apply(munmap_range(PID, 2, A, 4 * PAGE));
+	cr_assert_eq(hooks.forgets, 1);
+	apply(mmap_file(PID + 1, 3, A, 4 * PAGE, 0, 100, 4 * PAGE, "new.index"));
+	cr_assert_eq(hooks.watches, 2, "the reused inode number is not watched again");
+	cr_assert_eq(hooks.watched_ino[1], 100);
+	cr_assert_eq(hooks.watched_hash[1], tracker__name_hash("new.index"));
+	/* a second mapping of a known inode needs no new watch */
+	apply(mmap_file(PID + 1, 4, A + 8 * PAGE, 4 * PAGE, 0, 100, 4 * PAGE, "new.index"));
+	cr_assert_eq(hooks.watches, 2);
+}

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_harness.h"
+
+#define ENV_WORK_DIR "MAPWATCH_TEST_WORK_DIR"
+#define ENV_AGENT_PID "MAPWATCH_TEST_AGENT_PID"
+#define ENV_AGENT_ERROR "MAPWATCH_TEST_AGENT_ERROR"
+#define ENV_EXTERNAL "MAPWATCH_TEST_AGENT_EXTERNAL"
+/* Seeding walks every process of the host first; give a busy machine time. */
+#define START_TIMEOUT_NS (60ull * 1000000000ull)
+/* 10,000 orphans take a while to resolve the first time; still far below this. */
+#define WRITE_TIMEOUT_NS (30ull * 1000000000ull)
+#define POLL_NS 2000000l
+
+static char path_buffer[PATH_MAX];
+
+uint64_t harness__now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+static void sleep_ns(long ns)
+{
+	struct timespec pause = { .tv_sec = 0, .tv_nsec = ns };
+
+	nanosleep(&pause, NULL);
+}
+
+const char *harness__work_dir(void)
+{
+	const char *dir = getenv(ENV_WORK_DIR);
+
+	cr_assert_not_null(dir, "the agent harness did not run");
+	return dir;
+}
+
+static const char *work_file(const char *name)
+{
+	snprintf(path_buffer, sizeof(path_buffer), "%s/%s", harness__work_dir(), name);
+	return path_buffer;
+}
+
+const char *harness__textfile_path(void)
+{
+	return work_file("metrics.prom");
+}
+
+static void record_failure(const char *fmt, ...)
+{
+	char message[512];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	setenv(ENV_AGENT_ERROR, message, 1);
+	setenv(ENV_AGENT_PID, "0", 1);
+}
+
+static void exec_agent(const char *dir)
+{
+	char snapshot[PATH_MAX], textfile[PATH_MAX], log[PATH_MAX];
+	int fd;
+
+	snprintf(snapshot, sizeof(snapshot), "%s/snapshot.json", dir);
+	snprintf(textfile, sizeof(textfile), "%s/metrics.prom", dir);
+	snprintf(log, sizeof(log), "%s/agent.stderr", dir);
+	/* never outlive the test run, even when it crashes */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
+	/* a long interval: every write in a test is one the test asked for */
+	execl(MAPWATCH_BINARY, "mapwatch", "agent", "--interval", "600", "--top", "0", "--snapshot",
+	      snapshot, "--textfile", textfile, (char *)NULL);
+	fprintf(stderr, "cannot run %s: %s\n", MAPWATCH_BINARY, strerror(errno));
+	_exit(127);
+}
+
+void harness__start_agent(void)
+{
+	char dir[] = "/tmp/mapwatch-agent-test.XXXXXX";
+	char snapshot[PATH_MAX], pid_text[32];
+	uint64_t deadline;
+	struct stat status;
+	pid_t pid;
+
+	/* An agent started by hand (under a debugger, say) is used as it is. */
+	if (getenv(ENV_AGENT_PID) && getenv(ENV_WORK_DIR)) {
+		setenv(ENV_EXTERNAL, "1", 1);
+		return;
+	}
+	if (!mkdtemp(dir)) {
+		record_failure("cannot create a work directory: %s", strerror(errno));
+		return;
+	}
+	setenv(ENV_WORK_DIR, dir, 1);
+	snprintf(snapshot, sizeof(snapshot), "%s/snapshot.json", dir);
+	pid = fork();
+	if (pid < 0) {
+		record_failure("fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		exec_agent(dir);
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
+	deadline = harness__now_ns() + START_TIMEOUT_NS;
+	while (stat(snapshot, &status)) {
+		int exit_status;
+
+		if (waitpid(pid, &exit_status, WNOHANG) == pid) {
+			record_failure("the agent exited with status %d before its first snapshot",
+				       WIFEXITED(exit_status) ? WEXITSTATUS(exit_status)
+							      : 128 + WTERMSIG(exit_status));
+			return;
+		}
+		if (harness__now_ns() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			record_failure("no snapshot after %llu s",
+				       START_TIMEOUT_NS / 1000000000ull);
+			return;
+		}
+		sleep_ns(10 * POLL_NS);
+	}
+	setenv(ENV_AGENT_PID, pid_text, 1);
+}
+
+static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
+{
+	(void)status;
+	(void)type;
+	(void)walk;
+	remove(path);
+	return 0;
+}
+
+void harness__remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void harness__stop_agent(void)
+{
+	const char *pid_text = getenv(ENV_AGENT_PID);
+	const char *dir = getenv(ENV_WORK_DIR);
+	pid_t pid = pid_text ? (pid_t)atoi(pid_text) : 0;
+
+	if (getenv(ENV_EXTERNAL))
+		return;
+	if (pid > 0) {
+		uint64_t deadline = harness__now_ns() + 10ull * 1000000000ull;
+		int exit_status = 0;
+
+		kill(pid, SIGTERM);
+		while (waitpid(pid, &exit_status, WNOHANG) == 0) {
+			if (harness__now_ns() > deadline) {
+				fprintf(stderr, "the agent ignored SIGTERM for 10 s\n");
+				kill(pid, SIGKILL);
+				waitpid(pid, &exit_status, 0);
+				break;
+			}
+			sleep_ns(10 * POLL_NS);
+		}
+		if (!WIFEXITED(exit_status) || WEXITSTATUS(exit_status) != 0)
+			fprintf(stderr, "the agent ended with wait status %#x\n", exit_status);
+	}
+	if (dir && getenv("MAPWATCH_TEST_KEEP") == NULL)
+		harness__remove_tree(dir);
+}
+
+static void read_agent_stderr(char *text, size_t size)
+{
+	FILE *log = fopen(work_file("agent.stderr"), "r");
+	size_t length = 0;
+
+	text[0] = '\0';
+	if (!log)
+		return;
+	length = fread(text, 1, size - 1, log);
+	text[length] = '\0';
+	fclose(log);
+}
+
+static bool agent_alive(pid_t pid, char *state_out)
+{
+	char stat_path[64], line[512], *close_paren;
+	FILE *file;
+
+	snprintf(stat_path, sizeof(stat_path), "/proc/%d/stat", (int)pid);
+	file = fopen(stat_path, "r");
+	if (!file)
+		return false;
+	if (!fgets(line, sizeof(line), file)) {
+		fclose(file);
+		return false;
+	}
+	fclose(file);
+	/* a zombie still answers kill(pid, 0): look at the state letter */
+	close_paren = strrchr(line, ')');
+	*state_out = close_paren && close_paren[1] ? close_paren[2] : '?';
+	return *state_out != 'Z' && *state_out != 'X';
+}
+
+void harness__require_agent(void)
+{
+	const char *pid_text = getenv(ENV_AGENT_PID);
+	const char *error = getenv(ENV_AGENT_ERROR);
+	const char *ci = getenv("CI");
+	pid_t pid = pid_text ? (pid_t)atoi(pid_text) : 0;
+	char log[4096], state = '?';
+
+	if (pid > 0 && agent_alive(pid, &state))
+		return;
+	if (getenv(ENV_WORK_DIR))
+		read_agent_stderr(log, sizeof(log));
+	else
+		log[0] = '\0';
+	if (!error)
+		error = pid > 0 ? "the agent is no longer running" : "the agent was not started";
+	if (ci && !strcmp(ci, "true"))
+		cr_assert_fail("mapwatch agent unavailable: %s; its stderr:\n%s", error, log);
+	cr_skip_test("mapwatch agent unavailable (set CI=true to fail): %s; its stderr: %s", error,
+		     log);
+}
+
+json_t *harness__fresh_snapshot(void)
+{
+	const char *pid_text = getenv(ENV_AGENT_PID);
+	pid_t pid = pid_text ? (pid_t)atoi(pid_text) : 0;
+	char snapshot[PATH_MAX], log[4096], state = '?';
+	struct stat before, after;
+	json_error_t error;
+	uint64_t deadline;
+	json_t *root;
+
+	cr_assert_gt(pid, 0, "no agent");
+	snprintf(snapshot, sizeof(snapshot), "%s", work_file("snapshot.json"));
+	cr_assert_eq(stat(snapshot, &before), 0, "%s: %s", snapshot, strerror(errno));
+	cr_assert_eq(kill(pid, SIGUSR1), 0, "kill: %s", strerror(errno));
+	deadline = harness__now_ns() + WRITE_TIMEOUT_NS;
+	/* Written by rename over the old one: a new inode while the old one still existed. */
+	for (;;) {
+		if (!stat(snapshot, &after) && after.st_ino != before.st_ino)
+			break;
+		if (harness__now_ns() > deadline || !agent_alive(pid, &state)) {
+			read_agent_stderr(log, sizeof(log));
+			cr_assert_fail("the agent (state %c) did not replace %s within %llu s; "
+				       "its stderr:\n%s",
+				       state, snapshot, WRITE_TIMEOUT_NS / 1000000000ull, log);
+		}
+		sleep_ns(POLL_NS);
+	}
+	root = json_load_file(snapshot, 0, &error);
+	cr_assert_not_null(root, "%s: line %d: %s", snapshot, error.line, error.text);
+	cr_assert_eq(json_integer_value(json_object_get(root, "version")), 1);
+	cr_assert_str_eq(json_string_value(json_object_get(root, "source")), "agent");
+	cr_assert(json_is_array(json_object_get(root, "processes")));
+	return root;
+}
+
+json_t *harness__snapshot_process(json_t *snapshot, pid_t pid)
+{
+	json_t *processes = json_object_get(snapshot, "processes");
+	json_t *process;
+	size_t index;
+
+	json_array_foreach(processes, index, process)
+	{
+		if (json_integer_value(json_object_get(process, "pid")) == pid)
+			return process;
+	}
+	return NULL;
+}
+
+bool harness__textfile_sample(const char *name, const char *labels, double *value)
+{
+	FILE *file = fopen(harness__textfile_path(), "r");
+	char line[4096], wanted[1024];
+	size_t wanted_length;
+	bool found = false;
+
+	cr_assert_not_null(file, "%s: %s", harness__textfile_path(), strerror(errno));
+	if (labels && labels[0])
+		snprintf(wanted, sizeof(wanted), "%s{%s} ", name, labels);
+	else
+		snprintf(wanted, sizeof(wanted), "%s ", name);
+	wanted_length = strlen(wanted);
+	while (fgets(line, sizeof(line), file)) {
+		char *end;
+
+		if (strncmp(line, wanted, wanted_length))
+			continue;
+		*value = strtod(line + wanted_length, &end);
+		cr_assert_neq(end, line + wanted_length, "no value in: %s", line);
+		found = true;
+		break;
+	}
+	fclose(file);
+	return found;
+}
+
+void harness__make_dir(const char *parent, char *path, size_t size)
+{
+	snprintf(path, size, "%s/scenario.XXXXXX", parent);
+	cr_assert_not_null(mkdtemp(path), "mkdtemp in %s: %s", parent, strerror(errno));
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A scenario runs in a forked child that does its syscalls one step at a time
+ * when told to, answers, and then waits: its /proc/PID/maps stays still while
+ * the test compares the agent's snapshot with it.
+ */
+#ifndef MAPWATCH_SCENARIO_H
+#define MAPWATCH_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Runs in the child: does step @step on @state (the child's own copy) and
+ * returns 0 or -errno; @value goes back to the test (an inode, a pid...).
+ */
+typedef int (*scenario_step_fn)(void *state, int step, uint64_t *value);
+
+struct scenario {
+	pid_t pid;
+	int command_fd; /* test -> child: step numbers */
+	int reply_fd; /* child -> test: results */
+};
+
+/* Forks the child; it waits for its first step. */
+void scenario__start(struct scenario *scenario, scenario_step_fn step_fn, void *state);
+/* Runs one step in the child and returns its value; fails the test on an error. */
+uint64_t scenario__step(struct scenario *scenario, int step);
+/*
+ * Runs a step that ends in execve(): returns once the exec happened (the
+ * reply pipe is close-on-exec, so its end of file is the signal).
+ */
+void scenario__step_into_exec(struct scenario *scenario, int step);
+/* Ends the child (end of file on its command pipe, SIGKILL after a timeout) and reaps it. */
+void scenario__stop(struct scenario *scenario);
+
+/* Child-side helpers, returning -errno. */
+/* Creates @path with @size bytes (filled, so pages are real) and returns an O_RDWR fd. */
+int scenario__create_file(const char *path, size_t size);
+/* mmap of @length bytes of @fd at @offset, shared, read/write; the address or NULL. */
+void *scenario__map_file(int fd, size_t length, off_t offset);
+/* The inode number of an open file. */
+int scenario__inode(int fd, uint64_t *ino);
+
+#endif /* MAPWATCH_SCENARIO_H */
