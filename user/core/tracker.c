@@ -224,8 +224,17 @@ void tracker__record_map_count(struct mw_tracker *tracker, struct process *proce
 void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns)
 {
 	inode->nlink = 0;
-	if (inode->deleted)
+	if (inode->deleted) {
+		/*
+		 * A /proc read can see a deletion before its UNLINK record is drained:
+		 * the record, when it comes, still gives the exact time.
+		 */
+		if (time_known && !inode->deletion_time_known) {
+			inode->deletion_time_known = true;
+			inode->deleted_ns = timestamp_ns;
+		}
 		return;
+	}
 	inode->deleted = true;
 	inode->deletion_time_known = time_known;
 	inode->deleted_ns = time_known ? timestamp_ns : 0;

@@ -232,3 +232,18 @@ Test(seed, seconds_to_map_limit_from_the_growth_rate)
 		cr_assert_eq(tracker__set_map_count(tracker, PID, 5000 - s, s * SECOND), 0);
 	cr_assert_not(report_now(PID, 760 * SECOND)->map_count_growing);
 }
+
+Test(seed, an_unlink_drained_after_the_rescan_still_gives_the_time)
+{
+	struct mw_vma vmas[] = { file_vma(A, 4, 100, "/data/00.index", true, 0) };
+	const struct mw_process_report *report;
+
+	/* The rescan reads /proc after the unlink but before its record is drained. */
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 1, vmas, 1, 5 * SECOND), 0);
+	report = report_now(PID, 6 * SECOND);
+	cr_assert_not(report->orphans[0].deleted_age_known);
+	apply(unlink_file(PID, 4 * SECOND, 100, true));
+	report = report_now(PID, 6 * SECOND);
+	cr_assert(report->orphans[0].deleted_age_known);
+	cr_assert_float_eq(report->orphans[0].deleted_seconds_ago, 2.0, 1e-6);
+}
