@@ -8,31 +8,12 @@
 #include "json_snapshot.h"
 #include "output_check.h"
 #include "prometheus_textfile.h"
-#include "proc_scan.h"
+#include "proc_seed.h"
 #include "sysctl.h"
 #include "text_report.h"
 #include "tracker.h"
 
 #define NEAREST_LIMIT_SHOWN 5
-
-struct scan_context {
-	const struct mw_options *options;
-	struct mw_tracker *tracker;
-	uint64_t scan_started_ns;
-};
-
-static int seed_one(const struct mw_proc_process *process, void *context)
-{
-	struct scan_context *scan = context;
-	int err;
-
-	if (!options__process_matches(scan->options, (uint32_t)process->pid, process->comm))
-		return 0;
-	err = tracker__seed_process(scan->tracker, (uint32_t)process->pid, process->comm,
-				    process->stats.map_count, process->vmas, process->vma_count,
-				    scan->scan_started_ns);
-	return err < 0 ? err : 0;
-}
 
 static int write_outputs(const struct mw_options *options, const struct mw_snapshot *snapshot)
 {
@@ -60,7 +41,7 @@ static int write_outputs(const struct mw_options *options, const struct mw_snaps
 int command__scan(const struct mw_options *options)
 {
 	struct mw_tracker_options tracker_options = { .page_size = (uint64_t)sysconf(_SC_PAGESIZE) };
-	struct scan_context scan = { .options = options };
+	struct mw_tracker *tracker = NULL;
 	struct mw_snapshot snapshot = { 0 };
 	struct mw_proc_scan_stats stats = { 0 };
 	uint64_t max_map_count = 0;
@@ -77,13 +58,12 @@ int command__scan(const struct mw_options *options)
 			strerror(-err));
 		return MW_EXIT_FAILURE;
 	}
-	err = tracker__create(&tracker_options, &scan.tracker);
+	err = tracker__create(&tracker_options, &tracker);
 	if (err) {
 		fprintf(stderr, "mapwatch: out of memory\n");
 		return MW_EXIT_FAILURE;
 	}
-	scan.scan_started_ns = clock__monotonic_ns();
-	err = proc_scan__each(MW_PROC_MAPS_FILES_ONLY, seed_one, &scan, &stats);
+	err = proc_seed__all(tracker, options, clock__monotonic_ns(), &stats);
 	if (err) {
 		fprintf(stderr, "mapwatch: cannot read /proc: %s\n", strerror(-err));
 		goto cleanup;
@@ -91,7 +71,7 @@ int command__scan(const struct mw_options *options)
 	if (stats.unreadable && options->verbosity)
 		fprintf(stderr, "mapwatch: %llu processes could not be read (run as root to see all)\n",
 			(unsigned long long)stats.unreadable);
-	err = tracker__snapshot(scan.tracker, clock__monotonic_ns(),
+	err = tracker__snapshot(tracker, clock__monotonic_ns(),
 				clock__realtime_offset_seconds(), max_map_count, &snapshot);
 	if (err) {
 		fprintf(stderr, "mapwatch: out of memory\n");
@@ -119,6 +99,6 @@ int command__scan(const struct mw_options *options)
 
 cleanup:
 	snapshot__clear(&snapshot);
-	tracker__destroy(scan.tracker);
+	tracker__destroy(tracker);
 	return status;
 }

@@ -82,11 +82,9 @@ static int on_key(struct mw_event_loop *loop, int fd, void *context)
 static int on_signal(struct mw_event_loop *loop, int fd, void *context)
 {
 	int signal_number = event_loop__read_signal(fd);
+	struct top *top = context;
 
-	(void)context;
 	if (signal_number == SIGWINCH) {
-		struct top *top = context;
-
 		endwin();
 		refresh();
 		top_view__draw(&top->snapshot, &top->state);

@@ -12,6 +12,7 @@
 #include "kernel_tracer.h"
 #include "proc_maps.h"
 #include "proc_scan.h"
+#include "proc_seed.h"
 #include "sysctl.h"
 #include "tracker.h"
 
@@ -105,25 +106,6 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	return err < 0 ? err : 0;
 }
 
-struct seed_context {
-	struct mw_collector *collector;
-	uint64_t scan_started_ns;
-};
-
-static int seed_one(const struct mw_proc_process *process, void *context)
-{
-	struct seed_context *seed = context;
-	struct mw_collector *collector = seed->collector;
-	int err;
-
-	if (!options__process_matches(&collector->options, (uint32_t)process->pid, process->comm))
-		return 0;
-	err = tracker__seed_process(collector->tracker, (uint32_t)process->pid, process->comm,
-				    process->stats.map_count, process->vmas, process->vma_count,
-				    seed->scan_started_ns);
-	return err < 0 ? err : 0;
-}
-
 /*
  * The kernel reports unmaps only of processes it knows have file mappings;
  * mark every process before reading any maps, so whatever happens after a
@@ -131,14 +113,12 @@ static int seed_one(const struct mw_proc_process *process, void *context)
  */
 static int seed_from_proc(struct mw_collector *collector)
 {
-	struct seed_context seed = { .collector = collector };
-	int err;
+	int err = kernel_tracer__track_all_processes(collector->kernel);
 
-	err = kernel_tracer__track_all_processes(collector->kernel);
 	if (err)
 		return err;
-	seed.scan_started_ns = clock__monotonic_ns();
-	return proc_scan__each(MW_PROC_MAPS_FILES_ONLY, seed_one, &seed, NULL);
+	return proc_seed__all(collector->tracker, &collector->options, clock__monotonic_ns(),
+			      NULL);
 }
 
 int collector__open(struct mw_collector **out, const struct mw_options *options, char *error,
