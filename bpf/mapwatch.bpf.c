@@ -2,7 +2,9 @@
 /*
  * mapwatch kernel side: follows file mappings, the syscalls that change them,
  * the deletion of mapped files, and process lifetimes, into one ring buffer.
- * Anonymous mappings never cross to userspace; they only move map_counts.
+ * Anonymous mappings never cross to userspace (but MAP_FIXED ones, which may
+ * replace a file mapping). Only sys_exit tracepoints are hooked: arguments
+ * come from the task's saved registers, so a traced call runs one program.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -14,305 +16,241 @@
 
 #define MW_AT_REMOVEDIR 0x200
 
-enum mw_path_syscall {
-	MW_PATH_UNLINK = 1,
-	MW_PATH_RENAME = 2,
-	MW_PATH_TRUNCATE = 3,
-};
-
-/*
- * Saves the first count arguments. Reading past a syscall's own arguments
- * makes attaching fail with EACCES (the tracepoint's record is shorter), and
- * reading them one by one keeps the context pointer fixed, as the verifier wants.
- */
-static __always_inline void mw_save_args(struct trace_event_raw_sys_enter *ctx, const int count)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct mw_pending_args pending = {
-		.args = { count > 0 ? ctx->args[0] : 0, count > 1 ? ctx->args[1] : 0,
-			  count > 2 ? ctx->args[2] : 0, count > 3 ? ctx->args[3] : 0,
-			  count > 4 ? ctx->args[4] : 0, count > 5 ? ctx->args[5] : 0 },
-	};
-
-	bpf_map_update_elem(&pending_args, &tid, &pending, BPF_ANY);
-}
-
-/* Takes the arguments saved at entry; false when there are none (filtered, or not wanted). */
-static __always_inline bool mw_take_args(struct mw_pending_args *out)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct mw_pending_args *pending = bpf_map_lookup_elem(&pending_args, &tid);
-
-	if (!pending)
-		return false;
-	*out = *pending;
-	bpf_map_delete_elem(&pending_args, &tid);
-	return true;
-}
-
 /* ---- mmap ---- */
 
-/* Records a mapped inode in tracked_inodes and a name slot, or learns its address. */
-static __always_inline void mw_track_inode(struct mw_inode_key *key, __u64 inode_address,
-					   __u64 dentry_address, __u64 name_hash)
+/*
+ * Files the inode under its name, or refiles it when the entry was made for
+ * another file that had the same inode number, was seeded from /proc with the
+ * address unknown, or lost its slot when its name went.
+ */
+static __always_inline __u64 mw_file_inode(struct mw_tracked_inode *tracked,
+					   struct mw_inode_key *key, struct inode *inode,
+					   struct file *file)
 {
-	struct mw_tracked_inode *tracked = bpf_map_lookup_elem(&tracked_inodes, key);
+	__u64 dentry_address = 0, name_hash;
 	struct mw_tracked_inode fresh = {
-		.inode = inode_address,
-		.dentry = dentry_address,
-		.name_hash = name_hash,
+		.inode = (__u64)inode,
+		.generation = inode->i_generation,
 		.slot = MW_NAME_SLOTS,
 	};
 
+	/* read as a plain number: a global function takes no kernel pointer */
+	bpf_probe_read_kernel(&dentry_address, sizeof(dentry_address), &file->f_path.dentry);
+	name_hash = mw_dentry_name_hash(dentry_address);
+	fresh.dentry = dentry_address;
+	fresh.name_hash = name_hash;
 	if (tracked) {
-		/*
-		 * Seeded (address unknown), or a new inode under a reused inode
-		 * number, or its name went earlier: file it under the name it has now.
-		 */
-		if (tracked->inode != inode_address || tracked->slot >= MW_NAME_SLOTS) {
-			mw_release_name_slot(tracked->name_hash, tracked->slot, key);
-			tracked->dentry = dentry_address;
-			tracked->inode = inode_address;
-			tracked->name_hash = name_hash;
-			tracked->slot =
-				name_hash ? mw_claim_name_slot(name_hash, key) : MW_NAME_SLOTS;
-		}
-		return;
+		mw_release_name_slot(tracked->name_hash, tracked->slot, key);
+		if (name_hash)
+			fresh.slot = mw_claim_name_slot(name_hash, key);
+		*tracked = fresh;
+		return name_hash;
 	}
 	if (name_hash)
 		fresh.slot = mw_claim_name_slot(name_hash, key);
 	if (bpf_map_update_elem(&tracked_inodes, key, &fresh, BPF_NOEXIST))
 		mw_release_name_slot(name_hash, fresh.slot, key);
+	return name_hash;
 }
 
-static __always_inline void mw_file_mmap(struct mw_pending_args *args, long address,
-					 struct file *file, __u32 tgid)
+/*
+ * Already filed for this very file: nothing to read or file again. A deleted
+ * file keeps no slot, and needs none: it cannot be deleted twice.
+ */
+static __always_inline bool mw_filed_already(const struct mw_tracked_inode *tracked,
+					     struct inode *inode)
 {
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	struct mw_inode_key key = {};
+	return tracked && tracked->inode == (__u64)inode &&
+	       tracked->generation == inode->i_generation &&
+	       (tracked->slot < MW_NAME_SLOTS || (tracked->flags & MW_TRACKED_DELETED));
+}
+
+static __always_inline void mw_file_mmap(struct task_struct *task, struct pt_regs *regs,
+					 long address, struct file *file)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct inode *inode = file->f_inode;
+	struct mw_inode_key key = { .ino = inode->i_ino, .dev = inode->i_sb->s_dev };
+	struct mw_tracked_inode *tracked = bpf_map_lookup_elem(&tracked_inodes, &key);
+	__u32 flags = MW_MMAP_FILE | MW_MMAP_INODE_KNOWN;
 	struct mw_mmap_event *event;
 	__u64 name_hash;
 
-	key.ino = BPF_CORE_READ(inode, i_ino);
-	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	name_hash = mw_dentry_name_hash((__u64)dentry);
-	mw_track_inode(&key, (__u64)inode, (__u64)dentry, name_hash);
-	mw_track_tgid(tgid);
-
-	event = mw_event_reserve(sizeof(*event), MW_EVENT_MMAP, MW_MMAP_FILE | MW_MMAP_INODE_KNOWN);
+	if (mw_filed_already(tracked, inode)) {
+		name_hash = tracked->name_hash;
+		event = mw_event_reserve(task, MW_MMAP_EVENT_FILED_SIZE, MW_EVENT_MMAP,
+					 flags | MW_MMAP_INODE_FILED);
+	} else {
+		name_hash = mw_file_inode(tracked, &key, inode, file);
+		event = mw_event_reserve(task, sizeof(*event), MW_EVENT_MMAP, flags);
+		if (event && mw_copy_dentry_name(dentry, event->name))
+			event->header.flags |= MW_MMAP_NAME_TRUNCATED;
+	}
 	if (!event)
 		return;
 	event->addr = address;
-	event->length = args->args[1];
-	event->prot = args->args[2];
-	event->map_flags = args->args[3];
-	event->offset = args->args[5];
+	event->length = regs->si;
+	event->prot = regs->dx;
+	event->map_flags = regs->r10;
+	event->offset = regs->r9;
 	mw_read_file_id(inode, &event->file);
 	event->name_hash = name_hash;
-	if (mw_copy_dentry_name(dentry, event->name))
-		event->header.flags |= MW_MMAP_NAME_TRUNCATED;
 	mw_event_submit(event, false);
 }
 
-/* MAP_FIXED anonymous (or non-file) memory replacing part of a tracked process's mappings. */
-static __always_inline void mw_fixed_mmap(struct mw_pending_args *args, long address)
+/* MAP_FIXED anonymous (or non-file) memory: it may replace part of a file mapping. */
+static __always_inline void mw_fixed_mmap(struct task_struct *task, struct pt_regs *regs,
+					  long address)
 {
-	struct mw_mmap_event *event = mw_event_reserve(sizeof(*event), MW_EVENT_MMAP, 0);
+	struct mw_mmap_event *event =
+		mw_event_reserve(task, MW_MMAP_EVENT_FILED_SIZE, MW_EVENT_MMAP, 0);
 
 	if (!event)
 		return;
 	event->addr = address;
-	event->length = args->args[1];
-	event->prot = args->args[2];
-	event->map_flags = args->args[3];
-	event->offset = args->args[5];
+	event->length = regs->si;
+	event->prot = regs->dx;
+	event->map_flags = regs->r10;
+	event->offset = regs->r9;
 	__builtin_memset(&event->file, 0, sizeof(event->file));
 	event->name_hash = 0;
-	event->name[0] = '\0';
 	mw_event_submit(event, false);
-}
-
-SEC("tracepoint/syscalls/sys_enter_mmap")
-int mmap_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (mw_passes_filter(mw_current_tgid()))
-		mw_save_args(ctx, 6);
-	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_mmap")
 int mmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 tgid = mw_current_tgid();
-	struct mw_pending_args args;
+	struct task_struct *task;
+	struct pt_regs *regs;
 	struct file *file = NULL;
 	__u64 map_flags;
 	long fd;
 
-	if (!mw_take_args(&args))
-		return 0;
-	mw_update_map_count(tgid);
 	if (mw_syscall_failed(ctx->ret))
 		return 0;
-	map_flags = args.args[3];
-	fd = (int)args.args[4];
-	if (!(map_flags & MW_MAP_ANONYMOUS) && fd >= 0)
-		file = mw_file_of_fd(fd);
+	task = bpf_get_current_task_btf();
+	regs = mw_syscall_regs(task);
+	map_flags = regs->r10;
+	fd = (int)regs->r8;
+	/* anonymous memory that replaces nothing: the common case, settled first */
+	if (!(map_flags & MW_MAP_FIXED) && ((map_flags & MW_MAP_ANONYMOUS) || fd < 0))
+		return 0;
+	if (!mw_passes_filter(task))
+		return 0;
+	if (!(map_flags & MW_MAP_ANONYMOUS))
+		file = mw_file_of_fd(task, fd);
 	if (file && mw_is_user_file(file))
-		mw_file_mmap(&args, ctx->ret, file, tgid);
-	else if ((map_flags & MW_MAP_FIXED) && mw_tgid_tracked(tgid))
-		mw_fixed_mmap(&args, ctx->ret);
+		mw_file_mmap(task, regs, ctx->ret, file);
+	else if (map_flags & MW_MAP_FIXED)
+		mw_fixed_mmap(task, regs, ctx->ret);
 	return 0;
 }
 
-/* ---- munmap, mremap, mprotect, brk: events for tracked processes, map counts for all ---- */
-
-static __always_inline void mw_save_args_if_tracked(struct trace_event_raw_sys_enter *ctx,
-						    const int count)
-{
-	__u32 tgid = mw_current_tgid();
-
-	if (mw_tgid_tracked(tgid) && mw_passes_filter(tgid))
-		mw_save_args(ctx, count);
-}
-
-/* Common exit work; true when the caller should send its event with args. */
-static __always_inline bool mw_mapping_syscall_exit(struct trace_event_raw_sys_exit *ctx,
-						    struct mw_pending_args *args)
-{
-	__u32 tgid = mw_current_tgid();
-	bool have_args = mw_take_args(args);
-
-	if (!have_args && !mw_passes_filter(tgid))
-		return false;
-	mw_update_map_count(tgid);
-	return have_args && !mw_syscall_failed(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_munmap")
-int munmap_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	mw_save_args_if_tracked(ctx, 2);
-	return 0;
-}
+/* ---- munmap, mremap, mprotect ---- */
 
 SEC("tracepoint/syscalls/sys_exit_munmap")
 int munmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct mw_pending_args args;
+	struct task_struct *task;
 	struct mw_munmap_event *event;
+	struct pt_regs *regs;
 
-	if (!mw_mapping_syscall_exit(ctx, &args))
+	if (ctx->ret != 0)
 		return 0;
-	event = mw_event_reserve(sizeof(*event), MW_EVENT_MUNMAP, 0);
+	task = bpf_get_current_task_btf();
+	if (!mw_passes_filter(task))
+		return 0;
+	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_MUNMAP, 0);
 	if (!event)
 		return 0;
-	event->addr = args.args[0];
-	event->length = args.args[1];
+	regs = mw_syscall_regs(task);
+	event->addr = regs->di;
+	event->length = regs->si;
 	mw_event_submit(event, false);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_mremap")
-int mremap_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	mw_save_args_if_tracked(ctx, 5);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_mremap")
 int mremap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct mw_pending_args args;
+	struct task_struct *task;
 	struct mw_mremap_event *event;
+	struct pt_regs *regs;
 
-	if (!mw_mapping_syscall_exit(ctx, &args))
+	if (mw_syscall_failed(ctx->ret))
 		return 0;
-	event = mw_event_reserve(sizeof(*event), MW_EVENT_MREMAP, 0);
+	task = bpf_get_current_task_btf();
+	if (!mw_passes_filter(task))
+		return 0;
+	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_MREMAP, 0);
 	if (!event)
 		return 0;
-	event->old_addr = args.args[0];
-	event->old_length = args.args[1];
-	event->new_length = args.args[2];
-	event->mremap_flags = args.args[3];
+	regs = mw_syscall_regs(task);
+	event->old_addr = regs->di;
+	event->old_length = regs->si;
+	event->new_length = regs->dx;
+	event->mremap_flags = regs->r10;
 	event->new_addr = ctx->ret;
 	event->pad = 0;
 	mw_event_submit(event, false);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_mprotect")
-int mprotect_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	mw_save_args_if_tracked(ctx, 3);
-	return 0;
-}
-
 SEC("tracepoint/syscalls/sys_exit_mprotect")
 int mprotect_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct mw_pending_args args;
+	struct task_struct *task;
 	struct mw_mprotect_event *event;
+	struct pt_regs *regs;
 
-	if (!mw_mapping_syscall_exit(ctx, &args))
+	if (ctx->ret != 0)
 		return 0;
-	event = mw_event_reserve(sizeof(*event), MW_EVENT_MPROTECT, 0);
+	task = bpf_get_current_task_btf();
+	if (!mw_passes_filter(task))
+		return 0;
+	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_MPROTECT, 0);
 	if (!event)
 		return 0;
-	event->addr = args.args[0];
-	event->length = args.args[1];
-	event->prot = args.args[2];
+	regs = mw_syscall_regs(task);
+	event->addr = regs->di;
+	event->length = regs->si;
+	event->prot = regs->dx;
 	event->pad = 0;
 	mw_event_submit(event, false);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_brk")
-int brk_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	__u32 tgid = mw_current_tgid();
-
-	if (mw_passes_filter(tgid))
-		mw_update_map_count(tgid);
-	return 0;
-}
-
 /* ---- ftruncate(fd) ---- */
-
-SEC("tracepoint/syscalls/sys_enter_ftruncate")
-int ftruncate_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	mw_save_args(ctx, 2);
-	return 0;
-}
 
 SEC("tracepoint/syscalls/sys_exit_ftruncate")
 int ftruncate_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct mw_tracked_inode *tracked;
-	struct mw_pending_args args;
 	struct mw_inode_key key = {};
 	struct mw_file_event *event;
+	struct task_struct *task;
 	struct inode *inode;
 	struct file *file;
 
-	if (!mw_take_args(&args) || ctx->ret != 0)
+	if (ctx->ret != 0)
 		return 0;
-	file = mw_file_of_fd((int)args.args[0]);
+	task = bpf_get_current_task_btf();
+	file = mw_file_of_fd(task, (int)mw_syscall_regs(task)->di);
 	if (!file)
 		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	key.ino = BPF_CORE_READ(inode, i_ino);
-	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	inode = file->f_inode;
+	key.ino = inode->i_ino;
+	key.dev = inode->i_sb->s_dev;
 	tracked = bpf_map_lookup_elem(&tracked_inodes, &key);
 	if (!tracked)
 		return 0;
 	if (!tracked->inode) {
-		tracked->dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
+		/* seeded from /proc: learn the address here too */
+		tracked->dentry = (__u64)file->f_path.dentry;
+		tracked->generation = inode->i_generation;
 		tracked->inode = (__u64)inode;
 	}
-	event = mw_event_reserve(sizeof(*event), MW_EVENT_TRUNCATE, 0);
+	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_TRUNCATE, 0);
 	if (!event)
 		return 0;
 	mw_read_file_id(inode, &event->file);
@@ -323,161 +261,125 @@ int ftruncate_exit(struct trace_event_raw_sys_exit *ctx)
 /* ---- unlink, rename, truncate(path): basename buckets ---- */
 
 /*
- * Hashes the path(s) at entry, while the user pointers are valid. These are
- * not filtered by --pid/--comm: a filtered process's mapped file may be
- * deleted by anyone, and only tracked inodes can produce events.
+ * Not filtered by --pid/--comm: a filtered process's mapped file may be
+ * deleted by anyone, and only tracked inodes can produce events. The paths
+ * are read at exit, from the registers: the caller's memory still holds them.
  */
-static __always_inline void mw_save_paths(__u32 kind, __u64 first_path, __u64 second_path)
+static __always_inline void mw_path_unlinked(__u64 user_path)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct mw_pending_paths pending = { .kind = kind };
-
-	pending.name_hash[0] = mw_user_path_basename_hash(first_path);
-	if (second_path)
-		pending.name_hash[1] = mw_user_path_basename_hash(second_path);
-	bpf_map_update_elem(&pending_paths, &tid, &pending, BPF_ANY);
-}
-
-/* Global: the one copy of the bucket logic all path syscalls share. */
-__noinline int mw_finish_path_syscall(long ret)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct mw_pending_paths *saved = bpf_map_lookup_elem(&pending_paths, &tid);
-	struct mw_pending_paths pending;
-
-	if (!saved)
-		return 0;
-	pending = *saved;
-	bpf_map_delete_elem(&pending_paths, &tid);
-	if (ret != 0)
-		return 0;
-	if (pending.kind == MW_PATH_TRUNCATE) {
-		mw_truncate_bucket(pending.name_hash[0]);
-		return 0;
-	}
-	if (pending.kind == MW_PATH_UNLINK) {
-		mw_check_bucket(pending.name_hash[0], 0);
-	} else {
-		/* rename: the new name first (a file renamed over is deleted), then the old name */
-		mw_check_bucket(pending.name_hash[1], MW_CHECK_RENAME);
-		if (pending.name_hash[0] != pending.name_hash[1])
-			mw_check_bucket(pending.name_hash[0], MW_CHECK_RENAME);
-	}
+	mw_check_bucket(mw_user_path_basename_hash(user_path), 0);
 	mw_check_multilink_inodes();
-	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_unlink")
-int unlink_enter(struct trace_event_raw_sys_enter *ctx)
+static __always_inline void mw_path_renamed(__u64 old_path, __u64 new_path)
 {
-	mw_save_paths(MW_PATH_UNLINK, ctx->args[0], 0);
-	return 0;
+	__u64 old_hash = mw_user_path_basename_hash(old_path);
+	__u64 new_hash = mw_user_path_basename_hash(new_path);
+
+	/* the new name first: a file renamed over is deleted */
+	mw_check_bucket(new_hash, MW_CHECK_RENAME);
+	if (old_hash != new_hash)
+		mw_check_bucket(old_hash, MW_CHECK_RENAME);
+	mw_check_multilink_inodes();
 }
 
 SEC("tracepoint/syscalls/sys_exit_unlink")
 int unlink_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return mw_finish_path_syscall(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_unlinkat")
-int unlinkat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (!(ctx->args[2] & MW_AT_REMOVEDIR))
-		mw_save_paths(MW_PATH_UNLINK, ctx->args[1], 0);
+	if (ctx->ret == 0)
+		mw_path_unlinked(mw_syscall_regs(bpf_get_current_task_btf())->di);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_unlinkat")
 int unlinkat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return mw_finish_path_syscall(ctx->ret);
-}
+	struct pt_regs *regs;
 
-SEC("tracepoint/syscalls/sys_enter_rename")
-int rename_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	mw_save_paths(MW_PATH_RENAME, ctx->args[0], ctx->args[1]);
+	if (ctx->ret != 0)
+		return 0;
+	regs = mw_syscall_regs(bpf_get_current_task_btf());
+	if (!(regs->dx & MW_AT_REMOVEDIR))
+		mw_path_unlinked(regs->si);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_rename")
 int rename_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return mw_finish_path_syscall(ctx->ret);
+	struct pt_regs *regs;
+
+	if (ctx->ret != 0)
+		return 0;
+	regs = mw_syscall_regs(bpf_get_current_task_btf());
+	mw_path_renamed(regs->di, regs->si);
+	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_renameat")
-int renameat_enter(struct trace_event_raw_sys_enter *ctx)
+/* renameat(olddirfd, oldpath, newdirfd, newpath) and renameat2(..., flags) */
+static __always_inline int mw_renameat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	mw_save_paths(MW_PATH_RENAME, ctx->args[1], ctx->args[3]);
+	struct pt_regs *regs;
+
+	if (ctx->ret != 0)
+		return 0;
+	regs = mw_syscall_regs(bpf_get_current_task_btf());
+	mw_path_renamed(regs->si, regs->r10);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_renameat")
 int renameat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return mw_finish_path_syscall(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_renameat2")
-int renameat2_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	mw_save_paths(MW_PATH_RENAME, ctx->args[1], ctx->args[3]);
-	return 0;
+	return mw_renameat_exit(ctx);
 }
 
 SEC("tracepoint/syscalls/sys_exit_renameat2")
 int renameat2_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return mw_finish_path_syscall(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_truncate")
-int truncate_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	mw_save_paths(MW_PATH_TRUNCATE, ctx->args[0], 0);
-	return 0;
+	return mw_renameat_exit(ctx);
 }
 
 SEC("tracepoint/syscalls/sys_exit_truncate")
 int truncate_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return mw_finish_path_syscall(ctx->ret);
+	if (ctx->ret == 0)
+		mw_truncate_bucket(mw_user_path_basename_hash(
+			mw_syscall_regs(bpf_get_current_task_btf())->di));
+	return 0;
 }
 
 /* ---- processes ---- */
 
 static __always_inline bool mw_is_kernel_thread(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, flags) & MW_PF_KTHREAD;
+	return task->flags & MW_PF_KTHREAD;
 }
 
 SEC("raw_tracepoint/sched_process_fork")
 int process_fork(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct task_struct *parent = (struct task_struct *)ctx->args[0];
-	struct task_struct *child = (struct task_struct *)ctx->args[1];
-	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
-	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	struct task_struct *parent = mw_cast(task_struct, ctx->args[0]);
+	struct task_struct *child = mw_cast(task_struct, ctx->args[1]);
+	struct task_struct *current_task;
 	struct mw_fork_event *event;
 	struct mm_struct *child_mm;
 	__u32 flags = 0;
 
 	/* a new thread is not a new process */
-	if (parent_tgid == child_tgid || mw_is_kernel_thread(child))
+	if (parent->tgid == child->tgid || mw_is_kernel_thread(child))
 		return 0;
-	if (!mw_passes_filter(parent_tgid))
+	current_task = bpf_get_current_task_btf();
+	if (!mw_passes_filter(current_task))
 		return 0;
-	child_mm = BPF_CORE_READ(child, mm);
-	if (child_mm && child_mm == BPF_CORE_READ(parent, mm))
+	child_mm = child->mm;
+	if (child_mm && child_mm == parent->mm)
 		flags |= MW_FORK_SHARED_MM;
-	if (mw_tgid_tracked(parent_tgid))
-		mw_track_tgid(child_tgid);
-	event = mw_event_reserve(sizeof(*event), MW_EVENT_FORK, flags);
+	/* the caller is the parent: its address space is what the child copied */
+	event = mw_event_reserve(current_task, sizeof(*event), MW_EVENT_FORK, flags);
 	if (!event)
 		return 0;
-	event->child_pid = child_tgid;
+	event->child_pid = child->tgid;
 	event->pad = 0;
 	mw_event_submit(event, false);
 	return 0;
@@ -486,15 +388,12 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/sched_process_exec")
 int process_exec(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 tgid = mw_current_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct mw_exec_event *event;
 
-	if (!mw_passes_filter(tgid))
+	if (!mw_passes_filter(task))
 		return 0;
-	/* the new image and its interpreter are file mappings the loader made */
-	mw_track_tgid(tgid);
-	mw_update_map_count(tgid);
-	event = mw_event_reserve(sizeof(*event), MW_EVENT_EXEC, 0);
+	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_EXEC, 0);
 	if (!event)
 		return 0;
 	event->old_pid = (__u32)ctx->args[1];
@@ -506,9 +405,8 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/sched_process_exit")
 int process_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct task_struct *task = (struct task_struct *)ctx->args[0];
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct mw_exit_event *event;
-	__u32 tgid;
 	bool group_dead;
 
 	if (mw_is_kernel_thread(task))
@@ -521,21 +419,18 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (exit_has_group_dead)
 		group_dead = (bool)ctx->args[1];
 	else
-		group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
-	if (!group_dead)
+		group_dead = task->signal->live.counter == 0;
+	if (!group_dead || !mw_passes_filter(task))
 		return 0;
-	tgid = BPF_CORE_READ(task, tgid);
-	bpf_map_delete_elem(&tracked_tgids, &tgid);
-	bpf_map_delete_elem(&map_counts, &tgid);
-	if (!mw_passes_filter(tgid))
-		return 0;
-	event = mw_event_reserve(sizeof(*event), MW_EVENT_EXIT, 0);
+	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_EXIT, 0);
 	if (!event)
 		return 0;
-	event->exit_code = BPF_CORE_READ(task, exit_code);
+	event->exit_code = task->exit_code;
 	event->pad = 0;
 	mw_event_submit(event, false);
 	return 0;
 }
+
+#include "mapwatch_queries.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -21,6 +21,13 @@
 /* Filters the kernel applies itself (--pid, --comm). */
 #define MW_FILTER_PIDS_MAX 64
 #define MW_FILTER_COMMS_MAX 8
+/*
+ * Occupied name slots per (basename hash % MW_NAME_COUNT_BUCKETS): an unlink
+ * whose bucket counts zero is settled with one array read. A power of two.
+ */
+#define MW_NAME_COUNT_BUCKETS (1u << 18)
+/* Processes one read_processes run samples. */
+#define MW_PROCESS_QUERY_MAX 2048
 
 enum mw_event_type {
 	MW_EVENT_MMAP = 1, /* a mapping was made (file, or anonymous MAP_FIXED over a range) */
@@ -38,11 +45,20 @@ enum mw_event_type {
 };
 
 /* mw_event_header.flags for MW_EVENT_MMAP */
-#define MW_MMAP_FILE (1u << 0) /* a regular file on a user-visible mount: counts as a file mapping */
+#define MW_MMAP_FILE \
+	(1u << 0) /* a regular file on a user-visible mount: counts as a file mapping */
 #define MW_MMAP_NAME_TRUNCATED (1u << 1)
 #define MW_MMAP_INODE_KNOWN (1u << 2) /* file.inode holds the kernel inode address */
+/*
+ * The kernel had this inode filed already, under file.inode and
+ * file.generation: the record stops before name[] (MW_MMAP_EVENT_FILED_SIZE)
+ * and name_hash is the bucket it stands in.
+ */
+#define MW_MMAP_INODE_FILED (1u << 3)
 /* mw_event_header.flags for MW_EVENT_UNLINK */
 #define MW_UNLINK_LAST (1u << 0) /* link count reached 0: every mapping of it is now orphaned */
+/* Found by the periodic audit, not by the syscall: the time is the audit's. */
+#define MW_UNLINK_AUDIT (1u << 1)
 /* mw_event_header.flags for MW_EVENT_FORK */
 #define MW_FORK_SHARED_MM (1u << 0) /* CLONE_VM without CLONE_THREAD (vfork): no copy of mappings */
 /* mw_event_header.flags for MW_EVENT_CHECK */
@@ -60,19 +76,26 @@ struct mw_event_header {
 	__u32 tid;
 	__u32 map_count; /* mm->map_count when the event was made; 0 when there is no mm */
 	__u32 flags; /* per type, see above */
-	char comm[MW_COMM_LEN];
+	char comm[MW_COMM_LEN]; /* of the thread group leader, as /proc/PID/comm shows it */
 };
 _Static_assert(sizeof(struct mw_event_header) == 48, "mw_event_header layout");
 
-/* A file as the kernel sees it. dev is the kernel's encoding (major << 20 | minor). */
+/*
+ * A file as the kernel sees it. dev is the kernel's encoding (major << 20 |
+ * minor). {dev, ino} names a file only while it lives: ext4 hands a freed
+ * inode number to the next new file at once, so inode and generation tell
+ * the new file from the old one.
+ */
 struct mw_file_id {
-	__u64 inode; /* kernel address of struct inode: identity for the kernel maps, 0 if unknown */
+	__u64 inode; /* kernel address of struct inode, 0 if unknown */
 	__u64 ino;
 	__u64 size; /* i_size when the event was made */
 	__u32 dev;
 	__u32 nlink; /* i_nlink when the event was made */
+	__u32 generation; /* i_generation, valid when inode is */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct mw_file_id) == 32, "mw_file_id layout");
+_Static_assert(sizeof(struct mw_file_id) == 40, "mw_file_id layout");
 
 struct mw_mmap_event {
 	struct mw_event_header header;
@@ -83,9 +106,12 @@ struct mw_mmap_event {
 	__u32 map_flags; /* MAP_* as passed to mmap */
 	struct mw_file_id file; /* zero when not MW_MMAP_FILE */
 	__u64 name_hash; /* mw_name_hash() of the basename */
-	char name[MW_NAME_LEN]; /* basename, NUL-terminated */
+	char name[MW_NAME_LEN]; /* basename, NUL-terminated; absent with MW_MMAP_INODE_FILED */
 };
-_Static_assert(sizeof(struct mw_mmap_event) == 48 + 32 + 32 + 8 + MW_NAME_LEN, "mw_mmap_event layout");
+_Static_assert(sizeof(struct mw_mmap_event) == 48 + 32 + 40 + 8 + MW_NAME_LEN,
+	       "mw_mmap_event layout");
+/* An MMAP record of an inode the kernel had filed: everything before name[]. */
+#define MW_MMAP_EVENT_FILED_SIZE (sizeof(struct mw_mmap_event) - MW_NAME_LEN)
 
 struct mw_munmap_event {
 	struct mw_event_header header;
@@ -119,7 +145,7 @@ struct mw_file_event {
 	struct mw_event_header header;
 	struct mw_file_id file;
 };
-_Static_assert(sizeof(struct mw_file_event) == 80, "mw_file_event layout");
+_Static_assert(sizeof(struct mw_file_event) == 88, "mw_file_event layout");
 
 struct mw_rename_event {
 	struct mw_event_header header;
@@ -127,7 +153,7 @@ struct mw_rename_event {
 	__u64 name_hash; /* of the new basename */
 	char name[MW_NAME_LEN]; /* new basename */
 };
-_Static_assert(sizeof(struct mw_rename_event) == 80 + 8 + MW_NAME_LEN, "mw_rename_event layout");
+_Static_assert(sizeof(struct mw_rename_event) == 88 + 8 + MW_NAME_LEN, "mw_rename_event layout");
 
 /* The kernel could not settle an unlink, rename or truncate by itself. */
 struct mw_check_event {
@@ -162,11 +188,12 @@ _Static_assert(sizeof(struct mw_exit_event) == 56, "mw_exit_event layout");
 /*
  * Kernel maps userspace reads or writes.
  *
- * tracked_inodes: every inode the agent holds a mapping of, keyed by identity.
- * Userspace inserts the ones it seeds from /proc (inode 0: address unknown,
- * learned by the kernel the next time it sees the file through an fd) and
- * deletes them when their last mapping goes; the kernel inserts the ones it sees
- * mapped.
+ * tracked_inodes: every inode the agent holds a mapping of, keyed by {dev,
+ * ino}. The kernel files the ones it sees mapped; userspace inserts the ones
+ * it seeds from /proc (inode 0: address unknown, learned the next time the
+ * kernel sees the file through an fd) and deletes them a while after their
+ * last mapping goes, unless the kernel has filed another file under the same
+ * number since.
  */
 struct mw_inode_key {
 	__u64 ino;
@@ -175,12 +202,16 @@ struct mw_inode_key {
 };
 _Static_assert(sizeof(struct mw_inode_key) == 16, "mw_inode_key layout");
 
+/* mw_tracked_inode.flags */
+#define MW_TRACKED_DELETED (1u << 0) /* its last link's removal was reported */
+
 struct mw_tracked_inode {
 	__u64 inode; /* kernel address of struct inode, 0 until learned */
 	__u64 dentry; /* kernel address of the dentry it was mapped through, 0 if unknown */
 	__u64 name_hash; /* bucket it stands in */
-	__u32 slot; /* its slot in that bucket, MW_NAME_SLOTS if none was free */
-	__u32 pad;
+	__u32 generation; /* i_generation, valid when inode is */
+	__u16 slot; /* its slot in that bucket, MW_NAME_SLOTS if none */
+	__u16 flags;
 };
 _Static_assert(sizeof(struct mw_tracked_inode) == 32, "mw_tracked_inode layout");
 
@@ -196,15 +227,35 @@ struct mw_name_slot_key {
 };
 _Static_assert(sizeof(struct mw_name_slot_key) == 16, "mw_name_slot_key layout");
 
-/* map_counts: tgid -> the process's VMA count after its last mapping syscall. */
-struct mw_map_count {
-	__u64 timestamp_ns;
-	__u32 map_count;
-	__u32 pad;
+/*
+ * What the read_processes program answers for one pid: the kernel's own
+ * figures, read when asked, so no mapping syscall pays for keeping them.
+ */
+struct mw_process_sample {
+	__u32 alive; /* the process exists */
+	__u32 map_count; /* mm->map_count; 0 when it has no mm (exiting, or a zombie leader) */
+	char comm[MW_COMM_LEN]; /* the leader's, as /proc/PID/comm */
 };
-_Static_assert(sizeof(struct mw_map_count) == 16, "mw_map_count layout");
+_Static_assert(sizeof(struct mw_process_sample) == 24, "mw_process_sample layout");
 
-/* FNV-1a, 64 bit: the basename hash both sides compute. */
+struct mw_process_query {
+	__u32 count; /* in: pids[0, count) are asked about */
+	__u32 pad;
+	__u32 pids[MW_PROCESS_QUERY_MAX];
+	struct mw_process_sample samples[MW_PROCESS_QUERY_MAX]; /* out */
+};
+
+/* What one run of the audit_inodes program found. */
+struct mw_inode_audit {
+	__u64 entries; /* tracked_inodes entries walked */
+	__u64 unlinks_found; /* deletions no syscall reported: sent as MW_UNLINK_AUDIT */
+};
+
+/*
+ * The basename hash both sides compute: FNV-1a, 64 bit, over the name's bytes
+ * from the last to the first. Backwards, because the kernel finds a path's
+ * last component from its end: the work is the name's length, not the path's.
+ */
 #define MW_NAME_HASH_INIT 0xcbf29ce484222325ULL
 #define MW_NAME_HASH_PRIME 0x100000001b3ULL
 
@@ -212,5 +263,21 @@ static inline __u64 mw_name_hash_step(__u64 hash, unsigned char c)
 {
 	return (hash ^ c) * MW_NAME_HASH_PRIME;
 }
+
+#ifndef __VMLINUX_H__
+/* mw_name_hash of a NUL-terminated basename, for userspace. */
+static inline __u64 mw_name_hash(const char *name)
+{
+	const unsigned char *bytes = (const unsigned char *)name;
+	__u64 hash = MW_NAME_HASH_INIT;
+	__u64 length = 0;
+
+	while (bytes[length])
+		length++;
+	while (length)
+		hash = mw_name_hash_step(hash, bytes[--length]);
+	return hash;
+}
+#endif
 
 #endif /* MAPWATCH_EVENTS_H */

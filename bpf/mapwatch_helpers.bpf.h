@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Building blocks the programs share: event headers, filters, files, names, slots. */
+/*
+ * Building blocks the programs share: the current task and its syscall
+ * arguments, event headers, filters, files, names, slots.
+ *
+ * Kernel structures are read with plain loads through BTF pointers
+ * (bpf_get_current_task_btf(), bpf_rdonly_cast()) rather than one
+ * bpf_probe_read_kernel() call per field: the JIT makes each a single load
+ * with a fault fixup, which is what keeps a traced syscall cheap.
+ */
 #ifndef MAPWATCH_HELPERS_BPF_H
 #define MAPWATCH_HELPERS_BPF_H
 
@@ -14,21 +22,33 @@
 #define MW_PF_KTHREAD 0x00200000
 #define MW_MAX_ERRNO 4095
 
+extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;
+
+/* A kernel address userspace stored, or a pointer read from memory, as a typed read-only pointer. */
+#define mw_cast(type, address) \
+	((struct type *)bpf_rdonly_cast((void *)(address), bpf_core_type_id_kernel(struct type)))
+
 static __always_inline bool mw_syscall_failed(long ret)
 {
 	return ret < 0 && ret >= -MW_MAX_ERRNO;
 }
 
-static __always_inline __u32 mw_current_tgid(void)
+/*
+ * The registers the syscall was entered with. At a sys_exit tracepoint they
+ * still hold its arguments (x86-64: di, si, dx, r10, r8, r9): the syscall
+ * reads them from pt_regs and only ax takes the result. Reading them here
+ * spares an entry program and a map update and delete per call.
+ */
+static __always_inline struct pt_regs *mw_syscall_regs(struct task_struct *task)
 {
-	return bpf_get_current_pid_tgid() >> 32;
+	return (struct pt_regs *)bpf_task_pt_regs(task);
 }
 
-static __always_inline __u32 mw_current_map_count(void)
+static __always_inline __u32 mw_map_count_of(struct task_struct *task)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct mm_struct *mm = task->mm;
 
-	return BPF_CORE_READ(task, mm, map_count);
+	return mm ? mm->map_count : 0;
 }
 
 /* Counts an event that found no room and marks its process for a /proc re-read. */
@@ -43,27 +63,35 @@ static __always_inline void mw_note_lost(__u32 tgid)
 	bpf_map_update_elem(&dirty_tgids, &tgid, &one, BPF_ANY);
 }
 
-/* Reserves a record and fills its header from the current task; NULL when the buffer is full. */
-static __always_inline void *mw_event_reserve(__u32 size, __u32 type, __u32 flags)
+/* Reserves a record and fills its header from task; NULL when the buffer is full. */
+static __always_inline void *mw_event_reserve(struct task_struct *task, __u32 size, __u32 type,
+					      __u32 flags)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct mw_event_header *header = bpf_ringbuf_reserve(&events, size, 0);
+	struct task_struct *leader;
 
 	if (!header) {
-		mw_note_lost(pid_tgid >> 32);
+		mw_note_lost(task->tgid);
 		return NULL;
 	}
 	header->timestamp_ns = bpf_ktime_get_ns();
 	header->type = type;
 	header->size = size;
-	header->pid = pid_tgid >> 32;
-	header->tid = (__u32)pid_tgid;
-	header->map_count = mw_current_map_count();
+	header->pid = task->tgid;
+	header->tid = task->pid;
+	header->map_count = mw_map_count_of(task);
 	header->flags = flags;
-	bpf_get_current_comm(header->comm, sizeof(header->comm));
+	leader = task->group_leader;
+	/* two loads instead of a helper call: comm is 16 bytes, always NUL-terminated */
+	*(__u64 *)&header->comm[0] = *(const __u64 *)&leader->comm[0];
+	*(__u64 *)&header->comm[8] = *(const __u64 *)&leader->comm[8];
 	return header;
 }
 
+/*
+ * Records wait without a wakeup (one costs ~1 us); userspace drains on a
+ * short timer. Deletions and checks wake it at once.
+ */
 static __always_inline void mw_event_submit(void *event, bool urgent)
 {
 	bpf_ringbuf_submit(event, urgent ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
@@ -82,165 +110,188 @@ static __always_inline bool mw_comm_matches(const char *comm, __u32 index)
 	return true;
 }
 
-static __always_inline bool mw_passes_filter(__u32 tgid)
+/* --pid and --comm, by process: the leader's name, as /proc/PID/comm shows it. */
+static __always_inline bool mw_passes_filter(struct task_struct *task)
 {
 	char comm[MW_COMM_LEN];
-	bool matched = false;
+	__u32 tgid = task->tgid;
 
 	if (filter_pids_enabled && !bpf_map_lookup_elem(&filter_pids, &tgid))
 		return false;
 	if (!filter_comms_count)
 		return true;
-	bpf_get_current_comm(comm, sizeof(comm));
+	bpf_probe_read_kernel(comm, sizeof(comm), task->group_leader->comm);
 	for (__u32 i = 0; i < MW_FILTER_COMMS_MAX; i++) {
 		if (i >= filter_comms_count)
 			break;
-		if (mw_comm_matches(comm, i)) {
-			matched = true;
-			break;
-		}
+		if (mw_comm_matches(comm, i))
+			return true;
 	}
-	return matched;
+	return false;
 }
 
-static __always_inline bool mw_tgid_tracked(__u32 tgid)
+/* fd -> struct file of task, bounds-checked against the fd table; NULL if none. */
+static __always_inline struct file *mw_file_of_fd(struct task_struct *task, long fd)
 {
-	return bpf_map_lookup_elem(&tracked_tgids, &tgid) != NULL;
-}
-
-static __always_inline void mw_track_tgid(__u32 tgid)
-{
-	__u8 one = 1;
-
-	bpf_map_update_elem(&tracked_tgids, &tgid, &one, BPF_ANY);
-}
-
-static __always_inline void mw_update_map_count(__u32 tgid)
-{
-	struct mw_map_count value = {
-		.timestamp_ns = bpf_ktime_get_ns(),
-		.map_count = mw_current_map_count(),
-	};
-
-	bpf_map_update_elem(&map_counts, &tgid, &value, BPF_ANY);
-}
-
-/* fd -> struct file of the current task, bounds-checked against the fd table. */
-static __always_inline struct file *mw_file_of_fd(long fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+	struct files_struct *files = task->files;
+	struct fdtable *table;
 	struct file *file = NULL;
 
-	if (fd < 0 || fd >= max_fds || !fds)
+	if (fd < 0 || !files)
 		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
+	table = files->fdt;
+	if (fd >= table->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &table->fd[fd]);
+	return file ? mw_cast(file, file) : NULL;
 }
 
 static __always_inline void mw_read_file_id(struct inode *inode, struct mw_file_id *id)
 {
 	id->inode = (__u64)inode;
-	id->ino = BPF_CORE_READ(inode, i_ino);
-	id->size = BPF_CORE_READ(inode, i_size);
-	id->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	id->nlink = BPF_CORE_READ(inode, i_nlink);
+	id->ino = inode->i_ino;
+	id->size = inode->i_size;
+	id->dev = inode->i_sb->s_dev;
+	id->nlink = inode->i_nlink;
+	id->generation = inode->i_generation;
+	id->pad = 0;
 }
 
 /* A regular file on a mount users can see: what PRODUCT.md calls a file mapping. */
 static __always_inline bool mw_is_user_file(struct file *file)
 {
-	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
-	int mnt_flags = BPF_CORE_READ(file, f_path.mnt, mnt_flags);
+	umode_t mode = file->f_inode->i_mode;
+	int mnt_flags = file->f_path.mnt->mnt_flags;
 
 	return (mode & MW_S_IFMT) == MW_S_IFREG && !(mnt_flags & MW_MNT_INTERNAL);
 }
 
-/*
- * FNV-1a of the last component of a user path ("a/b/" -> "b"), 0 when the
- * path cannot be read whole (fault, or longer than MW_PATH_READ_MAX).
- * Global, so the verifier checks its loop once, not in every caller.
- */
-__noinline __u64 mw_user_path_basename_hash(__u64 user_path)
+/* NAME_MAX: the longest path component a filesystem takes. */
+#define MW_NAME_MAX 255
+
+struct mw_basename_walk {
+	long index; /* next byte of path_scratch to take, walking down */
+	__u64 hash;
+	bool in_name; /* past the trailing slashes */
+	bool done; /* reached the slash before the name, or the start */
+};
+
+static long mw_basename_step(__u64 iteration, void *context)
 {
-	struct mw_name_buffer *buffer;
-	__u64 hash = MW_NAME_HASH_INIT;
-	bool after_slash = false;
+	struct mw_basename_walk *walk = context;
+	struct mw_path_buffer *buffer;
+	__u32 zero = 0;
+	unsigned char c;
+
+	if (walk->index < 0) {
+		walk->done = true;
+		return 1;
+	}
+	buffer = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!buffer)
+		return 1;
+	c = buffer->bytes[walk->index & (MW_PATH_READ_MAX - 1)];
+	walk->index--;
+	if (c == '/') {
+		if (!walk->in_name)
+			return 0;
+		walk->done = true;
+		return 1;
+	}
+	walk->in_name = true;
+	walk->hash = mw_name_hash_step(walk->hash, c);
+	return 0;
+}
+
+/*
+ * mw_name_hash of the last component of the string in path_scratch that
+ * ends before last + 1 ("a/b/" -> "b"), walking down from the end, so the
+ * work is the name's length, not the path's; bpf_loop() keeps verification
+ * to one pass over the step. 0 when no name of at most NAME_MAX bytes ends there.
+ */
+__noinline __u64 mw_scratch_basename_hash(long last)
+{
+	struct mw_basename_walk walk = { .index = last, .hash = MW_NAME_HASH_INIT };
+
+	/* a name, and a few trailing slashes */
+	bpf_loop(MW_NAME_MAX + 16, mw_basename_step, &walk, 0);
+	return walk.done && walk.in_name ? walk.hash : 0;
+}
+
+/* mw_name_hash of the last component of a user path; 0 when it cannot be read (a fault). */
+static __always_inline __u64 mw_user_path_basename_hash(__u64 user_path)
+{
+	struct mw_path_buffer *buffer;
 	__u32 zero = 0;
 	long length;
 
-	buffer = bpf_map_lookup_elem(&name_scratch, &zero);
+	buffer = bpf_map_lookup_elem(&path_scratch, &zero);
 	if (!buffer)
 		return 0;
 	length = bpf_probe_read_user_str(buffer->bytes, sizeof(buffer->bytes),
 					 (const void *)user_path);
-	if (length <= 1 || length >= MW_PATH_READ_MAX)
+	if (length <= 1)
 		return 0;
-	for (int i = 0; i < MW_PATH_READ_MAX; i++) {
-		unsigned char c = buffer->bytes[i];
-
-		if (!c)
-			break;
-		if (c == '/') {
-			after_slash = true;
-			continue;
-		}
-		if (after_slash) {
-			hash = MW_NAME_HASH_INIT;
-			after_slash = false;
-		}
-		hash = mw_name_hash_step(hash, c);
-	}
-	return hash;
+	return mw_scratch_basename_hash(length - 2);
 }
 
-/* FNV-1a of a dentry's current name; 0 when it cannot be read. */
-__noinline __u64 mw_dentry_name_hash(__u64 dentry_address)
+/* mw_name_hash of a dentry's current name; 0 when it cannot be read. */
+static __always_inline __u64 mw_dentry_name_hash(__u64 dentry_address)
 {
-	struct dentry *dentry = (struct dentry *)dentry_address;
-	struct mw_name_buffer *buffer;
-	__u64 hash = MW_NAME_HASH_INIT;
+	struct mw_path_buffer *buffer;
 	__u32 zero = 0;
 	long length;
 
-	buffer = bpf_map_lookup_elem(&name_scratch, &zero);
-	if (!buffer || !dentry)
+	buffer = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!buffer || !dentry_address)
 		return 0;
-	length = bpf_probe_read_kernel_str(buffer->bytes, sizeof(buffer->bytes),
-					   BPF_CORE_READ(dentry, d_name.name));
+	length = bpf_probe_read_kernel_str(buffer->bytes, MW_NAME_MAX + 1,
+					   mw_cast(dentry, dentry_address)->d_name.name);
 	if (length <= 1)
 		return 0;
-	for (int i = 0; i < MW_PATH_READ_MAX; i++) {
-		unsigned char c = buffer->bytes[i];
-
-		if (!c)
-			break;
-		hash = mw_name_hash_step(hash, c);
-	}
-	return hash;
+	return mw_scratch_basename_hash(length - 2);
 }
 
 /* Copies a dentry's name into name[MW_NAME_LEN]; true when it had to be cut. */
 static __always_inline bool mw_copy_dentry_name(struct dentry *dentry, char *name)
 {
-	__u32 length = BPF_CORE_READ(dentry, d_name.len);
+	bpf_probe_read_kernel_str(name, MW_NAME_LEN, dentry->d_name.name);
+	return dentry->d_name.len >= MW_NAME_LEN;
+}
 
-	bpf_probe_read_kernel_str(name, MW_NAME_LEN, BPF_CORE_READ(dentry, d_name.name));
-	return length >= MW_NAME_LEN;
+static __always_inline __u32 *mw_name_count(__u64 name_hash)
+{
+	return &name_counts[name_hash & (MW_NAME_COUNT_BUCKETS - 1)];
+}
+
+/* Whether any slot of this basename's bucket may be occupied. */
+static __always_inline bool mw_bucket_may_hold(__u64 name_hash)
+{
+	return *mw_name_count(name_hash) != 0;
 }
 
 /* Takes the first free slot of a basename bucket; MW_NAME_SLOTS when all are taken. */
 static __always_inline __u32 mw_claim_name_slot(__u64 name_hash, struct mw_inode_key *inode_key)
 {
+	__u32 *count = mw_name_count(name_hash);
+
+	/* counted before the slot exists, so a concurrent unlink never reads it low */
+	__sync_fetch_and_add(count, 1);
 	for (__u32 slot = 0; slot < MW_NAME_SLOTS; slot++) {
 		struct mw_name_slot_key slot_key = { .name_hash = name_hash, .slot = slot };
 
 		if (!bpf_map_update_elem(&name_slots, &slot_key, inode_key, BPF_NOEXIST))
 			return slot;
 	}
+	__sync_fetch_and_sub(count, 1);
 	return MW_NAME_SLOTS;
+}
+
+/* Deletes a slot; counted after it is gone. */
+static __always_inline void mw_delete_name_slot(struct mw_name_slot_key *slot_key)
+{
+	if (!bpf_map_delete_elem(&name_slots, slot_key))
+		__sync_fetch_and_sub(mw_name_count(slot_key->name_hash), 1);
 }
 
 /* Frees a slot, unless someone else has claimed it since. */
@@ -254,7 +305,13 @@ static __always_inline void mw_release_name_slot(__u64 name_hash, __u32 slot,
 		return;
 	holder = bpf_map_lookup_elem(&name_slots, &slot_key);
 	if (holder && holder->ino == inode_key->ino && holder->dev == inode_key->dev)
-		bpf_map_delete_elem(&name_slots, &slot_key);
+		mw_delete_name_slot(&slot_key);
+}
+
+static __always_inline void mw_forget_multilink(struct mw_inode_key *inode_key)
+{
+	if (!bpf_map_delete_elem(&multilink_inodes, inode_key))
+		__sync_fetch_and_sub(&multilink_count, 1);
 }
 
 #endif /* MAPWATCH_HELPERS_BPF_H */

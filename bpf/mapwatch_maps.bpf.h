@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Load-time configuration and the maps of the mapwatch programs. Sizes are
- * defaults; the loader may change max_entries before load.
+ * Load-time configuration, global data and the maps of the mapwatch
+ * programs. Sizes are defaults; the loader may change max_entries before load.
  */
 #ifndef MAPWATCH_MAPS_BPF_H
 #define MAPWATCH_MAPS_BPF_H
 
 #include "mapwatch_events.h"
 
-/* Longest user path or dentry name read in one go, NUL included. */
-#define MW_PATH_READ_MAX 256
+/* Longest user path read in one go, NUL included: PATH_MAX. */
+#define MW_PATH_READ_MAX 4096
 
 /* Filters (--pid, --comm): a process passes when it matches every filter that is set. */
 const volatile bool filter_pids_enabled = false;
@@ -17,6 +17,20 @@ const volatile __u32 filter_comms_count = 0;
 const volatile char filter_comms[MW_FILTER_COMMS_MAX][MW_COMM_LEN] = {};
 /* sched_process_exit carries group_dead (v6.16+): the loader checks the kernel's BTF. */
 const volatile bool exit_has_group_dead = false;
+
+/*
+ * Occupied name slots per basename hash bucket. Both sides change it with
+ * atomic adds (userspace through the mmap()ed .bss), incrementing before a
+ * slot is claimed and decrementing after one is freed, so it never reads
+ * lower than the slots that exist: a zero settles an unlink at once.
+ */
+__u32 name_counts[MW_NAME_COUNT_BUCKETS];
+/* Entries of multilink_inodes; the kernel and userspace keep it the same way. */
+__u64 multilink_count = 0;
+/* Userspace's request to, and answer from, read_processes. */
+struct mw_process_query process_query = {};
+/* What the last audit_inodes run found. */
+struct mw_inode_audit inode_audit = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -46,33 +60,7 @@ struct {
 	__type(value, __u8);
 } filter_pids SEC(".maps");
 
-/* Syscall arguments saved at entry for the exit handler, by thread id. */
-struct mw_pending_args {
-	__u64 args[6];
-};
-
-/* LRU: a thread killed inside a syscall never reaches the exit handler. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct mw_pending_args);
-} pending_args SEC(".maps");
-
-/* Basename hashes of the path(s) an unlink, rename or truncate names; 0 when unreadable. */
-struct mw_pending_paths {
-	__u64 name_hash[2];
-	__u32 kind;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct mw_pending_paths);
-} pending_paths SEC(".maps");
-
+/* Inserts happen once per new file, never on a mapping of a file already filed. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 131072);
@@ -100,25 +88,8 @@ struct {
 	__type(value, __u64);
 } multilink_inodes SEC(".maps");
 
-/* Processes with at least one file mapping: their unmaps matter to userspace. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
-	__type(value, __u8);
-} tracked_tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
-	__type(value, struct mw_map_count);
-} map_counts SEC(".maps");
-
-/* Room for one name, too big for the 512-byte BPF stack next to everything else. */
-struct mw_name_buffer {
+/* Room for one path, too big for the 512-byte BPF stack. */
+struct mw_path_buffer {
 	char bytes[MW_PATH_READ_MAX];
 };
 
@@ -126,7 +97,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct mw_name_buffer);
-} name_scratch SEC(".maps");
+	__type(value, struct mw_path_buffer);
+} path_scratch SEC(".maps");
 
 #endif /* MAPWATCH_MAPS_BPF_H */

@@ -16,13 +16,10 @@
 #define MW_SLOT_AFFECTED (1 << 1) /* the syscall changed this inode: an event went out */
 #define MW_SLOT_UNKNOWN (1 << 2) /* seeded from /proc, kernel address not learned yet */
 
-/* Kernel inserts into multilink_inodes; userspace deletes without telling, so this only errs high. */
-__u64 multilink_inserted = 0;
-
 static __always_inline void mw_file_id_of_tracked(struct mw_inode_key *key, __u64 inode_address,
 						  struct mw_file_id *id)
 {
-	mw_read_file_id((struct inode *)inode_address, id);
+	mw_read_file_id(mw_cast(inode, inode_address), id);
 	/* The key is the identity userspace knows; never report a stale address's fields for it. */
 	id->ino = key->ino;
 	id->dev = key->dev;
@@ -31,7 +28,8 @@ static __always_inline void mw_file_id_of_tracked(struct mw_inode_key *key, __u6
 static __always_inline void mw_emit_file_event(__u32 type, __u32 flags, struct mw_inode_key *key,
 					       __u64 inode_address, bool urgent)
 {
-	struct mw_file_event *event = mw_event_reserve(sizeof(*event), type, flags);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mw_file_event *event = mw_event_reserve(task, sizeof(*event), type, flags);
 
 	if (!event)
 		return;
@@ -41,7 +39,9 @@ static __always_inline void mw_emit_file_event(__u32 type, __u32 flags, struct m
 
 static __always_inline void mw_emit_check(__u64 name_hash, __u32 flags)
 {
-	struct mw_check_event *event = mw_event_reserve(sizeof(*event), MW_EVENT_CHECK, flags);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mw_check_event *event =
+		mw_event_reserve(task, sizeof(*event), MW_EVENT_CHECK, flags);
 
 	if (!event)
 		return;
@@ -54,14 +54,27 @@ static __always_inline void mw_emit_check(__u64 name_hash, __u32 flags)
 static __always_inline void mw_emit_rename(struct mw_inode_key *key, __u64 inode_address,
 					   __u64 dentry_address, __u64 new_hash)
 {
-	struct mw_rename_event *event = mw_event_reserve(sizeof(*event), MW_EVENT_RENAME, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mw_rename_event *event = mw_event_reserve(task, sizeof(*event), MW_EVENT_RENAME, 0);
 
 	if (!event)
 		return;
 	mw_file_id_of_tracked(key, inode_address, &event->file);
 	event->name_hash = new_hash;
-	mw_copy_dentry_name((struct dentry *)dentry_address, event->name);
+	mw_copy_dentry_name(mw_cast(dentry, dentry_address), event->name);
 	mw_event_submit(event, false);
+}
+
+/* The tracked inode's last link went: report it once, and free its slot. */
+static __always_inline void mw_report_deleted(struct mw_tracked_inode *tracked,
+					      struct mw_inode_key *inode_key, __u32 flags)
+{
+	mw_emit_file_event(MW_EVENT_UNLINK, MW_UNLINK_LAST | flags, inode_key, tracked->inode,
+			   true);
+	mw_release_name_slot(tracked->name_hash, tracked->slot, inode_key);
+	tracked->slot = MW_NAME_SLOTS;
+	tracked->flags |= MW_TRACKED_DELETED;
+	mw_forget_multilink(inode_key);
 }
 
 /* Settles one slot of a bucket an unlink or rename touched. Global: verified once. */
@@ -72,7 +85,7 @@ __noinline int mw_check_name_slot(__u64 name_hash, __u32 slot)
 	struct mw_inode_key inode_key;
 	struct mw_inode_key *holder;
 	__u64 inode_address, dentry_address, new_hash;
-	__u32 nlink;
+	struct dentry *dentry;
 
 	holder = bpf_map_lookup_elem(&name_slots, &slot_key);
 	if (!holder)
@@ -81,7 +94,7 @@ __noinline int mw_check_name_slot(__u64 name_hash, __u32 slot)
 	tracked = bpf_map_lookup_elem(&tracked_inodes, &inode_key);
 	if (!tracked) {
 		/* userspace forgot the inode but not its slot */
-		bpf_map_delete_elem(&name_slots, &slot_key);
+		mw_delete_name_slot(&slot_key);
 		return 0;
 	}
 	inode_address = tracked->inode;
@@ -89,13 +102,8 @@ __noinline int mw_check_name_slot(__u64 name_hash, __u32 slot)
 	if (!inode_address)
 		return MW_SLOT_OCCUPIED | MW_SLOT_UNKNOWN;
 
-	nlink = BPF_CORE_READ((struct inode *)inode_address, i_nlink);
-	if (nlink == 0) {
-		mw_emit_file_event(MW_EVENT_UNLINK, MW_UNLINK_LAST, &inode_key, inode_address,
-				   true);
-		bpf_map_delete_elem(&name_slots, &slot_key);
-		tracked->slot = MW_NAME_SLOTS;
-		bpf_map_delete_elem(&multilink_inodes, &inode_key);
+	if (mw_cast(inode, inode_address)->i_nlink == 0) {
+		mw_report_deleted(tracked, &inode_key, 0);
 		return MW_SLOT_OCCUPIED | MW_SLOT_AFFECTED;
 	}
 	if (!dentry_address)
@@ -105,19 +113,20 @@ __noinline int mw_check_name_slot(__u64 name_hash, __u32 slot)
 	new_hash = mw_dentry_name_hash(dentry_address);
 	if (new_hash && new_hash != name_hash) {
 		mw_emit_rename(&inode_key, inode_address, dentry_address, new_hash);
-		bpf_map_delete_elem(&name_slots, &slot_key);
+		mw_delete_name_slot(&slot_key);
 		tracked->name_hash = new_hash;
 		tracked->slot = mw_claim_name_slot(new_hash, &inode_key);
 		return MW_SLOT_OCCUPIED | MW_SLOT_AFFECTED;
 	}
 
 	/* Unhashed dentry, links left: this name went, another hard link still holds the inode. */
-	if (!BPF_CORE_READ((struct dentry *)dentry_address, d_hash.pprev)) {
+	dentry = mw_cast(dentry, dentry_address);
+	if (!dentry->d_hash.pprev) {
 		mw_emit_file_event(MW_EVENT_UNLINK, 0, &inode_key, inode_address, false);
 		if (!bpf_map_update_elem(&multilink_inodes, &inode_key, &inode_address,
 					 BPF_NOEXIST))
-			__sync_fetch_and_add(&multilink_inserted, 1);
-		bpf_map_delete_elem(&name_slots, &slot_key);
+			__sync_fetch_and_add(&multilink_count, 1);
+		mw_delete_name_slot(&slot_key);
 		tracked->slot = MW_NAME_SLOTS;
 		return MW_SLOT_OCCUPIED | MW_SLOT_AFFECTED;
 	}
@@ -154,6 +163,8 @@ static __always_inline void mw_check_bucket(__u64 name_hash, __u32 check_flags)
 		mw_emit_check(0, check_flags | MW_CHECK_PATH_UNREADABLE);
 		return;
 	}
+	if (!mw_bucket_may_hold(name_hash))
+		return;
 	for (__u32 slot = 0; slot < MW_NAME_SLOTS; slot++) {
 		int result = mw_check_name_slot(name_hash, slot);
 
@@ -178,6 +189,8 @@ static __always_inline void mw_truncate_bucket(__u64 name_hash)
 		mw_emit_check(0, check_flags | MW_CHECK_PATH_UNREADABLE);
 		return;
 	}
+	if (!mw_bucket_may_hold(name_hash))
+		return;
 	for (__u32 slot = 0; slot < MW_NAME_SLOTS; slot++) {
 		int result = mw_truncate_name_slot(name_hash, slot);
 
@@ -197,19 +210,24 @@ static long mw_multilink_visit(struct bpf_map *map, struct mw_inode_key *key, __
 			       void *context)
 {
 	struct mw_inode_key inode_key = *key;
-	__u64 address = *inode_address;
+	struct mw_tracked_inode *tracked;
 
-	if (BPF_CORE_READ((struct inode *)address, i_nlink))
+	if (mw_cast(inode, *inode_address)->i_nlink)
 		return 0;
-	mw_emit_file_event(MW_EVENT_UNLINK, MW_UNLINK_LAST, &inode_key, address, true);
-	bpf_map_delete_elem(map, &inode_key);
+	tracked = bpf_map_lookup_elem(&tracked_inodes, &inode_key);
+	if (tracked && tracked->inode == *inode_address) {
+		mw_report_deleted(tracked, &inode_key, 0);
+		return 0;
+	}
+	/* userspace forgot it meanwhile */
+	mw_forget_multilink(&inode_key);
 	return 0;
 }
 
 /* Hard-linked mapped files whose mapped name went first: did their last name just go? */
 static __always_inline void mw_check_multilink_inodes(void)
 {
-	if (!multilink_inserted)
+	if (!multilink_count)
 		return;
 	bpf_for_each_map_elem(&multilink_inodes, mw_multilink_visit, NULL, 0);
 }

@@ -12,7 +12,7 @@ fi
 packages="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 	libjansson-dev uthash-dev libbsd-dev libncurses-dev libcriterion-dev"
 if [ "${1:-}" = "--test" ]; then
-	packages="$packages prometheus prometheus-node-exporter tmux python3-yaml procps"
+	packages="$packages prometheus prometheus-node-exporter tmux python3-yaml procps liburing-dev"
 fi
 
 missing=""

@@ -51,9 +51,11 @@ static int drain_and_print(struct mw_event_loop *loop, struct trace *trace)
 		return err;
 	for (size_t i = 0; i < trace->pending_count; i++) {
 		if (trace->options->json)
-			err = event_format__json(stdout, &trace->pending[i], trace->realtime_offset);
+			err = event_format__json(stdout, &trace->pending[i],
+						 trace->realtime_offset);
 		else
-			err = event_format__text(stdout, &trace->pending[i], trace->realtime_offset);
+			err = event_format__text(stdout, &trace->pending[i],
+						 trace->realtime_offset);
 		if (err)
 			break;
 	}
@@ -109,8 +111,6 @@ int command__trace(const struct mw_options *options)
 		fprintf(stderr, "mapwatch: %s\n", error);
 		return MW_EXIT_FAILURE;
 	}
-	/* Unmaps are reported only for processes known to map files; trace shows them for all. */
-	(void)kernel_tracer__track_all_processes(trace.kernel);
 	trace.realtime_offset = clock__realtime_offset_seconds();
 	err = event_loop__new(&loop);
 	sigemptyset(&signals);

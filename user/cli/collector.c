@@ -24,6 +24,14 @@
 #define CHECK_BATCH 256
 #define DIRTY_BATCH 1024
 #define DELETED_SUFFIX " (deleted)"
+/*
+ * An inode no mapping holds stays filed this long: mapped again meanwhile
+ * (an index resized, a library loaded by the next process), it costs the
+ * traced process no new filing and the agent no map update.
+ */
+#define FORGET_DELAY_NS (10ULL * 1000000000ULL)
+/* Tracked inodes whose kernel filing is confirmed per interval: bounded cost, all in turn. */
+#define VERIFY_BATCH 256
 
 struct mw_collector {
 	struct mw_options options;
@@ -39,19 +47,23 @@ struct mw_collector {
 	size_t rescan_capacity;
 };
 
-static void hook_inode_watch(void *context, uint32_t dev, uint64_t ino, uint64_t name_hash)
+static int hook_inode_watch(void *context, const struct mw_file_id *file, uint64_t name_hash,
+			    bool expect_present)
 {
 	struct mw_collector *collector = context;
+	/* A full map only costs us the early warning: the audit and checks still reconcile. */
+	int inserted = kernel_tracer__watch_inode(collector->kernel, file, name_hash);
 
-	/* A full map only costs us the early warning: lost-event repair still reconciles. */
-	(void)kernel_tracer__watch_inode(collector->kernel, dev, ino, name_hash);
+	if (inserted == 1 && expect_present)
+		collector->reconcile_corrections++;
+	return inserted;
 }
 
-static void hook_inode_forget(void *context, uint32_t dev, uint64_t ino)
+static void hook_inode_forget(void *context, const struct mw_file_id *file)
 {
 	struct mw_collector *collector = context;
 
-	(void)kernel_tracer__forget_inode(collector->kernel, dev, ino);
+	(void)kernel_tracer__forget_inode(collector->kernel, file);
 }
 
 static void queue_rescan(struct mw_collector *collector, uint32_t pid)
@@ -106,19 +118,10 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	return err < 0 ? err : 0;
 }
 
-/*
- * The kernel reports unmaps only of processes it knows have file mappings;
- * mark every process before reading any maps, so whatever happens after a
- * process's maps are read reaches us.
- */
+/* The programs are attached already: whatever changes after a process's maps are read reaches us. */
 static int seed_from_proc(struct mw_collector *collector)
 {
-	int err = kernel_tracer__track_all_processes(collector->kernel);
-
-	if (err)
-		return err;
-	return proc_seed__all(collector->tracker, &collector->options, clock__monotonic_ns(),
-			      NULL);
+	return proc_seed__all(collector->tracker, &collector->options, clock__monotonic_ns(), NULL);
 }
 
 int collector__open(struct mw_collector **out, const struct mw_options *options, char *error,
@@ -134,6 +137,7 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 	};
 	struct mw_tracker_options tracker_options = {
 		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
+		.forget_delay_ns = FORGET_DELAY_NS,
 		.inode_watch = hook_inode_watch,
 		.inode_forget = hook_inode_forget,
 		.process_rescan = hook_process_rescan,
@@ -198,10 +202,18 @@ static int consume_record(void *context, const void *data, size_t size)
 		return 0;
 	}
 	collector->events_by_type[event.header.type]++;
+	/* a deletion only the audit saw: our view was wrong until now */
+	if (event.header.type == MW_EVENT_UNLINK && (event.header.flags & MW_UNLINK_AUDIT))
+		collector->reconcile_corrections++;
 	return tracker__apply(collector->tracker, &event);
 }
 
-static void read_mapping_path(uint32_t pid, uint64_t start, uint64_t end, char *path, size_t size)
+/*
+ * The path of a mapped file as /proc/PID/maps spells it. The kernel appends
+ * " (deleted)" once, to unlinked files only: a live file may be named so.
+ */
+static void read_mapping_path(uint32_t pid, uint64_t start, uint64_t end, bool unlinked, char *path,
+			      size_t size)
 {
 	char link[96];
 	ssize_t length;
@@ -214,7 +226,7 @@ static void read_mapping_path(uint32_t pid, uint64_t start, uint64_t end, char *
 		return;
 	}
 	path[length] = '\0';
-	if ((size_t)length > suffix && !strcmp(path + length - suffix, DELETED_SUFFIX))
+	if (unlinked && (size_t)length > suffix && !strcmp(path + length - suffix, DELETED_SUFFIX))
 		path[length - suffix] = '\0';
 }
 
@@ -237,8 +249,8 @@ static void answer_pending_checks(struct mw_collector *collector)
 				queue_rescan(collector, checks[i].pid);
 				continue;
 			}
-			read_mapping_path(checks[i].pid, checks[i].start, checks[i].end, path,
-					  sizeof(path));
+			read_mapping_path(checks[i].pid, checks[i].start, checks[i].end,
+					  status.st_nlink == 0, path, sizeof(path));
 			(void)tracker__set_file_status(collector->tracker, checks[i].dev,
 						       checks[i].ino, (uint32_t)status.st_nlink,
 						       (uint64_t)status.st_size,
@@ -283,12 +295,52 @@ int collector__attach_to_loop(struct mw_collector *collector, struct mw_event_lo
 	return event_loop__add_timer(loop, DRAIN_PERIOD_SECONDS, on_drain_timer, collector, NULL);
 }
 
-static int take_map_count(void *context, uint32_t tgid, uint32_t map_count, uint64_t timestamp_ns)
+/* Map counts and names of every known process, from the kernel, now. */
+static int sample_processes(struct mw_collector *collector)
 {
-	struct mw_collector *collector = context;
+	size_t count = tracker__pids(collector->tracker, NULL, 0);
+	struct mw_process_sample *samples;
+	uint64_t now = clock__monotonic_ns();
+	uint32_t *pids;
+	int err;
 
-	(void)tracker__set_map_count(collector->tracker, tgid, map_count, timestamp_ns);
-	return 0;
+	if (!count)
+		return 0;
+	pids = calloc(count, sizeof(*pids));
+	samples = calloc(count, sizeof(*samples));
+	err = pids && samples ? 0 : -ENOMEM;
+	if (!err) {
+		tracker__pids(collector->tracker, pids, count);
+		err = kernel_tracer__read_processes(collector->kernel, pids, count, samples);
+	}
+	for (size_t i = 0; !err && i < count; i++) {
+		/* gone: its EXIT record, or the repair of a lost one, removes it */
+		if (!samples[i].alive)
+			continue;
+		if (samples[i].map_count)
+			(void)tracker__set_map_count(collector->tracker, pids[i],
+						     samples[i].map_count, now);
+		if (samples[i].comm[0])
+			(void)tracker__set_comm(collector->tracker, pids[i], samples[i].comm);
+	}
+	free(pids);
+	free(samples);
+	return err;
+}
+
+/*
+ * Bounded checks that the kernel's view and ours agree: the kernel's link
+ * count of every tracked inode (deletions it finds come as records, applied
+ * by the drain), and a batch of our inodes against its table.
+ */
+static int audit(struct mw_collector *collector)
+{
+	int err = kernel_tracer__audit_inodes(collector->kernel, NULL);
+
+	if (err)
+		return err;
+	tracker__verify_kernel_inodes(collector->tracker, VERIFY_BATCH);
+	return collector__drain(collector);
 }
 
 int collector__refresh(struct mw_collector *collector)
@@ -301,7 +353,8 @@ int collector__refresh(struct mw_collector *collector)
 	err = collector__drain(collector);
 	if (err)
 		return err;
-	if (!kernel_tracer__lost_events(collector->kernel, &lost) && lost != collector->events_lost) {
+	if (!kernel_tracer__lost_events(collector->kernel, &lost) &&
+	    lost != collector->events_lost) {
 		/*
 		 * A lost unlink or rename is marked dirty under the deleting process, not
 		 * the mapping one: check every tracked file's links as well.
@@ -325,7 +378,9 @@ int collector__refresh(struct mw_collector *collector)
 
 		(void)rescan_process(collector, pid);
 	}
-	(void)kernel_tracer__read_map_counts(collector->kernel, take_map_count, collector);
+	(void)audit(collector);
+	(void)sample_processes(collector);
+	tracker__sweep_unused_inodes(collector->tracker, clock__monotonic_ns());
 	return 0;
 }
 
@@ -348,8 +403,8 @@ static void resolve_orphan_paths(struct mw_collector *collector, struct mw_snaps
 			if (proc_maps__stat_mapping((pid_t)process->pid, orphan->start, orphan->end,
 						    &status))
 				continue;
-			read_mapping_path(process->pid, orphan->start, orphan->end, path,
-					  sizeof(path));
+			read_mapping_path(process->pid, orphan->start, orphan->end,
+					  status.st_nlink == 0, path, sizeof(path));
 			if (!path[0] || !(copy = strdup(path)))
 				continue;
 			(void)tracker__set_file_status(collector->tracker, orphan->dev, orphan->ino,
@@ -364,8 +419,9 @@ static void resolve_orphan_paths(struct mw_collector *collector, struct mw_snaps
 
 int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 {
-	int err = tracker__snapshot(collector->tracker, clock__monotonic_ns(),
-				    clock__realtime_offset_seconds(), collector->max_map_count, out);
+	int err =
+		tracker__snapshot(collector->tracker, clock__monotonic_ns(),
+				  clock__realtime_offset_seconds(), collector->max_map_count, out);
 
 	if (err)
 		return err;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include "event.h"
 
@@ -33,6 +34,19 @@ static bool name_terminated(const char *name)
 	return memchr(name, '\0', MW_NAME_LEN) != NULL;
 }
 
+/* A file MMAP carries the name unless the kernel had the inode filed already. */
+static bool mmap_carries_name(uint32_t flags)
+{
+	return (flags & MW_MMAP_FILE) && !(flags & MW_MMAP_INODE_FILED);
+}
+
+static size_t expected_size(const struct mw_event_header *header)
+{
+	if (header->type == MW_EVENT_MMAP && !mmap_carries_name(header->flags))
+		return MW_MMAP_EVENT_FILED_SIZE;
+	return record_sizes[header->type];
+}
+
 int event__decode(const void *data, size_t size, union mw_event *out)
 {
 	struct mw_event_header header;
@@ -42,7 +56,11 @@ int event__decode(const void *data, size_t size, union mw_event *out)
 	memcpy(&header, data, sizeof(header));
 	if (header.type == 0 || header.type >= MW_EVENT_TYPE_COUNT)
 		return -EBADMSG;
-	if (size != record_sizes[header.type] || header.size != size)
+	if (size != expected_size(&header) || header.size != size)
+		return -EBADMSG;
+	/* a FILED record names a file the kernel knows: it must be one */
+	if (header.type == MW_EVENT_MMAP && (header.flags & MW_MMAP_INODE_FILED) &&
+	    !(header.flags & MW_MMAP_FILE))
 		return -EBADMSG;
 	memset(out, 0, sizeof(*out));
 	memcpy(out, data, size);
@@ -50,6 +68,9 @@ int event__decode(const void *data, size_t size, union mw_event *out)
 	if (!memchr(out->header.comm, '\0', MW_COMM_LEN))
 		return -EBADMSG;
 	if (header.type == MW_EVENT_MMAP && !name_terminated(out->mmap.name))
+		return -EBADMSG;
+	/* a process cannot be its own child: applying that would free the parent */
+	if (header.type == MW_EVENT_FORK && out->fork.child_pid == header.pid)
 		return -EBADMSG;
 	if (header.type == MW_EVENT_RENAME && !name_terminated(out->rename.name))
 		return -EBADMSG;

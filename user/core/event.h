@@ -21,9 +21,11 @@ union mw_event {
 };
 
 /*
- * Checks a raw record (type known, size exactly the type's, header.size agrees,
- * names NUL-terminated) and copies it into *out. Returns 0, or -EBADMSG for a
- * malformed record, which the caller counts and drops.
+ * Checks a raw record (type known, size exactly the type's, or for MMAP
+ * without a name MW_MMAP_EVENT_FILED_SIZE; header.size agrees, names
+ * NUL-terminated, a FORK's child not its parent) and copies it into *out,
+ * zero-filled past the record. Returns 0, or -EBADMSG for a malformed record,
+ * which the caller counts and drops.
  */
 int event__decode(const void *data, size_t size, union mw_event *out);
 

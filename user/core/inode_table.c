@@ -8,11 +8,7 @@
 
 uint64_t inode_table__name_hash(const char *basename)
 {
-	uint64_t hash = MW_NAME_HASH_INIT;
-
-	for (const unsigned char *c = (const unsigned char *)basename; *c; c++)
-		hash = mw_name_hash_step(hash, *c);
-	return hash;
+	return mw_name_hash(basename);
 }
 
 const char *inode_table__basename(const char *path)

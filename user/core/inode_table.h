@@ -32,11 +32,18 @@ struct mw_inode {
 	bool deleted; /* link count 0: its mappings are orphaned */
 	bool deletion_time_known; /* false when it was deleted before we saw it */
 	uint64_t deleted_ns;
+	/*
+	 * The kernel's struct inode address and i_generation, 0 until a record
+	 * gives them: they tell this file from a later one that gets its number.
+	 */
+	uint64_t kernel_address;
+	uint32_t generation;
 	size_t mapping_count; /* live mappings across all processes */
 	struct process_inode *users; /* per-process records, list */
-	/* Bookkeeping of the tracker: a check is pending, or its last mapping went. */
+	/* Bookkeeping of the tracker: a check is pending, or its last mapping went (when). */
 	bool check_pending;
 	bool forget_pending;
+	uint64_t unused_since_ns;
 	struct mw_inode *check_prev, *check_next;
 	struct mw_inode *forget_prev, *forget_next;
 	struct mw_inode *bucket_prev, *bucket_next;

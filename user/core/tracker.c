@@ -35,10 +35,42 @@ static void observe_unlink_to_unmap(struct mw_tracker *tracker, double seconds)
 
 void tracker__schedule_forget(struct mw_tracker *tracker, struct mw_inode *inode)
 {
+	/* to the tail, so the list stays oldest first */
 	if (inode->forget_pending)
-		return;
+		DL_DELETE2(tracker->pending_forgets, inode, forget_prev, forget_next);
 	inode->forget_pending = true;
+	inode->unused_since_ns = tracker->now_ns;
 	DL_APPEND2(tracker->pending_forgets, inode, forget_prev, forget_next);
+}
+
+struct mw_file_id tracker__file_id(const struct mw_inode *inode)
+{
+	return (struct mw_file_id){
+		.inode = inode->kernel_address,
+		.ino = inode->id.ino,
+		.dev = inode->id.dev,
+		.generation = inode->generation,
+	};
+}
+
+static void queue_check(struct mw_tracker *tracker, struct mw_inode *inode)
+{
+	if (inode->check_pending)
+		return;
+	inode->check_pending = true;
+	DL_APPEND2(tracker->pending_checks, inode, check_prev, check_next);
+}
+
+void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bool expect_present)
+{
+	struct mw_file_id file = tracker__file_id(inode);
+
+	if (!tracker->options.inode_watch)
+		return;
+	if (tracker->options.inode_watch(tracker->options.hook_context, &file, inode->name_hash,
+					 expect_present) == 1 &&
+	    expect_present && !inode->deleted)
+		queue_check(tracker, inode);
 }
 
 /* Resize-remap bookkeeping of one process and inode as an entry comes or goes. */
@@ -187,30 +219,80 @@ struct process_inode *tracker__get_process_inode(struct process *process, struct
 	return user;
 }
 
-void tracker__forget_unused_inodes(struct mw_tracker *tracker)
+static void forget_inode(struct mw_tracker *tracker, struct mw_inode *inode)
+{
+	struct process_inode *user, *next_user;
+
+	DL_FOREACH_SAFE2(inode->users, user, next_user, users_next)
+	{
+		HASH_DEL(user->process->inodes, user);
+		free(user);
+	}
+	if (inode->check_pending)
+		DL_DELETE2(tracker->pending_checks, inode, check_prev, check_next);
+	if (tracker->verify_next == inode)
+		tracker->verify_next = inode->hh.next;
+	if (tracker->options.inode_forget) {
+		struct mw_file_id file = tracker__file_id(inode);
+
+		tracker->options.inode_forget(tracker->options.hook_context, &file);
+	}
+	inode_table__remove(&tracker->inodes, inode);
+}
+
+/* Forgets, oldest first, the unused inodes that went unused at or before cutoff_ns. */
+static size_t forget_unused_before(struct mw_tracker *tracker, uint64_t cutoff_ns)
 {
 	struct mw_inode *inode, *next;
+	size_t forgotten = 0;
 
 	DL_FOREACH_SAFE2(tracker->pending_forgets, inode, next, forget_next)
 	{
-		struct process_inode *user, *next_user;
-
+		if (!inode->mapping_count && inode->unused_since_ns > cutoff_ns)
+			break;
 		DL_DELETE2(tracker->pending_forgets, inode, forget_prev, forget_next);
 		inode->forget_pending = false;
 		if (inode->mapping_count)
 			continue;
-		DL_FOREACH_SAFE2(inode->users, user, next_user, users_next)
-		{
-			HASH_DEL(user->process->inodes, user);
-			free(user);
-		}
-		if (inode->check_pending)
-			DL_DELETE2(tracker->pending_checks, inode, check_prev, check_next);
-		if (tracker->options.inode_forget)
-			tracker->options.inode_forget(tracker->options.hook_context, inode->id.dev,
-						      inode->id.ino);
-		inode_table__remove(&tracker->inodes, inode);
+		forget_inode(tracker, inode);
+		forgotten++;
 	}
+	return forgotten;
+}
+
+void tracker__forget_unused_inodes(struct mw_tracker *tracker)
+{
+	if (!tracker->options.forget_delay_ns)
+		forget_unused_before(tracker, UINT64_MAX);
+}
+
+size_t tracker__sweep_unused_inodes(struct mw_tracker *tracker, uint64_t now_ns)
+{
+	uint64_t delay = tracker->options.forget_delay_ns;
+
+	return forget_unused_before(tracker, now_ns > delay ? now_ns - delay : 0);
+}
+
+size_t tracker__verify_kernel_inodes(struct mw_tracker *tracker, size_t max)
+{
+	size_t visited = 0, missing = 0;
+
+	while (visited < max && inode_table__count(&tracker->inodes)) {
+		struct mw_inode *inode =
+			tracker->verify_next ? tracker->verify_next : tracker->inodes.by_id;
+		bool was_pending = inode->check_pending;
+
+		tracker->verify_next = inode->hh.next;
+		visited++;
+		if (!inode->mapping_count)
+			continue;
+		tracker__watch_inode(tracker, inode, true);
+		if (inode->check_pending && !was_pending)
+			missing++;
+		if (!tracker->verify_next)
+			break; /* one round at most per call */
+	}
+	return missing;
 }
 
 void tracker__record_map_count(struct mw_tracker *tracker, struct process *process,
@@ -221,15 +303,17 @@ void tracker__record_map_count(struct mw_tracker *tracker, struct process *proce
 			       tracker->options.growth_window_ns);
 }
 
-void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns)
+void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns,
+			   bool own_record)
 {
 	inode->nlink = 0;
 	if (inode->deleted) {
 		/*
 		 * A /proc read can see a deletion before its UNLINK record is drained:
-		 * the record, when it comes, still gives the exact time.
+		 * the record, when it comes, still gives the exact time. Nothing else
+		 * does: a check that finds an old orphan deleted knows no time.
 		 */
-		if (time_known && !inode->deletion_time_known) {
+		if (own_record && time_known && !inode->deletion_time_known) {
 			inode->deletion_time_known = true;
 			inode->deleted_ns = timestamp_ns;
 		}
@@ -248,43 +332,76 @@ void tracker__set_size(struct mw_inode *inode, uint64_t size)
 	inode->size_generation++;
 }
 
+/* The record names the file the tracker knows under that number, as far as either side can tell. */
+static bool same_file(const struct mw_inode *inode, const struct mw_file_id *file)
+{
+	return !inode->kernel_address || !file->inode ||
+	       (inode->kernel_address == file->inode && inode->generation == file->generation);
+}
+
+static void learn_identity(struct mw_inode *inode, const struct mw_file_id *file)
+{
+	if (!file->inode)
+		return;
+	inode->kernel_address = file->inode;
+	inode->generation = file->generation;
+}
+
+/* An inode new to the tracker, from an MMAP record (the kernel has it filed). */
+static struct mw_inode *add_mapped_inode(struct mw_tracker *tracker,
+					 const struct mw_mmap_event *event)
+{
+	const struct mw_file_id *file = &event->file;
+	struct mw_inode *inode = inode_table__add(&tracker->inodes, file->dev, file->ino,
+						  event->name, event->name_hash);
+
+	if (!inode)
+		return NULL;
+	learn_identity(inode, file);
+	inode->size = file->size;
+	inode->nlink = file->nlink;
+	tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
+	/* Mapped through an fd after its last name went: we never saw when. */
+	if (file->nlink == 0)
+		tracker__mark_deleted(inode, false, 0, false);
+	/*
+	 * The kernel filed it when it made the record; if our forget of an
+	 * earlier file with this number removed that filing, file it again and
+	 * check it: its unlink may have gone unseen meanwhile.
+	 */
+	tracker__watch_inode(tracker, inode, true);
+	return inode;
+}
+
 /* The inode an MMAP event names, added or brought up to date. */
 static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw_mmap_event *event)
 {
 	const struct mw_file_id *file = &event->file;
+	bool named = !(event->header.flags & MW_MMAP_INODE_FILED);
 	struct mw_inode *inode = inode_table__find(&tracker->inodes, file->dev, file->ino);
 
-	if (!inode) {
-		inode = inode_table__add(&tracker->inodes, file->dev, file->ino, event->name,
-					 event->name_hash);
-		if (!inode)
-			return NULL;
-		inode->size = file->size;
+	if (!inode)
+		return add_mapped_inode(tracker, event);
+	if (!same_file(inode, file)) {
+		/* An inode number freed and reused: a new file, nothing of the old one holds. */
+		inode->deleted = false;
+		inode->deletion_time_known = false;
 		inode->nlink = file->nlink;
-		tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
-		/* Mapped through an fd after its last name went: we never saw when. */
-		if (file->nlink == 0)
-			tracker__mark_deleted(inode, false, 0);
-		/*
-		 * The kernel tracked it at mmap time, but an inode number freed and
-		 * reused meanwhile (ext4 does so at once) may have had its entry
-		 * dropped by our forget of the previous file, applied after that mmap.
-		 */
-		if (tracker->options.inode_watch)
-			tracker->options.inode_watch(tracker->options.hook_context, inode->id.dev,
-						     inode->id.ino, inode->name_hash);
-		return inode;
+		if (named &&
+		    inode_table__set_path(&tracker->inodes, inode, event->name, event->name_hash))
+			return NULL;
+	} else if (named && inode_table__set_basename(&tracker->inodes, inode, event->name,
+						      event->name_hash)) {
+		return NULL;
 	}
+	learn_identity(inode, file);
 	tracker__set_size(inode, file->size);
 	if (file->nlink == 0) {
-		tracker__mark_deleted(inode, false, 0);
+		tracker__mark_deleted(inode, false, 0, false);
 	} else {
-		/* Linked again: an inode number reused after the old file went. */
 		inode->deleted = false;
 		inode->nlink = file->nlink;
 	}
-	if (inode_table__set_basename(&tracker->inodes, inode, event->name, event->name_hash))
-		return NULL;
 	return inode;
 }
 
@@ -351,6 +468,8 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	struct procmap_entry *entry;
 	int err;
 
+	if (child == parent)
+		return 0; /* malformed: dropping the child would free the parent */
 	if (child && event->header.timestamp_ns < child->ignore_before_ns)
 		return 0; /* the child's own scan already shows what it inherited */
 	if (child)
@@ -404,8 +523,10 @@ static int apply_file_event(struct mw_tracker *tracker, const union mw_event *ev
 		tracker__set_size(inode, file->size);
 		return 0;
 	case MW_EVENT_UNLINK:
+		/* the audit's records know only that it is gone, not since when */
 		if (event->header.flags & MW_UNLINK_LAST)
-			tracker__mark_deleted(inode, true, event->header.timestamp_ns);
+			tracker__mark_deleted(inode, true, event->header.timestamp_ns,
+					      !(event->header.flags & MW_UNLINK_AUDIT));
 		else if (!inode->deleted)
 			inode->nlink = file->nlink;
 		return 0;
@@ -415,20 +536,11 @@ static int apply_file_event(struct mw_tracker *tracker, const union mw_event *ev
 	}
 }
 
-static void queue_check(struct mw_tracker *tracker, struct mw_inode *inode)
-{
-	if (inode->check_pending)
-		return;
-	inode->check_pending = true;
-	DL_APPEND2(tracker->pending_checks, inode, check_prev, check_next);
-}
-
 void tracker__check_every_file(struct mw_tracker *tracker)
 {
 	struct mw_inode *inode, *next;
 
-	HASH_ITER(hh, tracker->inodes.by_id, inode, next)
-	{
+	HASH_ITER(hh, tracker->inodes.by_id, inode, next) {
 		if (!inode->deleted)
 			queue_check(tracker, inode);
 	}
@@ -546,6 +658,17 @@ int tracker__set_map_count(struct mw_tracker *tracker, uint32_t pid, uint64_t ma
 	if (!process)
 		return -ENOENT;
 	tracker__record_map_count(tracker, process, map_count, timestamp_ns);
+	return 0;
+}
+
+int tracker__set_comm(struct mw_tracker *tracker, uint32_t pid, const char *comm)
+{
+	struct process *process = tracker__find_process(tracker, pid);
+
+	if (!process)
+		return -ENOENT;
+	strncpy(process->comm, comm, MW_COMM_LEN - 1);
+	process->comm[MW_COMM_LEN - 1] = '\0';
 	return 0;
 }
 

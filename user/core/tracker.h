@@ -23,15 +23,27 @@ struct mw_tracker;
 struct mw_tracker_options {
 	uint64_t page_size; /* 0: 4096 */
 	uint64_t growth_window_ns; /* map count growth window; 0: 5 minutes */
+	/*
+	 * How long an inode no mapping holds any more is kept, with the kernel's
+	 * filing of it, before inode_forget: a file mapped again meanwhile (an
+	 * index resized, a library loaded again) costs neither side anything new.
+	 * 0: forgotten at once. Forgetting then waits for tracker__sweep_unused_inodes().
+	 */
+	uint64_t forget_delay_ns;
 	/* Hooks to the outside, all optional; ctx is hook_context. */
 	void *hook_context;
 	/*
-	 * An inode became tracked (seeded, or newly mapped): the kernel must watch
-	 * this basename. Idempotent: the kernel usually watches it already.
+	 * An inode became tracked, or its name changed: the kernel must follow it
+	 * under name_hash. file carries {dev, ino} and, where known (inode not 0),
+	 * the kernel's address and generation. expect_present: the kernel filed it
+	 * itself (an mmap record), so finding it missing means a forget raced with
+	 * that filing and a deletion may have gone unseen. Returns 1 when the
+	 * kernel did not have it, 0 when it did, -errno.
 	 */
-	void (*inode_watch)(void *ctx, uint32_t dev, uint64_t ino, uint64_t name_hash);
-	/* The last mapping of the inode anywhere went: the kernel may forget it. */
-	void (*inode_forget)(void *ctx, uint32_t dev, uint64_t ino);
+	int (*inode_watch)(void *ctx, const struct mw_file_id *file, uint64_t name_hash,
+			   bool expect_present);
+	/* The inode's last mapping went (forget_delay_ns ago): the kernel may forget it. */
+	void (*inode_forget)(void *ctx, const struct mw_file_id *file);
 	/* The tracker's view of pid may be wrong (after exec): seed it again from /proc. */
 	void (*process_rescan)(void *ctx, uint32_t pid);
 };
@@ -86,9 +98,25 @@ int tracker__remove_process(struct mw_tracker *tracker, uint32_t pid, uint64_t t
 int tracker__set_file_status(struct mw_tracker *tracker, uint32_t dev, uint64_t ino, uint32_t nlink,
 			     uint64_t size, const char *path, uint64_t timestamp_ns);
 
-/* From the kernel's map_counts table. Returns 0, or -ENOENT for an unknown pid. */
+/* The kernel's map count of pid now. Returns 0, or -ENOENT for an unknown pid. */
 int tracker__set_map_count(struct mw_tracker *tracker, uint32_t pid, uint64_t map_count,
 			   uint64_t timestamp_ns);
+/* The process's name now (prctl(PR_SET_NAME) changes it). 0, or -ENOENT. */
+int tracker__set_comm(struct mw_tracker *tracker, uint32_t pid, const char *comm);
+
+/*
+ * Forgets the inodes no mapping has held for forget_delay_ns, as of now_ns
+ * (inode_forget for each). Returns how many.
+ */
+size_t tracker__sweep_unused_inodes(struct mw_tracker *tracker, uint64_t now_ns);
+
+/*
+ * Asks inode_watch (expect_present) about up to max mapped inodes, taking
+ * the next ones after the last call's: any the kernel lost is filed again
+ * and checked. Bounded work per call; every inode is visited in turn.
+ * Returns how many were missing.
+ */
+size_t tracker__verify_kernel_inodes(struct mw_tracker *tracker, size_t max);
 
 /*
  * Queues a check of every live inode not known deleted: after lost events, an

@@ -47,7 +47,8 @@ struct mw_tracker {
 	struct process *processes;
 	struct inode_table inodes;
 	struct mw_inode *pending_checks; /* list through check_prev/check_next */
-	struct mw_inode *pending_forgets; /* list through forget_prev/forget_next */
+	struct mw_inode *pending_forgets; /* oldest first, through forget_prev/forget_next */
+	struct mw_inode *verify_next; /* where tracker__verify_kernel_inodes() goes on */
 	size_t tracked_mappings;
 	uint64_t now_ns; /* timestamp of what is being applied */
 	struct mw_duration_histogram unlink_to_unmap;
@@ -65,7 +66,17 @@ void tracker__schedule_forget(struct mw_tracker *tracker, struct mw_inode *inode
 void tracker__forget_unused_inodes(struct mw_tracker *tracker);
 void tracker__record_map_count(struct mw_tracker *tracker, struct process *process,
 			       uint64_t map_count, uint64_t timestamp_ns);
-void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns);
+/*
+ * Marks the inode deleted at timestamp_ns (time_known) or at an unknown time.
+ * own_record: the inode's own UNLINK record, which alone may give the time of
+ * a deletion already seen by a /proc read or a check.
+ */
+void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns,
+			   bool own_record);
+/* The inode as the kernel hooks name it. */
+struct mw_file_id tracker__file_id(const struct mw_inode *inode);
+/* Calls inode_watch; with expect_present, a lost kernel filing queues a check. */
+void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bool expect_present);
 void tracker__set_size(struct mw_inode *inode, uint64_t size);
 
 #endif

@@ -20,13 +20,6 @@ static bool same_mapping(const struct procmap_entry *entry, const struct mw_vma 
 	       entry->offset == vma->offset && entry->dev == vma->dev && entry->ino == vma->ino;
 }
 
-static void watch_inode(struct mw_tracker *tracker, struct mw_inode *inode)
-{
-	if (tracker->options.inode_watch)
-		tracker->options.inode_watch(tracker->options.hook_context, inode->id.dev,
-					     inode->id.ino, inode->name_hash);
-}
-
 /* The inode a VMA maps, added or brought up to date with what /proc showed. */
 static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw_vma *vma,
 				     uint64_t scan_started_ns)
@@ -47,8 +40,8 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 			inode->nlink = vma->nlink;
 		}
 		if (orphaned)
-			tracker__mark_deleted(inode, false, 0);
-		watch_inode(tracker, inode);
+			tracker__mark_deleted(inode, false, 0, false);
+		tracker__watch_inode(tracker, inode, false);
 		return inode;
 	}
 	if (vma->file_stat_known) {
@@ -57,7 +50,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 			inode->nlink = vma->nlink;
 	}
 	if (orphaned) {
-		tracker__mark_deleted(inode, false, 0);
+		tracker__mark_deleted(inode, false, 0, false);
 	} else if (inode->deleted &&
 		   !(inode->deletion_time_known && inode->deleted_ns >= scan_started_ns)) {
 		/* Linked as the scan saw it, and no deletion we know of came after. */
@@ -66,7 +59,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 	if (path[0] && strcmp(path, inode->path) != 0) {
 		if (inode_table__set_path(&tracker->inodes, inode, path, name_hash))
 			return NULL;
-		watch_inode(tracker, inode);
+		tracker__watch_inode(tracker, inode, false);
 	}
 	return inode;
 }
@@ -178,15 +171,22 @@ int tracker__set_file_status(struct mw_tracker *tracker, uint32_t dev, uint64_t 
 	if (!inode)
 		return -ENOENT;
 	if (nlink == 0) {
-		tracker__mark_deleted(inode, true, timestamp_ns);
+		tracker__mark_deleted(inode, true, timestamp_ns, false);
 	} else {
 		inode->deleted = false;
 		inode->nlink = nlink;
 	}
 	tracker__set_size(inode, size);
-	if (path && path[0])
-		return inode_table__set_path(&tracker->inodes, inode, path,
-					     inode_table__name_hash(inode_table__basename(path)));
+	if (path && path[0]) {
+		uint64_t name_hash = inode_table__name_hash(inode_table__basename(path));
+		bool renamed = name_hash != inode->name_hash;
+		int err = inode_table__set_path(&tracker->inodes, inode, path, name_hash);
+
+		/* renamed where the kernel could not follow: file it under the new name */
+		if (!err && renamed)
+			tracker__watch_inode(tracker, inode, false);
+		return err;
+	}
 	return 0;
 }
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Userspace's side of the maps the programs share: counters, map counts, seeding. */
-#include <dirent.h>
+/* Userspace's side of the maps the programs share: counters, queries, inode filing. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +10,6 @@
 
 #include "kernel_tracer_internal.h"
 #include "mapwatch.skel.h"
-
-/* Entries per bpf_map_lookup_batch() call; grown if one hash bucket holds more. */
-#define MW_MAP_COUNT_BATCH 4096u
 
 int kernel_tracer__lost_events(struct mw_kernel_tracer *tracer, uint64_t *lost)
 {
@@ -61,141 +57,132 @@ int kernel_tracer__take_dirty_pids(struct mw_kernel_tracer *tracer, uint32_t *pi
 	return 0;
 }
 
-int kernel_tracer__read_map_counts(struct mw_kernel_tracer *tracer,
-				   kernel_tracer_map_count_fn visit, void *context)
+int kernel_tracer__read_processes(struct mw_kernel_tracer *tracer, const uint32_t *pids,
+				  size_t count, struct mw_process_sample *samples)
 {
-	int fd = bpf_map__fd(tracer->skeleton->maps.map_counts);
-	uint32_t capacity = MW_MAP_COUNT_BATCH;
-	struct mw_map_count *values = NULL;
-	uint32_t *keys = NULL;
-	uint32_t in_batch = 0, out_batch = 0;
-	bool first = true, done = false;
-	int err = 0;
+	struct mw_process_query *query = &tracer->skeleton->bss->process_query;
+	int fd = bpf_program__fd(tracer->skeleton->progs.read_processes);
 
-	while (!done) {
-		uint32_t count = capacity;
+	for (size_t done = 0; done < count;) {
+		size_t batch =
+			count - done < MW_PROCESS_QUERY_MAX ? count - done : MW_PROCESS_QUERY_MAX;
+		LIBBPF_OPTS(bpf_test_run_opts, run);
 
-		if (!keys) {
-			keys = calloc(capacity, sizeof(*keys));
-			values = calloc(capacity, sizeof(*values));
-			if (!keys || !values) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-		}
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys, values,
-					   &count, NULL);
-		if (err && errno == ENOSPC && count == 0) {
-			/* one bucket holds more than capacity entries */
-			free(keys);
-			free(values);
-			keys = NULL;
-			values = NULL;
-			capacity *= 2;
-			continue;
-		}
-		if (err && errno != ENOENT) {
-			err = -errno;
-			goto cleanup;
-		}
-		done = err != 0; /* ENOENT: this was the last batch */
-		err = 0;
-		for (uint32_t i = 0; i < count; i++) {
-			err = visit(context, keys[i], values[i].map_count, values[i].timestamp_ns);
-			if (err)
-				goto cleanup;
-		}
-		in_batch = out_batch;
-		first = false;
+		/* .bss is mmap()ed: the request and the answer cost no copy */
+		memcpy(query->pids, pids + done, batch * sizeof(*pids));
+		query->count = (uint32_t)batch;
+		if (bpf_prog_test_run_opts(fd, &run))
+			return -errno;
+		memcpy(samples + done, query->samples, batch * sizeof(*samples));
+		done += batch;
 	}
-cleanup:
-	free(keys);
-	free(values);
-	return err;
+	return 0;
 }
 
-int kernel_tracer__watch_inode(struct mw_kernel_tracer *tracer, uint32_t dev, uint64_t ino,
+int kernel_tracer__audit_inodes(struct mw_kernel_tracer *tracer, struct mw_inode_audit *result)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(tracer->skeleton->progs.audit_inodes), &run))
+		return -errno;
+	if (result)
+		*result = tracer->skeleton->bss->inode_audit;
+	return 0;
+}
+
+static uint32_t *name_count(struct mw_kernel_tracer *tracer, uint64_t name_hash)
+{
+	return &tracer->skeleton->bss->name_counts[name_hash & (MW_NAME_COUNT_BUCKETS - 1)];
+}
+
+/* As the kernel does: counted before the slot exists, so an unlink never reads it low. */
+static uint32_t claim_name_slot(struct mw_kernel_tracer *tracer, uint64_t name_hash,
+				const struct mw_inode_key *key)
+{
+	int slots_fd = bpf_map__fd(tracer->skeleton->maps.name_slots);
+	struct mw_name_slot_key slot_key = { .name_hash = name_hash };
+
+	if (!name_hash)
+		return MW_NAME_SLOTS;
+	__atomic_add_fetch(name_count(tracer, name_hash), 1, __ATOMIC_SEQ_CST);
+	for (uint32_t slot = 0; slot < MW_NAME_SLOTS; slot++) {
+		slot_key.slot = slot;
+		if (bpf_map_update_elem(slots_fd, &slot_key, key, BPF_NOEXIST) == 0)
+			return slot;
+	}
+	__atomic_sub_fetch(name_count(tracer, name_hash), 1, __ATOMIC_SEQ_CST);
+	return MW_NAME_SLOTS;
+}
+
+/* Frees the slot if key still holds it; counted after it is gone. */
+static void release_name_slot(struct mw_kernel_tracer *tracer, uint64_t name_hash, uint32_t slot,
+			      const struct mw_inode_key *key)
+{
+	int slots_fd = bpf_map__fd(tracer->skeleton->maps.name_slots);
+	struct mw_name_slot_key slot_key = { .name_hash = name_hash, .slot = slot };
+	struct mw_inode_key holder;
+
+	if (slot >= MW_NAME_SLOTS)
+		return;
+	if (bpf_map_lookup_elem(slots_fd, &slot_key, &holder) || memcmp(&holder, key, sizeof(*key)))
+		return;
+	if (bpf_map_delete_elem(slots_fd, &slot_key) == 0)
+		__atomic_sub_fetch(name_count(tracer, name_hash), 1, __ATOMIC_SEQ_CST);
+}
+
+int kernel_tracer__watch_inode(struct mw_kernel_tracer *tracer, const struct mw_file_id *file,
 			       uint64_t name_hash)
 {
 	int inodes_fd = bpf_map__fd(tracer->skeleton->maps.tracked_inodes);
-	int slots_fd = bpf_map__fd(tracer->skeleton->maps.name_slots);
-	struct mw_inode_key key = { .ino = ino, .dev = dev };
-	struct mw_tracked_inode tracked = { .name_hash = name_hash, .slot = MW_NAME_SLOTS };
-	struct mw_name_slot_key slot_key = { .name_hash = name_hash };
+	struct mw_inode_key key = { .ino = file->ino, .dev = file->dev };
+	struct mw_tracked_inode tracked;
 	int err;
 
-	if (bpf_map_lookup_elem(inodes_fd, &key, &tracked) == 0)
+	if (bpf_map_lookup_elem(inodes_fd, &key, &tracked) == 0) {
+		if (!name_hash || tracked.name_hash == name_hash ||
+		    (tracked.flags & MW_TRACKED_DELETED))
+			return 0;
+		/* renamed where the kernel could not see it (seeded, address unknown) */
+		release_name_slot(tracer, tracked.name_hash, tracked.slot, &key);
+		tracked.name_hash = name_hash;
+		tracked.slot = (uint16_t)claim_name_slot(tracer, name_hash, &key);
+		if (bpf_map_update_elem(inodes_fd, &key, &tracked, BPF_EXIST))
+			release_name_slot(tracer, tracked.name_hash, tracked.slot, &key);
 		return 0;
-	for (uint32_t slot = 0; slot < MW_NAME_SLOTS; slot++) {
-		slot_key.slot = slot;
-		if (bpf_map_update_elem(slots_fd, &slot_key, &key, BPF_NOEXIST) == 0) {
-			tracked.slot = slot;
-			break;
-		}
 	}
+	tracked = (struct mw_tracked_inode){
+		.inode = file->inode,
+		.generation = file->inode ? file->generation : 0,
+		.name_hash = name_hash,
+	};
+	tracked.slot = (uint16_t)claim_name_slot(tracer, name_hash, &key);
 	if (bpf_map_update_elem(inodes_fd, &key, &tracked, BPF_NOEXIST) == 0)
-		return 0;
-	/* EEXIST: the kernel saw it mapped meanwhile and claimed its own slot */
+		return 1;
+	/* EEXIST: the kernel saw it mapped meanwhile and filed it itself */
 	err = errno == EEXIST ? 0 : -errno;
-	if (tracked.slot < MW_NAME_SLOTS)
-		bpf_map_delete_elem(slots_fd, &slot_key);
+	release_name_slot(tracer, tracked.name_hash, tracked.slot, &key);
 	return err;
 }
 
-int kernel_tracer__forget_inode(struct mw_kernel_tracer *tracer, uint32_t dev, uint64_t ino)
+int kernel_tracer__forget_inode(struct mw_kernel_tracer *tracer, const struct mw_file_id *file)
 {
 	int inodes_fd = bpf_map__fd(tracer->skeleton->maps.tracked_inodes);
-	int slots_fd = bpf_map__fd(tracer->skeleton->maps.name_slots);
-	struct mw_inode_key key = { .ino = ino, .dev = dev };
+	struct mw_inode_key key = { .ino = file->ino, .dev = file->dev };
 	struct mw_tracked_inode tracked;
-	struct mw_name_slot_key slot_key = {};
-	struct mw_inode_key holder;
 
 	if (bpf_map_lookup_elem(inodes_fd, &key, &tracked))
 		return -errno;
-	if (tracked.slot < MW_NAME_SLOTS) {
-		slot_key.name_hash = tracked.name_hash;
-		slot_key.slot = tracked.slot;
-		if (bpf_map_lookup_elem(slots_fd, &slot_key, &holder) == 0 &&
-		    !memcmp(&holder, &key, sizeof(key)))
-			bpf_map_delete_elem(slots_fd, &slot_key);
-	}
-	bpf_map_delete_elem(bpf_map__fd(tracer->skeleton->maps.multilink_inodes), &key);
+	/*
+	 * A new file with this inode number was mapped and filed by the kernel
+	 * since: its record is on its way; the entry is its, not ours to drop.
+	 */
+	if (file->inode && tracked.inode &&
+	    (tracked.inode != file->inode || tracked.generation != file->generation))
+		return 1;
+	release_name_slot(tracer, tracked.name_hash, tracked.slot, &key);
+	if (bpf_map_delete_elem(bpf_map__fd(tracer->skeleton->maps.multilink_inodes), &key) == 0)
+		__atomic_sub_fetch(&tracer->skeleton->bss->multilink_count, 1, __ATOMIC_SEQ_CST);
 	if (bpf_map_delete_elem(inodes_fd, &key) && errno != ENOENT)
 		return -errno;
 	return 0;
-}
-
-int kernel_tracer__track_process(struct mw_kernel_tracer *tracer, uint32_t tgid)
-{
-	uint8_t one = 1;
-
-	if (bpf_map_update_elem(bpf_map__fd(tracer->skeleton->maps.tracked_tgids), &tgid, &one,
-				BPF_ANY))
-		return -errno;
-	return 0;
-}
-
-int kernel_tracer__track_all_processes(struct mw_kernel_tracer *tracer)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *entry;
-	int err = 0;
-
-	if (!proc)
-		return -errno;
-	while ((entry = readdir(proc))) {
-		char *end;
-		unsigned long pid = strtoul(entry->d_name, &end, 10);
-
-		if (*end || pid == 0 || pid > UINT32_MAX)
-			continue;
-		/* A full map only costs unmap reports until the process's first file mmap. */
-		err = kernel_tracer__track_process(tracer, (uint32_t)pid);
-		if (err && err != -E2BIG)
-			break;
-		err = 0;
-	}
-	closedir(proc);
-	return err;
 }

@@ -14,7 +14,6 @@
 #include "mapwatch.skel.h"
 
 #define MW_DEFAULT_RING_BUFFER_BYTES (1u << 20)
-#define MW_DEFAULT_MAP_COUNT_ENTRIES 65536u
 #define MW_DEFAULT_INODE_ENTRIES 131072u
 
 /*
@@ -81,8 +80,6 @@ static uint32_t or_default(uint32_t value, uint32_t fallback)
 static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *options)
 {
 	uint32_t inode_entries = or_default(options->inode_entries, MW_DEFAULT_INODE_ENTRIES);
-	uint32_t process_entries =
-		or_default(options->map_count_entries, MW_DEFAULT_MAP_COUNT_ENTRIES);
 	int err;
 
 	skeleton->rodata->filter_pids_enabled = options->pid_count > 0;
@@ -101,10 +98,6 @@ static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *
 		err = bpf_map__set_max_entries(skeleton->maps.tracked_inodes, inode_entries);
 	if (!err)
 		err = bpf_map__set_max_entries(skeleton->maps.name_slots, inode_entries);
-	if (!err)
-		err = bpf_map__set_max_entries(skeleton->maps.map_counts, process_entries);
-	if (!err)
-		err = bpf_map__set_max_entries(skeleton->maps.tracked_tgids, process_entries);
 	return err;
 }
 
@@ -238,9 +231,5 @@ int kernel_tracer__drain(struct mw_kernel_tracer *tracer, kernel_tracer_record_f
 
 uint64_t kernel_tracer__name_hash(const char *basename)
 {
-	uint64_t hash = MW_NAME_HASH_INIT;
-
-	for (const unsigned char *c = (const unsigned char *)basename; *c; c++)
-		hash = mw_name_hash_step(hash, *c);
-	return hash;
+	return mw_name_hash(basename);
 }

@@ -24,17 +24,12 @@ struct mw_kernel_options {
 	size_t comm_count;
 	/* ring buffer size: a power of two, at least a page; 0: 1 MiB */
 	uint32_t ring_buffer_bytes;
-	/* processes map_counts and tracked_tgids hold; 0: 65536 */
-	uint32_t map_count_entries;
 	/* inodes tracked_inodes and name_slots hold; 0: 131072 */
 	uint32_t inode_entries;
 	/* copy libbpf's own messages (verifier logs included) to stderr: for -vv */
 	bool libbpf_debug;
 };
 
-/* A process's map count as the kernel saw it after its last mapping syscall. */
-typedef int (*kernel_tracer_map_count_fn)(void *context, uint32_t tgid, uint32_t map_count,
-					  uint64_t timestamp_ns);
 /* One ring buffer record, at least a header long; valid only during the call. */
 typedef int (*kernel_tracer_record_fn)(void *context, const void *data, size_t size);
 
@@ -62,24 +57,38 @@ int kernel_tracer__lost_events(struct mw_kernel_tracer *tracer, uint64_t *lost);
 /* Takes (and clears) up to max processes that lost events: re-read them from /proc. */
 int kernel_tracer__take_dirty_pids(struct mw_kernel_tracer *tracer, uint32_t *pids, size_t max,
 				   size_t *count);
-/* Calls visit for every process in map_counts; stops at, and returns, a nonzero result. */
-int kernel_tracer__read_map_counts(struct mw_kernel_tracer *tracer,
-				   kernel_tracer_map_count_fn visit, void *context);
+/*
+ * Map counts and names of pids[0, count), read from the kernel now (not
+ * from /proc): samples[i] answers pids[i]. Any count; batched inside.
+ */
+int kernel_tracer__read_processes(struct mw_kernel_tracer *tracer, const uint32_t *pids,
+				  size_t count, struct mw_process_sample *samples);
 
 /*
- * Seeding from /proc: an inode mapped before the tracer started. The kernel
- * learns its address the next time it sees the file through an fd; until then
- * deletions in its basename bucket produce CHECK events. Already tracked: 0.
+ * Checks the link count of every tracked inode the kernel knows the address
+ * of; deletions no syscall reported come as MW_EVENT_UNLINK records with
+ * MW_UNLINK_AUDIT. result may be NULL.
  */
-int kernel_tracer__watch_inode(struct mw_kernel_tracer *tracer, uint32_t dev, uint64_t ino,
-			       uint64_t name_hash);
-/* The last mapping of an inode went: stop following it. Unknown inode: -ENOENT. */
-int kernel_tracer__forget_inode(struct mw_kernel_tracer *tracer, uint32_t dev, uint64_t ino);
-/* Seeding from /proc: a process with file mappings, whose unmaps must be reported. */
-int kernel_tracer__track_process(struct mw_kernel_tracer *tracer, uint32_t tgid);
+int kernel_tracer__audit_inodes(struct mw_kernel_tracer *tracer, struct mw_inode_audit *result);
 
-/* kernel_tracer__track_process for every process /proc lists now. */
-int kernel_tracer__track_all_processes(struct mw_kernel_tracer *tracer);
+/*
+ * Inodes as userspace knows them: file->dev and file->ino name one, and
+ * file->inode (its address) and file->generation, where known (inode not 0),
+ * tell it from a later file that reuses the number.
+ *
+ * watch: makes sure the kernel follows the inode, filed under name_hash:
+ * inserts it if missing (returns 1), moves it to that bucket if its name
+ * changed, else leaves it (returns 0). For inodes seeded from /proc, and to
+ * repair a kernel table that lost one. -errno on failure (a full table: -E2BIG).
+ */
+int kernel_tracer__watch_inode(struct mw_kernel_tracer *tracer, const struct mw_file_id *file,
+			       uint64_t name_hash);
+/*
+ * The last mapping of the inode went: stop following it, unless the kernel
+ * has filed another file under the same number since (then returns 1 and
+ * keeps it). 0 when forgotten, -ENOENT when the kernel did not have it.
+ */
+int kernel_tracer__forget_inode(struct mw_kernel_tracer *tracer, const struct mw_file_id *file);
 
 /* FNV-1a of a basename: the bucket the kernel files it under. */
 uint64_t kernel_tracer__name_hash(const char *basename);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -219,4 +220,52 @@ int support_count_vmas(void)
 		line = end + 1;
 	}
 	return lines;
+}
+
+void support_map_file(struct support_mapped_file *file, const char *dir, const char *name,
+		      size_t length)
+{
+	snprintf(file->path, sizeof(file->path), "%s/%s", dir, name);
+	file->fd = support_create_file(file->path, length);
+	file->length = length;
+	file->mapping = mmap(NULL, length, PROT_READ, MAP_SHARED, file->fd, 0);
+	cr_assert_neq(file->mapping, MAP_FAILED, "mmap %s: %s", file->path, strerror(errno));
+	cr_assert_eq(fstat(file->fd, &file->st), 0);
+	close(file->fd);
+	file->fd = -1;
+}
+
+void support_unmap_file(struct support_mapped_file *file)
+{
+	munmap(file->mapping, file->length);
+}
+
+const struct support_record *support_wait_mapped(struct mw_kernel_tracer *tracer,
+						 struct support_records *records,
+						 struct support_mapped_file *file)
+{
+	const struct support_record *record =
+		support_wait_for(tracer, records,
+				 &(struct support_match){ .type = MW_EVENT_MMAP,
+							  .pid = getpid(),
+							  .addr = (uintptr_t)file->mapping,
+							  .flags_set = MW_MMAP_FILE },
+				 1000);
+
+	cr_assert_not_null(record, "no MMAP event for %s", file->path);
+	return record;
+}
+
+const struct support_record *support_wait_unlink(struct mw_kernel_tracer *tracer,
+						 struct support_records *records,
+						 struct support_mapped_file *file,
+						 uint32_t flags_set, uint32_t flags_clear,
+						 int timeout_ms)
+{
+	return support_wait_for(tracer, records,
+				&(struct support_match){ .type = MW_EVENT_UNLINK,
+							 .ino = file->st.st_ino,
+							 .flags_set = flags_set,
+							 .flags_clear = flags_clear },
+				timeout_ms);
 }

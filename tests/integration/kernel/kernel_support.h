@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "kernel_tracer.h"
@@ -70,5 +72,32 @@ uint32_t support_kernel_dev(dev_t dev);
 uint64_t support_now_ns(void);
 /* Lines of /proc/self/maps that are VMAs ([vsyscall] is not one). */
 int support_count_vmas(void);
+
+/* A file made under dir and mapped shared (its fd closed), for the tests to delete. */
+struct support_mapped_file {
+	char path[PATH_MAX];
+	int fd;
+	void *mapping;
+	size_t length;
+	struct stat st;
+};
+
+void support_map_file(struct support_mapped_file *file, const char *dir, const char *name,
+		      size_t length);
+void support_unmap_file(struct support_mapped_file *file);
+/* Waits until the tracer has sent the file's MMAP record; fails the test after 1 s. */
+const struct support_record *support_wait_mapped(struct mw_kernel_tracer *tracer,
+						 struct support_records *records,
+						 struct support_mapped_file *file);
+/* The file's UNLINK record with these flags, waited for up to timeout_ms; NULL if none. */
+const struct support_record *support_wait_unlink(struct mw_kernel_tracer *tracer,
+						 struct support_records *records,
+						 struct support_mapped_file *file,
+						 uint32_t flags_set, uint32_t flags_clear,
+						 int timeout_ms);
+
+/* The file as /proc seeding knows it: {dev, ino}, no kernel address. */
+#define support_seeded_id(st) \
+	((struct mw_file_id){ .ino = (st)->st_ino, .dev = support_kernel_dev((st)->st_dev) })
 
 #endif /* MAPWATCH_KERNEL_SUPPORT_H */

@@ -21,77 +21,25 @@
 
 #define PAGE 4096
 
-struct mapped_file {
-	char path[PATH_MAX];
-	int fd;
-	void *mapping;
-	size_t length;
-	struct stat st;
-};
-
-static void map_file(struct mapped_file *file, const char *dir, const char *name, size_t length)
-{
-	snprintf(file->path, sizeof(file->path), "%s/%s", dir, name);
-	file->fd = support_create_file(file->path, length);
-	file->length = length;
-	file->mapping = mmap(NULL, length, PROT_READ, MAP_SHARED, file->fd, 0);
-	cr_assert_neq(file->mapping, MAP_FAILED, "mmap %s: %s", file->path, strerror(errno));
-	cr_assert_eq(fstat(file->fd, &file->st), 0);
-	close(file->fd);
-	file->fd = -1;
-}
-
-static void unmap_file(struct mapped_file *file)
-{
-	munmap(file->mapping, file->length);
-}
-
-/* Waits until the tracer has seen the mapping, so what follows is about a known inode. */
-static void wait_mapped(struct mw_kernel_tracer *tracer, struct support_records *records,
-			struct mapped_file *file)
-{
-	cr_assert_not_null(
-		support_wait_for(tracer, records,
-				 &(struct support_match){ .type = MW_EVENT_MMAP,
-							  .pid = getpid(),
-							  .addr = (uintptr_t)file->mapping,
-							  .flags_set = MW_MMAP_FILE },
-				 1000),
-		"no MMAP event for %s", file->path);
-}
-
-static const struct support_record *wait_unlink(struct mw_kernel_tracer *tracer,
-						struct support_records *records,
-						struct mapped_file *file, uint32_t flags_set,
-						uint32_t flags_clear, int timeout_ms)
-{
-	return support_wait_for(tracer, records,
-				&(struct support_match){ .type = MW_EVENT_UNLINK,
-							 .ino = file->st.st_ino,
-							 .flags_set = flags_set,
-							 .flags_clear = flags_clear },
-				timeout_ms);
-}
-
 static void check_unlink_while_mapped(const char *parent)
 {
 	struct mw_kernel_tracer *tracer = support_load(NULL);
 	struct support_records records = {};
 	const struct support_record *record;
-	struct mapped_file file;
+	struct support_mapped_file file;
 	char dir[256];
 
 	support_make_dir(parent, dir, sizeof(dir));
-	map_file(&file, dir, "00000000000000000000.index", 2 * PAGE);
-	wait_mapped(tracer, &records, &file);
+	support_map_file(&file, dir, "00000000000000000000.index", 2 * PAGE);
+	support_wait_mapped(tracer, &records, &file);
 	cr_assert_eq(unlink(file.path), 0);
-	record = wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000);
+	record = support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000);
 	cr_assert_not_null(record, "no UNLINK LAST after unlinking a mapped file in %s", parent);
 	cr_assert_eq(record->file.file.nlink, 0);
 	cr_assert_eq(record->file.file.dev, support_kernel_dev(file.st.st_dev));
 	cr_assert_eq(record->file.file.size, 2 * PAGE);
 	cr_assert_eq(record->header.pid, (uint32_t)getpid());
-	unmap_file(&file);
+	support_unmap_file(&file);
 	support_remove_tree(dir);
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);
@@ -200,13 +148,13 @@ Test(kernel_deletion, unlink_reported_within_10_ms)
 	support_make_dir("/tmp", dir, sizeof(dir));
 	for (int round = 0; round < ROUNDS; round++) {
 		struct unlinker unlinker = {};
-		struct mapped_file file;
+		struct support_mapped_file file;
 		uint64_t found_ns = 0, returned_ns;
 		pthread_t thread;
 
 		snprintf(name, sizeof(name), "%020d.index", round);
-		map_file(&file, dir, name, PAGE);
-		wait_mapped(tracer, &records, &file);
+		support_map_file(&file, dir, name, PAGE);
+		support_wait_mapped(tracer, &records, &file);
 		/* inode numbers are reused: only this round's records count */
 		records.count = 0;
 		unlinker.path = file.path;
@@ -229,7 +177,7 @@ Test(kernel_deletion, unlink_reported_within_10_ms)
 		 * returns to the unlinker: epoll may see it first. That counts as 0.
 		 */
 		latency[round] = found_ns > returned_ns ? found_ns - returned_ns : 0;
-		unmap_file(&file);
+		support_unmap_file(&file);
 	}
 	qsort(latency, ROUNDS, sizeof(latency[0]), compare_u64);
 	fprintf(stderr, "unlink -> UNLINK event via epoll: median %.1f us, max %.1f us\n",
@@ -246,29 +194,29 @@ Test(kernel_deletion, unlink_of_unmapped_file_sends_nothing)
 {
 	struct mw_kernel_tracer *tracer = support_load(NULL);
 	struct support_records records = {};
-	struct mapped_file marker;
+	struct support_mapped_file marker;
 	char dir[256], path[300];
 	struct stat st;
 	int fd;
 
 	support_make_dir("/tmp", dir, sizeof(dir));
 	/* a mapped file deleted after it: its event proves the first one was processed */
-	map_file(&marker, dir, "marker.index", PAGE);
-	wait_mapped(tracer, &records, &marker);
+	support_map_file(&marker, dir, "marker.index", PAGE);
+	support_wait_mapped(tracer, &records, &marker);
 	snprintf(path, sizeof(path), "%s/plain.log", dir);
 	fd = support_create_file(path, PAGE);
 	cr_assert_eq(fstat(fd, &st), 0);
 	close(fd);
 	cr_assert_eq(unlink(path), 0);
 	cr_assert_eq(unlink(marker.path), 0);
-	cr_assert_not_null(wait_unlink(tracer, &records, &marker, MW_UNLINK_LAST, 0, 1000));
+	cr_assert_not_null(support_wait_unlink(tracer, &records, &marker, MW_UNLINK_LAST, 0, 1000));
 	cr_assert_eq(support_count(&records, &(struct support_match){ .type = MW_EVENT_UNLINK,
 								      .ino = st.st_ino }),
 		     0);
 	cr_assert_eq(support_count(&records, &(struct support_match){ .type = MW_EVENT_CHECK,
 								      .pid = getpid() }),
 		     0);
-	unmap_file(&marker);
+	support_unmap_file(&marker);
 	support_remove_tree(dir);
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);
@@ -278,19 +226,19 @@ Test(kernel_deletion, rename_onto_mapped_file_deletes_it)
 {
 	struct mw_kernel_tracer *tracer = support_load(NULL);
 	struct support_records records = {};
-	struct mapped_file file;
+	struct support_mapped_file file;
 	char dir[256], other[300];
 	int fd;
 
 	support_make_dir("/tmp", dir, sizeof(dir));
-	map_file(&file, dir, "current.index", PAGE);
-	wait_mapped(tracer, &records, &file);
+	support_map_file(&file, dir, "current.index", PAGE);
+	support_wait_mapped(tracer, &records, &file);
 	snprintf(other, sizeof(other), "%s/replacement.index", dir);
 	fd = support_create_file(other, PAGE);
 	close(fd);
 	cr_assert_eq(rename(other, file.path), 0);
-	cr_assert_not_null(wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000));
-	unmap_file(&file);
+	cr_assert_not_null(support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000));
+	support_unmap_file(&file);
 	support_remove_tree(dir);
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);
@@ -301,12 +249,12 @@ Test(kernel_deletion, rename_then_relative_unlink_from_another_directory)
 	struct mw_kernel_tracer *tracer = support_load(NULL);
 	struct support_records records = {};
 	const struct support_record *record;
-	struct mapped_file file;
+	struct support_mapped_file file;
 	char dir[256], renamed[PATH_MAX + 16], cwd[PATH_MAX];
 
 	support_make_dir("/tmp", dir, sizeof(dir));
-	map_file(&file, dir, "00000000000000000042.timeindex", PAGE);
-	wait_mapped(tracer, &records, &file);
+	support_map_file(&file, dir, "00000000000000000042.timeindex", PAGE);
+	support_wait_mapped(tracer, &records, &file);
 	snprintf(renamed, sizeof(renamed), "%s.deleted", file.path);
 	cr_assert_eq(rename(file.path, renamed), 0);
 	record = support_wait_for(
@@ -324,9 +272,9 @@ Test(kernel_deletion, rename_then_relative_unlink_from_another_directory)
 	cr_assert_eq(chdir(dir), 0);
 	cr_assert_eq(unlink("./00000000000000000042.timeindex.deleted"), 0);
 	cr_assert_eq(chdir(cwd), 0);
-	cr_assert_not_null(wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000),
+	cr_assert_not_null(support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000),
 			   "no UNLINK LAST after the relative unlink");
-	unmap_file(&file);
+	support_unmap_file(&file);
 	support_remove_tree(dir);
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);
@@ -337,31 +285,31 @@ Test(kernel_deletion, hard_link_is_deleted_with_its_last_name)
 	struct mw_kernel_tracer *tracer = support_load(NULL);
 	struct support_records records = {};
 	const struct support_record *record;
-	struct mapped_file file;
+	struct support_mapped_file file;
 	char dir[256], other_name[300];
 
 	support_make_dir("/tmp", dir, sizeof(dir));
-	map_file(&file, dir, "mapped-name.index", PAGE);
-	wait_mapped(tracer, &records, &file);
+	support_map_file(&file, dir, "mapped-name.index", PAGE);
+	support_wait_mapped(tracer, &records, &file);
 	snprintf(other_name, sizeof(other_name), "%s/other-name", dir);
 	cr_assert_eq(link(file.path, other_name), 0);
 
 	cr_assert_eq(unlink(file.path), 0);
-	record = wait_unlink(tracer, &records, &file, 0, MW_UNLINK_LAST, 1000);
+	record = support_wait_unlink(tracer, &records, &file, 0, MW_UNLINK_LAST, 1000);
 	cr_assert_not_null(record, "no UNLINK for the mapped name");
 	cr_assert_eq(record->file.file.nlink, 1);
-	cr_assert_null(wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 50),
+	cr_assert_null(support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 50),
 		       "not the last name yet");
 
 	cr_assert_eq(unlink(other_name), 0);
-	cr_assert_not_null(wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000),
+	cr_assert_not_null(support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000),
 			   "no UNLINK LAST when the last name went");
 	cr_assert_eq(
 		support_count(&records, &(struct support_match){ .type = MW_EVENT_UNLINK,
 								 .ino = file.st.st_ino,
 								 .flags_set = MW_UNLINK_LAST }),
 		1);
-	unmap_file(&file);
+	support_unmap_file(&file);
 	support_remove_tree(dir);
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);
@@ -372,13 +320,13 @@ Test(kernel_deletion, ftruncate_and_truncate_report_the_new_size)
 	struct mw_kernel_tracer *tracer = support_load(NULL);
 	struct support_records records = {};
 	const struct support_record *record;
-	struct mapped_file file;
+	struct support_mapped_file file;
 	char dir[256];
 	int fd;
 
 	support_make_dir("/tmp", dir, sizeof(dir));
-	map_file(&file, dir, "resized.index", 4 * PAGE);
-	wait_mapped(tracer, &records, &file);
+	support_map_file(&file, dir, "resized.index", 4 * PAGE);
+	support_wait_mapped(tracer, &records, &file);
 	fd = open(file.path, O_RDWR | O_CLOEXEC);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(ftruncate(fd, 3 * PAGE + 12), 0);
@@ -396,7 +344,7 @@ Test(kernel_deletion, ftruncate_and_truncate_report_the_new_size)
 		&(struct support_match){ .type = MW_EVENT_TRUNCATE, .ino = file.st.st_ino }, 1000);
 	cr_assert_not_null(record, "no TRUNCATE after truncate(path)");
 	cr_assert_eq(record->file.file.size, 5 * PAGE);
-	unmap_file(&file);
+	support_unmap_file(&file);
 	support_remove_tree(dir);
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);
@@ -409,7 +357,7 @@ Test(kernel_deletion, seeded_inode_checks_then_learns_its_address)
 	struct support_records records = {};
 	const struct support_record *record;
 	char dir[256], path[300];
-	struct mapped_file file;
+	struct support_mapped_file file;
 	struct stat st;
 	int fd;
 
@@ -419,9 +367,12 @@ Test(kernel_deletion, seeded_inode_checks_then_learns_its_address)
 	fd = support_create_file(path, PAGE);
 	cr_assert_eq(fstat(fd, &st), 0);
 	close(fd);
-	cr_assert_eq(kernel_tracer__watch_inode(tracer, support_kernel_dev(st.st_dev), st.st_ino,
+	cr_assert_eq(kernel_tracer__watch_inode(tracer, &support_seeded_id(&st),
 						kernel_tracer__name_hash("seeded.index")),
-		     0);
+		     1, "a seeded inode is new to the kernel");
+	cr_assert_eq(kernel_tracer__watch_inode(tracer, &support_seeded_id(&st),
+						kernel_tracer__name_hash("seeded.index")),
+		     0, "watching twice changes nothing");
 	cr_assert_eq(unlink(path), 0);
 	record = support_wait_for(tracer, &records,
 				  &(struct support_match){ .type = MW_EVENT_CHECK,
@@ -430,28 +381,26 @@ Test(kernel_deletion, seeded_inode_checks_then_learns_its_address)
 				  1000);
 	cr_assert_not_null(record, "no CHECK for an inode with unknown address");
 	cr_assert_eq(record->check.name_hash, kernel_tracer__name_hash("seeded.index"));
-	cr_assert_eq(kernel_tracer__forget_inode(tracer, support_kernel_dev(st.st_dev), st.st_ino),
-		     0);
-	cr_assert_eq(kernel_tracer__forget_inode(tracer, support_kernel_dev(st.st_dev), st.st_ino),
-		     -ENOENT);
+	cr_assert_eq(kernel_tracer__forget_inode(tracer, &support_seeded_id(&st)), 0);
+	cr_assert_eq(kernel_tracer__forget_inode(tracer, &support_seeded_id(&st)), -ENOENT);
 
 	/* seeded first, then mapped again through an fd: the address is learned */
 	snprintf(path, sizeof(path), "%s/learned.index", dir);
 	fd = support_create_file(path, PAGE);
 	cr_assert_eq(fstat(fd, &st), 0);
 	close(fd);
-	cr_assert_eq(kernel_tracer__watch_inode(tracer, support_kernel_dev(st.st_dev), st.st_ino,
+	cr_assert_eq(kernel_tracer__watch_inode(tracer, &support_seeded_id(&st),
 						kernel_tracer__name_hash("learned.index")),
-		     0);
-	map_file(&file, dir, "learned.index", PAGE);
+		     1);
+	support_map_file(&file, dir, "learned.index", PAGE);
 	cr_assert_eq(file.st.st_ino, st.st_ino);
-	wait_mapped(tracer, &records, &file);
+	support_wait_mapped(tracer, &records, &file);
 	records.count = 0;
 	cr_assert_eq(unlink(path), 0);
-	cr_assert_not_null(wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000));
+	cr_assert_not_null(support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, 0, 1000));
 	cr_assert_null(support_find(
 		&records, &(struct support_match){ .type = MW_EVENT_CHECK, .pid = getpid() }));
-	unmap_file(&file);
+	support_unmap_file(&file);
 	support_remove_tree(dir);
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);
@@ -462,7 +411,7 @@ Test(kernel_deletion, full_bucket_asks_for_a_check)
 {
 	struct mw_kernel_tracer *tracer = support_load(NULL);
 	struct support_records records = {};
-	struct mapped_file files[MW_NAME_SLOTS + 1];
+	struct support_mapped_file files[MW_NAME_SLOTS + 1];
 	char dirs[MW_NAME_SLOTS + 1][300];
 	char top[256];
 
@@ -470,8 +419,8 @@ Test(kernel_deletion, full_bucket_asks_for_a_check)
 	for (int i = 0; i <= MW_NAME_SLOTS; i++) {
 		snprintf(dirs[i], sizeof(dirs[i]), "%s/partition-%d", top, i);
 		cr_assert_eq(mkdir(dirs[i], 0700), 0);
-		map_file(&files[i], dirs[i], "00000000000000000000.index", PAGE);
-		wait_mapped(tracer, &records, &files[i]);
+		support_map_file(&files[i], dirs[i], "00000000000000000000.index", PAGE);
+		support_wait_mapped(tracer, &records, &files[i]);
 	}
 	/* the last one found no slot */
 	cr_assert_eq(unlink(files[MW_NAME_SLOTS].path), 0);
@@ -483,9 +432,10 @@ Test(kernel_deletion, full_bucket_asks_for_a_check)
 				 1000));
 	/* one with a slot: precise */
 	cr_assert_eq(unlink(files[0].path), 0);
-	cr_assert_not_null(wait_unlink(tracer, &records, &files[0], MW_UNLINK_LAST, 0, 1000));
+	cr_assert_not_null(
+		support_wait_unlink(tracer, &records, &files[0], MW_UNLINK_LAST, 0, 1000));
 	for (int i = 0; i <= MW_NAME_SLOTS; i++)
-		unmap_file(&files[i]);
+		support_unmap_file(&files[i]);
 	support_remove_tree(top);
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);

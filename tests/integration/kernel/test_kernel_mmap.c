@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -264,37 +266,60 @@ Test(kernel_mmap, munmap_mremap_mprotect_of_tracked_process)
 	kernel_tracer__destroy(tracer);
 }
 
-static int find_own_map_count(void *context, uint32_t tgid, uint32_t map_count,
-			      uint64_t timestamp_ns)
-{
-	uint32_t *found = context;
-
-	(void)timestamp_ns;
-	if (tgid == (uint32_t)getpid())
-		*found = map_count;
-	return 0;
-}
-
-Test(kernel_mmap, map_counts_hold_the_exact_vma_count)
+Test(kernel_mmap, read_processes_gives_the_exact_vma_count_and_name)
 {
 	struct mw_kernel_tracer *tracer = support_load(NULL);
+	struct mw_process_sample samples[2];
+	uint32_t pids[2] = { (uint32_t)getpid(), 0 };
+	char comm[MW_COMM_LEN] = "";
 	int before = -1, after = -2;
-	uint32_t counted = 0;
+	pid_t gone = fork();
 
+	cr_assert_geq(gone, 0);
+	if (gone == 0)
+		_exit(0);
+	cr_assert_eq(waitpid(gone, NULL, 0), gone);
+	pids[1] = (uint32_t)gone; /* reaped: no such process now */
+	cr_assert_eq(prctl(PR_SET_NAME, "sampled-name"), 0);
 	/* another thread of the test runner could map meanwhile: retry until stable */
 	for (int attempt = 0; attempt < 10; attempt++) {
 		void *anonymous = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		cr_assert_neq(anonymous, MAP_FAILED);
 		before = support_count_vmas();
-		counted = 0;
-		cr_assert_eq(kernel_tracer__read_map_counts(tracer, find_own_map_count, &counted),
-			     0);
+		cr_assert_eq(kernel_tracer__read_processes(tracer, pids, 2, samples), 0);
 		after = support_count_vmas();
-		if (before == after && (int)counted == before)
+		if (before == after && (int)samples[0].map_count == before)
 			break;
 	}
 	cr_assert_eq(before, after);
-	cr_assert_eq((int)counted, before, "map_counts %u, /proc/self/maps %d", counted, before);
+	cr_assert_eq(samples[0].alive, 1);
+	cr_assert_eq((int)samples[0].map_count, before, "kernel %u, /proc/self/maps %d",
+		     samples[0].map_count, before);
+	prctl(PR_GET_NAME, comm);
+	cr_assert_str_eq(samples[0].comm, comm);
+	cr_assert_str_eq(samples[0].comm, "sampled-name");
+	cr_assert_eq(samples[1].alive, 0, "pid %d was reaped", gone);
+	kernel_tracer__destroy(tracer);
+}
+
+/* More pids than one run of the program takes: batched, every answer in its place. */
+Test(kernel_mmap, read_processes_batches_many_pids)
+{
+	struct mw_kernel_tracer *tracer = support_load(NULL);
+	size_t count = MW_PROCESS_QUERY_MAX * 2 + 3;
+	struct mw_process_sample *samples = calloc(count, sizeof(*samples));
+	uint32_t *pids = calloc(count, sizeof(*pids));
+
+	cr_assert(samples && pids);
+	for (size_t i = 0; i < count; i++)
+		pids[i] = i % 2 ? (uint32_t)getpid() : (uint32_t)getppid();
+	cr_assert_eq(kernel_tracer__read_processes(tracer, pids, count, samples), 0);
+	for (size_t i = 0; i < count; i++) {
+		cr_assert_eq(samples[i].alive, 1, "sample %zu", i);
+		cr_assert_gt(samples[i].map_count, 0, "sample %zu", i);
+	}
+	free(samples);
+	free(pids);
 	kernel_tracer__destroy(tracer);
 }

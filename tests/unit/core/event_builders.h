@@ -46,12 +46,30 @@ static inline union mw_event mmap_file(uint32_t pid, uint64_t ts, uint64_t addr,
 	return event;
 }
 
+/* The kernel's address and generation of the file an MMAP record names. */
+static inline union mw_event identified(union mw_event event, uint64_t address, uint32_t generation)
+{
+	event.header.flags |= MW_MMAP_INODE_KNOWN;
+	event.mmap.file.inode = address;
+	event.mmap.file.generation = generation;
+	return event;
+}
+
+/* The same MMAP as the kernel sends it for an inode it had filed: no name. */
+static inline union mw_event filed(union mw_event event)
+{
+	event.header.flags |= MW_MMAP_INODE_FILED;
+	event.header.size = (uint32_t)MW_MMAP_EVENT_FILED_SIZE;
+	memset(event.mmap.name, 0, sizeof(event.mmap.name));
+	return event;
+}
+
 static inline union mw_event mmap_anonymous(uint32_t pid, uint64_t ts, uint64_t addr,
 					    uint64_t length)
 {
 	union mw_event event;
 
-	build_header(&event, MW_EVENT_MMAP, sizeof(event.mmap), pid, ts);
+	build_header(&event, MW_EVENT_MMAP, MW_MMAP_EVENT_FILED_SIZE, pid, ts);
 	event.mmap.addr = addr;
 	event.mmap.length = length;
 	event.mmap.prot = PROT_READ | PROT_WRITE;

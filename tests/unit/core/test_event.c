@@ -24,8 +24,10 @@ static void well_formed(uint32_t type, size_t size, unsigned char *buffer)
 	union mw_event *event = (union mw_event *)buffer;
 
 	build_header(event, type, size, 42, 1000);
-	if (type == MW_EVENT_MMAP)
+	if (type == MW_EVENT_MMAP) {
+		event->header.flags = MW_MMAP_FILE;
 		strcpy(event->mmap.name, "00000000000000000000.index");
+	}
 	if (type == MW_EVENT_RENAME)
 		strcpy(event->rename.name, "00000000000000000000.index.deleted");
 }
@@ -112,6 +114,48 @@ Test(event, rejects_unterminated_names)
 	memset(event->mmap.name, 'a', MW_NAME_LEN - 1);
 	cr_assert_eq(event__decode(buffer, sizeof(event->mmap), &out), 0);
 	cr_assert_eq(strlen(out.mmap.name), MW_NAME_LEN - 1);
+}
+
+/* An MMAP carries a name only when it names a file the kernel filed just now. */
+Test(event, mmap_sizes_follow_the_name)
+{
+	_Alignas(8) unsigned char buffer[sizeof(union mw_event)] = { 0 };
+	union mw_event *event = (union mw_event *)buffer;
+	union mw_event out;
+
+	/* a file the kernel had filed: the record ends before the name */
+	well_formed(MW_EVENT_MMAP, MW_MMAP_EVENT_FILED_SIZE, buffer);
+	event->header.flags |= MW_MMAP_INODE_FILED;
+	event->mmap.name_hash = 7;
+	cr_assert_eq(event__decode(buffer, MW_MMAP_EVENT_FILED_SIZE, &out), 0);
+	cr_assert_eq(out.mmap.name_hash, 7);
+	cr_assert_eq(out.mmap.name[0], '\0', "nothing past the record is copied");
+	event->header.size = sizeof(event->mmap);
+	cr_assert_eq(event__decode(buffer, sizeof(event->mmap), &out), -EBADMSG,
+		     "a filed inode at the full size");
+
+	/* anonymous MAP_FIXED: no file, no name */
+	well_formed(MW_EVENT_MMAP, MW_MMAP_EVENT_FILED_SIZE, buffer);
+	event->header.flags = 0;
+	cr_assert_eq(event__decode(buffer, MW_MMAP_EVENT_FILED_SIZE, &out), 0);
+	event->header.flags = MW_MMAP_INODE_FILED;
+	cr_assert_eq(event__decode(buffer, MW_MMAP_EVENT_FILED_SIZE, &out), -EBADMSG,
+		     "filed, but no file");
+
+	/* a file new to the kernel: the name must be there */
+	well_formed(MW_EVENT_MMAP, MW_MMAP_EVENT_FILED_SIZE, buffer);
+	cr_assert_eq(event__decode(buffer, MW_MMAP_EVENT_FILED_SIZE, &out), -EBADMSG);
+}
+
+/* Applying a fork of a process into itself would free the process the tracker works on. */
+Test(event, rejects_a_process_forking_itself)
+{
+	union mw_event event = fork_process(42, 1000, 42, false);
+	union mw_event out;
+
+	cr_assert_eq(event__decode(&event, sizeof(event.fork), &out), -EBADMSG);
+	event.fork.child_pid = 43;
+	cr_assert_eq(event__decode(&event, sizeof(event.fork), &out), 0);
 }
 
 Test(event, names_every_type)

@@ -12,33 +12,39 @@ struct hook_log {
 	size_t watches, forgets, rescans;
 	uint64_t watched_ino[HOOK_LOG_MAX];
 	uint64_t watched_hash[HOOK_LOG_MAX];
+	bool watched_expecting[HOOK_LOG_MAX];
 	uint64_t forgotten_ino[HOOK_LOG_MAX];
+	uint64_t forgotten_address[HOOK_LOG_MAX];
 	uint32_t rescanned_pid[HOOK_LOG_MAX];
+	int watch_result; /* what on_watch answers: 1 plays a kernel that lost the inode */
 };
 
 static struct hook_log hooks;
 static struct mw_tracker *tracker;
 static struct mw_snapshot snapshot;
 
-static void on_watch(void *ctx, uint32_t dev, uint64_t ino, uint64_t name_hash)
+static int on_watch(void *ctx, const struct mw_file_id *file, uint64_t name_hash,
+		    bool expect_present)
 {
 	struct hook_log *log = ctx;
 
-	(void)dev;
 	if (log->watches < HOOK_LOG_MAX) {
-		log->watched_ino[log->watches] = ino;
+		log->watched_ino[log->watches] = file->ino;
 		log->watched_hash[log->watches] = name_hash;
+		log->watched_expecting[log->watches] = expect_present;
 	}
 	log->watches++;
+	return log->watch_result;
 }
 
-static void on_forget(void *ctx, uint32_t dev, uint64_t ino)
+static void on_forget(void *ctx, const struct mw_file_id *file)
 {
 	struct hook_log *log = ctx;
 
-	(void)dev;
-	if (log->forgets < HOOK_LOG_MAX)
-		log->forgotten_ino[log->forgets] = ino;
+	if (log->forgets < HOOK_LOG_MAX) {
+		log->forgotten_ino[log->forgets] = file->ino;
+		log->forgotten_address[log->forgets] = file->inode;
+	}
 	log->forgets++;
 }
 
@@ -51,10 +57,11 @@ static void on_rescan(void *ctx, uint32_t pid)
 	log->rescans++;
 }
 
-static void tracker_setup(void)
+static void tracker_setup_delayed(uint64_t forget_delay_ns)
 {
 	struct mw_tracker_options options = {
 		.page_size = PAGE,
+		.forget_delay_ns = forget_delay_ns,
 		.hook_context = &hooks,
 		.inode_watch = on_watch,
 		.inode_forget = on_forget,
@@ -64,6 +71,11 @@ static void tracker_setup(void)
 	memset(&hooks, 0, sizeof(hooks));
 	memset(&snapshot, 0, sizeof(snapshot));
 	cr_assert_eq(tracker__create(&options, &tracker), 0);
+}
+
+static void tracker_setup(void)
+{
+	tracker_setup_delayed(0);
 }
 
 static void tracker_teardown(void)
