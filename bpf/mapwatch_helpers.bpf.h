@@ -90,10 +90,20 @@ static __always_inline void *mw_event_reserve(struct task_struct *task, __u32 si
 
 /*
  * Records wait without a wakeup (one costs ~1 us); userspace drains on a
- * short timer. Deletions and checks wake it at once.
+ * short timer. Deletions and checks wake it at once, and so does the record
+ * that takes the data waiting past a multiple of 2^wakeup_shift bytes.
  */
 static __always_inline void mw_event_submit(void *event, bool urgent)
 {
+	__u64 size = ((struct mw_event_header *)event)->size;
+	__u64 waiting;
+
+	if (!urgent && wakeup_shift) {
+		/* includes this record: the producer position moved at reserve */
+		waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+		urgent = waiting >= size &&
+			 (waiting >> wakeup_shift) != ((waiting - size) >> wakeup_shift);
+	}
 	bpf_ringbuf_submit(event, urgent ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 

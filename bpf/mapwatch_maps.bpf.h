@@ -17,6 +17,12 @@ const volatile __u32 filter_comms_count = 0;
 const volatile char filter_comms[MW_FILTER_COMMS_MAX][MW_COMM_LEN] = {};
 /* sched_process_exit carries group_dead (v6.16+): the loader checks the kernel's BTF. */
 const volatile bool exit_has_group_dead = false;
+/*
+ * Records wait for userspace's timer, but every 2^wakeup_shift bytes of
+ * them wake it: a burst is drained before it fills the ring, and an urgent
+ * record never waits behind more than that. 0: never.
+ */
+const volatile __u32 wakeup_shift = 0;
 
 /*
  * Occupied name slots per basename hash bucket. Both sides change it with

@@ -14,10 +14,23 @@
 struct agent {
 	const struct mw_options *options;
 	struct mw_collector *collector;
-	int last_write_error;
+	int textfile_error; /* of the last write, 0 when it worked */
+	int snapshot_error;
 };
 
-/* Writes what was asked for; a failed write is reported once per cause and retried next time. */
+/*
+ * One line when an output starts failing or its cause changes, one when it
+ * works again; each output is tried every time, whatever the other did.
+ */
+static void note_write(const char *what, const char *path, int err, int *last_error)
+{
+	if (err && err != *last_error)
+		fprintf(stderr, "mapwatch: cannot write %s %s: %s\n", what, path, strerror(-err));
+	else if (!err && *last_error)
+		fprintf(stderr, "mapwatch: writing %s %s again\n", what, path);
+	*last_error = err;
+}
+
 static int export_now(struct agent *agent)
 {
 	const struct mw_options *options = agent->options;
@@ -31,20 +44,15 @@ static int export_now(struct agent *agent)
 		fprintf(stderr, "mapwatch: collecting failed: %s\n", strerror(-err));
 		return err;
 	}
-	if (options->textfile_path) {
-		err = prometheus_textfile__write_path(&snapshot, options->top,
-						      options->textfile_path);
-		if (err && err != agent->last_write_error)
-			fprintf(stderr, "mapwatch: cannot write textfile %s: %s\n",
-				options->textfile_path, strerror(-err));
-	}
-	if (!err && options->snapshot_path) {
-		err = json_snapshot__write_path(&snapshot, options->snapshot_path);
-		if (err && err != agent->last_write_error)
-			fprintf(stderr, "mapwatch: cannot write snapshot %s: %s\n",
-				options->snapshot_path, strerror(-err));
-	}
-	agent->last_write_error = err;
+	if (options->textfile_path)
+		note_write("textfile", options->textfile_path,
+			   prometheus_textfile__write_path(&snapshot, options->top,
+							   options->textfile_path),
+			   &agent->textfile_error);
+	if (options->snapshot_path)
+		note_write("snapshot", options->snapshot_path,
+			   json_snapshot__write_path(&snapshot, options->snapshot_path),
+			   &agent->snapshot_error);
 	if ((!options->textfile_path && !options->snapshot_path) || options->verbosity) {
 		text_report__print_summary(stdout, &snapshot);
 		fflush(stdout);

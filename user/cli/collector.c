@@ -271,6 +271,16 @@ int collector__drain(struct mw_collector *collector)
 	return 0;
 }
 
+int collector__ring_buffer_fd(struct mw_collector *collector)
+{
+	return kernel_tracer__ring_buffer_fd(collector->kernel);
+}
+
+bool collector__file_deleted(struct mw_collector *collector, uint32_t dev, uint64_t ino)
+{
+	return tracker__file_deleted(collector->tracker, dev, ino);
+}
+
 static int on_ring_buffer(struct mw_event_loop *loop, int fd, void *context)
 {
 	(void)loop;
@@ -287,8 +297,8 @@ static int on_drain_timer(struct mw_event_loop *loop, int fd, void *context)
 
 int collector__attach_to_loop(struct mw_collector *collector, struct mw_event_loop *loop)
 {
-	int err = event_loop__add(loop, kernel_tracer__ring_buffer_fd(collector->kernel),
-				  on_ring_buffer, collector);
+	int err = event_loop__add(loop, collector__ring_buffer_fd(collector), on_ring_buffer,
+				  collector);
 
 	if (err)
 		return err;

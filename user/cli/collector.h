@@ -7,7 +7,9 @@
 #ifndef MAPWATCH_CLI_COLLECTOR_H
 #define MAPWATCH_CLI_COLLECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "event_loop.h"
 #include "options.h"
 #include "snapshot.h"
@@ -28,6 +30,10 @@ int collector__attach_to_loop(struct mw_collector *collector, struct mw_event_lo
 
 /* Drains events now, answers pending checks. */
 int collector__drain(struct mw_collector *collector);
+/* Readable when an urgent record waits: drain then (collector__attach_to_loop does). */
+int collector__ring_buffer_fd(struct mw_collector *collector);
+/* Whether the collector's view has the file {dev, ino} deleted now (a mapping of it orphaned). */
+bool collector__file_deleted(struct mw_collector *collector, uint32_t dev, uint64_t ino);
 
 /*
  * Once per interval: counts lost events and re-reads the processes they

@@ -113,12 +113,8 @@ static void merge_pair(struct procmap *map, struct procmap_entry *entry, struct 
 	report_removed(map, next, PROCMAP_REPLACED);
 	entry->end = next->end;
 	/* The merged VMA is as old as its oldest part. */
-	if (next->size_generation < entry->size_generation) {
+	if (next->size_generation < entry->size_generation)
 		entry->size_generation = next->size_generation;
-		entry->size_at_creation = next->size_at_creation;
-	}
-	if (next->created_ns < entry->created_ns)
-		entry->created_ns = next->created_ns;
 	RB_REMOVE(procmap_tree, &map->tree, next);
 	map->count--;
 	free(next);

@@ -26,9 +26,7 @@ struct procmap_entry {
 	uint32_t dev;
 	uint32_t prot;
 	bool shared;
-	uint64_t size_at_creation; /* the inode's size when the mapping was made */
-	uint64_t size_generation; /* the inode's size generation at that time */
-	uint64_t created_ns;
+	uint64_t size_generation; /* the inode's size generation when the mapping was made */
 	/* For the map's user: copied into split pieces and moved pieces. */
 	void *owner;
 	struct procmap_entry *owner_prev, *owner_next;

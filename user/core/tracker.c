@@ -444,9 +444,7 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 	entry.prot = event->prot;
 	/* MAP_SHARED_VALIDATE has the MAP_SHARED bit too. */
 	entry.shared = sharing != MAP_PRIVATE;
-	entry.size_at_creation = event->file.size;
 	entry.size_generation = inode->size_generation;
-	entry.created_ns = event->header.timestamp_ns;
 	entry.owner = user;
 	return procmap__insert(&process->map, &entry, true);
 }
@@ -693,6 +691,13 @@ size_t tracker__tracked_mappings(const struct mw_tracker *tracker)
 size_t tracker__tracked_inodes(const struct mw_tracker *tracker)
 {
 	return inode_table__count(&tracker->inodes);
+}
+
+bool tracker__file_deleted(struct mw_tracker *tracker, uint32_t dev, uint64_t ino)
+{
+	struct mw_inode *inode = inode_table__find(&tracker->inodes, dev, ino);
+
+	return inode && inode->deleted;
 }
 
 uint64_t tracker__name_hash(const char *basename)

@@ -144,8 +144,10 @@ int tracker__snapshot(struct mw_tracker *tracker, uint64_t now_ns, double realti
 size_t tracker__pids(const struct mw_tracker *tracker, uint32_t *out, size_t max);
 /* File mappings held across every process. */
 size_t tracker__tracked_mappings(const struct mw_tracker *tracker);
-/* Inodes referenced by at least one tracked mapping. */
+/* Inodes the tracker holds: mapped, or unmapped for less than forget_delay_ns. */
 size_t tracker__tracked_inodes(const struct mw_tracker *tracker);
+/* The tracker knows the file {dev, ino} and has it deleted (its mappings orphaned). */
+bool tracker__file_deleted(struct mw_tracker *tracker, uint32_t dev, uint64_t ino);
 
 /* The basename hash the kernel uses for name buckets (FNV-1a 64). */
 uint64_t tracker__name_hash(const char *basename);

@@ -6,12 +6,10 @@
 #include <utlist.h>
 #include "tracker_internal.h"
 
-/* What an unchanged mapping keeps across a rescan: its age and size generation. */
+/* What an unchanged mapping keeps across a rescan: its size generation. */
 struct kept_history {
 	bool matched;
-	uint64_t size_at_creation;
 	uint64_t size_generation;
-	uint64_t created_ns;
 };
 
 static bool same_mapping(const struct procmap_entry *entry, const struct mw_vma *vma)
@@ -65,7 +63,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 }
 
 static int insert_seeded(struct process *process, struct mw_inode *inode, const struct mw_vma *vma,
-			 const struct kept_history *kept, uint64_t scan_started_ns)
+			 const struct kept_history *kept)
 {
 	struct procmap_entry entry = { 0 };
 
@@ -79,15 +77,7 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 	entry.ino = vma->ino;
 	entry.prot = vma->prot;
 	entry.shared = vma->shared;
-	if (kept->matched) {
-		entry.size_at_creation = kept->size_at_creation;
-		entry.size_generation = kept->size_generation;
-		entry.created_ns = kept->created_ns;
-	} else {
-		entry.size_at_creation = inode->size;
-		entry.size_generation = inode->size_generation;
-		entry.created_ns = scan_started_ns;
-	}
+	entry.size_generation = kept->matched ? kept->size_generation : inode->size_generation;
 	/* Exactly the VMAs /proc showed: the kernel did not merge them, neither do we. */
 	return procmap__insert(&process->map, &entry, false);
 }
@@ -109,9 +99,7 @@ static int seed(struct mw_tracker *tracker, struct process *process, const struc
 		new_count++;
 		entry = procmap__find(&process->map, vmas[i].start);
 		if (entry && same_mapping(entry, &vmas[i])) {
-			kept[i] =
-				(struct kept_history){ true, entry->size_at_creation,
-						       entry->size_generation, entry->created_ns };
+			kept[i] = (struct kept_history){ true, entry->size_generation };
 			matched++;
 		}
 	}
@@ -123,8 +111,7 @@ static int seed(struct mw_tracker *tracker, struct process *process, const struc
 		if (vmas[i].kind != MW_VMA_FILE || vmas[i].start >= vmas[i].end)
 			continue;
 		inode = seeded_inode(tracker, &vmas[i], scan_started_ns);
-		err = inode ? insert_seeded(process, inode, &vmas[i], &kept[i], scan_started_ns)
-			    : -ENOMEM;
+		err = inode ? insert_seeded(process, inode, &vmas[i], &kept[i]) : -ENOMEM;
 	}
 	free(kept);
 	return err;

@@ -80,6 +80,7 @@ static uint32_t or_default(uint32_t value, uint32_t fallback)
 static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *options)
 {
 	uint32_t inode_entries = or_default(options->inode_entries, MW_DEFAULT_INODE_ENTRIES);
+	uint32_t ring_bytes = or_default(options->ring_buffer_bytes, MW_DEFAULT_RING_BUFFER_BYTES);
 	int err;
 
 	skeleton->rodata->filter_pids_enabled = options->pid_count > 0;
@@ -90,10 +91,10 @@ static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *
 			MW_COMM_LEN - 1);
 	}
 	skeleton->rodata->exit_has_group_dead = kernel_preflight__exit_has_group_dead();
+	/* a sixteenth of the ring: drained long before it fills, without a wakeup per record */
+	skeleton->rodata->wakeup_shift = (uint32_t)__builtin_ctz(ring_bytes) - 4;
 
-	err = bpf_map__set_max_entries(
-		skeleton->maps.events,
-		or_default(options->ring_buffer_bytes, MW_DEFAULT_RING_BUFFER_BYTES));
+	err = bpf_map__set_max_entries(skeleton->maps.events, ring_bytes);
 	if (!err)
 		err = bpf_map__set_max_entries(skeleton->maps.tracked_inodes, inode_entries);
 	if (!err)

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "bench_common.h"
+
+uint64_t bench__now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+void bench__die(const char *what)
+{
+	fprintf(stderr, "benchmark: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+void bench__pin_to_cpu(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) <= cpu)
+		return; /* one CPU: nothing to separate */
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(pid, sizeof(set), &set);
+}
+
+double bench__mean(const double *values, size_t count)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < count; i++)
+		sum += values[i];
+	return count ? sum / (double)count : 0;
+}
+
+static int compare_doubles(const void *left, const void *right)
+{
+	double a = *(const double *)left, b = *(const double *)right;
+
+	return a < b ? -1 : a > b;
+}
+
+double bench__percentile(double *values, size_t count, double percentile)
+{
+	size_t index;
+
+	if (!count)
+		return 0;
+	qsort(values, count, sizeof(*values), compare_doubles);
+	index = (size_t)ceil(percentile / 100.0 * (double)count);
+	return values[index ? index - 1 : 0];
+}
+
+#define ROW_FORMAT "%-46s %-5s %11s %11s %11s %-22s %-9s %s\n"
+
+void bench__table_header(void)
+{
+	printf(ROW_FORMAT, "workload", "unit", "baseline", "mapwatch", "peer", "ratio", "goal",
+	       "met");
+}
+
+static void format_value(char *out, size_t size, double value)
+{
+	if (isnan(value))
+		snprintf(out, size, "-");
+	else if (fabs(value) >= 100 || value == floor(value))
+		snprintf(out, size, "%.0f", value);
+	else
+		snprintf(out, size, "%.2f", value);
+}
+
+void bench__table_row(const char *workload, const char *unit, double baseline, double mapwatch,
+		      double peer, const char *ratio_of, double ratio, const char *goal, int met)
+{
+	char columns[3][32], ratio_text[48];
+
+	format_value(columns[0], sizeof(columns[0]), baseline);
+	format_value(columns[1], sizeof(columns[1]), mapwatch);
+	format_value(columns[2], sizeof(columns[2]), peer);
+	if (isnan(ratio))
+		snprintf(ratio_text, sizeof(ratio_text), "-");
+	else
+		snprintf(ratio_text, sizeof(ratio_text), "%.2fx %s", ratio, ratio_of);
+	printf(ROW_FORMAT, workload, unit, columns[0], columns[1], columns[2], ratio_text,
+	       goal ? goal : "-",
+	       met == BENCH_NO_GOAL ? "-"
+	       : met		    ? "yes"
+				    : "NO");
+	fflush(stdout);
+}
+
+void bench__report_row(const char *workload, const char *unit, double baseline, double mapwatch,
+		       double peer)
+{
+	bench__table_row(workload, unit, baseline, mapwatch, peer, "", BENCH_NONE, NULL,
+			 BENCH_NO_GOAL);
+}
+
+static int wait_for_file(const char *path, const char *needle, int timeout_ms, pid_t pid)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 20) {
+		char buffer[4096];
+		ssize_t length;
+		int fd = open(path, O_RDONLY);
+
+		if (fd >= 0) {
+			length = read(fd, buffer, sizeof(buffer) - 1);
+			close(fd);
+			if (length > 0) {
+				buffer[length] = '\0';
+				if (!needle || strstr(buffer, needle))
+					return 0;
+			}
+		}
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -ECHILD;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
+static pid_t spawn(char *const argv[], const char *output_path)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		bench__die("fork");
+	if (pid == 0) {
+		int fd = open(output_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		bench__pin_to_cpu(0, BENCH_OBSERVER_CPU);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int bench__start_agent(struct bench_process *agent, const char *mapwatch, double interval_seconds)
+{
+	char textfile[128], output[128], interval[32];
+	char *argv[] = { (char *)mapwatch, "agent",  "--interval", interval,
+			 "--textfile",	   textfile, NULL };
+	int err;
+
+	snprintf(agent->directory, sizeof(agent->directory), "/tmp/mapwatch-bench-agent.XXXXXX");
+	if (!mkdtemp(agent->directory))
+		bench__die("mkdtemp");
+	snprintf(textfile, sizeof(textfile), "%s/metrics.prom", agent->directory);
+	snprintf(output, sizeof(output), "%s/agent.log", agent->directory);
+	snprintf(interval, sizeof(interval), "%g", interval_seconds);
+	agent->pid = spawn(argv, output);
+	/* written by rename: once it is there, it is whole */
+	err = wait_for_file(textfile, NULL, 30000, agent->pid);
+	if (err) {
+		fprintf(stderr, "benchmark: the agent did not start (%s), see %s\n", strerror(-err),
+			output);
+		return err;
+	}
+	return 0;
+}
+
+int bench__start_bpftrace(struct bench_process *peer, const char *script)
+{
+	char output[128];
+	char *argv[] = { "bpftrace", (char *)script, NULL };
+	int err;
+
+	snprintf(peer->directory, sizeof(peer->directory), "/tmp/mapwatch-bench-peer.XXXXXX");
+	if (!mkdtemp(peer->directory))
+		bench__die("mkdtemp");
+	snprintf(output, sizeof(output), "%s/bpftrace.log", peer->directory);
+	peer->pid = spawn(argv, output);
+	err = wait_for_file(output, "Attaching", 60000, peer->pid);
+	if (err) {
+		fprintf(stderr, "benchmark: bpftrace did not attach (%s), see %s\n", strerror(-err),
+			output);
+		return err;
+	}
+	usleep(300000); /* "Attaching" comes just before the probes are */
+	return 0;
+}
+
+void bench__stop(struct bench_process *process)
+{
+	if (process->pid > 0) {
+		kill(process->pid, SIGINT);
+		for (int waited = 0; waited < 5000; waited += 10) {
+			if (waitpid(process->pid, NULL, WNOHANG) == process->pid) {
+				process->pid = 0;
+				break;
+			}
+			usleep(10000);
+		}
+		if (process->pid > 0) {
+			kill(process->pid, SIGKILL);
+			waitpid(process->pid, NULL, 0);
+		}
+		process->pid = 0;
+	}
+	if (process->directory[0])
+		bench__remove_tree(process->directory);
+	process->directory[0] = '\0';
+}
+
+bool bench__textfile_value(const struct bench_process *agent, const char *name, const char *labels,
+			   double *value)
+{
+	char path[128], line[1024], wanted[512];
+	bool found = false;
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/metrics.prom", agent->directory);
+	if (labels && labels[0])
+		snprintf(wanted, sizeof(wanted), "%s{%s} ", name, labels);
+	else
+		snprintf(wanted, sizeof(wanted), "%s ", name);
+	file = fopen(path, "r");
+	if (!file)
+		return false;
+	while (!found && fgets(line, sizeof(line), file)) {
+		if (!strncmp(line, wanted, strlen(wanted))) {
+			*value = strtod(line + strlen(wanted), NULL);
+			found = true;
+		}
+	}
+	fclose(file);
+	return found;
+}
+
+double bench__cpu_seconds(pid_t pid)
+{
+	char path[64], buffer[2048], *field;
+	unsigned long long user = 0, system = 0;
+	ssize_t length;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	length = read(fd, buffer, sizeof(buffer) - 1);
+	close(fd);
+	if (length <= 0)
+		return 0;
+	buffer[length] = '\0';
+	/* after "(comm)", which may hold spaces: state is field 3, utime 14, stime 15 */
+	field = strrchr(buffer, ')');
+	if (!field || sscanf(field + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			     &user, &system) != 2)
+		return 0;
+	return (double)(user + system) / (double)sysconf(_SC_CLK_TCK);
+}
+
+double bench__rss_bytes(pid_t pid)
+{
+	char path[64], line[256];
+	double kib = 0;
+	FILE *file;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	file = fopen(path, "r");
+	if (!file)
+		return 0;
+	while (fgets(line, sizeof(line), file))
+		if (sscanf(line, "VmRSS: %lf kB", &kib) == 1)
+			break;
+	fclose(file);
+	return kib * 1024;
+}
+
+double bench__bpf_map_memlock(pid_t pid)
+{
+	char path[128], line[256];
+	double total = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		bool is_map = false;
+		double memlock = 0;
+		FILE *file;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+		file = fopen(path, "r");
+		if (!file)
+			continue;
+		while (fgets(line, sizeof(line), file)) {
+			if (!strncmp(line, "map_type:", 9))
+				is_map = true;
+			sscanf(line, "memlock: %lf", &memlock);
+		}
+		fclose(file);
+		if (is_map)
+			total += memlock;
+	}
+	return total;
+}
+
+void bench__make_dir(const char *parent, char *path, size_t size)
+{
+	snprintf(path, size, "%s/mapwatch-bench.XXXXXX", parent);
+	if (!mkdtemp(path))
+		bench__die("mkdtemp");
+}
+
+static int remove_entry(const char *path, const struct stat *status, int flag, struct FTW *walk)
+{
+	(void)status;
+	(void)flag;
+	(void)walk;
+	remove(path);
+	return 0;
+}
+
+void bench__remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 64, FTW_DEPTH | FTW_PHYS);
+}
+
+int bench__create_file(const char *path, size_t size)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0 || ftruncate(fd, (off_t)size))
+		bench__die(path);
+	return fd;
+}
+
+int bench__foreign_tracers(void)
+{
+	uint32_t id = 0;
+	int count = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t length = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &length) &&
+		    (info.type == BPF_PROG_TYPE_TRACEPOINT ||
+		     info.type == BPF_PROG_TYPE_RAW_TRACEPOINT))
+			count++;
+		close(fd);
+	}
+	return count;
+}
