@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,11 +11,13 @@
 #include "output_check.h"
 #include "prometheus_textfile.h"
 #include "text_report.h"
+#include "textfile_default.h"
 
 struct agent {
 	const struct mw_options *options;
 	struct mw_collector *collector;
 	int last_write_error;
+	bool outputs_named; /* false: run by hand, so a summary line goes to stdout too */
 };
 
 /* Writes what was asked for; a failed write is reported once per cause and retried next time. */
@@ -45,7 +48,7 @@ static int export_now(struct agent *agent)
 				options->snapshot_path, strerror(-err));
 	}
 	agent->last_write_error = err;
-	if ((!options->textfile_path && !options->snapshot_path) || options->verbosity) {
+	if (!agent->outputs_named || options->verbosity) {
 		text_report__print_summary(stdout, &snapshot);
 		fflush(stdout);
 	}
@@ -71,14 +74,28 @@ static int on_signal(struct mw_event_loop *loop, int fd, void *context)
 	return 0;
 }
 
-int command__agent(const struct mw_options *options)
+int command__agent(const struct mw_options *given)
 {
+	struct mw_options resolved = *given, *options = &resolved;
 	struct agent agent = { .options = options };
+	char error[512], default_textfile[PATH_MAX];
 	struct mw_event_loop *loop = NULL;
 	sigset_t signals;
-	char error[512];
 	int err, status = MW_EXIT_FAILURE;
 
+	agent.outputs_named = given->textfile_path || given->snapshot_path;
+	/* The textfile is always written; without --textfile, where node_exporter reads it. */
+	if (!options->textfile_path) {
+		options->textfile_path = textfile_default__path(
+			TEXTFILE_DEFAULT_DIRECTORY, default_textfile, sizeof(default_textfile));
+		if (options->snapshot_path &&
+		    !strcmp(options->snapshot_path, options->textfile_path)) {
+			fprintf(stderr,
+				"mapwatch: --snapshot %s is where the textfile goes by default; name another file or give --textfile\n",
+				options->snapshot_path);
+			return MW_EXIT_USAGE;
+		}
+	}
 	if (output_check__options(options, error, sizeof(error))) {
 		fprintf(stderr, "mapwatch: %s\n", error);
 		return MW_EXIT_FAILURE;
@@ -101,6 +118,9 @@ int command__agent(const struct mw_options *options)
 	if (!err)
 		err = event_loop__add_timer(loop, options->interval_seconds, on_export_timer,
 					    &agent, NULL);
+	if (!err && !given->textfile_path)
+		fprintf(stderr, "mapwatch: writing the textfile %s (give --textfile to change)\n",
+			options->textfile_path);
 	/* The first files appear right away, not one interval later. */
 	if (!err)
 		err = export_now(&agent);

@@ -313,7 +313,9 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"Follows every file mapping on the host from the kernel and writes, every interval,\n"
 			"the Prometheus textfile and the JSON snapshot, until SIGINT or SIGTERM.\n\n"
 			"  -i, --interval SECONDS export interval, fractions allowed (default 15)\n"
-			"      --textfile PATH    Prometheus textfile to write atomically\n"
+			"      --textfile PATH    Prometheus textfile to write atomically (default\n"
+			"                         /var/lib/prometheus/node-exporter/mapwatch.prom when\n"
+			"                         that directory exists, else mapwatch.prom here)\n"
 			"      --snapshot PATH    JSON snapshot to write atomically\n"
 			"      --top N            cap on per-process series, 0 for none (default 50)\n"
 			"%s",
