@@ -7,35 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <uthash.h>
 #include "proc_maps.h"
 #include "proc_maps_internal.h"
+#include "stat_cache.h"
 
 /* 1: PROCMAP_QUERY works, -1: the kernel said ENOTTY/EINVAL once, 0: not tried yet */
 static int query_state;
 
-/*
- * One stat per inode per walk: a stat through map_files costs several times
- * the read of the VMA itself, and a shared library or a file mapped in pieces
- * has many VMAs of one inode.
- */
-struct stat_cache_key {
-	uint64_t ino;
-	uint32_t dev;
-	uint32_t pad;
-};
-
-struct stat_cache_entry {
-	struct stat_cache_key key;
-	mode_t mode;
-	nlink_t nlink;
-	off_t size;
-	UT_hash_handle hh;
-};
-
 struct walk {
 	int pid_dir;
-	struct stat_cache_entry *stat_cache;
+	struct mw_stat_cache *stat_cache;
 	unsigned int flags;
 	proc_maps_fn fn;
 	void *ctx;
@@ -52,41 +33,22 @@ static int stat_map_file(int pid_dir, uint64_t start, uint64_t end, struct stat 
 	return fstatat(pid_dir, name, st, 0) ? -errno : 0;
 }
 
-static const struct stat_cache_entry *stat_file(struct walk *walk, const struct mw_vma *vma)
+static const struct mw_file_status *stat_file(struct walk *walk, const struct mw_vma *vma)
 {
-	struct stat_cache_key key = { .ino = vma->ino, .dev = vma->dev };
-	struct stat_cache_entry *entry;
+	const struct mw_file_status *status =
+		stat_cache__find(walk->stat_cache, vma->dev, vma->ino);
 	struct stat st;
 
-	HASH_FIND(hh, walk->stat_cache, &key, sizeof(key), entry);
-	if (entry)
-		return entry;
+	if (status)
+		return status;
 	if (stat_map_file(walk->pid_dir, vma->start, vma->end, &st))
 		return NULL;
-	entry = calloc(1, sizeof(*entry));
-	if (!entry)
-		return NULL;
-	entry->key = key;
-	entry->mode = st.st_mode;
-	entry->nlink = st.st_nlink;
-	entry->size = st.st_size;
-	HASH_ADD(hh, walk->stat_cache, key, sizeof(key), entry);
-	return entry;
-}
-
-static void stat_cache_clear(struct walk *walk)
-{
-	struct stat_cache_entry *entry, *next;
-
-	HASH_ITER(hh, walk->stat_cache, entry, next) {
-		HASH_DEL(walk->stat_cache, entry);
-		free(entry);
-	}
+	return stat_cache__add(walk->stat_cache, vma->dev, vma->ino, &st);
 }
 
 static void stat_file_vma(struct walk *walk, struct mw_vma *vma)
 {
-	const struct stat_cache_entry *st = stat_file(walk, vma);
+	const struct mw_file_status *st = stat_file(walk, vma);
 
 	if (!st) {
 		/* the path alone decided the kind */
@@ -237,10 +199,10 @@ static bool exited_during_walk(int err, int pid_dir)
 	return process_gone(pid_dir);
 }
 
-int proc_maps__for_each(pid_t pid, unsigned int flags, proc_maps_fn fn, void *ctx,
-			struct mw_proc_maps_stats *stats)
+int proc_maps__for_each_cached(pid_t pid, unsigned int flags, struct mw_stat_cache *cache,
+			       proc_maps_fn fn, void *ctx, struct mw_proc_maps_stats *stats)
 {
-	struct walk walk = { .flags = flags, .fn = fn, .ctx = ctx };
+	struct walk walk = { .flags = flags, .fn = fn, .ctx = ctx, .stat_cache = cache };
 	char name[32];
 	int err;
 
@@ -265,10 +227,22 @@ int proc_maps__for_each(pid_t pid, unsigned int flags, proc_maps_fn fn, void *ct
 				err = -ESRCH;
 		}
 	}
-	stat_cache_clear(&walk);
 	close(walk.pid_dir);
 	if (!err && stats)
 		*stats = walk.stats;
+	return err;
+}
+
+int proc_maps__for_each(pid_t pid, unsigned int flags, proc_maps_fn fn, void *ctx,
+			struct mw_proc_maps_stats *stats)
+{
+	struct mw_stat_cache *cache = stat_cache__create();
+	int err;
+
+	if (!cache)
+		return -ENOMEM;
+	err = proc_maps__for_each_cached(pid, flags, cache, fn, ctx, stats);
+	stat_cache__destroy(cache);
 	return err;
 }
 

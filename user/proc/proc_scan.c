@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "proc_scan.h"
+#include "stat_cache.h"
 
 int proc_scan__read_comm(pid_t pid, char comm[MW_COMM_LEN])
 {
@@ -50,34 +51,53 @@ static pid_t parse_pid(const char *name)
 	return (pid_t)value;
 }
 
-static int scan_one(pid_t pid, unsigned int maps_flags, proc_scan_fn fn, void *ctx,
-		    struct mw_proc_scan_stats *stats)
+struct collect {
+	struct mw_vma *items;
+	size_t count;
+	size_t capacity;
+};
+
+static int collect_vma(const struct mw_vma *vma, void *ctx)
+{
+	struct collect *collect = ctx;
+
+	if (collect->count == collect->capacity) {
+		size_t capacity = collect->capacity ? collect->capacity * 2 : 64;
+		struct mw_vma *items = realloc(collect->items, capacity * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		collect->items = items;
+		collect->capacity = capacity;
+	}
+	collect->items[collect->count++] = *vma;
+	return 0;
+}
+
+static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *cache,
+		    proc_scan_fn fn, void *ctx, struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_process process = { .pid = pid };
-	struct mw_vma *vmas;
+	struct collect collect = { 0 };
 	int err;
 
 	err = proc_scan__read_comm(pid, process.comm);
 	if (!err)
-		err = proc_maps__read(pid, maps_flags, &vmas, &process.vma_count, &process.stats);
-	if (err == -ESRCH) {
+		err = proc_maps__for_each_cached(pid, maps_flags, cache, collect_vma, &collect,
+						 &process.stats);
+	if (err == -ESRCH)
 		stats->vanished++;
-		return 0;
-	}
-	if (err == -ENOMEM)
-		return err;
-	if (err) {
+	else if (err && err != -ENOMEM)
 		stats->unreadable++;
-		return 0;
+	if (err || process.stats.map_count == 0) {
+		free(collect.items);
+		return err == -ENOMEM ? err : 0;
 	}
-	if (process.stats.map_count == 0) {
-		free(vmas);
-		return 0;
-	}
-	process.vmas = vmas;
+	process.vmas = collect.items;
+	process.vma_count = collect.count;
 	stats->processes++;
 	err = fn(&process, ctx);
-	free(vmas);
+	free(collect.items);
 	return err;
 }
 
@@ -85,13 +105,21 @@ int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
 		    struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_scan_stats local = { 0 };
+	struct mw_stat_cache *cache;
 	struct dirent *entry;
 	DIR *proc;
 	int err = 0;
 
+	/* one stat per inode for the whole scan: a file inherited by many processes costs one */
+	cache = stat_cache__create();
+	if (!cache)
+		return -ENOMEM;
 	proc = opendir("/proc");
-	if (!proc)
-		return -errno;
+	if (!proc) {
+		err = -errno;
+		stat_cache__destroy(cache);
+		return err;
+	}
 	for (;;) {
 		pid_t pid;
 
@@ -104,11 +132,12 @@ int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
 		pid = parse_pid(entry->d_name);
 		if (!pid)
 			continue;
-		err = scan_one(pid, maps_flags, fn, ctx, &local);
+		err = scan_one(pid, maps_flags, cache, fn, ctx, &local);
 		if (err)
 			break;
 	}
 	closedir(proc);
+	stat_cache__destroy(cache);
 	if (stats)
 		*stats = local;
 	return err;
