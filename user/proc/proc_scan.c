@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +52,18 @@ static pid_t parse_pid(const char *name)
 	return (pid_t)value;
 }
 
+/* One array for the whole scan: each process's VMAs overwrite the last one's. */
 struct collect {
 	struct mw_vma *items;
 	size_t count;
 	size_t capacity;
 };
 
+/* A VMA is mostly its PATH_MAX path buffer: copy only the part the path uses. */
 static int collect_vma(const struct mw_vma *vma, void *ctx)
 {
 	struct collect *collect = ctx;
+	struct mw_vma *item;
 
 	if (collect->count == collect->capacity) {
 		size_t capacity = collect->capacity ? collect->capacity * 2 : 64;
@@ -70,41 +74,46 @@ static int collect_vma(const struct mw_vma *vma, void *ctx)
 		collect->items = items;
 		collect->capacity = capacity;
 	}
-	collect->items[collect->count++] = *vma;
+	item = &collect->items[collect->count++];
+	memcpy(item, vma, offsetof(struct mw_vma, path) + strlen(vma->path) + 1);
 	return 0;
 }
 
 static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *cache,
-		    proc_scan_fn fn, void *ctx, struct mw_proc_scan_stats *stats)
+		    struct collect *collect, proc_scan_fn fn, void *ctx,
+		    struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_process process = { .pid = pid };
-	struct collect collect = { 0 };
 	int err;
 
+	collect->count = 0;
 	err = proc_scan__read_comm(pid, process.comm);
 	if (!err)
-		err = proc_maps__for_each_cached(pid, maps_flags, cache, collect_vma, &collect,
+		err = proc_maps__for_each_cached(pid, maps_flags, cache, collect_vma, collect,
 						 &process.stats);
-	if (err == -ESRCH)
+	if (err == -ESRCH) {
 		stats->vanished++;
-	else if (err && err != -ENOMEM)
-		stats->unreadable++;
-	if (err || process.stats.map_count == 0) {
-		free(collect.items);
-		return err == -ENOMEM ? err : 0;
+		return 0;
 	}
-	process.vmas = collect.items;
-	process.vma_count = collect.count;
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		stats->unreadable++;
+		return 0;
+	}
+	if (process.stats.map_count == 0)
+		return 0;
+	process.vmas = collect->items;
+	process.vma_count = collect->count;
 	stats->processes++;
-	err = fn(&process, ctx);
-	free(collect.items);
-	return err;
+	return fn(&process, ctx);
 }
 
 int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
 		    struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_scan_stats local = { 0 };
+	struct collect collect = { 0 };
 	struct mw_stat_cache *cache;
 	struct dirent *entry;
 	DIR *proc;
@@ -132,11 +141,12 @@ int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
 		pid = parse_pid(entry->d_name);
 		if (!pid)
 			continue;
-		err = scan_one(pid, maps_flags, cache, fn, ctx, &local);
+		err = scan_one(pid, maps_flags, cache, &collect, fn, ctx, &local);
 		if (err)
 			break;
 	}
 	closedir(proc);
+	free(collect.items);
 	stat_cache__destroy(cache);
 	if (stats)
 		*stats = local;
