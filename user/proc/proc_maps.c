@@ -93,6 +93,9 @@ static void stat_file_vma(struct walk *walk, struct mw_vma *vma)
 	vma->file_stat_known = true;
 	vma->nlink = st->nlink;
 	vma->file_size = st->size;
+	/* no name left, whatever was printed (or not, past PATH_MAX): the kernel's own verdict */
+	if (st->nlink == 0)
+		vma->deleted = true;
 }
 
 /* Regular files, and anything else with a path that is not shared memory (devices). */

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "vma.h"
 
 /* Receives each VMA a reader produced; a nonzero return stops the reader. */
@@ -21,6 +22,12 @@ bool maps_name__is_shared_memory(const struct mw_vma *vma);
 
 /* Reads "maps" under the /proc/PID directory @pid_dir as text. */
 int maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx);
+
+/*
+ * The VMA that starts at @start, from the text: the one reader that prints a
+ * name of any length. Returns 0, or -ENOENT when no VMA starts there (now).
+ */
+int maps_text__find(int pid_dir, uint64_t start, struct mw_vma *vma);
 
 /* The same through PROCMAP_QUERY; -ENOTTY or -EINVAL when the kernel lacks it. */
 int maps_query__walk(int pid_dir, maps_sink_fn sink, void *ctx);

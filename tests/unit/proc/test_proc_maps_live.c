@@ -542,3 +542,84 @@ Test(proc_maps_live, max_map_count_matches_the_sysctl)
 	snprintf(name, sizeof(name), "%s/missing", dir);
 	cr_assert_eq(sysctl__read_u64(name, &value), -ENOENT);
 }
+
+static const unsigned int both_readers[] = { 0, MW_PROC_MAPS_FORCE_TEXT };
+
+/*
+ * Creates directories under the test's directory so that @path, a file in the
+ * deepest one, is exactly @length bytes long.
+ */
+static void make_deep_path(char *path, size_t length)
+{
+	size_t used = (size_t)snprintf(path, PATH_MAX, "%s/deep", dir);
+
+	cr_assert_eq(mkdir(path, 0700) == 0 || errno == EEXIST, true);
+	while (length - used > NAME_MAX) {
+		memset(path + used, 'd', 201);
+		path[used] = '/';
+		used += 201;
+		path[used] = '\0';
+		cr_assert_eq(mkdir(path, 0700) == 0 || errno == EEXIST, true, "%s",
+			     strerror(errno));
+	}
+	memset(path + used, 'f', length - used);
+	path[used] = '/';
+	path[length] = '\0';
+}
+
+/* Maps the whole of a new @pages-page file at @path in this process. */
+static void *map_path(const char *path, int pages)
+{
+	void *address;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+	cr_assert_geq(fd, 0, "create %.60s...: %s", path, strerror(errno));
+	cr_assert_eq(ftruncate(fd, pages * page), 0);
+	address = mmap(NULL, pages * page, PROT_READ, MAP_SHARED, fd, 0);
+	cr_assert_neq(address, MAP_FAILED);
+	close(fd);
+	return address;
+}
+
+static struct mw_vma *read_own(unsigned int flags, size_t *count)
+{
+	struct mw_vma *vmas;
+
+	cr_assert_eq(proc_maps__read(getpid(), flags, &vmas, count, NULL), 0, "flags %u", flags);
+	return vmas;
+}
+
+/*
+ * With its " (deleted)", a path of 4086 bytes or more no longer fits the
+ * ioctl's PATH_MAX buffer: the orphan must still be seen, with its whole path.
+ */
+Test(proc_maps_live, deleted_file_whose_marked_name_is_past_path_max)
+{
+	static const size_t lengths[] = { 4086, PATH_MAX - 1 };
+	static char path[2][PATH_MAX];
+	void *addresses[2];
+
+	for (size_t i = 0; i < 2; i++) {
+		make_deep_path(path[i], lengths[i]);
+		cr_assert_eq(strlen(path[i]), lengths[i]);
+		addresses[i] = map_path(path[i], PAGES);
+		cr_assert_eq(unlink(path[i]), 0);
+	}
+	for (size_t mode = 0; mode < 2; mode++) {
+		size_t count;
+		struct mw_vma *vmas = read_own(both_readers[mode], &count);
+
+		for (size_t i = 0; i < 2; i++) {
+			const struct mw_vma *vma = find(vmas, count, addresses[i]);
+
+			cr_assert_not_null(vma);
+			cr_assert_str_eq(vma->path, path[i], "mode %u, %zu bytes: %.40s...",
+					 both_readers[mode], lengths[i], vma->path);
+			cr_assert(vma->deleted, "mode %u, %zu bytes", both_readers[mode],
+				  lengths[i]);
+			cr_assert_eq(vma->nlink, 0);
+			cr_assert(proc_maps__is_orphaned(vma));
+		}
+		free(vmas);
+	}
+}
