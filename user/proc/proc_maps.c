@@ -76,10 +76,36 @@ static const struct mw_file_status *stat_file(struct walk *walk, const struct mw
 	return stat_cache__add(walk->stat_cache, vma->dev, vma->ino, &st);
 }
 
+/*
+ * The kernel appends " (deleted)" once to the name of an unlinked file, so a
+ * live file whose own name ends that way reads exactly like a deleted one. No
+ * links left settles it; otherwise, if the name as printed leads to this very
+ * inode, that is the file's name and the file lives. Returns the file's status,
+ * found by that lookup when the caller had none.
+ */
+static const struct mw_file_status *settle_deleted_marker(struct walk *walk, struct mw_vma *vma,
+							  const struct mw_file_status *status)
+{
+	char name[PATH_MAX + sizeof(MAPS_DELETED_SUFFIX)];
+	struct stat st;
+	int length;
+
+	if (status && status->nlink == 0)
+		return status;
+	length = snprintf(name, sizeof(name), "%s%s", vma->path, MAPS_DELETED_SUFFIX);
+	if (length >= PATH_MAX || stat_by_path(walk, vma, name, &st))
+		return status;
+	memcpy(vma->path, name, length + 1);
+	vma->deleted = false;
+	return status ? status : stat_cache__add(walk->stat_cache, vma->dev, vma->ino, &st);
+}
+
 static void stat_file_vma(struct walk *walk, struct mw_vma *vma)
 {
 	const struct mw_file_status *st = stat_file(walk, vma);
 
+	if (vma->deleted)
+		st = settle_deleted_marker(walk, vma, st);
 	if (!st) {
 		/* the path alone decided the kind */
 		walk->stats.stat_failures++;

@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include "vma.h"
 
+/* What the kernel appends, once, to the name of a file unlinked while mapped. */
+#define MAPS_DELETED_SUFFIX " (deleted)"
+
 /* Receives each VMA a reader produced; a nonzero return stops the reader. */
 typedef int (*maps_sink_fn)(struct mw_vma *vma, void *ctx);
 

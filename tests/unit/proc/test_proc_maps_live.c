@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 #include "proc_scan.h"
 #include "proc_truth.h"
 #include "sysctl.h"
+#include "tracker.h"
 
 #define PAGES 3
 
@@ -622,4 +625,151 @@ Test(proc_maps_live, deleted_file_whose_marked_name_is_past_path_max)
 		}
 		free(vmas);
 	}
+}
+
+/* CAP_SYS_ADMIN and CAP_CHECKPOINT_RESTORE open map_files; without them only the path is left. */
+static void drop_map_files_capabilities(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	static const int dropped[] = { CAP_SYS_ADMIN, CAP_CHECKPOINT_RESTORE };
+	struct stat st;
+
+	cr_assert_eq(syscall(SYS_capget, &header, data), 0);
+	for (size_t i = 0; i < 2; i++)
+		data[dropped[i] / 32].effective &= ~(1u << (dropped[i] % 32));
+	cr_assert_eq(syscall(SYS_capset, &header, data), 0);
+	cr_assert_eq(proc_maps__stat_mapping(getpid(), (uintptr_t)mappings[FILE_MAP].address,
+					     (uintptr_t)mappings[FILE_MAP].address + PAGES * page,
+					     &st),
+		     -EPERM);
+}
+
+struct named_files {
+	char live[PATH_MAX]; /* named "... (deleted)", linked */
+	char gone[PATH_MAX]; /* named "... (deleted)", unlinked: printed with the marker twice */
+	void *live_address;
+	void *gone_address;
+	ino_t live_ino;
+};
+
+static void map_files_named_deleted(struct named_files *files)
+{
+	struct stat st;
+
+	snprintf(files->live, sizeof(files->live), "%s/segment.index (deleted)", dir);
+	snprintf(files->gone, sizeof(files->gone), "%s/old.index (deleted)", dir);
+	files->live_address = map_path(files->live, PAGES);
+	files->gone_address = map_path(files->gone, PAGES);
+	cr_assert_eq(unlink(files->gone), 0);
+	cr_assert_eq(stat(files->live, &st), 0);
+	files->live_ino = st.st_ino;
+}
+
+static void check_files_named_deleted(const struct named_files *files, bool stat_expected)
+{
+	for (size_t mode = 0; mode < 2; mode++) {
+		size_t count;
+		struct mw_vma *vmas = read_own(both_readers[mode], &count);
+		const struct mw_vma *live = find(vmas, count, files->live_address);
+		const struct mw_vma *gone = find(vmas, count, files->gone_address);
+
+		cr_assert_not_null(live);
+		cr_assert_str_eq(live->path, files->live, "mode %u", both_readers[mode]);
+		cr_assert_not(live->deleted, "mode %u", both_readers[mode]);
+		cr_assert_not(proc_maps__is_orphaned(live), "mode %u", both_readers[mode]);
+		/* found by its path, which needs no capability */
+		cr_assert(live->file_stat_known, "mode %u", both_readers[mode]);
+		cr_assert_eq(live->nlink, 1);
+		cr_assert_eq(live->file_size, PAGES * page);
+
+		cr_assert_not_null(gone);
+		cr_assert_str_eq(gone->path, files->gone, "mode %u", both_readers[mode]);
+		cr_assert(gone->deleted, "mode %u", both_readers[mode]);
+		cr_assert(proc_maps__is_orphaned(gone), "mode %u", both_readers[mode]);
+		cr_assert_eq(gone->file_stat_known, stat_expected);
+		free(vmas);
+	}
+}
+
+Test(proc_maps_live, a_live_file_named_like_a_deleted_one)
+{
+	struct named_files files;
+
+	map_files_named_deleted(&files);
+	check_files_named_deleted(&files, true);
+}
+
+Test(proc_maps_live, a_live_file_named_like_a_deleted_one_without_map_files)
+{
+	struct named_files files;
+
+	map_files_named_deleted(&files);
+	drop_map_files_capabilities();
+	check_files_named_deleted(&files, false);
+}
+
+struct watch_log {
+	uint64_t ino;
+	uint64_t name_hash;
+	size_t seen;
+};
+
+static void record_watch(void *ctx, uint32_t dev, uint64_t ino, uint64_t name_hash)
+{
+	struct watch_log *log = ctx;
+
+	(void)dev;
+	if (ino == log->ino) {
+		log->name_hash = name_hash;
+		log->seen++;
+	}
+}
+
+/*
+ * Seeding files a live "x (deleted)" under the basename the kernel will hash
+ * when it is unlinked, and reports only the deleted file as an orphan.
+ */
+Test(proc_maps_live, seeding_keeps_a_name_that_ends_in_deleted)
+{
+	struct named_files files;
+	struct watch_log log = { 0 };
+	struct mw_tracker_options options = {
+		.page_size = page,
+		.hook_context = &log,
+		.inode_watch = record_watch,
+	};
+	struct mw_proc_maps_stats stats;
+	struct mw_snapshot snapshot;
+	struct mw_tracker *tracker;
+	const struct mw_process_report *report = NULL;
+	struct mw_vma *vmas;
+	size_t count, ours_found = 0;
+
+	map_files_named_deleted(&files);
+	log.ino = files.live_ino;
+	cr_assert_eq(tracker__create(&options, &tracker), 0);
+	cr_assert_eq(proc_maps__read(getpid(), MW_PROC_MAPS_FILES_ONLY, &vmas, &count, &stats), 0);
+	cr_assert_geq(
+		tracker__seed_process(tracker, getpid(), "test", stats.map_count, vmas, count, 1),
+		0);
+	free(vmas);
+	cr_assert_eq(log.seen, 1);
+	cr_assert_eq(log.name_hash, tracker__name_hash("segment.index (deleted)"));
+
+	cr_assert_eq(tracker__snapshot(tracker, 2, 0, 65530, &snapshot), 0);
+	for (size_t i = 0; i < snapshot.process_count; i++)
+		if (snapshot.processes[i].pid == (uint32_t)getpid())
+			report = &snapshot.processes[i];
+	cr_assert_not_null(report);
+	for (size_t i = 0; i < report->orphan_count; i++) {
+		const char *path = report->orphans[i].path;
+
+		cr_assert_str_neq(path, files.live);
+		cr_assert_str_neq(path, "segment.index");
+		ours_found += strcmp(path, files.gone) == 0;
+	}
+	cr_assert_eq(ours_found, 1);
+	snapshot__clear(&snapshot);
+	tracker__destroy(tracker);
 }
