@@ -12,7 +12,12 @@ fi
 packages="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 	libjansson-dev uthash-dev libbsd-dev libncurses-dev libcriterion-dev"
 if [ "${1:-}" = "--test" ]; then
-	packages="$packages prometheus prometheus-node-exporter tmux python3-yaml procps liburing-dev"
+	# systemd-analyze (systemd), groff and man (groff-base, man-db) check
+	# the unit and the man page; setpriv (util-linux) runs with the unit's
+	# capabilities; liburing: a deletion through io_uring, which only the
+	# audit sees.
+	packages="$packages prometheus prometheus-node-exporter tmux python3-yaml procps
+		systemd groff-base man-db util-linux liburing-dev"
 fi
 
 missing=""

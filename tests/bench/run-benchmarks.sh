@@ -16,3 +16,7 @@ build-bench/tests/bench/proc/bench_proc_maps
 echo
 echo "## what mapwatch costs the traced syscalls"
 build-bench/tests/bench/agent/bench_syscall_overhead
+echo
+echo "## startup scan: mapwatch scan against reading every /proc/PID/maps, lsof and lsfd"
+cmake --build build-bench -j"$(nproc)" --target bench_scan >/dev/null
+build-bench/tests/bench/scan/bench_scan

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,12 +11,14 @@
 #include "output_check.h"
 #include "prometheus_textfile.h"
 #include "text_report.h"
+#include "textfile_default.h"
 
 struct agent {
 	const struct mw_options *options;
 	struct mw_collector *collector;
 	int textfile_error; /* of the last write, 0 when it worked */
 	int snapshot_error;
+	bool outputs_named; /* false: run by hand, so a summary line goes to stdout too */
 };
 
 /*
@@ -53,7 +56,7 @@ static int export_now(struct agent *agent)
 		note_write("snapshot", options->snapshot_path,
 			   json_snapshot__write_path(&snapshot, options->snapshot_path),
 			   &agent->snapshot_error);
-	if ((!options->textfile_path && !options->snapshot_path) || options->verbosity) {
+	if (!agent->outputs_named || options->verbosity) {
 		text_report__print_summary(stdout, &snapshot);
 		fflush(stdout);
 	}
@@ -79,14 +82,28 @@ static int on_signal(struct mw_event_loop *loop, int fd, void *context)
 	return 0;
 }
 
-int command__agent(const struct mw_options *options)
+int command__agent(const struct mw_options *given)
 {
+	struct mw_options resolved = *given, *options = &resolved;
 	struct agent agent = { .options = options };
+	char error[512], default_textfile[PATH_MAX];
 	struct mw_event_loop *loop = NULL;
 	sigset_t signals;
-	char error[512];
 	int err, status = MW_EXIT_FAILURE;
 
+	agent.outputs_named = given->textfile_path || given->snapshot_path;
+	/* The textfile is always written; without --textfile, where node_exporter reads it. */
+	if (!options->textfile_path) {
+		options->textfile_path = textfile_default__path(
+			TEXTFILE_DEFAULT_DIRECTORY, default_textfile, sizeof(default_textfile));
+		if (options->snapshot_path &&
+		    !strcmp(options->snapshot_path, options->textfile_path)) {
+			fprintf(stderr,
+				"mapwatch: --snapshot %s is where the textfile goes by default; name another file or give --textfile\n",
+				options->snapshot_path);
+			return MW_EXIT_USAGE;
+		}
+	}
 	if (output_check__options(options, error, sizeof(error))) {
 		fprintf(stderr, "mapwatch: %s\n", error);
 		return MW_EXIT_FAILURE;
@@ -109,6 +126,9 @@ int command__agent(const struct mw_options *options)
 	if (!err)
 		err = event_loop__add_timer(loop, options->interval_seconds, on_export_timer,
 					    &agent, NULL);
+	if (!err && !given->textfile_path)
+		fprintf(stderr, "mapwatch: writing the textfile %s (give --textfile to change)\n",
+			options->textfile_path);
 	/* The first files appear right away, not one interval later. */
 	if (!err)
 		err = export_now(&agent);

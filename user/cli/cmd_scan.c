@@ -28,7 +28,8 @@ static int write_outputs(const struct mw_options *options, const struct mw_snaps
 		}
 	}
 	if (options->textfile_path) {
-		err = prometheus_textfile__write_path(snapshot, options->top, options->textfile_path);
+		err = prometheus_textfile__write_path(snapshot, options->top,
+						      options->textfile_path);
 		if (err) {
 			fprintf(stderr, "mapwatch: cannot write textfile %s: %s\n",
 				options->textfile_path, strerror(-err));
@@ -38,9 +39,22 @@ static int write_outputs(const struct mw_options *options, const struct mw_snaps
 	return 0;
 }
 
+/*
+ * A report cut short by a full disk or a closed pipe must not pass for one
+ * that was written: stdio keeps the error until the end, so look there once.
+ */
+static int finish_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	return errno ? -errno : -EIO;
+}
+
 int command__scan(const struct mw_options *options)
 {
-	struct mw_tracker_options tracker_options = { .page_size = (uint64_t)sysconf(_SC_PAGESIZE) };
+	struct mw_tracker_options tracker_options = { .page_size =
+							      (uint64_t)sysconf(_SC_PAGESIZE) };
 	struct mw_tracker *tracker = NULL;
 	struct mw_snapshot snapshot = { 0 };
 	struct mw_proc_scan_stats stats = { 0 };
@@ -69,10 +83,11 @@ int command__scan(const struct mw_options *options)
 		goto cleanup;
 	}
 	if (stats.unreadable && options->verbosity)
-		fprintf(stderr, "mapwatch: %llu processes could not be read (run as root to see all)\n",
+		fprintf(stderr,
+			"mapwatch: %llu processes could not be read (run as root to see all)\n",
 			(unsigned long long)stats.unreadable);
-	err = tracker__snapshot(tracker, clock__monotonic_ns(),
-				clock__realtime_offset_seconds(), max_map_count, &snapshot);
+	err = tracker__snapshot(tracker, clock__monotonic_ns(), clock__realtime_offset_seconds(),
+				max_map_count, &snapshot);
 	if (err) {
 		fprintf(stderr, "mapwatch: out of memory\n");
 		goto cleanup;
@@ -81,17 +96,19 @@ int command__scan(const struct mw_options *options)
 
 	if (options->json) {
 		err = json_snapshot__write_stream(&snapshot, stdout);
-		if (!err && fflush(stdout))
-			err = -errno;
-		if (err) {
-			fprintf(stderr, "mapwatch: cannot print the snapshot: %s\n", strerror(-err));
-			goto cleanup;
-		}
 	} else {
 		text_report__print(stdout, &snapshot, NEAREST_LIMIT_SHOWN);
 		if (stats.unreadable && geteuid() != 0)
 			printf("(%llu processes not readable: run as root to see every process)\n",
 			       (unsigned long long)stats.unreadable);
+		err = 0;
+	}
+	if (!err)
+		err = finish_stdout();
+	if (err) {
+		fprintf(stderr, "mapwatch: cannot write the %s to standard output: %s\n",
+			options->json ? "snapshot" : "report", strerror(-err));
+		goto cleanup;
 	}
 	if (write_outputs(options, &snapshot))
 		goto cleanup;

@@ -1,82 +1,132 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `mapwatch top`: the collector feeds the model every interval; the frame
+ * turns model and view state into lines; curses (or --batch, stdout) shows them.
+ */
 #include <curses.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "collector.h"
 #include "commands.h"
 #include "event_loop.h"
+#include "terminal_text.h"
+#include "top_frame.h"
+#include "top_keys.h"
+#include "top_model.h"
 #include "top_view.h"
 
+#define BATCH_WIDTH_DEFAULT 80
+#define BATCH_WIDTH_MIN 40
+#define BATCH_WIDTH_MAX 1024
+
 struct top {
+	const struct mw_options *options;
 	struct mw_collector *collector;
-	struct mw_snapshot snapshot;
-	struct mw_top_state state;
+	struct top_model model;
+	struct top_state state;
+	struct top_frame frame;
+	int timer_fd;
+	bool utf8;
+	size_t batch_width;
+	size_t frames; /* shown so far, for -n */
 };
 
-static int collect_and_draw(struct top *top)
+/* A paused view keeps its snapshot, but the tracker keeps up with the kernel. */
+static int collect(struct top *top)
 {
+	struct mw_snapshot snapshot = { 0 };
 	int err = collector__refresh(top->collector);
+
+	if (err || top->state.paused)
+		return err;
+	err = collector__snapshot(top->collector, &snapshot);
+	if (!err)
+		err = top_model__update(&top->model, &snapshot);
+	snapshot__clear(&snapshot);
+	return err;
+}
+
+static int draw(struct top *top)
+{
+	struct top_frame_layout layout = { .utf8 = top->utf8, .interactive = true };
+	int err;
+
+	top_view__size(&layout.width, &layout.height);
+	err = top_frame__build(&top->model, &top->state, &layout, &top->frame);
+	if (!err)
+		top_view__draw(&top->frame);
+	return err;
+}
+
+/* Like top -b: frames one after another, a blank line between, nothing but text. */
+static int print_frame(struct top *top)
+{
+	struct top_frame_layout layout = { .width = top->batch_width, .utf8 = top->utf8 };
+	int err = top_frame__build(&top->model, &top->state, &layout, &top->frame);
 
 	if (err)
 		return err;
-	snapshot__clear(&top->snapshot);
-	err = collector__snapshot(top->collector, &top->snapshot);
-	if (err)
-		return err;
-	top_view__draw(&top->snapshot, &top->state);
+	if (top->frames)
+		putchar('\n');
+	for (size_t i = 0; i < top->frame.count; i++) {
+		const char *text = top->frame.lines[i].text;
+		size_t length = strlen(text);
+
+		while (length && text[length - 1] == ' ')
+			length--;
+		printf("%.*s\n", (int)length, text);
+	}
+	if (fflush(stdout) || ferror(stdout))
+		return errno ? -errno : -EIO;
 	return 0;
+}
+
+static int show(struct top *top)
+{
+	int err = top->options->batch ? print_frame(top) : draw(top);
+
+	top->frames++;
+	return err;
 }
 
 static int on_refresh_timer(struct mw_event_loop *loop, int fd, void *context)
 {
-	(void)loop;
+	struct top *top = context;
+	int err;
+
 	event_loop__ack_timer(fd);
-	return collect_and_draw(context);
+	err = collect(top);
+	if (!err)
+		err = show(top);
+	if (!err && top->options->iterations && top->frames >= top->options->iterations)
+		event_loop__stop(loop);
+	return err;
 }
 
 static int on_key(struct mw_event_loop *loop, int fd, void *context)
 {
 	struct top *top = context;
-	int key;
+	int key, err;
 
 	(void)fd;
-	while ((key = getch()) != ERR) {
-		switch (key) {
-		case 'q':
-		case 'Q':
-			event_loop__stop(loop);
-			return 0;
-		case 's':
-			top->state.sort = (top->state.sort + 1) % MW_TOP_SORT_COUNT;
-			break;
-		case KEY_UP:
-		case 'k':
-			if (top->state.selected)
-				top->state.selected--;
-			break;
-		case KEY_DOWN:
-		case 'j':
-			top->state.selected++;
-			break;
-		case '\n':
-		case KEY_ENTER:
-		case KEY_RIGHT:
-			top->state.detail = true;
-			break;
-		case 27: /* Esc */
-		case KEY_BACKSPACE:
-		case KEY_LEFT:
-			top->state.detail = false;
-			break;
-		default:
-			break;
-		}
+	while ((key = top_view__key()) != ERR)
+		if (key != KEY_RESIZE)
+			top_keys__handle(&top->state, key);
+	if (top->state.quit) {
+		event_loop__stop(loop);
+		return 0;
 	}
-	top_view__draw(&top->snapshot, &top->state);
-	return 0;
+	if (top->state.interval_changed) {
+		top->state.interval_changed = false;
+		err = event_loop__set_timer(top->timer_fd, top->state.interval_seconds);
+		if (err)
+			return err;
+	}
+	return draw(top);
 }
 
 static int on_signal(struct mw_event_loop *loop, int fd, void *context)
@@ -85,71 +135,95 @@ static int on_signal(struct mw_event_loop *loop, int fd, void *context)
 	struct top *top = context;
 
 	if (signal_number == SIGWINCH) {
-		endwin();
-		refresh();
-		top_view__draw(&top->snapshot, &top->state);
-		return 0;
+		top_view__resize();
+		return draw(top);
 	}
 	if (signal_number > 0)
 		event_loop__stop(loop);
 	return 0;
 }
 
-int command__top(const struct mw_options *options)
+static size_t batch_width(void)
 {
-	struct top top = { .state = { .row_limit = options->top } };
-	struct mw_event_loop *loop = NULL;
+	const char *columns = getenv("COLUMNS");
+	char *end;
+	long width;
+
+	if (!columns || !*columns)
+		return BATCH_WIDTH_DEFAULT;
+	width = strtol(columns, &end, 10);
+	if (*end || width < BATCH_WIDTH_MIN || width > BATCH_WIDTH_MAX)
+		return BATCH_WIDTH_DEFAULT;
+	return (size_t)width;
+}
+
+static int run(struct top *top, struct mw_event_loop *loop)
+{
+	const struct mw_options *options = top->options;
 	bool screen = false;
 	sigset_t signals;
+	int err;
+
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGHUP);
+	/* blocked before curses starts, so curses installs no handler of its own */
+	if (!options->batch)
+		sigaddset(&signals, SIGWINCH);
+	err = event_loop__add_signals(loop, &signals, on_signal, top);
+	if (err)
+		return err;
+	if (!options->batch) {
+		top_view__open();
+		screen = true;
+	}
+	err = collector__attach_to_loop(top->collector, loop);
+	if (!err && !options->batch)
+		err = event_loop__add(loop, STDIN_FILENO, on_key, top);
+	if (!err)
+		err = event_loop__add_timer(loop, options->interval_seconds, on_refresh_timer, top,
+					    &top->timer_fd);
+	/* the first frame right away, not one interval later */
+	if (!err)
+		err = collect(top);
+	if (!err)
+		err = show(top);
+	if (!err && !(options->iterations && top->frames >= options->iterations))
+		err = event_loop__run(loop);
+	if (screen)
+		top_view__close();
+	return err;
+}
+
+int command__top(const struct mw_options *options)
+{
+	struct top top = { .options = options, .timer_fd = -1 };
+	struct mw_event_loop *loop = NULL;
 	char error[512];
 	int err;
 
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "mapwatch: top needs a terminal; use 'mapwatch scan' or 'mapwatch agent' otherwise\n");
+	if (!options->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "mapwatch: top needs a terminal; use 'mapwatch top --batch' for "
+				"plain-text frames\n");
 		return MW_EXIT_FAILURE;
 	}
+	top.utf8 = terminal_text__use_locale();
+	top.batch_width = batch_width();
+	top_state__init(&top.state, options->interval_seconds, options->top);
+	top_model__init(&top.model);
 	err = collector__open(&top.collector, options, error, sizeof(error));
 	if (err) {
 		fprintf(stderr, "mapwatch: %s\n", error);
 		return MW_EXIT_FAILURE;
 	}
 	err = event_loop__new(&loop);
-	if (err)
-		goto cleanup;
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGINT);
-	sigaddset(&signals, SIGTERM);
-	sigaddset(&signals, SIGWINCH);
-	err = event_loop__add_signals(loop, &signals, on_signal, &top);
-	if (err)
-		goto cleanup;
-
-	initscr();
-	screen = true;
-	cbreak();
-	noecho();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
-	curs_set(0);
-
-	err = collector__attach_to_loop(top.collector, loop);
 	if (!err)
-		err = event_loop__add(loop, STDIN_FILENO, on_key, &top);
-	if (!err)
-		err = event_loop__add_timer(loop, options->interval_seconds, on_refresh_timer, &top,
-					    NULL);
-	if (!err)
-		err = collect_and_draw(&top);
-	if (!err)
-		err = event_loop__run(loop);
-
-cleanup:
-	if (screen)
-		endwin();
+		err = run(&top, loop);
 	if (err)
 		fprintf(stderr, "mapwatch: top stopped: %s\n", strerror(-err));
-	snapshot__clear(&top.snapshot);
+	top_frame__clear(&top.frame);
+	top_model__clear(&top.model);
 	event_loop__destroy(loop);
 	collector__destroy(top.collector);
 	return err ? MW_EXIT_FAILURE : MW_EXIT_OK;

@@ -54,8 +54,8 @@ void event_loop__destroy(struct mw_event_loop *loop)
 	free(loop);
 }
 
-static int add_watch(struct mw_event_loop *loop, int fd, bool owned, mw_event_loop_callback callback,
-		     void *context)
+static int add_watch(struct mw_event_loop *loop, int fd, bool owned,
+		     mw_event_loop_callback callback, void *context)
 {
 	struct epoll_event event = { .events = EPOLLIN };
 	struct watch *watch;
@@ -63,7 +63,9 @@ static int add_watch(struct mw_event_loop *loop, int fd, bool owned, mw_event_lo
 	if (loop->watch_count == MAX_WATCHES)
 		return -ENOSPC;
 	watch = &loop->watches[loop->watch_count];
-	*watch = (struct watch){ .fd = fd, .owned = owned, .callback = callback, .context = context };
+	*watch = (struct watch){
+		.fd = fd, .owned = owned, .callback = callback, .context = context
+	};
 	event.data.ptr = watch;
 	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, fd, &event))
 		return -errno;
@@ -77,11 +79,24 @@ int event_loop__add(struct mw_event_loop *loop, int fd, mw_event_loop_callback c
 	return add_watch(loop, fd, false, callback, context);
 }
 
-int event_loop__add_timer(struct mw_event_loop *loop, double interval_seconds,
-			  mw_event_loop_callback callback, void *context, int *fd_out)
+int event_loop__set_timer(int fd, double interval_seconds)
 {
 	struct itimerspec spec = { 0 };
 	double whole;
+
+	if (!(interval_seconds > 0))
+		return -EINVAL;
+	spec.it_interval.tv_nsec = (long)(modf(interval_seconds, &whole) * 1e9);
+	spec.it_interval.tv_sec = (time_t)whole;
+	spec.it_value = spec.it_interval;
+	if (timerfd_settime(fd, 0, &spec, NULL))
+		return -errno;
+	return 0;
+}
+
+int event_loop__add_timer(struct mw_event_loop *loop, double interval_seconds,
+			  mw_event_loop_callback callback, void *context, int *fd_out)
+{
 	int fd, err;
 
 	if (!(interval_seconds > 0))
@@ -89,11 +104,8 @@ int event_loop__add_timer(struct mw_event_loop *loop, double interval_seconds,
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	spec.it_interval.tv_nsec = (long)(modf(interval_seconds, &whole) * 1e9);
-	spec.it_interval.tv_sec = (time_t)whole;
-	spec.it_value = spec.it_interval;
-	if (timerfd_settime(fd, 0, &spec, NULL)) {
-		err = -errno;
+	err = event_loop__set_timer(fd, interval_seconds);
+	if (err) {
 		close(fd);
 		return err;
 	}

@@ -26,6 +26,9 @@ int event_loop__add(struct mw_event_loop *loop, int fd, mw_event_loop_callback c
 int event_loop__add_timer(struct mw_event_loop *loop, double interval_seconds,
 			  mw_event_loop_callback callback, void *context, int *fd_out);
 
+/* Re-arms a timer from event_loop__add_timer: the next expiry one new interval from now. */
+int event_loop__set_timer(int fd, double interval_seconds);
+
 /*
  * Blocks the given signals and delivers them through a signalfd the loop owns;
  * the callback reads the signal number with event_loop__read_signal.

@@ -9,9 +9,8 @@
 
 /* The kernel's ceiling for pid_max (PID_MAX_LIMIT on 64-bit). */
 #define PID_LIMIT 4194304
-#define INTERVAL_MIN_SECONDS 0.05
-#define INTERVAL_MAX_SECONDS 86400.0
 #define TOP_LIMIT 1000000
+#define ITERATIONS_LIMIT 1000000
 
 enum option_id {
 	OPTION_PID = 'p',
@@ -19,6 +18,8 @@ enum option_id {
 	OPTION_INTERVAL = 'i',
 	OPTION_VERBOSE = 'v',
 	OPTION_HELP = 'h',
+	OPTION_BATCH = 'b',
+	OPTION_ITERATIONS = 'n',
 	OPTION_TEXTFILE = 256,
 	OPTION_SNAPSHOT,
 	OPTION_TOP,
@@ -36,6 +37,8 @@ enum option_bit {
 	BIT_SNAPSHOT,
 	BIT_TOP,
 	BIT_JSON,
+	BIT_BATCH,
+	BIT_ITERATIONS,
 };
 
 static const struct {
@@ -49,13 +52,15 @@ static const struct {
 				       ALLOW(BIT_TEXTFILE) | ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP),
 			       15.0, 50 },
 	[MW_COMMAND_TOP] = { "top",
-			     ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_INTERVAL) | ALLOW(BIT_TOP),
+			     ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_INTERVAL) |
+				     ALLOW(BIT_TOP) | ALLOW(BIT_BATCH) | ALLOW(BIT_ITERATIONS),
 			     1.0, 0 },
 	[MW_COMMAND_SCAN] = { "scan",
 			      ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_TEXTFILE) |
 				      ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP) | ALLOW(BIT_JSON),
 			      0.0, 50 },
-	[MW_COMMAND_TRACE] = { "trace", ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_JSON), 0.0, 0 },
+	[MW_COMMAND_TRACE] = { "trace", ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_JSON), 0.0,
+			       0 },
 };
 
 static const struct option long_options[] = {
@@ -66,6 +71,8 @@ static const struct option long_options[] = {
 	{ "snapshot", required_argument, NULL, OPTION_SNAPSHOT },
 	{ "top", required_argument, NULL, OPTION_TOP },
 	{ "json", no_argument, NULL, OPTION_JSON },
+	{ "batch", no_argument, NULL, OPTION_BATCH },
+	{ "iterations", required_argument, NULL, OPTION_ITERATIONS },
 	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
 	{ "help", no_argument, NULL, OPTION_HELP },
 	{ "version", no_argument, NULL, OPTION_VERSION },
@@ -141,6 +148,10 @@ static int option_bit(int id)
 		return BIT_TOP;
 	case OPTION_JSON:
 		return BIT_JSON;
+	case OPTION_BATCH:
+		return BIT_BATCH;
+	case OPTION_ITERATIONS:
+		return BIT_ITERATIONS;
 	default:
 		return -1;
 	}
@@ -157,14 +168,16 @@ static int parse_one(struct mw_options *options, int id, const char *argument, c
 			return fail(error, error_size, "--pid: '%s' is not a process id (1..%d)",
 				    argument, PID_LIMIT);
 		if (options->pid_count == MW_FILTER_PIDS_MAX)
-			return fail(error, error_size, "--pid: at most %d pids", MW_FILTER_PIDS_MAX);
+			return fail(error, error_size, "--pid: at most %d pids",
+				    MW_FILTER_PIDS_MAX);
 		options->pids[options->pid_count++] = (uint32_t)number;
 		return 0;
 	case OPTION_COMM:
 		if (!*argument || strlen(argument) >= MW_COMM_LEN)
-			return fail(error, error_size,
-				    "--comm: '%s' is not a command name (1..%d characters, as in /proc/PID/comm)",
-				    argument, MW_COMM_LEN - 1);
+			return fail(
+				error, error_size,
+				"--comm: '%s' is not a command name (1..%d characters, as in /proc/PID/comm)",
+				argument, MW_COMM_LEN - 1);
 		if (options->comm_count == MW_FILTER_COMMS_MAX)
 			return fail(error, error_size, "--comm: at most %d names",
 				    MW_FILTER_COMMS_MAX);
@@ -172,11 +185,11 @@ static int parse_one(struct mw_options *options, int id, const char *argument, c
 		return 0;
 	case OPTION_INTERVAL:
 		if (parse_seconds(argument, &options->interval_seconds) ||
-		    options->interval_seconds < INTERVAL_MIN_SECONDS ||
-		    options->interval_seconds > INTERVAL_MAX_SECONDS)
+		    options->interval_seconds < MW_INTERVAL_MIN_SECONDS ||
+		    options->interval_seconds > MW_INTERVAL_MAX_SECONDS)
 			return fail(error, error_size,
 				    "--interval: '%s' is not a number of seconds from %g to %g",
-				    argument, INTERVAL_MIN_SECONDS, INTERVAL_MAX_SECONDS);
+				    argument, MW_INTERVAL_MIN_SECONDS, MW_INTERVAL_MAX_SECONDS);
 		return 0;
 	case OPTION_TEXTFILE:
 	case OPTION_SNAPSHOT:
@@ -200,6 +213,16 @@ static int parse_one(struct mw_options *options, int id, const char *argument, c
 	case OPTION_JSON:
 		options->json = true;
 		return 0;
+	case OPTION_BATCH:
+		options->batch = true;
+		return 0;
+	case OPTION_ITERATIONS:
+		if (parse_unsigned(argument, ITERATIONS_LIMIT, &number) || number == 0)
+			return fail(error, error_size,
+				    "%s: '%s' is not a number of frames from 1 to %d", spelled,
+				    argument, ITERATIONS_LIMIT);
+		options->iterations = (size_t)number;
+		return 0;
 	case OPTION_VERBOSE:
 		options->verbosity++;
 		return 0;
@@ -222,8 +245,9 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 	memset(options, 0, sizeof(*options));
 	error[0] = '\0';
 	if (argc < 2)
-		return fail(error, error_size,
-			    "no command given: use agent, top, scan or trace (see mapwatch --help)");
+		return fail(
+			error, error_size,
+			"no command given: use agent, top, scan or trace (see mapwatch --help)");
 
 	if (argv[1][0] != '-') {
 		options->command = command_from_name(argv[1]);
@@ -243,43 +267,46 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 		const char *spelled;
 		int bit;
 
-		id = getopt_long(argc - first + 1, argv + first - 1, ":p:c:i:vh", long_options,
+		id = getopt_long(argc - first + 1, argv + first - 1, ":p:c:i:vhbn:", long_options,
 				 &index);
 		if (id == -1)
 			break;
 		spelled = index >= 0 ? long_options[index].name : NULL;
 		if (id == '?')
-			return fail(error, error_size, "unknown option '%s'", argv[first - 1 + optind - 1]);
+			return fail(error, error_size, "unknown option '%s'",
+				    argv[first - 1 + optind - 1]);
 		if (id == ':')
 			return fail(error, error_size, "option '%s' needs a value",
 				    argv[first - 1 + optind - 1]);
-		bit = option_bit(id);
-		if (bit >= 0 && (options->command == MW_COMMAND_NONE ||
-				 !(commands[options->command].allowed & (1u << bit)))) {
-			const char *name = argv[first - 1 + optind - 1];
-
-			if (options->command == MW_COMMAND_NONE)
-				return fail(error, error_size,
-					    "option '%s' needs a command before it (agent, top, scan or trace)",
-					    name);
-			return fail(error, error_size, "'%s' does not take option '%s'",
-				    commands[options->command].name, name);
-		}
 		char long_name[64];
 
+		/* as typed: argv holds the value, not the option, after "-n 2" */
 		if (spelled)
 			snprintf(long_name, sizeof(long_name), "--%s", spelled);
 		else
 			snprintf(long_name, sizeof(long_name), "-%c", id);
+		bit = option_bit(id);
+		if (bit >= 0 && (options->command == MW_COMMAND_NONE ||
+				 !(commands[options->command].allowed & (1u << bit)))) {
+			if (options->command == MW_COMMAND_NONE)
+				return fail(
+					error, error_size,
+					"option '%s' needs a command before it (agent, top, scan or trace)",
+					long_name);
+			return fail(error, error_size, "'%s' does not take option '%s'",
+				    commands[options->command].name, long_name);
+		}
 		err = parse_one(options, id, optarg, long_name, error, error_size);
 		if (err)
 			return err;
 	}
 	if (first - 1 + optind < argc)
-		return fail(error, error_size, "unexpected argument '%s'", argv[first - 1 + optind]);
+		return fail(error, error_size, "unexpected argument '%s'",
+			    argv[first - 1 + optind]);
 	if (options->command == MW_COMMAND_NONE && !options->help && !options->version)
-		return fail(error, error_size,
-			    "no command given: use agent, top, scan or trace (see mapwatch --help)");
+		return fail(
+			error, error_size,
+			"no command given: use agent, top, scan or trace (see mapwatch --help)");
 	if (options->textfile_path && options->snapshot_path &&
 	    !strcmp(options->textfile_path, options->snapshot_path))
 		return fail(error, error_size, "--textfile and --snapshot name the same file '%s'",
@@ -313,7 +340,9 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"Follows every file mapping on the host from the kernel and writes, every interval,\n"
 			"the Prometheus textfile and the JSON snapshot, until SIGINT or SIGTERM.\n\n"
 			"  -i, --interval SECONDS export interval, fractions allowed (default 15)\n"
-			"      --textfile PATH    Prometheus textfile to write atomically\n"
+			"      --textfile PATH    Prometheus textfile to write atomically (default\n"
+			"                         /var/lib/prometheus/node-exporter/mapwatch.prom when\n"
+			"                         that directory exists, else mapwatch.prom here)\n"
 			"      --snapshot PATH    JSON snapshot to write atomically\n"
 			"      --top N            cap on per-process series, 0 for none (default 50)\n"
 			"%s",
@@ -325,7 +354,12 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"Interactive view of processes by orphaned mappings and map counts.\n\n"
 			"  -i, --interval SECONDS refresh interval (default 1)\n"
 			"      --top N            show at most N processes, 0 for all (default 0)\n"
-			"%s",
+			"  -b, --batch            plain-text frames on stdout, $COLUMNS or 80 wide (like top -b)\n"
+			"  -n, --iterations N     stop after N frames\n"
+			"%s\n"
+			"keys: s or < > sort by another column, R reverse, Up Down PgUp PgDn Home End\n"
+			"select, / filter by name, Enter orphaned files of the selection, Esc back,\n"
+			"Space pause, d set the refresh interval (+ - double or halve it), q quit\n",
 			common);
 		return;
 	case MW_COMMAND_SCAN:

@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include "mapwatch_events.h"
 
+/* --interval, and top's refresh interval when changed from the keyboard */
+#define MW_INTERVAL_MIN_SECONDS 0.05
+#define MW_INTERVAL_MAX_SECONDS 86400.0
+
 enum mw_command {
 	MW_COMMAND_NONE = 0,
 	MW_COMMAND_AGENT,
@@ -28,6 +32,8 @@ struct mw_options {
 	const char *snapshot_path;
 	size_t top; /* cap on per-process series; 0: no cap */
 	bool json;
+	bool batch; /* top: plain-text frames on stdout instead of the terminal view */
+	size_t iterations; /* top: stop after this many frames; 0: until told to stop */
 	int verbosity;
 	bool help;
 	bool version;

@@ -1,38 +1,26 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Drawing for `mapwatch top`: reads a snapshot and the view state, writes the
- * screen. It never collects; the collector never draws.
+ * The terminal side of `mapwatch top`: curses on, a frame's lines onto the
+ * screen, keys off it. What the lines say is top_frame's business.
  */
 #ifndef MAPWATCH_CLI_TOP_VIEW_H
 #define MAPWATCH_CLI_TOP_VIEW_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include "snapshot.h"
+#include "top_frame.h"
 
-enum mw_top_sort {
-	MW_TOP_SORT_ORPHANED_BYTES = 0,
-	MW_TOP_SORT_MAP_COUNT,
-	MW_TOP_SORT_RESIZE_REMAPS,
-	MW_TOP_SORT_PID,
-	MW_TOP_SORT_COUNT
-};
+/* Curses on stdin and stdout: keys unbuffered and unechoed, no cursor. */
+void top_view__open(void);
+void top_view__close(void);
 
-struct mw_top_state {
-	enum mw_top_sort sort;
-	size_t selected; /* row in the sorted list */
-	size_t first_row; /* scrolling */
-	bool detail; /* showing the selected process's orphans */
-	uint32_t detail_pid;
-	size_t row_limit; /* --top: 0 for all */
-};
+/* Takes the terminal's new size; SIGWINCH comes through the event loop, not to curses. */
+void top_view__resize(void);
 
-/* Sorted row order for the state's sort key; returns a malloc'ed index array. */
-size_t *top_view__order(const struct mw_snapshot *snapshot, enum mw_top_sort sort);
+void top_view__size(size_t *width, size_t *height);
 
-const char *top_view__sort_name(enum mw_top_sort sort);
+void top_view__draw(const struct top_frame *frame);
 
-/* Draws the whole screen (curses must be initialised). */
-void top_view__draw(const struct mw_snapshot *snapshot, struct mw_top_state *state);
+/* The next key, or ERR when none is waiting. */
+int top_view__key(void);
 
 #endif

@@ -27,6 +27,8 @@ struct mw_inode {
 	char *path; /* full path when /proc told us, else the basename the kernel reported */
 	uint64_t name_hash; /* of the basename */
 	uint64_t size;
+	/* false only when seeded from /proc without a stat (no CAP_SYS_ADMIN): no stale verdict */
+	bool size_known;
 	uint64_t size_generation; /* bumped whenever the size is seen to change */
 	uint32_t nlink;
 	bool deleted; /* link count 0: its mappings are orphaned */

@@ -3,9 +3,12 @@
 #include <string.h>
 #include "snapshot.h"
 
-/* From a fresh remap (milliseconds) to the months a stale Kafka mapping can live. */
+/*
+ * From the milliseconds a fixed resize keeps an old mapping to the day a leaked
+ * Kafka index mapping waits for a mixed GC; longer lands in +Inf.
+ */
 const double mw_duration_bucket_bounds[MW_DURATION_BUCKETS] = {
-	0.01, 0.1, 1, 10, 60, 300, 900, 3600, 14400, 86400, 259200, 604800,
+	0.01, 0.1, 1, 10, 60, 300, 900, 3600, 14400, 86400,
 };
 
 void snapshot__clear(struct mw_snapshot *snapshot)

@@ -39,7 +39,7 @@ struct mw_process_report {
 	size_t orphan_count;
 };
 
-#define MW_DURATION_BUCKETS 12
+#define MW_DURATION_BUCKETS 10
 /* Upper bounds in seconds of mapwatch_unlink_to_unmap_seconds; +Inf is implied. */
 extern const double mw_duration_bucket_bounds[MW_DURATION_BUCKETS];
 

@@ -33,6 +33,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		if (!inode)
 			return NULL;
 		tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
+		inode->size_known = vma->file_stat_known;
 		if (vma->file_stat_known) {
 			inode->size = vma->file_size;
 			inode->nlink = vma->nlink;
@@ -43,7 +44,12 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		return inode;
 	}
 	if (vma->file_stat_known) {
-		tracker__set_size(inode, vma->file_size);
+		/* a size learnt for the first time is no size change */
+		if (inode->size_known)
+			tracker__set_size(inode, vma->file_size);
+		else
+			inode->size = vma->file_size;
+		inode->size_known = true;
 		if (!orphaned)
 			inode->nlink = vma->nlink;
 	}

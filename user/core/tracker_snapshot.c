@@ -77,7 +77,9 @@ static int report_process(struct mw_tracker *tracker, struct process *process,
 	for (entry = procmap__first(&process->map); entry; entry = procmap__next(entry)) {
 		const struct process_inode *user = entry->owner;
 
-		if (user && stale(entry, user->inode->size, tracker->options.page_size))
+		/* an unknown size (0) would make every mapping look stale */
+		if (user && user->inode->size_known &&
+		    stale(entry, user->inode->size, tracker->options.page_size))
 			report->stale_mappings++;
 	}
 	if (map_count_history__slope(&process->history, now_ns, tracker->options.growth_window_ns,

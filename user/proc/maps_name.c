@@ -4,8 +4,6 @@
 #include <string.h>
 #include "proc_maps_internal.h"
 
-#define DELETED_SUFFIX " (deleted)"
-
 static bool has_prefix(const char *text, const char *prefix)
 {
 	return strncmp(text, prefix, strlen(prefix)) == 0;
@@ -41,10 +39,11 @@ static enum mw_vma_kind kind_from_path(const struct mw_vma *vma)
 
 void maps_name__set(struct mw_vma *vma, const char *name, size_t length)
 {
-	size_t suffix_length = strlen(DELETED_SUFFIX);
+	size_t suffix_length = strlen(MAPS_DELETED_SUFFIX);
 
-	vma->deleted = length > suffix_length &&
-		       memcmp(name + length - suffix_length, DELETED_SUFFIX, suffix_length) == 0;
+	/* Stripped once: "x (deleted) (deleted)" is a deleted file named "x (deleted)". */
+	vma->deleted = length > suffix_length && memcmp(name + length - suffix_length,
+							MAPS_DELETED_SUFFIX, suffix_length) == 0;
 	if (vma->deleted)
 		length -= suffix_length;
 	/* Paths longer than PATH_MAX only come from the text file; keep their head. */

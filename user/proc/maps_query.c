@@ -102,69 +102,103 @@ static void fill_vma(const struct procmap_query *query, const char *name, char *
 	maps_name__set(vma, name, length);
 }
 
-static int query_one(int fd, struct procmap_query *query, char *name, char *scratch,
-		     struct mw_vma *vma)
+/* What one walk needs, allocated once: a VMA is mostly its PATH_MAX path. */
+struct query_walk {
+	int pid_dir;
+	int fd;
+	struct procmap_query query;
+	char *name;
+	char *scratch;
+	struct mw_vma *vma;
+	struct mw_vma *text_vma; /* only for names past PATH_MAX */
+};
+
+/*
+ * A name past PATH_MAX (a deleted file at 4086 bytes or more, with its
+ * " (deleted)"), which the ioctl cannot hand out: take the VMA without it and
+ * its name from the text, which prints names whole. Without a name the VMA
+ * would read as a live file and its deletion would be lost.
+ */
+static int query_without_name(struct query_walk *walk)
 {
-	if (ioctl(fd, PROCMAP_QUERY, query) == 0) {
-		fill_vma(query, name, scratch, vma);
+	struct procmap_query *query = &walk->query;
+	struct mw_vma *vma = walk->vma;
+
+	query->vma_name_addr = 0;
+	query->vma_name_size = 0;
+	if (ioctl(walk->fd, PROCMAP_QUERY, query) < 0)
+		return -errno;
+	fill_vma(query, walk->name, walk->scratch, vma);
+	vma->kind = vma->ino ? MW_VMA_FILE : MW_VMA_ANONYMOUS;
+	if (!walk->text_vma)
+		walk->text_vma = malloc(sizeof(*walk->text_vma));
+	if (!walk->text_vma)
+		return -ENOMEM;
+	/* gone or changed since: what the ioctl said stands, the stat decides the rest */
+	if (maps_text__find(walk->pid_dir, vma->start, walk->text_vma) ||
+	    walk->text_vma->end != vma->end || walk->text_vma->ino != vma->ino)
+		return 0;
+	memcpy(vma->path, walk->text_vma->path, sizeof(vma->path));
+	vma->deleted = walk->text_vma->deleted;
+	vma->kind = walk->text_vma->kind;
+	return 0;
+}
+
+static int query_one(struct query_walk *walk)
+{
+	if (ioctl(walk->fd, PROCMAP_QUERY, &walk->query) == 0) {
+		fill_vma(&walk->query, walk->name, walk->scratch, walk->vma);
 		return 0;
 	}
 	if (errno != ENAMETOOLONG)
 		return -errno;
-	/* A name past PATH_MAX: take the VMA without it; the stat still tells. */
-	query->vma_name_addr = 0;
-	query->vma_name_size = 0;
-	if (ioctl(fd, PROCMAP_QUERY, query) < 0)
-		return -errno;
-	fill_vma(query, name, scratch, vma);
-	vma->kind = vma->ino ? MW_VMA_FILE : MW_VMA_ANONYMOUS;
-	return 0;
+	return query_without_name(walk);
 }
 
 int maps_query__walk(int pid_dir, maps_sink_fn sink, void *ctx)
 {
-	struct procmap_query query;
-	struct mw_vma *vma = NULL;
-	char *name = NULL, *scratch = NULL;
+	struct query_walk walk = { .pid_dir = pid_dir };
+	struct procmap_query *query = &walk.query;
 	uint64_t address = 0;
-	int fd, err = 0;
+	int err = 0;
 
-	fd = openat(pid_dir, "maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	walk.fd = openat(pid_dir, "maps", O_RDONLY | O_CLOEXEC);
+	if (walk.fd < 0)
 		return -errno;
-	vma = malloc(sizeof(*vma));
-	name = malloc(PATH_MAX);
-	scratch = malloc(PATH_MAX);
-	if (!vma || !name || !scratch) {
+	walk.vma = malloc(sizeof(*walk.vma));
+	walk.name = malloc(PATH_MAX);
+	walk.scratch = malloc(PATH_MAX);
+	if (!walk.vma || !walk.name || !walk.scratch) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (;;) {
-		memset(&query, 0, sizeof(query));
-		query.size = sizeof(query);
-		query.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA;
-		query.query_addr = address;
-		query.vma_name_addr = (uintptr_t)name;
-		query.vma_name_size = PATH_MAX;
-		err = query_one(fd, &query, name, scratch, vma);
+		memset(query, 0, sizeof(*query));
+		query->size = sizeof(*query);
+		query->query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA;
+		query->query_addr = address;
+		query->vma_name_addr = (uintptr_t)walk.name;
+		query->vma_name_size = PATH_MAX;
+		err = query_one(&walk);
 		if (err) {
 			/* ENOENT: no VMA at or above the address, the walk is done */
 			if (err == -ENOENT)
 				err = 0;
 			break;
 		}
-		err = sink(vma, ctx);
+		err = sink(walk.vma, ctx);
 		if (err)
 			break;
 		/* the top VMA may end at the very top of the address space */
-		if (query.vma_end <= address || query.vma_end == 0)
+		if (query->vma_end <= address || query->vma_end == 0)
 			break;
-		address = query.vma_end;
+		address = query->vma_end;
 	}
 out:
-	free(scratch);
-	free(name);
-	free(vma);
-	close(fd);
+	free(walk.text_vma);
+	free(walk.scratch);
+	free(walk.name);
+	free(walk.vma);
+	close(walk.fd);
 	return err;
 }

@@ -128,6 +128,48 @@ int proc_maps__parse_line(const char *line, size_t length, struct mw_vma *vma)
 	return 0;
 }
 
+static FILE *open_maps(int pid_dir)
+{
+	int fd = openat(pid_dir, "maps", O_RDONLY | O_CLOEXEC);
+	FILE *file;
+
+	if (fd < 0)
+		return NULL;
+	file = fdopen(fd, "r");
+	if (!file) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return file;
+}
+
+int maps_text__find(int pid_dir, uint64_t start, struct mw_vma *vma)
+{
+	FILE *file = open_maps(pid_dir);
+	char *line = NULL;
+	size_t capacity = 0;
+	ssize_t length;
+	int err = -ENOENT;
+
+	if (!file)
+		return -errno;
+	while ((length = getline(&line, &capacity, file)) > 0) {
+		if (line[length - 1] == '\n')
+			length--;
+		if (proc_maps__parse_line(line, length, vma) || vma->start > start)
+			break;
+		if (vma->start == start) {
+			err = 0;
+			break;
+		}
+	}
+	free(line);
+	fclose(file);
+	return err;
+}
+
 int maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx)
 {
 	struct mw_vma *vma;
@@ -135,17 +177,11 @@ int maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx)
 	size_t capacity = 0;
 	ssize_t length;
 	FILE *file;
-	int fd, err = 0;
+	int err = 0;
 
-	fd = openat(pid_dir, "maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	file = open_maps(pid_dir);
+	if (!file)
 		return -errno;
-	file = fdopen(fd, "r");
-	if (!file) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	/* mw_vma carries PATH_MAX bytes: one on the heap, reused for every line */
 	vma = malloc(sizeof(*vma));
 	if (!vma) {

@@ -39,6 +39,15 @@ typedef int (*proc_maps_fn)(const struct mw_vma *vma, void *ctx);
 int proc_maps__for_each(pid_t pid, unsigned int flags, proc_maps_fn fn, void *ctx,
 			struct mw_proc_maps_stats *stats);
 
+struct mw_stat_cache;
+
+/*
+ * The same walk with stat results kept in @cache (stat_cache.h) from one call
+ * to the next: a scan of every process stats each inode once.
+ */
+int proc_maps__for_each_cached(pid_t pid, unsigned int flags, struct mw_stat_cache *cache,
+			       proc_maps_fn fn, void *ctx, struct mw_proc_maps_stats *stats);
+
 /* The same walk collected into a malloc'ed array the caller frees; *vmas NULL when empty. */
 int proc_maps__read(pid_t pid, unsigned int flags, struct mw_vma **vmas, size_t *count,
 		    struct mw_proc_maps_stats *stats);

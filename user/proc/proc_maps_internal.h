@@ -5,7 +5,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "vma.h"
+
+/* What the kernel appends, once, to the name of a file unlinked while mapped. */
+#define MAPS_DELETED_SUFFIX " (deleted)"
 
 /* Receives each VMA a reader produced; a nonzero return stops the reader. */
 typedef int (*maps_sink_fn)(struct mw_vma *vma, void *ctx);
@@ -21,6 +25,12 @@ bool maps_name__is_shared_memory(const struct mw_vma *vma);
 
 /* Reads "maps" under the /proc/PID directory @pid_dir as text. */
 int maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx);
+
+/*
+ * The VMA that starts at @start, from the text: the one reader that prints a
+ * name of any length. Returns 0, or -ENOENT when no VMA starts there (now).
+ */
+int maps_text__find(int pid_dir, uint64_t start, struct mw_vma *vma);
 
 /* The same through PROCMAP_QUERY; -ENOTTY or -EINVAL when the kernel lacks it. */
 int maps_query__walk(int pid_dir, maps_sink_fn sink, void *ctx);

@@ -2,11 +2,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "proc_scan.h"
+#include "stat_cache.h"
 
 int proc_scan__read_comm(pid_t pid, char comm[MW_COMM_LEN])
 {
@@ -50,16 +52,45 @@ static pid_t parse_pid(const char *name)
 	return (pid_t)value;
 }
 
-static int scan_one(pid_t pid, unsigned int maps_flags, proc_scan_fn fn, void *ctx,
+/* One array for the whole scan: each process's VMAs overwrite the last one's. */
+struct collect {
+	struct mw_vma *items;
+	size_t count;
+	size_t capacity;
+};
+
+/* A VMA is mostly its PATH_MAX path buffer: copy only the part the path uses. */
+static int collect_vma(const struct mw_vma *vma, void *ctx)
+{
+	struct collect *collect = ctx;
+	struct mw_vma *item;
+
+	if (collect->count == collect->capacity) {
+		size_t capacity = collect->capacity ? collect->capacity * 2 : 64;
+		struct mw_vma *items = realloc(collect->items, capacity * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		collect->items = items;
+		collect->capacity = capacity;
+	}
+	item = &collect->items[collect->count++];
+	memcpy(item, vma, offsetof(struct mw_vma, path) + strlen(vma->path) + 1);
+	return 0;
+}
+
+static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *cache,
+		    struct collect *collect, proc_scan_fn fn, void *ctx,
 		    struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_process process = { .pid = pid };
-	struct mw_vma *vmas;
 	int err;
 
+	collect->count = 0;
 	err = proc_scan__read_comm(pid, process.comm);
 	if (!err)
-		err = proc_maps__read(pid, maps_flags, &vmas, &process.vma_count, &process.stats);
+		err = proc_maps__for_each_cached(pid, maps_flags, cache, collect_vma, collect,
+						 &process.stats);
 	if (err == -ESRCH) {
 		stats->vanished++;
 		return 0;
@@ -70,28 +101,34 @@ static int scan_one(pid_t pid, unsigned int maps_flags, proc_scan_fn fn, void *c
 		stats->unreadable++;
 		return 0;
 	}
-	if (process.stats.map_count == 0) {
-		free(vmas);
+	if (process.stats.map_count == 0)
 		return 0;
-	}
-	process.vmas = vmas;
+	process.vmas = collect->items;
+	process.vma_count = collect->count;
 	stats->processes++;
-	err = fn(&process, ctx);
-	free(vmas);
-	return err;
+	return fn(&process, ctx);
 }
 
 int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
 		    struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_scan_stats local = { 0 };
+	struct collect collect = { 0 };
+	struct mw_stat_cache *cache;
 	struct dirent *entry;
 	DIR *proc;
 	int err = 0;
 
+	/* one stat per inode for the whole scan: a file inherited by many processes costs one */
+	cache = stat_cache__create();
+	if (!cache)
+		return -ENOMEM;
 	proc = opendir("/proc");
-	if (!proc)
-		return -errno;
+	if (!proc) {
+		err = -errno;
+		stat_cache__destroy(cache);
+		return err;
+	}
 	for (;;) {
 		pid_t pid;
 
@@ -104,11 +141,13 @@ int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
 		pid = parse_pid(entry->d_name);
 		if (!pid)
 			continue;
-		err = scan_one(pid, maps_flags, fn, ctx, &local);
+		err = scan_one(pid, maps_flags, cache, &collect, fn, ctx, &local);
 		if (err)
 			break;
 	}
 	closedir(proc);
+	free(collect.items);
+	stat_cache__destroy(cache);
 	if (stats)
 		*stats = local;
 	return err;

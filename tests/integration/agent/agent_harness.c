@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent_harness.h"
+#include "promtool_check.h"
 
 #define ENV_WORK_DIR "MAPWATCH_TEST_WORK_DIR"
 #define ENV_AGENT_PID "MAPWATCH_TEST_AGENT_PID"
@@ -278,6 +279,8 @@ json_t *harness__fresh_snapshot(void)
 		}
 		sleep_ns(POLL_NS);
 	}
+	/* the textfile of the same write is already in place: it goes first */
+	promtool_check__textfile(harness__textfile_path());
 	root = json_load_file(snapshot, 0, &error);
 	cr_assert_not_null(root, "%s: line %d: %s", snapshot, error.line, error.text);
 	cr_assert_eq(json_integer_value(json_object_get(root, "version")), 1);

@@ -74,7 +74,8 @@ fi
 if command -v setpriv >/dev/null; then
 	expect_exit "unprivileged agent" 1 "root" -- setpriv --reuid=65534 --regid=65534 \
 		--clear-groups --inh-caps=-all --bounding-set=-all \
-		"$mapwatch" agent --snapshot "$work/unprivileged.json"
+		"$mapwatch" agent --snapshot "$work/unprivileged.json" \
+		--textfile "$work/unprivileged.prom"
 	[ ! -e "$work/unprivileged.json" ] && pass "nothing written without privileges" ||
 		fail "unprivileged agent wrote a snapshot"
 fi
@@ -172,7 +173,8 @@ if command -v promtool >/dev/null; then
 fi
 
 # SIGTERM: a clean stop with status 0.
-"$mapwatch" agent --interval 1 --snapshot "$work/t.json" >/dev/null 2>"$work/agent.err" &
+"$mapwatch" agent --interval 1 --snapshot "$work/t.json" --textfile "$work/t.prom" \
+	>/dev/null 2>"$work/agent.err" &
 agent_pid=$!
 for _ in $(seq 100); do [ -e "$work/t.json" ] && break; sleep 0.1; done
 kill -TERM "$agent_pid"

@@ -1,6 +1,9 @@
 #!/bin/bash
-# mapwatch top in a real terminal (tmux): it draws, sorts, opens a process's
-# detail view with its orphaned files, and quits on q.
+# mapwatch top in a real terminal (tmux), against two processes with known
+# orphans: what a person sees in the header, the table, the detail view; the
+# keys (sort, select, filter, pause, refresh interval, quit); a process that
+# exits while shown; resizing; names with control bytes shown escaped; and
+# --batch frames for scripts.
 # usage: check-top.sh PATH_TO_MAPWATCH
 set -u
 mapwatch=$1
@@ -8,54 +11,242 @@ session=mapwatch-top-$$
 work=$(mktemp -d /tmp/mapwatch-top.XXXXXX)
 failures=0
 passes=0
-holder=""
+big="" small=""
 
 cleanup() {
 	tmux kill-session -t "$session" 2>/dev/null
-	[ -n "$holder" ] && kill "$holder" 2>/dev/null
+	[ -n "$big" ] && kill "$big" 2>/dev/null
+	[ -n "$small" ] && kill "$small" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 pass() { passes=$((passes + 1)); echo "ok: $1"; }
 fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
+check() { # check NAME command...
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name: $(screen)"; fi
+}
 
 screen() { tmux capture-pane -p -t "$session"; }
-wait_for() {
+wait_for() { # wait_for TEXT: the screen shows TEXT (a fixed string) within 10 s
 	for _ in $(seq 50); do
-		screen | grep -q -- "$1" && return 0
+		screen | grep -qF -- "$1" && return 0
 		sleep 0.2
 	done
 	return 1
 }
+wait_gone() {
+	for _ in $(seq 50); do
+		screen | grep -qF -- "$1" || return 0
+		sleep 0.2
+	done
+	return 1
+}
+row_of() { screen | grep -nF -- "$1" | head -1 | cut -d: -f1; }
+keys() { tmux send-keys -t "$session" "$@"; }
 
-# A process holding one orphaned mapping, to select and open.
-python3 -c '
-import mmap, os, sys, time
-path = sys.argv[1]
-with open(path, "wb") as f:
-    f.write(b"x" * 65536)
-f = open(path, "r+b")
-m = mmap.mmap(f.fileno(), 65536)
-f.close()
-os.unlink(path)
-sys.stdout.write("ready\n"); sys.stdout.flush()
-time.sleep(60)
-' "$work/top-orphan.bin" >"$work/holder.out" &
-holder=$!
-for _ in $(seq 50); do grep -q ready "$work/holder.out" && break; sleep 0.1; done
+# A holder: names itself (prctl), maps files, deletes them, waits. SIGUSR1:
+# one more orphan, deleted while top watches, and 20 more mappings.
+cat >"$work/holder.py" <<'EOF'
+import ctypes, mmap, os, signal, sys, time
+name, directory = os.fsencode(sys.argv[1]), os.fsencode(sys.argv[2])
+sizes = [int(s) for s in sys.argv[3].split(",")]
+names = [os.fsencode(n) for n in sys.argv[4].split(",")] if len(sys.argv) > 4 else []
+ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+kept = []
+def orphan(path, size):
+    with open(path, "wb") as f:
+        f.write(b"x" * size)
+    with open(path, "r+b") as f:
+        kept.append(mmap.mmap(f.fileno(), size))
+    os.unlink(path)
+for i, size in enumerate(sizes):
+    orphan(os.path.join(directory, names[i] if i < len(names) else b"%d.bin" % i), size)
+def late(signum, frame):
+    orphan(os.path.join(directory, b"late.bin"), 65536)
+    for i in range(20):
+        # alternating protections: the kernel cannot merge them into one mapping
+        kept.append(mmap.mmap(-1, 4096, prot=mmap.PROT_READ if i % 2 else mmap.PROT_READ | mmap.PROT_WRITE))
+signal.signal(signal.SIGUSR1, late)
+sys.stdout.write("ready\n")
+sys.stdout.flush()
+while True:
+    signal.pause()
+EOF
+mkdir "$work/big" "$work/small"
+# the interpreter itself: a wrapper script (pyenv's shims) would fork on the way
+python=$(python3 -c 'import sys; print(sys.executable)')
+# holder-big: one orphan of 4 MiB. The other: three of 64 KiB, an escape
+# sequence in its name and in a file name, a newline too.
+"$python" "$work/holder.py" holder-big "$work/big" 4194304 >"$work/big.out" &
+big=$!
+"$python" "$work/holder.py" $'esc\e[7mB' "$work/small" 65536,65536,65536 \
+	"b1.bin,b2.bin,"$'bad\e[31mname\n.bin' >"$work/small.out" &
+small=$!
+for _ in $(seq 100); do
+	grep -q ready "$work/big.out" && grep -q ready "$work/small.out" && break
+	sleep 0.1
+done
+max_map_count=$(cat /proc/sys/vm/max_map_count)
 
-tmux new-session -d -s "$session" -x 160 -y 40 "$mapwatch top --interval 0.5 --pid $holder; echo exited \$?; sleep 30"
-wait_for "mapwatch top" && pass "header drawn" || fail "no header: $(screen)"
-wait_for "ORPHANED" && pass "process table drawn" || fail "no table: $(screen)"
-wait_for "python3" && pass "the orphan holder is listed" || fail "holder not listed: $(screen)"
-tmux send-keys -t "$session" s
-wait_for "sort: map count" && pass "s changes the sort" || fail "sort: $(screen)"
-tmux send-keys -t "$session" Enter
-wait_for "top-orphan.bin" && pass "detail view lists the orphaned file" || fail "detail: $(screen)"
-tmux send-keys -t "$session" Escape
-wait_for "Enter: orphaned files" && pass "Esc goes back" || fail "back: $(screen)"
-tmux send-keys -t "$session" q
-wait_for "exited 0" && pass "q quits with status 0" || fail "quit: $(screen)"
+# Not a terminal, not --batch: one line saying what to do instead.
+"$mapwatch" top </dev/null >"$work/out" 2>"$work/err"
+status=$?
+[ "$status" -eq 1 ] && grep -q -- "--batch" "$work/err" && [ "$(wc -l <"$work/err")" -eq 1 ] &&
+	pass "top without a terminal points to --batch" ||
+	fail "top without a terminal: status $status: $(cat "$work/err")"
+
+# --batch -n 2: two plain-text frames, then exit 0, and no raw control byte.
+timeout 30 "$mapwatch" top --batch -n 2 --interval 0.3 --pid "$big" --pid "$small" \
+	>"$work/batch.out" 2>"$work/batch.err"
+status=$?
+[ "$status" -eq 0 ] && pass "top --batch -n 2 exits 0 by itself" ||
+	fail "top --batch: status $status: $(cat "$work/batch.err")"
+[ "$(grep -c '^mapwatch top - ' "$work/batch.out")" -eq 2 ] && pass "two frames" ||
+	fail "frames: $(cat "$work/batch.out")"
+grep -qF 'esc\033[7mB' "$work/batch.out" &&
+	! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$work/batch.out" &&
+	pass "batch output escapes the control bytes of a name" ||
+	fail "batch escaping: $(cat -v "$work/batch.out")"
+grep -qE "^ +$big holder-big +[0-9]+ +[0-9.]+ +1 +4\.0 MiB " "$work/batch.out" &&
+	pass "batch row of holder-big" || fail "batch rows: $(cat "$work/batch.out")"
+
+tmux new-session -d -s "$session" -x 80 -y 24 \
+	"env LC_ALL=C TZ=UTC $mapwatch top --interval 0.5 --pid $big --pid $small; echo exited \$?; sleep 30"
+
+# The header: host totals, processes watched, the limit, the event rate.
+check "header" wait_for "mapwatch top - "
+check "orphan totals and processes watched" \
+	wait_for "Orphaned: 4 mappings, 4.2 MiB   Processes watched: 2"
+check "vm.max_map_count and lost events" wait_for "Lost events: 0   vm.max_map_count: $max_map_count"
+check "events per second once two snapshots are in" \
+	bash -c "for i in \$(seq 50); do tmux capture-pane -p -t '$session' | grep -qE '^Events: [0-9]+\.[0-9]/s' && exit 0; sleep 0.2; done; exit 1"
+
+# The table at 80x24: every column, in order.
+check "column headings at 80 columns" \
+	wait_for "    PID COMM              MAPS  MAP% ORPHANS ORPHANED BYTES  OLDEST REMAPS STALE"
+check "help line at the bottom" bash -c "tmux capture-pane -p -t '$session' | sed -n 24p | grep -q '^q quit'"
+big_row=$(screen | grep -E "^ +$big holder-big ")
+small_row=$(screen | grep -F -- "$small esc")
+echo "$big_row" | grep -qE "^ +$big holder-big +[0-9]+ +[0-9.]+ +1 +4\.0 MiB +>[0-9]+[smh]" &&
+	pass "holder-big: 1 orphan of 4.0 MiB, deleted before top started" || fail "big row: $(screen)"
+echo "$small_row" | grep -qF 'esc\033[7mB' && echo "$small_row" | grep -qE " 3 +192\.0 KiB " &&
+	pass "the other: its name escaped, 3 orphans of 192.0 KiB" || fail "small row: $(screen)"
+# MAPS is the process's mappings: /proc lists them too ([vsyscall] is not counted)
+maps=$(echo "$big_row" | awk '{print $3}')
+proc_maps=$(wc -l <"/proc/$big/maps")
+[ "$maps" -ge $((proc_maps - 2)) ] && [ "$maps" -le "$proc_maps" ] &&
+	pass "MAPS agrees with /proc/$big/maps ($maps, $proc_maps lines)" ||
+	fail "MAPS $maps, /proc/$big/maps has $proc_maps lines"
+percent=$(echo "$big_row" | awk '{print $4}')
+expected=$(awk -v m="$maps" -v l="$max_map_count" 'BEGIN { printf "%.1f", 100 * m / l }')
+[ "$percent" = "$expected" ] && pass "MAP% is MAPS / vm.max_map_count" ||
+	fail "MAP% $percent, expected $expected"
+[ "$(row_of holder-big)" -lt "$(row_of 'esc\033')" ] && pass "most orphaned bytes first" ||
+	fail "order: $(screen)"
+
+# Selection: Enter opens the selected process, so what it opens shows which
+# row is selected. Sorting keeps the selection on its process; Up moves it.
+opens() { # opens PID COMM: Enter shows that process's detail; Esc goes back
+	keys Enter
+	wait_for "PID $1  $2  orphans"
+	local found=$?
+	keys Escape
+	wait_for "Enter files" >/dev/null
+	return $found
+}
+check "the first row is selected" opens "$big" holder-big
+
+# Sorting: < moves the sort to the ORPHANS column.
+keys '<'
+check "< sorts by orphans" wait_for "sort: orphans"
+[ "$(row_of 'esc\033')" -lt "$(row_of holder-big)" ] && pass "three orphans before one" ||
+	fail "sort by orphans: $(screen)"
+check "the selection stays on its process when re-sorted" opens "$big" holder-big
+keys R
+check "R reverses" wait_for "sort: orphans, reversed"
+[ "$(row_of holder-big)" -lt "$(row_of 'esc\033')" ] && pass "reversed order" ||
+	fail "reversed: $(screen)"
+keys R
+check "R again" wait_gone "reversed"
+keys Up
+check "Up selects the row above" opens "$small" 'esc\033[7mB'
+keys Down
+check "Down the row below" opens "$big" holder-big
+keys Up
+
+# Filter by name: / then the text, Enter; Esc clears it.
+keys / e s c Enter
+check "/ filters by name" wait_for "Filter: 'esc', 1 of 2 processes"
+check "the filtered-out process is gone" wait_gone "holder-big"
+keys Escape
+check "Esc clears the filter" wait_for "holder-big"
+
+# Detail: the selected process's orphaned files with size and age, and charts.
+keys Enter
+check "Enter opens the process" wait_for "PID $small  esc\\033[7mB  orphans 3 (192.0 KiB)"
+check "its files, with size and deletion time" wait_for "  64.0 KiB  before start  $work/small/b1.bin"
+check "a file name's escape sequence and newline, escaped" \
+	wait_for "small/bad\\033[31mname\\012.bin"
+check "map count chart" wait_for "Map count over "
+kill -USR1 "$small"
+check "an orphan made while top watches shows when it was deleted" \
+	bash -c "for i in \$(seq 50); do tmux capture-pane -p -t '$session' | grep -qE '^  64\.0 KiB  [0-9]+s ago +.*/late\.bin' && exit 0; sleep 0.2; done; exit 1"
+check "the orphan chart's scale follows" wait_for "Orphaned mappings over"
+check "the title counts it" wait_for "orphans 4 (256.0 KiB)"
+chart=$(screen | sed -n '/Map count over/,/SIZE/p')
+echo "$chart" | grep -q '#' && pass "the charts draw bars" || fail "charts: $chart"
+keys Escape
+check "Esc goes back to the list" wait_for "Enter files"
+check "host totals follow" wait_for "Orphaned: 5 mappings"
+
+# Pause: the view holds still, collecting goes on; Space again resumes.
+keys Space
+check "Space pauses" wait_for "PAUSED"
+before=$(screen | head -1)
+sleep 1.5
+[ "$(screen | head -1)" = "$before" ] && pass "a paused view does not change" ||
+	fail "paused: $before / $(screen | head -1)"
+keys Space
+check "Space resumes" wait_gone "PAUSED"
+check "and the clock moves again" \
+	bash -c "for i in \$(seq 50); do [ \"\$(tmux capture-pane -p -t '$session' | head -1)\" != '$before' ] && exit 0; sleep 0.2; done; exit 1"
+
+# Refresh interval: d and a number; + doubles it; a bad value is refused.
+keys d 2 Enter
+check "d sets the refresh interval" wait_for "refresh every 2s"
+keys +
+check "+ doubles it" wait_for "refresh every 4s"
+keys d x Enter
+check "a bad interval is refused with a reason" wait_for "is not a number of seconds"
+keys d 0 . 5 Enter
+check "back to half a second" wait_for "refresh every 0.5s"
+
+# A process that exits while its detail is shown.
+keys G Enter
+check "holder-big opened" wait_for "PID $big  holder-big  orphans 1 (4.0 MiB)"
+kill "$big"
+wait "$big" 2>/dev/null
+big=""
+check "it exits: the detail says so" wait_for "holder-big  has exited"
+check "with its last figures" wait_for "Last seen"
+keys Escape
+check "the list goes on without it" wait_for "Processes watched: 1"
+check "its row is gone" wait_gone "holder-big"
+
+# Resizing: a bigger terminal gets the names more room, 80x24 again fits.
+tmux resize-window -t "$session" -x 132 -y 40
+check "resized to 132x40: the help line moves to the bottom" \
+	bash -c "for i in \$(seq 50); do tmux capture-pane -p -t '$session' | sed -n 40p | grep -q '^q quit' && exit 0; sleep 0.2; done; exit 1"
+screen | grep -qE '^    PID COMM {50,}MAPS' && pass "a wider COMM column" || fail "wide: $(screen)"
+tmux resize-window -t "$session" -x 80 -y 24
+check "back at 80x24" \
+	wait_for "    PID COMM              MAPS  MAP% ORPHANS ORPHANED BYTES  OLDEST REMAPS STALE"
+check "help line at row 24" bash -c "tmux capture-pane -p -t '$session' | sed -n 24p | grep -q '^q quit'"
+
+keys q
+check "q quits with status 0" wait_for "exited 0"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -2,13 +2,16 @@
 """Usage: check-daemonset.py DAEMONSET_YAML SYSTEMD_UNIT
 
 Parses the Kubernetes manifest and checks what a cluster operator relies on:
-every node runs the agent with the host's processes, BTF, tracefs and the
-node_exporter textfile directory; it runs the same command as the systemd
-unit; and its liveness probe really tells a fresh snapshot from a stale one.
+every node runs the agent (every taint tolerated, no node selection beyond
+Linux) with the host's processes, BTF and tracefs (read-only), and the
+node_exporter textfile directory the systemd unit writes too; it runs the
+same command as the unit; it holds capabilities, each explained, instead of
+privileged: true, and nothing that unmasks the host's /proc; it has resource
+requests and limits; and its liveness probe really tells a fresh snapshot
+from a stale one.
 """
-import configparser
 import os
-import shlex
+import re
 import subprocess
 import sys
 import tempfile
@@ -16,8 +19,11 @@ import time
 
 import yaml
 
+import unit_file
+
 REQUIRED_CAPABILITIES = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"}
 REQUIRED_HOST_PATHS = {"/sys/kernel/btf", "/sys/kernel/tracing", "/var/lib/prometheus/node-exporter"}
+READ_ONLY_HOST_PATHS = {"/sys/kernel/btf", "/sys/kernel/tracing"}
 
 failures = []
 
@@ -33,11 +39,16 @@ def option_value(args, name):
 
 
 def unit_command(unit_path):
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
-    parser.optionxform = str
-    with open(unit_path) as unit:
-        parser.read_file(unit)
-    return shlex.split(parser["Service"]["ExecStart"])
+    return unit_file.exec_start(unit_file.parse(unit_path))
+
+
+def unit_writable_paths(unit_path):
+    return set(unit_file.words(unit_file.parse(unit_path), "Service", "ReadWritePaths"))
+
+
+def manifest_comments(manifest_path):
+    with open(manifest_path) as manifest:
+        return [line.split("#", 1)[1].strip() for line in manifest if "#" in line]
 
 
 def probe_status(command, snapshot, real_snapshot):
@@ -95,6 +106,11 @@ def main():
     check(any(t.get("operator") == "Exists" and "key" not in t and "effect" not in t
               for t in pod.get("tolerations", [])),
           "no toleration of every taint: some nodes would run no agent")
+    selector = pod.get("nodeSelector", {})
+    check(set(selector) <= {"kubernetes.io/os"} and selector.get("kubernetes.io/os", "linux") == "linux",
+          f"nodeSelector {selector} keeps the agent off some Linux nodes")
+    check("affinity" not in pod, "affinity keeps the agent off some nodes")
+    check(not pod.get("hostNetwork"), "hostNetwork: the agent serves nothing; node_exporter does")
     check(pod.get("serviceAccountName") == by_kind.get("ServiceAccount", {}).get("metadata", {}).get("name"),
           "pod does not use the manifest's service account")
 
@@ -115,11 +131,20 @@ def main():
     check(REQUIRED_CAPABILITIES <= set(capabilities.get("add", [])),
           f"capabilities missing: {sorted(REQUIRED_CAPABILITIES - set(capabilities.get('add', [])))}")
     check("ALL" in capabilities.get("drop", []), "capabilities not dropped to what is added")
+    notes = manifest_comments(manifest_path)
+    for capability in capabilities.get("add", []):
+        check(any(re.search(r'\b' + capability + r'\b.*:', note) for note in notes),
+              f"capability {capability} has no comment saying what the agent uses it for")
+    check(security.get("procMount", "Default") == "Default",
+          "procMount Unmasked exposes the host's /proc/sys and /proc/kcore")
+    check(security.get("readOnlyRootFilesystem") is True, "root file system is writable")
+    check(security.get("appArmorProfile", {}).get("type") == "Unconfined",
+          "the default AppArmor profile stops reading /proc/PID/maps of the host's processes")
 
     resources = container.get("resources", {})
     for kind in ("requests", "limits"):
-        check("memory" in resources.get(kind, {}), f"no memory {kind}")
-    check("cpu" in resources.get("requests", {}), "no cpu request")
+        for resource in ("cpu", "memory"):
+            check(resource in resources.get(kind, {}), f"no {resource} {kind[:-1]}")
 
     volumes = {v["name"]: v for v in pod.get("volumes", [])}
     mounts = {m["mountPath"]: m for m in container.get("volumeMounts", [])}
@@ -132,6 +157,19 @@ def main():
             host_paths[host_path] = mount_path
     for path in REQUIRED_HOST_PATHS:
         check(host_paths.get(path) == path, f"host {path} is not mounted at {path}")
+    for path in READ_ONLY_HOST_PATHS:
+        check(mounts.get(path, {}).get("readOnly") is True, f"{path} is mounted writable; the agent only reads it")
+    for host_path, mount_path in host_paths.items():
+        check(host_path != "/proc" and not host_path.startswith("/proc/") or mounts[mount_path].get("readOnly"),
+              f"host {host_path} is mounted writable")
+    textfile = option_value(command, "--textfile")
+    if textfile:
+        directory = os.path.dirname(textfile)
+        check(directory in unit_writable_paths(unit_path),
+              f"the textfile directory {directory} is not the one the systemd unit writes, "
+              "so node_exporter set up for one would not find the other")
+        check(any(path == directory for path in host_paths),
+              f"the textfile directory {directory} is not a host directory node_exporter can read")
     for option in ("--textfile", "--snapshot"):
         output = option_value(command, option)
         if check(output, f"agent has no {option}"):

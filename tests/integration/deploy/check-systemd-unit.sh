@@ -1,14 +1,16 @@
 #!/bin/sh
-# Usage: check-systemd-unit.sh UNIT_FILE [MAPWATCH_BINARY]
+# Usage: check-systemd-unit.sh UNIT_FILE MAN_PAGE [MAPWATCH_BINARY]
 # Checks the unit the way systemd will read it: `systemd-analyze verify`
-# (unknown keys, bad values, a missing ExecStart binary) and `systemd-analyze
-# security` (exposure must stay at or below EXPOSURE_MAX on its 0-100 scale).
+# (unknown keys, bad values, a missing ExecStart binary, a Documentation= man
+# page that man cannot find) and `systemd-analyze security` (exposure must
+# stay at or below EXPOSURE_MAX on its 0-100 scale).
 # Without systemd-analyze, falls back to parsing the unit as INI.
 set -eu
 
 unit=$1
-binary=${2:-}
-exposure_max=35 # "3.5" in systemd-analyze's output
+man_page=$2
+binary=${3:-}
+exposure_max=25 # "2.5" in systemd-analyze's output
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	echo "systemd-analyze not found: parsing $unit as INI only"
@@ -36,8 +38,12 @@ units=/usr/lib/systemd/system
 [ -d "$units" ] || units=/lib/systemd/system
 mkdir -p "$root/usr/lib/systemd"
 cp -a "$units" "$root/usr/lib/systemd/system"
-mkdir -p "$root/etc/systemd/system" "$root/usr/local/bin"
+mkdir -p "$root/etc/systemd/system" "$root/usr/local/bin" "$root/usr/local/share/man/man8"
 cp "$unit" "$root/etc/systemd/system/mapwatch.service"
+# verify runs man(1) outside the root for Documentation=man:...; point it at
+# the page this tree builds.
+cp "$man_page" "$root/usr/local/share/man/man8/mapwatch.8"
+export MANPATH="$root/usr/local/share/man"
 if [ -n "$binary" ]; then
 	cp "$binary" "$root/usr/local/bin/mapwatch"
 else

@@ -36,8 +36,15 @@ static int cannot_start(struct agent_runner *agent, const char *why, char *reaso
 
 int agent_runner__start(struct agent_runner *agent, char *reason, size_t reason_size)
 {
-	char *argv[] = { MAPWATCH_BINARY,      "agent", "--interval", AGENT_INTERVAL, "--snapshot",
-			 agent->snapshot_path, NULL };
+	char *argv[] = { MAPWATCH_BINARY,
+			 "agent",
+			 "--interval",
+			 AGENT_INTERVAL,
+			 "--snapshot",
+			 agent->snapshot_path,
+			 "--textfile",
+			 agent->textfile_path,
+			 NULL };
 	struct stat status;
 	double deadline;
 	int wait_status;
@@ -46,6 +53,7 @@ int agent_runner__start(struct agent_runner *agent, char *reason, size_t reason_
 	scratch__make_dir("mapwatch-e2e-agent", agent->dir, sizeof(agent->dir));
 	snprintf(agent->snapshot_path, sizeof(agent->snapshot_path), "%s/snapshot.json",
 		 agent->dir);
+	snprintf(agent->textfile_path, sizeof(agent->textfile_path), "%s/metrics.prom", agent->dir);
 	snprintf(agent->stderr_path, sizeof(agent->stderr_path), "%s/agent.stderr", agent->dir);
 	agent->started_wall_seconds = clock__wall_seconds();
 	agent->pid = process__spawn(argv, -1, agent->stderr_path);

@@ -13,6 +13,8 @@ struct agent_runner {
 	double started_wall_seconds; /* just before the exec */
 	char dir[128]; /* /tmp/PREFIX-XXXXXX */
 	char snapshot_path[PATH_MAX];
+	/* named, so the host's node_exporter directory is left alone */
+	char textfile_path[PATH_MAX];
 	char stderr_path[PATH_MAX];
 };
 

@@ -69,6 +69,29 @@ Test(event_loop, timer_fires_at_its_interval)
 	event_loop__destroy(loop);
 }
 
+/* What top does when its refresh interval changes: the same timer, a new pace. */
+Test(event_loop, a_timer_can_be_set_to_a_new_interval)
+{
+	struct mw_event_loop *loop;
+	struct counts counts = { .stop_after = 3 };
+	struct timespec before, after;
+	double elapsed;
+	int fd = -1;
+
+	cr_assert_eq(event_loop__new(&loop), 0);
+	cr_assert_eq(event_loop__add_timer(loop, 60, on_timer, &counts, &fd), 0);
+	cr_assert_eq(event_loop__set_timer(fd, 0.02), 0);
+	cr_assert_eq(event_loop__set_timer(fd, 0), -EINVAL);
+	clock_gettime(CLOCK_MONOTONIC, &before);
+	cr_assert_eq(event_loop__run(loop), 0);
+	clock_gettime(CLOCK_MONOTONIC, &after);
+	elapsed = (double)(after.tv_sec - before.tv_sec) + (after.tv_nsec - before.tv_nsec) / 1e9;
+	cr_assert_eq(counts.timer, 3);
+	cr_assert_geq(elapsed, 0.055, "3 ticks of 20 ms took %f s", elapsed);
+	cr_assert_lt(elapsed, 30, "the 60 s interval was kept");
+	event_loop__destroy(loop);
+}
+
 Test(event_loop, fd_and_signal_are_delivered)
 {
 	struct mw_event_loop *loop;

@@ -17,9 +17,9 @@ static int parse(struct mw_options *options, char *error, size_t size, int argc,
 	return options__parse(options, argc, copy, error, size);
 }
 
-#define PARSE(options, error, ...)                                                       \
-	({                                                                               \
-		const char *argv[] = { "mapwatch", __VA_ARGS__ };                        \
+#define PARSE(options, error, ...)                                                          \
+	({                                                                                  \
+		const char *argv[] = { "mapwatch", __VA_ARGS__ };                           \
 		parse(options, error, sizeof(error), sizeof(argv) / sizeof(argv[0]), argv); \
 	})
 
@@ -55,6 +55,25 @@ Test(options, agent_everything)
 	cr_assert_str_eq(options.snapshot_path, "/tmp/s.json");
 	cr_assert_eq(options.top, 3);
 	cr_assert_eq(options.verbosity, 2);
+}
+
+Test(options, top_batch_frames)
+{
+	struct mw_options options;
+	char error[256];
+
+	cr_assert_eq(PARSE(&options, error, "top"), 0, "%s", error);
+	cr_assert_not(options.batch);
+	cr_assert_eq(options.iterations, 0);
+	cr_assert_float_eq(options.interval_seconds, 1.0, 1e-9);
+	cr_assert_eq(PARSE(&options, error, "top", "--batch", "-n", "3", "-i", "0.5"), 0, "%s",
+		     error);
+	cr_assert(options.batch);
+	cr_assert_eq(options.iterations, 3);
+	cr_assert_float_eq(options.interval_seconds, 0.5, 1e-9);
+	cr_assert_eq(PARSE(&options, error, "top", "-b", "--iterations=2"), 0, "%s", error);
+	cr_assert(options.batch);
+	cr_assert_eq(options.iterations, 2);
 }
 
 Test(options, filters_match)
@@ -101,7 +120,13 @@ Test(options, bad_values_get_one_clear_line)
 		{ { "mapwatch", "agent", "--interval" }, 3, "needs a value" },
 		{ { "mapwatch", "agent", "stray" }, 3, "unexpected argument 'stray'" },
 		{ { "mapwatch", "--pid", "3" }, 3, "needs a command" },
-		{ { "mapwatch", "agent", "--textfile", "/tmp/x", "--snapshot" }, 5, "needs a value" },
+		{ { "mapwatch", "agent", "--textfile", "/tmp/x", "--snapshot" },
+		  5,
+		  "needs a value" },
+		{ { "mapwatch", "top", "-n", "0" }, 4, "-n: '0' is not a number of frames" },
+		{ { "mapwatch", "top", "--iterations", "two" }, 4, "--iterations" },
+		{ { "mapwatch", "agent", "--batch" }, 3, "'agent' does not take option '--batch'" },
+		{ { "mapwatch", "scan", "-n", "2" }, 4, "'scan' does not take option '-n'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -247,3 +247,29 @@ Test(seed, an_unlink_drained_after_the_rescan_still_gives_the_time)
 	cr_assert(report->orphans[0].deleted_age_known);
 	cr_assert_float_eq(report->orphans[0].deleted_seconds_ago, 2.0, 1e-6);
 }
+
+/* A scan without CAP_SYS_ADMIN cannot stat a deleted file: its size is unknown, not zero. */
+Test(seed, a_mapping_of_unknown_size_is_never_stale)
+{
+	struct mw_vma vmas[] = {
+		file_vma(A, 4, 300, "/data/unknown.index", true, 0),
+		file_vma(A + 8 * PAGE, 4, 301, "/data/short.index", false, 1),
+	};
+	const struct mw_process_report *report;
+
+	vmas[0].file_stat_known = false;
+	vmas[0].file_size = 0;
+	vmas[1].file_size = PAGE; /* four pages mapped over a one-page file: stale */
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 2, vmas, 2, SECOND), 0);
+	report = report_now(PID, 2 * SECOND);
+	cr_assert_eq(report->orphaned_mappings, 1);
+	cr_assert_eq(report->stale_mappings, 1);
+
+	/* A rescan that can stat it learns the size: judged from then on, and no size change. */
+	vmas[0].file_stat_known = true;
+	vmas[0].file_size = PAGE;
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 2, vmas, 2, 3 * SECOND), 0);
+	cr_assert_eq(report_now(PID, 4 * SECOND)->stale_mappings, 2);
+	apply(mmap_file(PID, 5 * SECOND, A + 16 * PAGE, PAGE, 0, 300, PAGE, "unknown.index"));
+	cr_assert_eq(report_now(PID, 6 * SECOND)->resize_remaps, 0);
+}

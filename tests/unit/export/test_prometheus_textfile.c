@@ -210,12 +210,40 @@ Test(prometheus_textfile, histogram_is_cumulative_with_inf_sum_count)
 	cr_assert(has_line(text, "mapwatch_unlink_to_unmap_seconds_bucket{le=\"0.01\"} 1"));
 	cr_assert(has_line(text, "mapwatch_unlink_to_unmap_seconds_bucket{le=\"1\"} 1"));
 	cr_assert(has_line(text, "mapwatch_unlink_to_unmap_seconds_bucket{le=\"10\"} 3"));
-	cr_assert(has_line(text, "mapwatch_unlink_to_unmap_seconds_bucket{le=\"604800\"} 3"));
+	cr_assert(has_line(text, "mapwatch_unlink_to_unmap_seconds_bucket{le=\"86400\"} 3"));
 	cr_assert(has_line(text, "mapwatch_unlink_to_unmap_seconds_bucket{le=\"+Inf\"} 4"));
 	cr_assert(has_line(text, "mapwatch_unlink_to_unmap_seconds_sum 1000011.005"));
 	cr_assert(has_line(text, "mapwatch_unlink_to_unmap_seconds_count 4"));
 	cr_assert_eq(count_prefix(text, "mapwatch_unlink_to_unmap_seconds_bucket{"),
 		     MW_DURATION_BUCKETS + 1);
+	free(text);
+}
+
+/* The issue's range: a fixed resize unmaps within milliseconds, a leaked one lives for hours. */
+Test(prometheus_textfile, histogram_buckets_span_ten_milliseconds_to_a_day)
+{
+	static const char prefix[] = "mapwatch_unlink_to_unmap_seconds_bucket{le=\"";
+	char *text = render(&snapshot, 0);
+	double previous = 0, first = 0, last = 0;
+	size_t finite = 0;
+
+	for (const char *at = text; (at = strstr(at, prefix)); at++) {
+		const char *bound = at + strlen(prefix);
+		char *end;
+		double value;
+
+		if (!strncmp(bound, "+Inf\"", 5))
+			continue;
+		value = strtod(bound, &end);
+		cr_assert_eq(*end, '"', "bad bound in: %.60s", at);
+		cr_assert_gt(value, previous, "bounds out of order at %g", value);
+		if (finite++ == 0)
+			first = value;
+		previous = last = value;
+	}
+	cr_assert_eq(finite, MW_DURATION_BUCKETS);
+	cr_assert_float_eq(first, 0.01, 1e-12);
+	cr_assert_float_eq(last, 86400, 1e-9);
 	free(text);
 }
 

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 #include "proc_scan.h"
 #include "proc_truth.h"
 #include "sysctl.h"
+#include "tracker.h"
 
 #define PAGES 3
 
@@ -541,4 +544,234 @@ Test(proc_maps_live, max_map_count_matches_the_sysctl)
 	cr_assert_eq(sysctl__read_u64(name, &value), -EBADMSG);
 	snprintf(name, sizeof(name), "%s/missing", dir);
 	cr_assert_eq(sysctl__read_u64(name, &value), -ENOENT);
+}
+
+static const unsigned int both_readers[] = { 0, MW_PROC_MAPS_FORCE_TEXT };
+
+/*
+ * Creates directories under the test's directory so that @path, a file in the
+ * deepest one, is exactly @length bytes long.
+ */
+static void make_deep_path(char *path, size_t length)
+{
+	size_t used = (size_t)snprintf(path, PATH_MAX, "%s/deep", dir);
+
+	cr_assert_eq(mkdir(path, 0700) == 0 || errno == EEXIST, true);
+	while (length - used > NAME_MAX) {
+		memset(path + used, 'd', 201);
+		path[used] = '/';
+		used += 201;
+		path[used] = '\0';
+		cr_assert_eq(mkdir(path, 0700) == 0 || errno == EEXIST, true, "%s",
+			     strerror(errno));
+	}
+	memset(path + used, 'f', length - used);
+	path[used] = '/';
+	path[length] = '\0';
+}
+
+/* Maps the whole of a new @pages-page file at @path in this process. */
+static void *map_path(const char *path, int pages)
+{
+	void *address;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+	cr_assert_geq(fd, 0, "create %.60s...: %s", path, strerror(errno));
+	cr_assert_eq(ftruncate(fd, pages * page), 0);
+	address = mmap(NULL, pages * page, PROT_READ, MAP_SHARED, fd, 0);
+	cr_assert_neq(address, MAP_FAILED);
+	close(fd);
+	return address;
+}
+
+static struct mw_vma *read_own(unsigned int flags, size_t *count)
+{
+	struct mw_vma *vmas;
+
+	cr_assert_eq(proc_maps__read(getpid(), flags, &vmas, count, NULL), 0, "flags %u", flags);
+	return vmas;
+}
+
+/*
+ * With its " (deleted)", a path of 4086 bytes or more no longer fits the
+ * ioctl's PATH_MAX buffer: the orphan must still be seen, with its whole path.
+ */
+Test(proc_maps_live, deleted_file_whose_marked_name_is_past_path_max)
+{
+	static const size_t lengths[] = { 4086, PATH_MAX - 1 };
+	static char path[2][PATH_MAX];
+	void *addresses[2];
+
+	for (size_t i = 0; i < 2; i++) {
+		make_deep_path(path[i], lengths[i]);
+		cr_assert_eq(strlen(path[i]), lengths[i]);
+		addresses[i] = map_path(path[i], PAGES);
+		cr_assert_eq(unlink(path[i]), 0);
+	}
+	for (size_t mode = 0; mode < 2; mode++) {
+		size_t count;
+		struct mw_vma *vmas = read_own(both_readers[mode], &count);
+
+		for (size_t i = 0; i < 2; i++) {
+			const struct mw_vma *vma = find(vmas, count, addresses[i]);
+
+			cr_assert_not_null(vma);
+			cr_assert_str_eq(vma->path, path[i], "mode %u, %zu bytes: %.40s...",
+					 both_readers[mode], lengths[i], vma->path);
+			cr_assert(vma->deleted, "mode %u, %zu bytes", both_readers[mode],
+				  lengths[i]);
+			cr_assert_eq(vma->nlink, 0);
+			cr_assert(proc_maps__is_orphaned(vma));
+		}
+		free(vmas);
+	}
+}
+
+/* CAP_SYS_ADMIN and CAP_CHECKPOINT_RESTORE open map_files; without them only the path is left. */
+static void drop_map_files_capabilities(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	static const int dropped[] = { CAP_SYS_ADMIN, CAP_CHECKPOINT_RESTORE };
+	struct stat st;
+
+	cr_assert_eq(syscall(SYS_capget, &header, data), 0);
+	for (size_t i = 0; i < 2; i++)
+		data[dropped[i] / 32].effective &= ~(1u << (dropped[i] % 32));
+	cr_assert_eq(syscall(SYS_capset, &header, data), 0);
+	cr_assert_eq(proc_maps__stat_mapping(getpid(), (uintptr_t)mappings[FILE_MAP].address,
+					     (uintptr_t)mappings[FILE_MAP].address + PAGES * page,
+					     &st),
+		     -EPERM);
+}
+
+struct named_files {
+	char live[PATH_MAX]; /* named "... (deleted)", linked */
+	char gone[PATH_MAX]; /* named "... (deleted)", unlinked: printed with the marker twice */
+	void *live_address;
+	void *gone_address;
+	ino_t live_ino;
+};
+
+static void map_files_named_deleted(struct named_files *files)
+{
+	struct stat st;
+
+	snprintf(files->live, sizeof(files->live), "%s/segment.index (deleted)", dir);
+	snprintf(files->gone, sizeof(files->gone), "%s/old.index (deleted)", dir);
+	files->live_address = map_path(files->live, PAGES);
+	files->gone_address = map_path(files->gone, PAGES);
+	cr_assert_eq(unlink(files->gone), 0);
+	cr_assert_eq(stat(files->live, &st), 0);
+	files->live_ino = st.st_ino;
+}
+
+static void check_files_named_deleted(const struct named_files *files, bool stat_expected)
+{
+	for (size_t mode = 0; mode < 2; mode++) {
+		size_t count;
+		struct mw_vma *vmas = read_own(both_readers[mode], &count);
+		const struct mw_vma *live = find(vmas, count, files->live_address);
+		const struct mw_vma *gone = find(vmas, count, files->gone_address);
+
+		cr_assert_not_null(live);
+		cr_assert_str_eq(live->path, files->live, "mode %u", both_readers[mode]);
+		cr_assert_not(live->deleted, "mode %u", both_readers[mode]);
+		cr_assert_not(proc_maps__is_orphaned(live), "mode %u", both_readers[mode]);
+		/* found by its path, which needs no capability */
+		cr_assert(live->file_stat_known, "mode %u", both_readers[mode]);
+		cr_assert_eq(live->nlink, 1);
+		cr_assert_eq(live->file_size, PAGES * page);
+
+		cr_assert_not_null(gone);
+		cr_assert_str_eq(gone->path, files->gone, "mode %u", both_readers[mode]);
+		cr_assert(gone->deleted, "mode %u", both_readers[mode]);
+		cr_assert(proc_maps__is_orphaned(gone), "mode %u", both_readers[mode]);
+		cr_assert_eq(gone->file_stat_known, stat_expected);
+		free(vmas);
+	}
+}
+
+Test(proc_maps_live, a_live_file_named_like_a_deleted_one)
+{
+	struct named_files files;
+
+	map_files_named_deleted(&files);
+	check_files_named_deleted(&files, true);
+}
+
+Test(proc_maps_live, a_live_file_named_like_a_deleted_one_without_map_files)
+{
+	struct named_files files;
+
+	map_files_named_deleted(&files);
+	drop_map_files_capabilities();
+	check_files_named_deleted(&files, false);
+}
+
+struct watch_log {
+	uint64_t ino;
+	uint64_t name_hash;
+	size_t seen;
+};
+
+static int record_watch(void *ctx, const struct mw_file_id *file, uint64_t name_hash,
+			bool expect_present)
+{
+	struct watch_log *log = ctx;
+
+	(void)expect_present;
+	if (file->ino == log->ino) {
+		log->name_hash = name_hash;
+		log->seen++;
+	}
+	return 0;
+}
+
+/*
+ * Seeding files a live "x (deleted)" under the basename the kernel will hash
+ * when it is unlinked, and reports only the deleted file as an orphan.
+ */
+Test(proc_maps_live, seeding_keeps_a_name_that_ends_in_deleted)
+{
+	struct named_files files;
+	struct watch_log log = { 0 };
+	struct mw_tracker_options options = {
+		.page_size = page,
+		.hook_context = &log,
+		.inode_watch = record_watch,
+	};
+	struct mw_proc_maps_stats stats;
+	struct mw_snapshot snapshot;
+	struct mw_tracker *tracker;
+	const struct mw_process_report *report = NULL;
+	struct mw_vma *vmas;
+	size_t count, ours_found = 0;
+
+	map_files_named_deleted(&files);
+	log.ino = files.live_ino;
+	cr_assert_eq(tracker__create(&options, &tracker), 0);
+	cr_assert_eq(proc_maps__read(getpid(), MW_PROC_MAPS_FILES_ONLY, &vmas, &count, &stats), 0);
+	cr_assert_geq(
+		tracker__seed_process(tracker, getpid(), "test", stats.map_count, vmas, count, 1),
+		0);
+	free(vmas);
+	cr_assert_eq(log.seen, 1);
+	cr_assert_eq(log.name_hash, tracker__name_hash("segment.index (deleted)"));
+
+	cr_assert_eq(tracker__snapshot(tracker, 2, 0, 65530, &snapshot), 0);
+	for (size_t i = 0; i < snapshot.process_count; i++)
+		if (snapshot.processes[i].pid == (uint32_t)getpid())
+			report = &snapshot.processes[i];
+	cr_assert_not_null(report);
+	for (size_t i = 0; i < report->orphan_count; i++) {
+		const char *path = report->orphans[i].path;
+
+		cr_assert_str_neq(path, files.live);
+		cr_assert_str_neq(path, "segment.index");
+		ours_found += strcmp(path, files.gone) == 0;
+	}
+	cr_assert_eq(ours_found, 1);
+	snapshot__clear(&snapshot);
+	tracker__destroy(tracker);
 }

@@ -171,3 +171,26 @@ Test(proc_maps_parse, orphan_rule_prefers_the_link_count)
 	vma.nlink = 0;
 	cr_assert(proc_maps__is_orphaned(&vma));
 }
+
+/*
+ * The kernel appends " (deleted)" once, so only the last one is the marker. The
+ * text alone cannot tell a live "x (deleted)" from a deleted "x": the reader
+ * settles that with the file itself (test_proc_maps_live).
+ */
+Test(proc_maps_parse, the_deleted_marker_is_stripped_once)
+{
+	struct mw_vma vma;
+
+	cr_assert_eq(parse_named("7f0000000000-7f0000001000 r--p 00000000 fe:00 5 ",
+				 "/data/x (deleted) (deleted)", &vma),
+		     0);
+	cr_assert(vma.deleted);
+	cr_assert_str_eq(vma.path, "/data/x (deleted)");
+	cr_assert_eq(vma.kind, MW_VMA_FILE);
+
+	cr_assert_eq(parse_named("7f0000000000-7f0000001000 r--p 00000000 fe:00 5 ",
+				 "/data/(deleted)", &vma),
+		     0);
+	cr_assert_not(vma.deleted);
+	cr_assert_str_eq(vma.path, "/data/(deleted)");
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Open addressing in one array: a scan of a busy host asks about every mapped
+ * inode, and a chained hash of separately allocated entries costs a cache miss
+ * per hop on each of those questions.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include "stat_cache.h"
+
+#define INITIAL_SLOTS 1024
+
+struct slot {
+	uint64_t ino;
+	uint32_t dev;
+	bool used;
+	struct mw_file_status status;
+};
+
+struct mw_stat_cache {
+	struct slot *slots;
+	size_t capacity; /* a power of two */
+	size_t used;
+};
+
+/* splitmix64's finalizer: inode numbers often come in runs; spread them. */
+static uint64_t hash(uint32_t dev, uint64_t ino)
+{
+	uint64_t x = ino ^ ((uint64_t)dev << 40 | dev);
+
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static struct slot *probe(struct slot *slots, size_t capacity, uint32_t dev, uint64_t ino)
+{
+	size_t mask = capacity - 1, i = hash(dev, ino) & mask;
+
+	while (slots[i].used && (slots[i].ino != ino || slots[i].dev != dev))
+		i = (i + 1) & mask;
+	return &slots[i];
+}
+
+struct mw_stat_cache *stat_cache__create(void)
+{
+	struct mw_stat_cache *cache = calloc(1, sizeof(*cache));
+
+	if (!cache)
+		return NULL;
+	cache->slots = calloc(INITIAL_SLOTS, sizeof(*cache->slots));
+	if (!cache->slots) {
+		free(cache);
+		return NULL;
+	}
+	cache->capacity = INITIAL_SLOTS;
+	return cache;
+}
+
+void stat_cache__destroy(struct mw_stat_cache *cache)
+{
+	if (!cache)
+		return;
+	free(cache->slots);
+	free(cache);
+}
+
+const struct mw_file_status *stat_cache__find(struct mw_stat_cache *cache, uint32_t dev,
+					      uint64_t ino)
+{
+	struct slot *slot = probe(cache->slots, cache->capacity, dev, ino);
+
+	return slot->used ? &slot->status : NULL;
+}
+
+/* Doubles the table: at most half full keeps the probes short. */
+static int grow(struct mw_stat_cache *cache)
+{
+	size_t capacity = cache->capacity * 2;
+	struct slot *slots = calloc(capacity, sizeof(*slots));
+
+	if (!slots)
+		return -1;
+	for (size_t i = 0; i < cache->capacity; i++)
+		if (cache->slots[i].used)
+			*probe(slots, capacity, cache->slots[i].dev, cache->slots[i].ino) =
+				cache->slots[i];
+	free(cache->slots);
+	cache->slots = slots;
+	cache->capacity = capacity;
+	return 0;
+}
+
+const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32_t dev,
+					     uint64_t ino, const struct stat *st)
+{
+	struct slot *slot;
+
+	if ((cache->used + 1) * 2 > cache->capacity && grow(cache))
+		return NULL;
+	slot = probe(cache->slots, cache->capacity, dev, ino);
+	if (!slot->used) {
+		slot->used = true;
+		slot->ino = ino;
+		slot->dev = dev;
+		cache->used++;
+	}
+	slot->status.mode = st->st_mode;
+	slot->status.nlink = st->st_nlink;
+	slot->status.size = st->st_size;
+	return &slot->status;
+}
