@@ -11,7 +11,8 @@
  *
  * usage: bench_scan [--processes N] [--mappings M] [--rounds R]
  *                   [--layout shared|distinct|both] [--directory DIR]
- *                   [--mapwatch PATH] [--raw-reader PATH] [--smoke]
+ *                   [--mapwatch PATH] [--raw-reader PATH] [--no-agent] [--smoke]
+ * Root: map_files, lsof's view of every process and the agent's BPF programs need it.
  */
 #include <dirent.h>
 #include <errno.h>
