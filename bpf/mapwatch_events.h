@@ -21,6 +21,7 @@
 /* Filters the kernel applies itself (--pid, --comm). */
 #define MW_FILTER_PIDS_MAX 64
 #define MW_FILTER_COMMS_MAX 8
+#define MW_FILTER_CGROUPS_MAX 8
 /*
  * Occupied name slots per (basename hash % MW_NAME_COUNT_BUCKETS): an unlink
  * whose bucket counts zero is settled with one array read. A power of two.

@@ -97,6 +97,8 @@ int command__trace(const struct mw_options *options)
 		.pid_count = options->pid_count,
 		.comms = options->comms,
 		.comm_count = options->comm_count,
+		.ring_buffer_bytes = options->ring_buffer_bytes,
+		.inode_entries = options->max_inodes,
 		.libbpf_debug = options->verbosity >= 2,
 	};
 	struct trace trace = { .options = options };

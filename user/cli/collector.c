@@ -132,7 +132,8 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 		.pid_count = options->pid_count,
 		.comms = options->comms,
 		.comm_count = options->comm_count,
-		.ring_buffer_bytes = 8u << 20,
+		.ring_buffer_bytes = options->ring_buffer_bytes,
+		.inode_entries = options->max_inodes,
 		.libbpf_debug = options->verbosity >= 2,
 	};
 	struct mw_tracker_options tracker_options = {

@@ -9,6 +9,8 @@
 #define MW_EXIT_OK 0
 #define MW_EXIT_FAILURE 1
 #define MW_EXIT_USAGE 2
+/* scan --check: it ran and found at least one orphaned mapping */
+#define MW_EXIT_ORPHANS_FOUND 3
 
 int command__agent(const struct mw_options *options);
 int command__top(const struct mw_options *options);

@@ -11,6 +11,10 @@
 #define PID_LIMIT 4194304
 #define TOP_LIMIT 1000000
 #define ITERATIONS_LIMIT 1000000
+/* Ring buffer: a power of two from a page to 1 GiB; kernel inode table: up to 16 M entries. */
+#define RING_BUFFER_MIN_BYTES 4096ULL
+#define RING_BUFFER_MAX_BYTES (1ULL << 30)
+#define MAX_INODES_LIMIT (1ULL << 24)
 
 enum option_id {
 	OPTION_PID = 'p',
@@ -25,6 +29,11 @@ enum option_id {
 	OPTION_TOP,
 	OPTION_JSON,
 	OPTION_VERSION,
+	OPTION_CGROUP,
+	OPTION_RING_BUFFER_SIZE,
+	OPTION_MAX_INODES,
+	OPTION_CHECK,
+	OPTION_BY_FILE,
 };
 
 /* Which options each command takes, as a bit per option_id below. */
@@ -39,7 +48,16 @@ enum option_bit {
 	BIT_JSON,
 	BIT_BATCH,
 	BIT_ITERATIONS,
+	BIT_CGROUP,
+	BIT_RING_BUFFER_SIZE,
+	BIT_MAX_INODES,
+	BIT_CHECK,
+	BIT_BY_FILE,
 };
+
+#define FILTERS (ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_CGROUP))
+/* what the commands that load the BPF programs size */
+#define KERNEL_SIZES (ALLOW(BIT_RING_BUFFER_SIZE) | ALLOW(BIT_MAX_INODES))
 
 static const struct {
 	const char *name;
@@ -48,19 +66,18 @@ static const struct {
 	size_t default_top;
 } commands[] = {
 	[MW_COMMAND_AGENT] = { "agent",
-			       ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_INTERVAL) |
-				       ALLOW(BIT_TEXTFILE) | ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP),
+			       FILTERS | KERNEL_SIZES | ALLOW(BIT_INTERVAL) | ALLOW(BIT_TEXTFILE) |
+				       ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP),
 			       15.0, 50 },
 	[MW_COMMAND_TOP] = { "top",
-			     ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_INTERVAL) |
-				     ALLOW(BIT_TOP) | ALLOW(BIT_BATCH) | ALLOW(BIT_ITERATIONS),
+			     FILTERS | KERNEL_SIZES | ALLOW(BIT_INTERVAL) | ALLOW(BIT_TOP) |
+				     ALLOW(BIT_BATCH) | ALLOW(BIT_ITERATIONS),
 			     1.0, 0 },
 	[MW_COMMAND_SCAN] = { "scan",
-			      ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_TEXTFILE) |
-				      ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP) | ALLOW(BIT_JSON),
+			      FILTERS | ALLOW(BIT_TEXTFILE) | ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP) |
+				      ALLOW(BIT_JSON) | ALLOW(BIT_CHECK) | ALLOW(BIT_BY_FILE),
 			      0.0, 50 },
-	[MW_COMMAND_TRACE] = { "trace", ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_JSON), 0.0,
-			       0 },
+	[MW_COMMAND_TRACE] = { "trace", FILTERS | KERNEL_SIZES | ALLOW(BIT_JSON), 0.0, 0 },
 };
 
 static const struct option long_options[] = {
@@ -73,6 +90,11 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, OPTION_JSON },
 	{ "batch", no_argument, NULL, OPTION_BATCH },
 	{ "iterations", required_argument, NULL, OPTION_ITERATIONS },
+	{ "cgroup", required_argument, NULL, OPTION_CGROUP },
+	{ "ring-buffer-size", required_argument, NULL, OPTION_RING_BUFFER_SIZE },
+	{ "max-inodes", required_argument, NULL, OPTION_MAX_INODES },
+	{ "check", no_argument, NULL, OPTION_CHECK },
+	{ "by-file", no_argument, NULL, OPTION_BY_FILE },
 	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
 	{ "help", no_argument, NULL, OPTION_HELP },
 	{ "version", no_argument, NULL, OPTION_VERSION },
@@ -110,11 +132,35 @@ static int parse_unsigned(const char *text, unsigned long long max, unsigned lon
 	return 0;
 }
 
+/* A count with an optional binary suffix: 65536, 64K, 8M, 1G. */
+static int parse_size(const char *text, unsigned long long max, unsigned long long *value)
+{
+	static const char suffixes[] = "KMG";
+	size_t length = strlen(text);
+	const char *suffix;
+	char digits[32];
+	int shift = 0;
+
+	if (length && (suffix = strchr(suffixes, text[length - 1]))) {
+		shift = 10 * (int)(suffix - suffixes + 1);
+		length--;
+	}
+	if (!length || length >= sizeof(digits))
+		return -EINVAL;
+	memcpy(digits, text, length);
+	digits[length] = '\0';
+	if (parse_unsigned(digits, max >> shift, value))
+		return -EINVAL;
+	*value <<= shift;
+	return 0;
+}
+
+/* Decimal seconds, fractions allowed: strtod's hex, infinities and exponents are not. */
 static int parse_seconds(const char *text, double *value)
 {
 	char *end;
 
-	if (!*text)
+	if (!*text || strspn(text, "0123456789.") != strlen(text))
 		return -EINVAL;
 	errno = 0;
 	*value = strtod(text, &end);
@@ -152,6 +198,16 @@ static int option_bit(int id)
 		return BIT_BATCH;
 	case OPTION_ITERATIONS:
 		return BIT_ITERATIONS;
+	case OPTION_CGROUP:
+		return BIT_CGROUP;
+	case OPTION_RING_BUFFER_SIZE:
+		return BIT_RING_BUFFER_SIZE;
+	case OPTION_MAX_INODES:
+		return BIT_MAX_INODES;
+	case OPTION_CHECK:
+		return BIT_CHECK;
+	case OPTION_BY_FILE:
+		return BIT_BY_FILE;
 	default:
 		return -1;
 	}
@@ -222,6 +278,38 @@ static int parse_one(struct mw_options *options, int id, const char *argument, c
 				    "%s: '%s' is not a number of frames from 1 to %d", spelled,
 				    argument, ITERATIONS_LIMIT);
 		options->iterations = (size_t)number;
+		return 0;
+	case OPTION_CGROUP:
+		if (argument[0] != '/')
+			return fail(
+				error, error_size,
+				"--cgroup: '%s' is not a cgroup path (absolute, as in /proc/PID/cgroup, "
+				"or under /sys/fs/cgroup)",
+				argument);
+		if (options->cgroup_count == MW_FILTER_CGROUPS_MAX)
+			return fail(error, error_size, "--cgroup: at most %d cgroups",
+				    MW_FILTER_CGROUPS_MAX);
+		options->cgroups[options->cgroup_count++] = argument;
+		return 0;
+	case OPTION_RING_BUFFER_SIZE:
+		if (parse_size(argument, RING_BUFFER_MAX_BYTES, &number) ||
+		    number < RING_BUFFER_MIN_BYTES || (number & (number - 1)))
+			return fail(error, error_size,
+				    "--ring-buffer-size: '%s' is not a power of two from 4K to 1G",
+				    argument);
+		options->ring_buffer_bytes = (uint32_t)number;
+		return 0;
+	case OPTION_MAX_INODES:
+		if (parse_size(argument, MAX_INODES_LIMIT, &number) || number < 16)
+			return fail(error, error_size,
+				    "--max-inodes: '%s' is not a count from 16 to 16M", argument);
+		options->max_inodes = (uint32_t)number;
+		return 0;
+	case OPTION_CHECK:
+		options->check = true;
+		return 0;
+	case OPTION_BY_FILE:
+		options->by_file = true;
 		return 0;
 	case OPTION_VERBOSE:
 		options->verbosity++;
@@ -330,8 +418,13 @@ void options__print_usage(FILE *stream, enum mw_command command)
 	static const char common[] =
 		"  -p, --pid PID          only this process (repeatable)\n"
 		"  -c, --comm NAME        only processes with this command name (repeatable)\n"
+		"      --cgroup PATH      only processes in this cgroup v2 subtree (repeatable)\n"
 		"  -v, --verbose          more detail on stderr (repeat for more)\n"
 		"  -h, --help             this help\n";
+	static const char kernel_sizes[] =
+		"      --ring-buffer-size BYTES  kernel-to-agent ring buffer, a power of two\n"
+		"                         (default 8M; K, M, G suffixes)\n"
+		"      --max-inodes N     mapped files the kernel follows at once (default 128K)\n";
 
 	switch (command) {
 	case MW_COMMAND_AGENT:
@@ -345,8 +438,8 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"                         that directory exists, else mapwatch.prom here)\n"
 			"      --snapshot PATH    JSON snapshot to write atomically\n"
 			"      --top N            cap on per-process series, 0 for none (default 50)\n"
-			"%s",
-			common);
+			"%s%s",
+			kernel_sizes, common);
 		return;
 	case MW_COMMAND_TOP:
 		fprintf(stream,
@@ -356,11 +449,11 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"      --top N            show at most N processes, 0 for all (default 0)\n"
 			"  -b, --batch            plain-text frames on stdout, $COLUMNS or 80 wide (like top -b)\n"
 			"  -n, --iterations N     stop after N frames\n"
-			"%s\n"
+			"%s%s\n"
 			"keys: s or < > sort by another column, R reverse, Up Down PgUp PgDn Home End\n"
 			"select, / filter by name, Enter orphaned files of the selection, Esc back,\n"
 			"Space pause, d set the refresh interval (+ - double or halve it), q quit\n",
-			common);
+			kernel_sizes, common);
 		return;
 	case MW_COMMAND_SCAN:
 		fprintf(stream,
@@ -370,6 +463,8 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"      --snapshot PATH    also write the JSON snapshot atomically\n"
 			"      --textfile PATH    also write the Prometheus textfile atomically\n"
 			"      --top N            cap on per-process series, 0 for none (default 50)\n"
+			"      --check            exit 3 when an orphaned mapping is found (cron, Nagios)\n"
+			"      --by-file          one line per orphaned file, across processes\n"
 			"%s",
 			common);
 		return;
@@ -378,8 +473,8 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"usage: mapwatch trace [options]\n"
 			"Streams decoded kernel events, one per line, until SIGINT or SIGTERM.\n\n"
 			"      --json             JSON lines instead of text\n"
-			"%s",
-			common);
+			"%s%s",
+			kernel_sizes, common);
 		return;
 	default:
 		fprintf(stream,

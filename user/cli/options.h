@@ -34,6 +34,13 @@ struct mw_options {
 	bool json;
 	bool batch; /* top: plain-text frames on stdout instead of the terminal view */
 	size_t iterations; /* top: stop after this many frames; 0: until told to stop */
+	/* --cgroup: only processes in these cgroup v2 subtrees (paths as given) */
+	const char *cgroups[MW_FILTER_CGROUPS_MAX];
+	size_t cgroup_count;
+	uint32_t ring_buffer_bytes; /* agent, trace: 0 for the default */
+	uint32_t max_inodes; /* agent, trace: tracked inodes the kernel holds; 0 for the default */
+	bool check; /* scan: exit MW_EXIT_ORPHANS_FOUND when an orphaned mapping is found */
+	bool by_file; /* scan: one line per orphaned file, across processes */
 	int verbosity;
 	bool help;
 	bool version;

@@ -13,7 +13,8 @@
 #include "kernel_tracer_internal.h"
 #include "mapwatch.skel.h"
 
-#define MW_DEFAULT_RING_BUFFER_BYTES (1u << 20)
+/* ~30,000 mmap records: a drain period's worth at the peak rate a core can make */
+#define MW_DEFAULT_RING_BUFFER_BYTES (8u << 20)
 #define MW_DEFAULT_INODE_ENTRIES 131072u
 
 /*

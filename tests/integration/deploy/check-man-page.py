@@ -20,7 +20,7 @@ import sys
 failures = []
 
 # A value the option parser accepts, by the name --help gives the value.
-SAMPLE_VALUES = {"SECONDS": "1", "N": "5", "PID": "1", "NAME": "init"}
+SAMPLE_VALUES = {"SECONDS": "1", "N": "64", "PID": "1", "NAME": "init", "BYTES": "1M"}
 
 
 def check(condition, message):
