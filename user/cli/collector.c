@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -96,6 +97,7 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	struct mw_vma *vmas = NULL;
 	size_t count = 0;
 	uint64_t started = clock__monotonic_ns();
+	bool known;
 	int err;
 
 	err = proc_scan__read_comm((pid_t)pid, comm);
@@ -108,11 +110,17 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	}
 	if (err)
 		return err;
-	if (options__process_matches(&collector->options, pid, comm)) {
+	known = tracker__has_process(collector->tracker, pid);
+	/* a kernel thread, or a zombie: nothing to follow */
+	if ((known || stats.map_count) &&
+	    options__process_matches(&collector->options, pid, comm)) {
 		err = tracker__seed_process(collector->tracker, pid, comm, stats.map_count, vmas,
 					    count, started);
 		if (err > 0)
 			collector->reconcile_corrections += (uint64_t)err;
+		/* a process a lost record hid from us */
+		else if (!err && !known && count)
+			collector->reconcile_corrections++;
 	}
 	free(vmas);
 	return err < 0 ? err : 0;
@@ -354,6 +362,29 @@ static int audit(struct mw_collector *collector)
 	return collector__drain(collector);
 }
 
+/*
+ * A lost FORK leaves a child no record will ever name (unless it maps or
+ * exits): after a loss, read every process /proc lists that we do not know.
+ */
+static void queue_unknown_processes(struct mw_collector *collector)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *entry;
+
+	if (!proc)
+		return;
+	while ((entry = readdir(proc))) {
+		char *end;
+		unsigned long pid = strtoul(entry->d_name, &end, 10);
+
+		if (*end || pid == 0 || pid > UINT32_MAX)
+			continue;
+		if (!tracker__has_process(collector->tracker, (uint32_t)pid))
+			queue_rescan(collector, (uint32_t)pid);
+	}
+	closedir(proc);
+}
+
 int collector__refresh(struct mw_collector *collector)
 {
 	uint32_t dirty[DIRTY_BATCH];
@@ -373,6 +404,7 @@ int collector__refresh(struct mw_collector *collector)
 		collector->events_lost = lost;
 		tracker__check_every_file(collector->tracker);
 		answer_pending_checks(collector);
+		queue_unknown_processes(collector);
 	}
 	do {
 		err = kernel_tracer__take_dirty_pids(collector->kernel, dirty, DIRTY_BATCH,

@@ -326,10 +326,13 @@ void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t tim
 
 void tracker__set_size(struct mw_inode *inode, uint64_t size)
 {
-	if (inode->size == size)
+	/* a size learnt for the first time is no size change */
+	if (inode->size_known && inode->size == size)
 		return;
+	if (inode->size_known)
+		inode->size_generation++;
 	inode->size = size;
-	inode->size_generation++;
+	inode->size_known = true;
 }
 
 /* The record names the file the tracker knows under that number, as far as either side can tell. */
@@ -668,6 +671,11 @@ int tracker__set_comm(struct mw_tracker *tracker, uint32_t pid, const char *comm
 	strncpy(process->comm, comm, MW_COMM_LEN - 1);
 	process->comm[MW_COMM_LEN - 1] = '\0';
 	return 0;
+}
+
+bool tracker__has_process(struct mw_tracker *tracker, uint32_t pid)
+{
+	return tracker__find_process(tracker, pid) != NULL;
 }
 
 size_t tracker__pids(const struct mw_tracker *tracker, uint32_t *out, size_t max)

@@ -140,6 +140,8 @@ size_t tracker__take_pending_checks(struct mw_tracker *tracker, struct mw_file_c
 int tracker__snapshot(struct mw_tracker *tracker, uint64_t now_ns, double realtime_offset_seconds,
 		      uint64_t max_map_count, struct mw_snapshot *out);
 
+/* Whether the tracker follows pid. */
+bool tracker__has_process(struct mw_tracker *tracker, uint32_t pid);
 /* Writes up to max known pids into out; returns how many processes are known. */
 size_t tracker__pids(const struct mw_tracker *tracker, uint32_t *out, size_t max);
 /* File mappings held across every process. */

@@ -77,6 +77,7 @@ void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t tim
 struct mw_file_id tracker__file_id(const struct mw_inode *inode);
 /* Calls inode_watch; with expect_present, a lost kernel filing queues a check. */
 void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bool expect_present);
+/* A new size bumps the size generation; the first size known does not. */
 void tracker__set_size(struct mw_inode *inode, uint64_t size);
 
 #endif

@@ -44,12 +44,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		return inode;
 	}
 	if (vma->file_stat_known) {
-		/* a size learnt for the first time is no size change */
-		if (inode->size_known)
-			tracker__set_size(inode, vma->file_size);
-		else
-			inode->size = vma->file_size;
-		inode->size_known = true;
+		tracker__set_size(inode, vma->file_size);
 		if (!orphaned)
 			inode->nlink = vma->nlink;
 	}
