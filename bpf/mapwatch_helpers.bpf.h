@@ -120,13 +120,30 @@ static __always_inline bool mw_comm_matches(const char *comm, __u32 index)
 	return true;
 }
 
-/* --pid and --comm, by process: the leader's name, as /proc/PID/comm shows it. */
+/* --cgroup: the current task is in one of the subtrees. */
+static __always_inline bool mw_in_filter_cgroups(void)
+{
+	for (__u32 i = 0; i < MW_FILTER_CGROUPS_MAX; i++) {
+		if (i >= filter_cgroups_count)
+			break;
+		if (bpf_current_task_under_cgroup(&filter_cgroups, i) == 1)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * --pid, --comm (the leader's name, as /proc/PID/comm shows it) and
+ * --cgroup. task is the current task: the cgroup test knows no other.
+ */
 static __always_inline bool mw_passes_filter(struct task_struct *task)
 {
 	char comm[MW_COMM_LEN];
 	__u32 tgid = task->tgid;
 
 	if (filter_pids_enabled && !bpf_map_lookup_elem(&filter_pids, &tgid))
+		return false;
+	if (filter_cgroups_count && !mw_in_filter_cgroups())
 		return false;
 	if (!filter_comms_count)
 		return true;

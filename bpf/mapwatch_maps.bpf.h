@@ -15,6 +15,7 @@
 const volatile bool filter_pids_enabled = false;
 const volatile __u32 filter_comms_count = 0;
 const volatile char filter_comms[MW_FILTER_COMMS_MAX][MW_COMM_LEN] = {};
+const volatile __u32 filter_cgroups_count = 0;
 /* sched_process_exit carries group_dead (v6.16+): the loader checks the kernel's BTF. */
 const volatile bool exit_has_group_dead = false;
 /*
@@ -65,6 +66,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } filter_pids SEC(".maps");
+
+/* --cgroup: the cgroup v2 directories whose subtrees pass. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, MW_FILTER_CGROUPS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} filter_cgroups SEC(".maps");
 
 /* Inserts happen once per new file, never on a mapping of a file already filed. */
 struct {

@@ -9,6 +9,7 @@
 #include "event.h"
 #include "event_format.h"
 #include "event_loop.h"
+#include "kernel_options.h"
 #include "kernel_tracer.h"
 
 #define DRAIN_PERIOD_SECONDS 0.05
@@ -92,15 +93,7 @@ static int on_signal(struct mw_event_loop *loop, int fd, void *context)
 
 int command__trace(const struct mw_options *options)
 {
-	struct mw_kernel_options kernel_options = {
-		.pids = options->pids,
-		.pid_count = options->pid_count,
-		.comms = options->comms,
-		.comm_count = options->comm_count,
-		.ring_buffer_bytes = options->ring_buffer_bytes,
-		.inode_entries = options->max_inodes,
-		.libbpf_debug = options->verbosity >= 2,
-	};
+	struct mw_kernel_setup setup;
 	struct trace trace = { .options = options };
 	struct mw_event_loop *loop = NULL;
 	sigset_t signals;
@@ -108,7 +101,9 @@ int command__trace(const struct mw_options *options)
 	int err, status = MW_EXIT_FAILURE;
 
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe shows up as EPIPE from fflush */
-	err = kernel_tracer__open(&trace.kernel, &kernel_options, error, sizeof(error));
+	err = kernel_options__from(options, &setup, error, sizeof(error));
+	if (!err)
+		err = kernel_tracer__open(&trace.kernel, &setup.kernel, error, sizeof(error));
 	if (err) {
 		fprintf(stderr, "mapwatch: %s\n", error);
 		return MW_EXIT_FAILURE;

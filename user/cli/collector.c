@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "collector.h"
 #include "event.h"
+#include "kernel_options.h"
 #include "kernel_tracer.h"
 #include "proc_maps.h"
 #include "proc_scan.h"
@@ -135,15 +136,7 @@ static int seed_from_proc(struct mw_collector *collector)
 int collector__open(struct mw_collector **out, const struct mw_options *options, char *error,
 		    size_t error_size)
 {
-	struct mw_kernel_options kernel_options = {
-		.pids = options->pids,
-		.pid_count = options->pid_count,
-		.comms = options->comms,
-		.comm_count = options->comm_count,
-		.ring_buffer_bytes = options->ring_buffer_bytes,
-		.inode_entries = options->max_inodes,
-		.libbpf_debug = options->verbosity >= 2,
-	};
+	struct mw_kernel_setup *setup;
 	struct mw_tracker_options tracker_options = {
 		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
 		.forget_delay_ns = FORGET_DELAY_NS,
@@ -174,7 +167,17 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 		snprintf(error, error_size, "out of memory");
 		goto cleanup;
 	}
-	err = kernel_tracer__open(&collector->kernel, &kernel_options, error, error_size);
+	/* on the heap: it holds PATH_MAX per cgroup */
+	setup = malloc(sizeof(*setup));
+	if (!setup) {
+		snprintf(error, error_size, "out of memory");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = kernel_options__from(options, setup, error, error_size);
+	if (!err)
+		err = kernel_tracer__open(&collector->kernel, &setup->kernel, error, error_size);
+	free(setup);
 	if (err)
 		goto cleanup;
 	err = seed_from_proc(collector);

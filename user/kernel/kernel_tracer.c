@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* open -> configure -> load -> attach, and the ring buffer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,11 @@ static int validate_options(const struct mw_kernel_options *options, char *error
 			 options->comm_count, MW_FILTER_COMMS_MAX);
 		return -E2BIG;
 	}
+	if (options->cgroup_count > MW_FILTER_CGROUPS_MAX) {
+		snprintf(error, error_size, "too many --cgroup filters: %zu, at most %d",
+			 options->cgroup_count, MW_FILTER_CGROUPS_MAX);
+		return -E2BIG;
+	}
 	if (options->ring_buffer_bytes && (!is_power_of_two(options->ring_buffer_bytes) ||
 					   options->ring_buffer_bytes < (uint32_t)page_size)) {
 		snprintf(error, error_size,
@@ -86,6 +92,7 @@ static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *
 
 	skeleton->rodata->filter_pids_enabled = options->pid_count > 0;
 	skeleton->rodata->filter_comms_count = options->comm_count;
+	skeleton->rodata->filter_cgroups_count = options->cgroup_count;
 	for (size_t i = 0; i < options->comm_count; i++) {
 		/* the kernel keeps 15 characters of a comm */
 		strncpy((char *)skeleton->rodata->filter_comms[i], options->comms[i],
@@ -104,7 +111,8 @@ static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *
 }
 
 /* Between load and attach, so no event of another process slips through. */
-static int fill_pid_filter(struct mapwatch *skeleton, const struct mw_kernel_options *options)
+static int fill_filters(struct mapwatch *skeleton, const struct mw_kernel_options *options,
+			char *error, size_t error_size)
 {
 	int fd = bpf_map__fd(skeleton->maps.filter_pids);
 	uint8_t one = 1;
@@ -112,6 +120,20 @@ static int fill_pid_filter(struct mapwatch *skeleton, const struct mw_kernel_opt
 	for (size_t i = 0; i < options->pid_count; i++) {
 		if (bpf_map_update_elem(fd, &options->pids[i], &one, BPF_ANY))
 			return -errno;
+	}
+	fd = bpf_map__fd(skeleton->maps.filter_cgroups);
+	for (uint32_t i = 0; i < options->cgroup_count; i++) {
+		const char *directory = options->cgroup_directories[i];
+		int cgroup = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int err = cgroup < 0 || bpf_map_update_elem(fd, &i, &cgroup, BPF_ANY) ? -errno : 0;
+
+		if (cgroup >= 0)
+			close(cgroup);
+		if (err) {
+			snprintf(error, error_size, "--cgroup %s: %s (not a cgroup v2 directory?)",
+				 directory, strerror(-err));
+			return err;
+		}
 	}
 	return 0;
 }
@@ -177,7 +199,7 @@ int kernel_tracer__open(struct mw_kernel_tracer **out, const struct mw_kernel_op
 	if (err)
 		goto cleanup;
 	step = "configuring";
-	err = fill_pid_filter(tracer->skeleton, options);
+	err = fill_filters(tracer->skeleton, options, error, error_size);
 	if (err)
 		goto cleanup;
 	step = "opening the ring buffer of";
@@ -199,7 +221,9 @@ cleanup:
 		err = -err;
 	if (!err)
 		err = -EINVAL;
-	describe_failure(error, error_size, step, err);
+	/* a step that said more than its errno keeps its own line */
+	if (!error_size || !error[0])
+		describe_failure(error, error_size, step, err);
 	kernel_tracer__destroy(tracer);
 	return err;
 }

@@ -22,6 +22,9 @@ struct mw_kernel_options {
 	/* --comm: only processes with one of these names (at most MW_FILTER_COMMS_MAX) */
 	const char (*comms)[MW_COMM_LEN];
 	size_t comm_count;
+	/* --cgroup: only processes under these cgroup v2 directories (absolute paths) */
+	const char *const *cgroup_directories;
+	size_t cgroup_count;
 	/* ring buffer size: a power of two, at least a page; 0: 8 MiB */
 	uint32_t ring_buffer_bytes;
 	/* inodes tracked_inodes and name_slots hold; 0: 131072 */
