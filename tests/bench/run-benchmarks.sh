@@ -1,22 +1,31 @@
 #!/bin/sh
-# Every benchmark, side by side in one run, as README shows them:
+# Every benchmark in one run, as one table (README shows it as printed):
 #   sh tests/bench/run-benchmarks.sh
-# Builds first (Release), runs as root (the syscall benchmark loads the BPF programs).
+# Builds first (Release) and runs as root: the agent benchmarks load the BPF
+# programs and start bpftrace. Takes about ten minutes; run it on an idle
+# machine, the goals are read from it.
 set -eu
 cd "$(dirname "$0")/../.."
-sh deploy/setup-debian.sh >/dev/null
+sh deploy/setup-debian.sh --test >/dev/null
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-bench -j"$(nproc)" --target bench_store bench_proc_maps bench_syscall_overhead >/dev/null
+cmake --build build-bench -j"$(nproc)" --target mapwatch bench_store bench_proc_maps bench_scan \
+	bench_agent_cost bench_agent_load bench_detection_latency >/dev/null
 
-echo "## reference store: lookups under roll churn, remap vs locked-unmap"
-build-bench/tests/bench/store/bench_store
+bench=build-bench/tests/bench
+output=$(mktemp)
+trap 'rm -f "$output"' EXIT
+{
+	$bench/agent/bench_agent_cost --mapwatch build-bench/mapwatch \
+		--peer tests/bench/agent/peer-file-mappings.bt --bpf-stats
+	$bench/agent/bench_agent_load --mapwatch build-bench/mapwatch
+	$bench/agent/bench_detection_latency
+	$bench/scan/bench_scan
+	$bench/proc/bench_proc_maps
+	$bench/store/bench_store
+} >"$output"
+
+# One header, the rows in order, then the notes that say how each was measured.
+grep -m1 '^workload ' "$output"
+grep -v -e '^workload ' -e '^# ' "$output"
 echo
-echo "## reading one process's mappings: PROCMAP_QUERY vs /proc/PID/maps text"
-build-bench/tests/bench/proc/bench_proc_maps
-echo
-echo "## what mapwatch costs the traced syscalls"
-build-bench/tests/bench/agent/bench_syscall_overhead
-echo
-echo "## startup scan: mapwatch scan against reading every /proc/PID/maps, lsof and lsfd"
-cmake --build build-bench -j"$(nproc)" --target bench_scan >/dev/null
-build-bench/tests/bench/scan/bench_scan
+grep '^# ' "$output"

@@ -258,8 +258,8 @@ static void print_program_costs(const struct settings *settings)
 	if (bench__start_agent(&agent, settings->mapwatch, 1))
 		exit(1);
 	measure_all(settings, MODE_MAPWATCH, 0);
-	printf("\nper-program cost with kernel.bpf_stats_enabled=1 (adds ~2 clock reads per run)\n");
-	printf("%-18s %10s %12s\n", "program", "runs", "ns per run");
+	bench__note(
+		"per-program run time: kernel.bpf_stats_enabled=1 adds ~45 ns of its own to each");
 	while (!bpf_prog_get_next_id(id, &id)) {
 		struct bpf_prog_info info = { 0 };
 		uint32_t length = sizeof(info);
@@ -335,8 +335,9 @@ int main(int argc, char **argv)
 			"the figures include them\n",
 			bench__foreign_tracers());
 	bench__pin_to_cpu(0, BENCH_WORKLOAD_CPU);
-	printf("syscall cost: median of %d rounds (none, mapwatch, bpftrace peer); peer: %s\n\n",
-	       settings.rounds, settings.peer_script);
+	bench__note("syscalls: median of %d rounds of (no tracer, mapwatch agent, bpftrace %s); "
+		    "workload on CPU 0, tracer on CPU 1",
+		    settings.rounds, settings.peer_script);
 	for (int round = 0; round < settings.rounds; round++) {
 		struct bench_process agent = { 0 }, peer = { 0 };
 		char dir[256];

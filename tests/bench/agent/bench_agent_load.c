@@ -274,8 +274,10 @@ int main(int argc, char **argv)
 			FILES_FOR_MEMORY);
 		return 2;
 	}
-	printf("agent under load: %.0f s of generator, %d mappings held\n\n", settings.seconds,
-	       settings.mappings);
+	bench__note(
+		"load: a generator saturating CPU 0 for %.0f s, alone then with the agent on CPU 1; "
+		"memory over %d mappings of %d files",
+		settings.seconds, settings.mappings, FILES_FOR_MEMORY);
 	bench__table_header();
 	measure_throughput(&settings);
 	measure_memory(&settings);

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,14 +15,6 @@
 #include <bpf/bpf.h>
 
 #include "bench_common.h"
-
-uint64_t bench__now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
 
 void bench__die(const char *what)
 {
@@ -40,78 +31,6 @@ void bench__pin_to_cpu(pid_t pid, int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(pid, sizeof(set), &set);
-}
-
-double bench__mean(const double *values, size_t count)
-{
-	double sum = 0;
-
-	for (size_t i = 0; i < count; i++)
-		sum += values[i];
-	return count ? sum / (double)count : 0;
-}
-
-static int compare_doubles(const void *left, const void *right)
-{
-	double a = *(const double *)left, b = *(const double *)right;
-
-	return a < b ? -1 : a > b;
-}
-
-double bench__percentile(double *values, size_t count, double percentile)
-{
-	size_t index;
-
-	if (!count)
-		return 0;
-	qsort(values, count, sizeof(*values), compare_doubles);
-	index = (size_t)ceil(percentile / 100.0 * (double)count);
-	return values[index ? index - 1 : 0];
-}
-
-#define ROW_FORMAT "%-46s %-5s %11s %11s %11s %-22s %-9s %s\n"
-
-void bench__table_header(void)
-{
-	printf(ROW_FORMAT, "workload", "unit", "baseline", "mapwatch", "peer", "ratio", "goal",
-	       "met");
-}
-
-static void format_value(char *out, size_t size, double value)
-{
-	if (isnan(value))
-		snprintf(out, size, "-");
-	else if (fabs(value) >= 100 || value == floor(value))
-		snprintf(out, size, "%.0f", value);
-	else
-		snprintf(out, size, "%.2f", value);
-}
-
-void bench__table_row(const char *workload, const char *unit, double baseline, double mapwatch,
-		      double peer, const char *ratio_of, double ratio, const char *goal, int met)
-{
-	char columns[3][32], ratio_text[48];
-
-	format_value(columns[0], sizeof(columns[0]), baseline);
-	format_value(columns[1], sizeof(columns[1]), mapwatch);
-	format_value(columns[2], sizeof(columns[2]), peer);
-	if (isnan(ratio))
-		snprintf(ratio_text, sizeof(ratio_text), "-");
-	else
-		snprintf(ratio_text, sizeof(ratio_text), "%.2fx %s", ratio, ratio_of);
-	printf(ROW_FORMAT, workload, unit, columns[0], columns[1], columns[2], ratio_text,
-	       goal ? goal : "-",
-	       met == BENCH_NO_GOAL ? "-"
-	       : met		    ? "yes"
-				    : "NO");
-	fflush(stdout);
-}
-
-void bench__report_row(const char *workload, const char *unit, double baseline, double mapwatch,
-		       double peer)
-{
-	bench__table_row(workload, unit, baseline, mapwatch, peer, "", BENCH_NONE, NULL,
-			 BENCH_NO_GOAL);
 }
 
 static int wait_for_file(const char *path, const char *needle, int timeout_ms, pid_t pid)

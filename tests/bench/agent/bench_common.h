@@ -1,39 +1,24 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What the agent benchmarks share: clocks and statistics, the table they all
- * print, and the processes they measure against (the real mapwatch agent,
- * the bpftrace peer), each pinned to its own CPU.
+ * What the agent benchmarks share: the processes they measure against (the
+ * real mapwatch agent, the bpftrace peer), each pinned to its own CPU, and
+ * what they read of them.
  */
 #ifndef MAPWATCH_BENCH_COMMON_H
 #define MAPWATCH_BENCH_COMMON_H
 
-#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "bench_table.h"
 
 /* The measuring process runs here; the agent and the peer on the other CPU. */
 #define BENCH_WORKLOAD_CPU 0
 #define BENCH_OBSERVER_CPU 1
 
-uint64_t bench__now_ns(void);
 void bench__die(const char *what);
 void bench__pin_to_cpu(pid_t pid, int cpu);
-
-double bench__mean(const double *values, size_t count);
-/* Sorts values in place. */
-double bench__percentile(double *values, size_t count, double percentile);
-
-/* One line of the table every benchmark prints: BENCH_NONE ("-") for what does not apply. */
-void bench__table_header(void);
-void bench__table_row(const char *workload, const char *unit, double baseline, double mapwatch,
-		      double peer, const char *ratio_of, double ratio, const char *goal, int met);
-/* A row that only reports: no ratio, no goal. */
-void bench__report_row(const char *workload, const char *unit, double baseline, double mapwatch,
-		       double peer);
-#define BENCH_NONE NAN
-#define BENCH_NO_GOAL (-1)
 
 /* A process the benchmark started and stops. */
 struct bench_process {

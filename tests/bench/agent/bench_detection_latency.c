@@ -226,8 +226,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_detection_latency: %s\n", error);
 		return 1;
 	}
-	printf("detection latency: %d samples each, the agent's collector on CPU %d\n\n", samples,
-	       BENCH_OBSERVER_CPU);
+	bench__note("detection latency: %d unlinks each, the agent's collector on CPU %d, the "
+		    "unlinking thread and any load on CPU 0",
+		    samples, BENCH_OBSERVER_CPU);
 	bench__table_header();
 	if (measure(collector, samples, latencies_ms))
 		bench__die("idle run");

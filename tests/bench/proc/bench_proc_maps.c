@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_table.h"
 #include "proc_maps.h"
 
 struct mode {
@@ -174,13 +175,15 @@ int main(int argc, char **argv)
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
 
-	printf("bench_proc_maps: %lu VMAs (%ld file mappings), median of %ld rounds\n",
-	       (unsigned long)stats.map_count, mappings, rounds);
-	printf("%-22s %12s %12s\n", "reader", "ms per walk", "ns per VMA");
-	for (size_t m = 0; m < MODES; m++)
-		printf("%-22s %12.3f %12.1f\n", modes[m].name, median[m] * 1e3,
-		       median[m] * 1e9 / stats.map_count);
-	printf("text / PROCMAP_QUERY: %.2fx without stat, %.2fx with stat\n", median[1] / median[0],
-	       median[3] / median[2]);
+	bench__note("one process's mappings: %lu VMAs (%ld file mappings), median of %ld rounds; "
+		    "baseline the text of /proc/PID/maps, measured PROCMAP_QUERY",
+		    (unsigned long)stats.map_count, mappings, rounds);
+	bench__table_header();
+	bench__table_row("read one process's maps, per VMA", "ns",
+			 median[1] * 1e9 / stats.map_count, median[0] * 1e9 / stats.map_count,
+			 BENCH_NONE, "of text", median[0] / median[1], NULL, BENCH_NO_GOAL);
+	bench__table_row("read one process's maps + stat each file, per VMA", "ns",
+			 median[3] * 1e9 / stats.map_count, median[2] * 1e9 / stats.map_count,
+			 BENCH_NONE, "of text", median[2] / median[3], NULL, BENCH_NO_GOAL);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 #include "agent_start.h"
+#include "bench_table.h"
 #include "scan_fixture.h"
 #include "snapshot_check.h"
 #include "timed_run.h"
@@ -345,27 +346,6 @@ static int measure_layout(const struct settings *settings, enum scan_fixture_lay
 	return err;
 }
 
-static void print_ratio(double value, double baseline, bool known)
-{
-	if (known && baseline > 0)
-		printf(" %8.3fx", value / baseline);
-	else
-		printf(" %9s", "-");
-}
-
-static void print_milliseconds(double seconds, bool known)
-{
-	if (known)
-		printf(" %10.1f", seconds * 1e3);
-	else
-		printf(" %10s", "-");
-}
-
-static const char *met(bool measured, bool met)
-{
-	return !measured ? "-" : met ? "yes" : "no";
-}
-
 static void print_table(const struct settings *settings, const struct tool *tools,
 			const struct layout_result *results)
 {
@@ -375,10 +355,10 @@ static void print_table(const struct settings *settings, const struct tool *tool
 
 	snprintf(raw_goal, sizeof(raw_goal), "<=%.0fx raw", GOAL_VERSUS_RAW);
 	snprintf(lsof_goal, sizeof(lsof_goal), "<=%.1fx lsof", GOAL_VERSUS_LSOF);
-	printf("bench_scan: %ld processes x %ld file mappings, median of %ld rounds (ms)\n",
-	       settings->processes, settings->mappings, settings->rounds);
-	printf("%-22s %10s %10s %10s %10s %9s %9s %9s %10s %11s\n", "workload", "raw read",
-	       "mapwatch", "lsof", "lsfd", "vs raw", "vs lsof", "vs lsfd", raw_goal, lsof_goal);
+	bench__note("startup scan: %ld processes x %ld file mappings, median of %ld rounds; raw: "
+		    "every /proc/PID/maps read to its end and dropped; peers lsof -nP, lsfd",
+		    settings->processes, settings->mappings, settings->rounds);
+	bench__table_header();
 	for (int layout = 0; layout < 2; layout++) {
 		const struct layout_result *result = &results[layout];
 
@@ -386,34 +366,38 @@ static void print_table(const struct settings *settings, const struct tool *tool
 			continue;
 		for (size_t m = 0; m < 2; m++) {
 			const double *median = result->median;
-			double mapwatch = median[modes[m]];
-			char workload[64];
+			double mapwatch = median[modes[m]] * 1e3, raw = median[TOOL_RAW] * 1e3;
+			double lsof_ms = lsof ? median[TOOL_LSOF] * 1e3 : BENCH_NONE;
+			double lsfd_ms = lsfd ? median[TOOL_LSFD] * 1e3 : BENCH_NONE;
+			char workload[96];
 
-			snprintf(workload, sizeof(workload), "%s, %s", layout_names[layout],
+			snprintf(workload, sizeof(workload), "scan, %s, %s, vs raw read",
+				 layout_names[layout],
 				 modes[m] == TOOL_SCAN_JSON ? "--json" : "text");
-			printf("%-22s", workload);
-			print_milliseconds(median[TOOL_RAW], true);
-			print_milliseconds(mapwatch, true);
-			print_milliseconds(median[TOOL_LSOF], lsof);
-			print_milliseconds(median[TOOL_LSFD], lsfd);
-			print_ratio(mapwatch, median[TOOL_RAW], true);
-			print_ratio(mapwatch, median[TOOL_LSOF], lsof);
-			print_ratio(mapwatch, median[TOOL_LSFD], lsfd);
-			printf(" %10s %11s\n",
-			       met(true, mapwatch <= GOAL_VERSUS_RAW * median[TOOL_RAW]),
-			       met(lsof, mapwatch <= GOAL_VERSUS_LSOF * median[TOOL_LSOF]));
+			bench__table_row(workload, "ms", raw, mapwatch, lsfd_ms, "of raw",
+					 mapwatch / raw, raw_goal,
+					 mapwatch <= GOAL_VERSUS_RAW * raw);
+			snprintf(workload, sizeof(workload), "scan, %s, %s, vs lsof",
+				 layout_names[layout],
+				 modes[m] == TOOL_SCAN_JSON ? "--json" : "text");
+			bench__table_row(workload, "ms", lsof_ms, mapwatch, lsfd_ms, "of lsof",
+					 lsof ? mapwatch / lsof_ms : BENCH_NONE, lsof_goal,
+					 lsof ? mapwatch <= GOAL_VERSUS_LSOF * lsof_ms
+					      : BENCH_NO_GOAL);
 		}
 	}
-	printf("raw read: every /proc/PID/maps read to its end and dropped; lsof -nP; lsfd\n");
 	if (!settings->agent)
 		return;
-	printf("agent start to first complete snapshot (--interval 1), median of %ld runs:",
-	       settings->rounds);
-	for (int layout = 0; layout < 2; layout++)
-		if (results[layout].agent_measured)
-			printf("  %s %.1f ms", layout_names[layout],
-			       results[layout].agent_median * 1e3);
-	printf("\n");
+	for (int layout = 0; layout < 2; layout++) {
+		char workload[96];
+
+		if (!results[layout].agent_measured)
+			continue;
+		snprintf(workload, sizeof(workload), "agent start to first complete snapshot, %s",
+			 layout_names[layout]);
+		bench__report_row(workload, "ms", BENCH_NONE, results[layout].agent_median * 1e3,
+				  BENCH_NONE);
+	}
 }
 
 static int usage(const char *program)

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one table every benchmark prints, a row per figure: workload, unit,
+ * baseline, mapwatch, peer, ratio, goal, met. Lines starting with "# " are
+ * notes (run-benchmarks.sh prints them under the table). And the statistics
+ * the rows are made of.
+ */
+#ifndef MAPWATCH_BENCH_TABLE_H
+#define MAPWATCH_BENCH_TABLE_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A column that does not apply: printed as "-". */
+#define BENCH_NONE NAN
+/* A row without a goal. */
+#define BENCH_NO_GOAL (-1)
+
+uint64_t bench__now_ns(void);
+double bench__mean(const double *values, size_t count);
+/* Sorts values in place. */
+double bench__percentile(double *values, size_t count, double percentile);
+
+void bench__table_header(void);
+void bench__table_row(const char *workload, const char *unit, double baseline, double mapwatch,
+		      double peer, const char *ratio_of, double ratio, const char *goal, int met);
+/* A row that only reports: no ratio, no goal. */
+void bench__report_row(const char *workload, const char *unit, double baseline, double mapwatch,
+		       double peer);
+/* A "# " note line, printf style. */
+__attribute__((format(printf, 1, 2))) void bench__note(const char *format, ...);
+
+#endif
