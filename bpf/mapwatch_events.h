@@ -253,31 +253,46 @@ struct mw_inode_audit {
 };
 
 /*
- * The basename hash both sides compute: FNV-1a, 64 bit, over the name's bytes
- * from the last to the first. Backwards, because the kernel finds a path's
- * last component from its end: the work is the name's length, not the path's.
+ * The basename hash both sides compute, 64 bit, over the name in 8-byte
+ * words taken from its end: the kernel finds a path's last component from
+ * the path's end, a word at a time, so the work is the name's length over
+ * eight. Word k holds bytes [L - 8k - 8, L - 8k) as a little-endian number,
+ * the bytes before the name zero; each is mixed in FNV-1a style, then the
+ * length.
  */
 #define MW_NAME_HASH_INIT 0xcbf29ce484222325ULL
 #define MW_NAME_HASH_PRIME 0x100000001b3ULL
 
-static inline __u64 mw_name_hash_step(__u64 hash, unsigned char c)
+static inline __u64 mw_name_hash_mix(__u64 hash, __u64 word)
 {
-	return (hash ^ c) * MW_NAME_HASH_PRIME;
+	return (hash ^ word) * MW_NAME_HASH_PRIME;
 }
 
 #ifndef __VMLINUX_H__
-/* mw_name_hash of a NUL-terminated basename, for userspace. */
-static inline __u64 mw_name_hash(const char *name)
+/* mw_name_hash of length bytes of a basename, for userspace. */
+static inline __u64 mw_name_hash_bytes(const char *name, __u64 length)
 {
 	const unsigned char *bytes = (const unsigned char *)name;
 	__u64 hash = MW_NAME_HASH_INIT;
+
+	for (__u64 end = length; end > 0; end = end > 8 ? end - 8 : 0) {
+		__u64 word = 0;
+
+		for (__u64 at = end > 8 ? end - 8 : 0; at < end; at++)
+			word |= (__u64)bytes[at] << (8 * (at + 8 - end));
+		hash = mw_name_hash_mix(hash, word);
+	}
+	return mw_name_hash_mix(hash, length);
+}
+
+/* mw_name_hash of a NUL-terminated basename. */
+static inline __u64 mw_name_hash(const char *name)
+{
 	__u64 length = 0;
 
-	while (bytes[length])
+	while (name[length])
 		length++;
-	while (length)
-		hash = mw_name_hash_step(hash, bytes[--length]);
-	return hash;
+	return mw_name_hash_bytes(name, length);
 }
 #endif
 

@@ -196,53 +196,87 @@ static __always_inline bool mw_is_user_file(struct file *file)
 /* NAME_MAX: the longest path component a filesystem takes. */
 #define MW_NAME_MAX 255
 
-struct mw_basename_walk {
-	long index; /* next byte of path_scratch to take, walking down */
-	__u64 hash;
-	bool in_name; /* past the trailing slashes */
-	bool done; /* reached the slash before the name, or the start */
-};
+#define MW_WORD_HIGHS 0x8080808080808080ULL
+#define MW_WORD_SLASHES 0x2f2f2f2f2f2f2f2fULL
 
-static long mw_basename_step(__u64 iteration, void *context)
+/* 0x80 in each byte of word that is '/', nothing elsewhere (exact, no carries across bytes). */
+static __always_inline __u64 mw_slash_bytes(__u64 word)
 {
-	struct mw_basename_walk *walk = context;
-	struct mw_path_buffer *buffer;
-	__u32 zero = 0;
-	unsigned char c;
+	__u64 x = word ^ MW_WORD_SLASHES;
 
-	if (walk->index < 0) {
-		walk->done = true;
-		return 1;
+	return ~(((x & ~MW_WORD_HIGHS) + ~MW_WORD_HIGHS) | x | ~MW_WORD_HIGHS);
+}
+
+/* Index (0..7, by address) of the highest-addressed byte flagged in bytes. */
+static __always_inline int mw_highest_flagged_byte(__u64 bytes)
+{
+	int index = 0;
+
+	if (bytes >> 32) {
+		index += 4;
+		bytes >>= 32;
 	}
-	buffer = bpf_map_lookup_elem(&path_scratch, &zero);
-	if (!buffer)
-		return 1;
-	c = buffer->bytes[walk->index & (MW_PATH_READ_MAX - 1)];
-	walk->index--;
-	if (c == '/') {
-		if (!walk->in_name)
-			return 0;
-		walk->done = true;
-		return 1;
+	if (bytes >> 16) {
+		index += 2;
+		bytes >>= 16;
 	}
-	walk->in_name = true;
-	walk->hash = mw_name_hash_step(walk->hash, c);
-	return 0;
+	if (bytes >> 8)
+		index += 1;
+	return index;
 }
 
 /*
  * mw_name_hash of the last component of the string in path_scratch that
- * ends before last + 1 ("a/b/" -> "b"), walking down from the end, so the
- * work is the name's length, not the path's; bpf_loop() keeps verification
- * to one pass over the step. 0 when no name of at most NAME_MAX bytes ends there.
+ * ends before end ("a/b/" -> "b"): a word at a time from the end, up to the
+ * slash before it or the start. Unaligned loads are fine on x86 (and the
+ * verifier allows them there). 0 when no name of at most NAME_MAX bytes ends
+ * there. Global, so the verifier checks the loop once.
  */
-__noinline __u64 mw_scratch_basename_hash(long last)
+__noinline __u64 mw_scratch_basename_hash(long end)
 {
-	struct mw_basename_walk walk = { .index = last, .hash = MW_NAME_HASH_INIT };
+	struct mw_path_buffer *buffer;
+	__u64 hash = MW_NAME_HASH_INIT, length = 0;
+	__u32 zero = 0;
 
-	/* a name, and a few trailing slashes */
-	bpf_loop(MW_NAME_MAX + 16, mw_basename_step, &walk, 0);
-	return walk.done && walk.in_name ? walk.hash : 0;
+	buffer = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!buffer)
+		return 0;
+	for (int i = 0; i < 16 && end > 0; i++) {
+		if (buffer->bytes[(end - 1) & (MW_PATH_READ_MAX - 1)] != '/')
+			break;
+		end--;
+	}
+	for (int i = 0; i <= MW_NAME_MAX / 8 + 1; i++) {
+		long at = end - 8;
+		int shift = 0;
+		__u64 word, slashes;
+
+		if (end <= 0)
+			return length ? mw_name_hash_mix(hash, length) : 0;
+		if (at < 0) {
+			/* the path's first bytes: load from the start, zero what comes before */
+			shift = (int)(8 - end) * 8;
+			at = 0;
+		}
+		if (at > MW_PATH_READ_MAX - 8)
+			return 0;
+		word = *(__u64 *)&buffer->bytes[at];
+		word <<= shift;
+		slashes = mw_slash_bytes(word);
+		if (slashes) {
+			int slash = mw_highest_flagged_byte(slashes);
+
+			if (slash < 7) {
+				hash = mw_name_hash_mix(hash, word & (~0ULL << (8 * (slash + 1))));
+				length += 7 - slash;
+			}
+			return length ? mw_name_hash_mix(hash, length) : 0;
+		}
+		hash = mw_name_hash_mix(hash, word);
+		length += shift ? (__u64)end : 8;
+		end -= 8;
+	}
+	return 0;
 }
 
 /* mw_name_hash of the last component of a user path; 0 when it cannot be read (a fault). */
@@ -259,7 +293,7 @@ static __always_inline __u64 mw_user_path_basename_hash(__u64 user_path)
 					 (const void *)user_path);
 	if (length <= 1)
 		return 0;
-	return mw_scratch_basename_hash(length - 2);
+	return mw_scratch_basename_hash(length - 1);
 }
 
 /* mw_name_hash of a dentry's current name; 0 when it cannot be read. */
@@ -276,7 +310,7 @@ static __always_inline __u64 mw_dentry_name_hash(__u64 dentry_address)
 					   mw_cast(dentry, dentry_address)->d_name.name);
 	if (length <= 1)
 		return 0;
-	return mw_scratch_basename_hash(length - 2);
+	return mw_scratch_basename_hash(length - 1);
 }
 
 /* Copies a dentry's name into name[MW_NAME_LEN]; true when it had to be cut. */

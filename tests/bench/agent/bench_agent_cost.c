@@ -190,6 +190,38 @@ static pid_t start_many_mappings(char *dir, size_t dir_size)
 	return child;
 }
 
+/* One mode of one round: start what it observes with, measure, stop it. */
+static int measure_mode(const struct settings *settings, enum mode mode, int round)
+{
+	struct bench_process observer = { 0 };
+	char dir[256];
+	pid_t holder;
+
+	if (mode == MODE_NONE) {
+		measure_all(settings, MODE_NONE, round);
+		return 0;
+	}
+	if (mode == MODE_PEER) {
+		if (bench__start_bpftrace(&observer, settings->peer_script))
+			return -1;
+		measure_all(settings, MODE_PEER, round);
+		bench__stop(&observer);
+		return 0;
+	}
+	if (bench__start_agent(&observer, settings->mapwatch, 1))
+		return -1;
+	measure_all(settings, MODE_MAPWATCH, round);
+	holder = start_many_mappings(dir, sizeof(dir));
+	sleep(1); /* the agent files all 10,000 */
+	figures[MODE_MAPWATCH_TRACKING][UNLINK_TMPFS][round] =
+		measure_path_syscall("/dev/shm", settings->unlinks, false);
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	bench__remove_tree(dir);
+	bench__stop(&observer);
+	return 0;
+}
+
 static double median(enum mode mode, enum figure figure, int rounds)
 {
 	double values[ROUNDS_MAX];
@@ -270,9 +302,13 @@ static void print_program_costs(const struct settings *settings)
 		if (!bpf_obj_get_info_by_fd(fd, &info, &length) && info.run_cnt &&
 		    (info.type == BPF_PROG_TYPE_TRACEPOINT ||
 		     info.type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
-		     info.type == BPF_PROG_TYPE_SYSCALL))
-			printf("%-18s %10llu %12.0f\n", info.name, (unsigned long long)info.run_cnt,
-			       (double)info.run_time_ns / (double)info.run_cnt);
+		     info.type == BPF_PROG_TYPE_SYSCALL)) {
+			char workload[64];
+
+			snprintf(workload, sizeof(workload), "BPF program %s, per run", info.name);
+			bench__report_row(workload, "ns", BENCH_NONE,
+					  (double)info.run_time_ns / (double)info.run_cnt, BENCH_NONE);
+		}
 		close(fd);
 	}
 	bench__stop(&agent);
@@ -306,7 +342,7 @@ static int parse(int argc, char **argv, struct settings *settings)
 int main(int argc, char **argv)
 {
 	struct settings settings = {
-		.rounds = 3,
+		.rounds = 5,
 		.pairs = 200000,
 		.getppid_calls = 2000000,
 		.unlinks = 5000,
@@ -339,26 +375,13 @@ int main(int argc, char **argv)
 		    "workload on CPU 0, tracer on CPU 1",
 		    settings.rounds, settings.peer_script);
 	for (int round = 0; round < settings.rounds; round++) {
-		struct bench_process agent = { 0 }, peer = { 0 };
-		char dir[256];
-		pid_t holder;
+		/* each round starts with another mode: no mode always runs on a warmer machine */
+		for (int turn = 0; turn < 3; turn++) {
+			enum mode mode = (enum mode)((round + turn) % 3);
 
-		measure_all(&settings, MODE_NONE, round);
-		if (bench__start_agent(&agent, settings.mapwatch, 1))
-			return 1;
-		measure_all(&settings, MODE_MAPWATCH, round);
-		holder = start_many_mappings(dir, sizeof(dir));
-		sleep(1); /* the agent files all 10,000 */
-		figures[MODE_MAPWATCH_TRACKING][UNLINK_TMPFS][round] =
-			measure_path_syscall("/dev/shm", settings.unlinks, false);
-		kill(holder, SIGKILL);
-		waitpid(holder, NULL, 0);
-		bench__remove_tree(dir);
-		bench__stop(&agent);
-		if (bench__start_bpftrace(&peer, settings.peer_script))
-			return 1;
-		measure_all(&settings, MODE_PEER, round);
-		bench__stop(&peer);
+			if (measure_mode(&settings, mode, round))
+				return 1;
+		}
 	}
 	bench__table_header();
 	print_table(&settings);
