@@ -12,6 +12,7 @@
 #include "mapwatch_events.h"
 #include "mapwatch_maps.bpf.h"
 #include "mapwatch_helpers.bpf.h"
+#include "mapwatch_basename.bpf.h"
 #include "mapwatch_names.bpf.h"
 
 #define MW_AT_REMOVEDIR 0x200

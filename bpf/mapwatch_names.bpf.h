@@ -9,7 +9,7 @@
 #ifndef MAPWATCH_NAMES_BPF_H
 #define MAPWATCH_NAMES_BPF_H
 
-#include "mapwatch_helpers.bpf.h"
+#include "mapwatch_basename.bpf.h"
 
 /* What one slot showed, as bits. */
 #define MW_SLOT_OCCUPIED (1 << 0)
