@@ -11,6 +11,7 @@
 #include "event_loop.h"
 #include "kernel_options.h"
 #include "kernel_tracer.h"
+#include "terminal_text.h"
 
 #define DRAIN_PERIOD_SECONDS 0.05
 
@@ -22,6 +23,7 @@ struct trace {
 	size_t pending_count;
 	size_t pending_capacity;
 	uint64_t malformed;
+	bool utf8; /* names keep their characters on a UTF-8 terminal */
 };
 
 static int queue_record(void *context, const void *data, size_t size)
@@ -55,8 +57,8 @@ static int drain_and_print(struct mw_event_loop *loop, struct trace *trace)
 			err = event_format__json(stdout, &trace->pending[i],
 						 trace->realtime_offset);
 		else
-			err = event_format__text(stdout, &trace->pending[i],
-						 trace->realtime_offset);
+			err = event_format__text(stdout, &trace->pending[i], trace->realtime_offset,
+						 trace->utf8);
 		if (err)
 			break;
 	}
@@ -109,6 +111,7 @@ int command__trace(const struct mw_options *options)
 		return MW_EXIT_FAILURE;
 	}
 	trace.realtime_offset = clock__realtime_offset_seconds();
+	trace.utf8 = terminal_text__use_locale();
 	err = event_loop__new(&loop);
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGINT);

@@ -2,6 +2,15 @@
 #include "growth.h"
 
 #define NS_PER_SECOND 1000000000.0
+/*
+ * A rate holds while the count last rose within this many mappings' time at
+ * that rate: arrivals at random moments leave a longer gap about once in
+ * e^10 (20,000) samples, so an alert with a `for:` duration does not reset on
+ * steady growth...
+ */
+#define STALL_MAPPINGS 10.0
+/* ...or within this long, for rates so fast that samples come further apart than that. */
+#define STALL_MIN_NS 1000000000ULL
 
 static size_t slot(const struct map_count_history *history, size_t i)
 {
@@ -20,6 +29,8 @@ void map_count_history__add(struct map_count_history *history, uint64_t timestam
 		/* Out of order (a late event): the newer figure already stands. */
 		if (timestamp_ns < history->timestamps_ns[newest])
 			return;
+		if (map_count > history->map_counts[newest])
+			history->last_rise_ns = timestamp_ns;
 	}
 	if (history->length >= 2) {
 		size_t before_newest = slot(history, history->length - 2);
@@ -73,5 +84,22 @@ bool map_count_history__slope(const struct map_count_history *history, uint64_t 
 	if (denominator <= 0)
 		return false;
 	*per_second = (n * sum_xy - sum_x * sum_y) / denominator;
+	return true;
+}
+
+bool map_count_history__growth_rate(const struct map_count_history *history, uint64_t now_ns,
+				    uint64_t window_ns, double *per_second)
+{
+	double slope, stall_ns;
+
+	if (!map_count_history__slope(history, now_ns, window_ns, &slope) || slope <= 0 ||
+	    !history->last_rise_ns || history->last_rise_ns > now_ns)
+		return false;
+	stall_ns = STALL_MAPPINGS / slope * NS_PER_SECOND;
+	if (stall_ns < (double)STALL_MIN_NS)
+		stall_ns = (double)STALL_MIN_NS;
+	if ((double)(now_ns - history->last_rise_ns) > stall_ns)
+		return false;
+	*per_second = slope;
 	return true;
 }

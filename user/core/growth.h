@@ -19,6 +19,8 @@ struct map_count_history {
 	uint64_t map_counts[MAP_COUNT_SAMPLES];
 	size_t first; /* index of the oldest sample */
 	size_t length;
+	/* when a sample last showed more mappings than the one before it; 0: never */
+	uint64_t last_rise_ns;
 };
 
 void map_count_history__add(struct map_count_history *history, uint64_t timestamp_ns,
@@ -30,5 +32,15 @@ void map_count_history__add(struct map_count_history *history, uint64_t timestam
  */
 bool map_count_history__slope(const struct map_count_history *history, uint64_t now_ns,
 			      uint64_t window_ns, double *per_second);
+
+/*
+ * The rate a forecast of the map limit may use: the slope over the window,
+ * only while it is positive and the count is still rising at about that rate,
+ * that is, it last rose no longer ago than ten new mappings take at that rate
+ * (a second for rates above ten a second). A count that stopped rising, or
+ * fell, loses its forecast that soon, or sooner as the slope falls.
+ */
+bool map_count_history__growth_rate(const struct map_count_history *history, uint64_t now_ns,
+				    uint64_t window_ns, double *per_second);
 
 #endif

@@ -8,7 +8,8 @@
 #include "tracker_internal.h"
 
 #define DEFAULT_PAGE_SIZE 4096
-#define DEFAULT_GROWTH_WINDOW_NS (300ULL * 1000000000ULL)
+/* "recent growth": long enough to smooth a broker that maps a few files a minute */
+#define DEFAULT_GROWTH_WINDOW_NS (120ULL * 1000000000ULL)
 /* Syscall results above this are -errno, not addresses. */
 #define MAX_ERRNO_ADDRESS ((uint64_t)-4095)
 

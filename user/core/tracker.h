@@ -22,7 +22,7 @@ struct mw_tracker;
 
 struct mw_tracker_options {
 	uint64_t page_size; /* 0: 4096 */
-	uint64_t growth_window_ns; /* map count growth window; 0: 5 minutes */
+	uint64_t growth_window_ns; /* map count growth window; 0: 2 minutes */
 	/*
 	 * How long an inode no mapping holds any more is kept, with the kernel's
 	 * filing of it, before inode_forget: a file mapped again meanwhile (an

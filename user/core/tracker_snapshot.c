@@ -82,9 +82,8 @@ static int report_process(struct mw_tracker *tracker, struct process *process,
 		    stale(entry, user->inode->size, tracker->options.page_size))
 			report->stale_mappings++;
 	}
-	if (map_count_history__slope(&process->history, now_ns, tracker->options.growth_window_ns,
-				     &slope) &&
-	    slope > 0) {
+	if (map_count_history__growth_rate(&process->history, now_ns,
+					   tracker->options.growth_window_ns, &slope)) {
 		report->map_count_growing = true;
 		report->seconds_to_map_limit =
 			process->map_count >= max_map_count

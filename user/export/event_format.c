@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include "event_format.h"
 #include "json_values.h"
+#include "terminal_text.h"
 #include "utf8_text.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -57,7 +59,6 @@ static void prot_string(uint32_t prot, char out[4])
 	out[3] = '\0';
 }
 
-
 /* Sharing first (the mapping's nature), then the modifiers set, comma-separated. */
 static void mmap_flags_string(uint32_t flags, char *out, size_t size)
 {
@@ -83,19 +84,29 @@ static void flags_string(uint32_t flags, const struct flag_name *names, size_t c
 		snprintf(out, size, "none");
 }
 
-/* The bytes of a kernel name, \xHH for those that would split a key=value token. */
-static void put_escaped(FILE *out, const char *bytes, size_t max_length)
+/*
+ * The kernel rounds a mapping's length up to whole pages; /proc/PID/maps
+ * shows the rounded end, and so do we, so a user can match the two.
+ */
+static uint64_t page_end(uint64_t start, uint64_t length)
 {
-	size_t length = strnlen(bytes, max_length);
+	static uint64_t page;
 
-	for (size_t i = 0; i < length; i++) {
-		unsigned char c = bytes[i];
+	if (!page)
+		page = (uint64_t)sysconf(_SC_PAGESIZE);
+	return start + (length + page - 1) / page * page;
+}
 
-		if (c <= ' ' || c == 0x7f || c == '\\')
-			fprintf(out, "\\x%02x", c);
-		else
-			fputc(c, out);
-	}
+/* The bytes of a kernel name, escaped as /proc does: no control byte or space reaches the line. */
+static int put_escaped(FILE *out, const char *bytes, size_t max_length, bool utf8)
+{
+	char *text = terminal_text__escape_field(bytes, max_length, utf8);
+
+	if (!text)
+		return -ENOMEM;
+	fputs(text, out);
+	free(text);
+	return 0;
 }
 
 static void text_file_id(FILE *out, const struct mw_file_id *file)
@@ -109,10 +120,16 @@ static void text_file_id(FILE *out, const struct mw_file_id *file)
 
 static void text_range(FILE *out, const char *key, uint64_t start, uint64_t length)
 {
-	fprintf(out, " %s=%08" PRIx64 "-%08" PRIx64, key, start, start + length);
+	fprintf(out, " %s=%08" PRIx64 "-%08" PRIx64, key, start, page_end(start, length));
 }
 
-static void text_mmap(FILE *out, const struct mw_mmap_event *mmap_event)
+/* A record of a file the kernel had filed already carries no name: only its name's hash. */
+static bool mmap_named(const struct mw_mmap_event *mmap_event)
+{
+	return !(mmap_event->header.flags & MW_MMAP_INODE_FILED);
+}
+
+static int text_mmap(FILE *out, const struct mw_mmap_event *mmap_event, bool utf8)
 {
 	char prot[4], flags[128];
 
@@ -120,24 +137,29 @@ static void text_mmap(FILE *out, const struct mw_mmap_event *mmap_event)
 	fprintf(out, " off=%" PRIu64, (uint64_t)mmap_event->offset);
 	if (mmap_event->header.flags & MW_MMAP_FILE) {
 		text_file_id(out, &mmap_event->file);
-		fputs(" name=", out);
-		put_escaped(out, mmap_event->name, sizeof(mmap_event->name));
+		if (mmap_named(mmap_event)) {
+			fputs(" name=", out);
+			if (put_escaped(out, mmap_event->name, sizeof(mmap_event->name), utf8))
+				return -ENOMEM;
+		} else {
+			fprintf(out, " name_hash=%016" PRIx64, (uint64_t)mmap_event->name_hash);
+		}
 		if (mmap_event->header.flags & MW_MMAP_NAME_TRUNCATED)
 			fputs(" name_truncated=yes", out);
 	}
 	prot_string(mmap_event->prot, prot);
 	mmap_flags_string(mmap_event->map_flags, flags, sizeof(flags));
 	fprintf(out, " prot=%s flags=%s", prot, flags);
+	return 0;
 }
 
-static void text_body(FILE *out, const union mw_event *event)
+static int text_body(FILE *out, const union mw_event *event, bool utf8)
 {
 	char prot[4], flags[128];
 
 	switch (event->header.type) {
 	case MW_EVENT_MMAP:
-		text_mmap(out, &event->mmap);
-		break;
+		return text_mmap(out, &event->mmap, utf8);
 	case MW_EVENT_MUNMAP:
 		text_range(out, "addr", event->munmap.addr, event->munmap.length);
 		break;
@@ -164,8 +186,7 @@ static void text_body(FILE *out, const union mw_event *event)
 	case MW_EVENT_RENAME:
 		text_file_id(out, &event->rename.file);
 		fputs(" name=", out);
-		put_escaped(out, event->rename.name, sizeof(event->rename.name));
-		break;
+		return put_escaped(out, event->rename.name, sizeof(event->rename.name), utf8);
 	case MW_EVENT_CHECK:
 		flags_string(event->header.flags, check_flag_names, COUNT(check_flag_names), flags,
 			     sizeof(flags));
@@ -189,6 +210,7 @@ static void text_body(FILE *out, const union mw_event *event)
 		fprintf(out, " type=%" PRIu32, event->header.type);
 		break;
 	}
+	return 0;
 }
 
 /*
@@ -207,7 +229,7 @@ static int put_line(FILE *file, FILE *memory, char **line, size_t *length)
 	return err;
 }
 
-int event_format__text(FILE *file, const union mw_event *event, double realtime_offset)
+int event_format__text(FILE *file, const union mw_event *event, double realtime_offset, bool utf8)
 {
 	/* in nanoseconds: a double of today's epoch seconds cannot hold whole microseconds */
 	int64_t realtime_ns = (int64_t)event->header.timestamp_ns + llround(realtime_offset * 1e9);
@@ -217,6 +239,7 @@ int event_format__text(FILE *file, const union mw_event *event, double realtime_
 	size_t length = 0;
 	struct tm local;
 	FILE *out;
+	int err;
 
 	if (micros < 0) {
 		whole--;
@@ -230,8 +253,14 @@ int event_format__text(FILE *file, const union mw_event *event, double realtime_
 		return -ENOMEM;
 	fprintf(out, "%s.%06ld %s pid=%" PRIu32 " comm=", clock, micros,
 		event__type_name(event->header.type), event->header.pid);
-	put_escaped(out, event->header.comm, sizeof(event->header.comm));
-	text_body(out, event);
+	err = put_escaped(out, event->header.comm, sizeof(event->header.comm), utf8);
+	if (!err)
+		err = text_body(out, event, utf8);
+	if (err) {
+		fclose(out);
+		free(line);
+		return err;
+	}
 	if (event->header.map_count)
 		fprintf(out, " maps=%" PRIu32, event->header.map_count);
 	fputc('\n', out);
@@ -239,7 +268,6 @@ int event_format__text(FILE *file, const union mw_event *event, double realtime_
 }
 
 /* JSON */
-
 
 static json_t *prot_json(uint32_t prot)
 {
@@ -290,12 +318,13 @@ static bool json_range(json_t *object, const char *start_key, const char *end_ke
 		       uint64_t length)
 {
 	return json_values__set(object, start_key, json_values__address(start)) &&
-	       json_values__set(object, end_key, json_values__address(start + length));
+	       json_values__set(object, end_key, json_values__address(page_end(start, length)));
 }
 
 static bool json_mmap(json_t *object, const struct mw_mmap_event *mmap_event)
 {
 	bool is_file = mmap_event->header.flags & MW_MMAP_FILE;
+	char name_hash[24];
 
 	if (!json_range(object, "start", "end", mmap_event->addr, mmap_event->length) ||
 	    !json_values__set(object, "offset", json_values__unsigned(mmap_event->offset)) ||
@@ -305,10 +334,15 @@ static bool json_mmap(json_t *object, const struct mw_mmap_event *mmap_event)
 		return false;
 	if (!is_file)
 		return true;
+	snprintf(name_hash, sizeof(name_hash), "%016" PRIx64, (uint64_t)mmap_event->name_hash);
 	return json_file_id(object, &mmap_event->file) &&
-	       json_values__set(object, "name", json_values__text(mmap_event->name, sizeof(mmap_event->name))) &&
+	       json_values__set(object, "name",
+				mmap_named(mmap_event) ? json_values__text(mmap_event->name,
+									   sizeof(mmap_event->name))
+						       : json_null()) &&
+	       json_values__set(object, "name_hash", json_string(name_hash)) &&
 	       json_values__set(object, "name_truncated",
-		   json_boolean(mmap_event->header.flags & MW_MMAP_NAME_TRUNCATED));
+				json_boolean(mmap_event->header.flags & MW_MMAP_NAME_TRUNCATED));
 }
 
 static bool json_body(json_t *object, const union mw_event *event)
@@ -326,8 +360,8 @@ static bool json_body(json_t *object, const union mw_event *event)
 		       json_range(object, "new_start", "new_end", event->mremap.new_addr,
 				  event->mremap.new_length) &&
 		       json_values__set(object, "flags",
-			   flags_json(event->mremap.mremap_flags, mremap_flag_names,
-				      COUNT(mremap_flag_names)));
+					flags_json(event->mremap.mremap_flags, mremap_flag_names,
+						   COUNT(mremap_flag_names)));
 	case MW_EVENT_MPROTECT:
 		return json_range(object, "start", "end", event->mprotect.addr,
 				  event->mprotect.length) &&
@@ -339,25 +373,34 @@ static bool json_body(json_t *object, const union mw_event *event)
 		       json_values__set(object, "last_link", json_boolean(flags & MW_UNLINK_LAST));
 	case MW_EVENT_RENAME:
 		return json_file_id(object, &event->rename.file) &&
-		       json_values__set(object, "name", json_values__text(event->rename.name, sizeof(event->rename.name)));
+		       json_values__set(
+			       object, "name",
+			       json_values__text(event->rename.name, sizeof(event->rename.name)));
 	case MW_EVENT_CHECK: {
 		char bucket[24];
 
 		snprintf(bucket, sizeof(bucket), "%016" PRIx64, (uint64_t)event->check.name_hash);
 		return json_values__set(object, "bucket", json_string(bucket)) &&
-		       json_values__set(object, "result", json_integer((int32_t)event->check.syscall_result)) &&
-		       json_values__set(object, "reasons",
-			   flags_json(flags, check_flag_names, COUNT(check_flag_names)));
+		       json_values__set(object, "result",
+					json_integer((int32_t)event->check.syscall_result)) &&
+		       json_values__set(
+			       object, "reasons",
+			       flags_json(flags, check_flag_names, COUNT(check_flag_names)));
 	}
 	case MW_EVENT_FORK:
-		return json_values__set(object, "child_pid", json_values__unsigned(event->fork.child_pid)) &&
-		       json_values__set(object, "shared_mm", json_boolean(flags & MW_FORK_SHARED_MM));
+		return json_values__set(object, "child_pid",
+					json_values__unsigned(event->fork.child_pid)) &&
+		       json_values__set(object, "shared_mm",
+					json_boolean(flags & MW_FORK_SHARED_MM));
 	case MW_EVENT_EXEC:
-		return json_values__set(object, "old_pid", json_values__unsigned(event->exec.old_pid));
+		return json_values__set(object, "old_pid",
+					json_values__unsigned(event->exec.old_pid));
 	case MW_EVENT_EXIT:
-		return json_values__set(object, "exit_code", json_values__unsigned(event->exit.exit_code));
+		return json_values__set(object, "exit_code",
+					json_values__unsigned(event->exit.exit_code));
 	default:
-		return json_values__set(object, "type_number", json_values__unsigned(event->header.type));
+		return json_values__set(object, "type_number",
+					json_values__unsigned(event->header.type));
 	}
 }
 
@@ -368,12 +411,15 @@ json_t *event_format__json_object(const union mw_event *event, double realtime_o
 
 	if (!object)
 		return NULL;
-	ok = json_values__set(object, "timestamp", json_real(realtime_seconds(event, realtime_offset))) &&
+	ok = json_values__set(object, "timestamp",
+			      json_real(realtime_seconds(event, realtime_offset))) &&
 	     json_values__set(object, "type", json_string(event__type_name(event->header.type))) &&
 	     json_values__set(object, "pid", json_values__unsigned(event->header.pid)) &&
 	     json_values__set(object, "tid", json_values__unsigned(event->header.tid)) &&
-	     json_values__set(object, "comm", json_values__text(event->header.comm, sizeof(event->header.comm))) &&
-	     json_values__set(object, "map_count", json_values__unsigned(event->header.map_count)) &&
+	     json_values__set(object, "comm",
+			      json_values__text(event->header.comm, sizeof(event->header.comm))) &&
+	     json_values__set(object, "map_count",
+			      json_values__unsigned(event->header.map_count)) &&
 	     json_body(object, event);
 	if (!ok) {
 		json_decref(object);

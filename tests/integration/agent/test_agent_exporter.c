@@ -30,14 +30,24 @@
 /* the tracker needs samples a second apart before it names a rate */
 #define GROWTH_PAUSE_MS 1200
 
+/* anonymous mmaps per growth step of the stop test, and the steps */
+#define ANONYMOUS_PER_STEP 100
+#define ANONYMOUS_STEPS 4
+#define ANONYMOUS_STEP_PAUSE_MS 400
+
 enum {
 	STEP_ORPHANS_AND_STALE,
 	STEP_GROW,
+	STEP_GROW_ANONYMOUS,
+	STEP_SHRINK_ANONYMOUS,
 };
 
 struct exported {
 	char dir[PATH_MAX];
 	size_t page;
+	/* the child's anonymous mmaps, one page each */
+	void *anonymous[ANONYMOUS_PER_STEP * ANONYMOUS_STEPS];
+	size_t anonymous_count;
 };
 
 /* One sample of the text format: labels kept as name="value" pairs, unescaped. */
@@ -107,6 +117,31 @@ static int grow_step(struct exported *state)
 	return 0;
 }
 
+/*
+ * ANONYMOUS_PER_STEP more mappings, one mmap each: neighbours alternate
+ * between read-only and read-write, so the kernel merges none of them.
+ */
+static int grow_anonymous_step(struct exported *state)
+{
+	for (size_t i = 0; i < ANONYMOUS_PER_STEP; i++) {
+		int prot = state->anonymous_count % 2 ? PROT_READ | PROT_WRITE : PROT_READ;
+		void *page = mmap(NULL, state->page, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (page == MAP_FAILED)
+			return -errno;
+		state->anonymous[state->anonymous_count++] = page;
+	}
+	return 0;
+}
+
+static int shrink_anonymous_step(struct exported *state)
+{
+	while (state->anonymous_count)
+		if (munmap(state->anonymous[--state->anonymous_count], state->page))
+			return -errno;
+	return 0;
+}
+
 static int exporter_steps(void *state, int step, uint64_t *value)
 {
 	(void)value;
@@ -115,6 +150,10 @@ static int exporter_steps(void *state, int step, uint64_t *value)
 		return orphans_and_stale_step(state);
 	case STEP_GROW:
 		return grow_step(state);
+	case STEP_GROW_ANONYMOUS:
+		return grow_anonymous_step(state);
+	case STEP_SHRINK_ANONYMOUS:
+		return shrink_anonymous_step(state);
 	}
 	return -EINVAL;
 }
@@ -552,4 +591,81 @@ Test(agent_exporter, seconds_to_map_limit_only_while_the_map_count_grows, .timeo
 	scenario__stop(&still);
 	harness__remove_tree(grower_state.dir);
 	harness__remove_tree(still_state.dir);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec pause = { ms / 1000, ms % 1000 * 1000000l };
+
+	nanosleep(&pause, NULL);
+}
+
+/* The textfile of a fresh write: the process's map count and its time to the limit, if any. */
+static bool forecast_now(pid_t pid, double *map_count, double *seconds)
+{
+	struct samples samples;
+	const struct sample *forecast;
+	char *text;
+
+	json_decref(harness__fresh_snapshot());
+	samples = read_textfile(&text);
+	*map_count = value_of(&samples, "mapwatch_process_map_count", pid);
+	forecast = find(&samples, "mapwatch_process_seconds_to_map_limit", pid);
+	if (forecast)
+		*seconds = forecast->value;
+	free(samples.items);
+	free(text);
+	return forecast != NULL;
+}
+
+/*
+ * A process growing by anonymous mmaps, which send no record: only the
+ * kernel's count, sampled at each write, shows the growth. The forecast is
+ * there while it grows, and gone a second after it stopped, after it shrank,
+ * and with the process.
+ */
+Test(agent_exporter, the_forecast_goes_when_growth_stops_shrinks_or_exits, .timeout = 120)
+{
+	struct exported state;
+	struct scenario grower;
+	double first, count, seconds = 0, stopped_count;
+	bool growing = false;
+	struct samples samples;
+	char *text;
+
+	start(&state, &grower);
+	cr_assert_not(forecast_now(grower.pid, &first, &seconds),
+		      "a process that did not grow has a time to the limit");
+	for (int step = 0; step < ANONYMOUS_STEPS; step++) {
+		scenario__step(&grower, STEP_GROW_ANONYMOUS);
+		sleep_ms(ANONYMOUS_STEP_PAUSE_MS);
+		growing = forecast_now(grower.pid, &count, &seconds);
+	}
+	cr_assert_geq(count - first, ANONYMOUS_STEPS * ANONYMOUS_PER_STEP, "map count %g -> %g",
+		      first, count);
+	cr_assert(growing, "no time to the limit while the map count grew from %g to %g", first,
+		  count);
+	cr_expect(isfinite(seconds) && seconds > 0, "seconds to the map limit %g", seconds);
+
+	/* stopped: past the tracker's one second without a rise, the forecast is gone */
+	sleep_ms(1500);
+	cr_expect_not(forecast_now(grower.pid, &stopped_count, &seconds),
+		      "still %g s to the limit after growth stopped", seconds);
+	cr_expect_eq(stopped_count, count);
+
+	scenario__step(&grower, STEP_SHRINK_ANONYMOUS);
+	cr_expect_not(forecast_now(grower.pid, &count, &seconds),
+		      "%g s to the limit after the map count shrank", seconds);
+	cr_expect_leq(count, first + 2, "map count %g after unmapping, %g before growth", count,
+		      first);
+
+	scenario__stop(&grower);
+	json_decref(harness__fresh_snapshot());
+	samples = read_textfile(&text);
+	cr_expect_null(find(&samples, "mapwatch_process_map_count", grower.pid),
+		       "an exited process is still in the textfile");
+	cr_expect_null(find(&samples, "mapwatch_process_seconds_to_map_limit", grower.pid));
+	free(samples.items);
+	free(text);
+	harness__remove_tree(state.dir);
 }

@@ -46,3 +46,97 @@ Test(growth, a_burst_of_samples_uses_fixed_space_and_old_ones_leave_the_window)
 	cr_assert_float_eq(slope, 100.0, 1e-6);
 	cr_assert_not(map_count_history__slope(&history, 2000 * SECOND, WINDOW, &slope));
 }
+
+#define LIMIT_WINDOW (120 * SECOND)
+
+/* The broker: 300 mappings a second for two minutes, sampled every 15 s. */
+static void grow_for_two_minutes(struct map_count_history *history)
+{
+	for (uint64_t s = 0; s <= 120; s += 15)
+		map_count_history__add(history, s * SECOND, 1000 + 300 * s, LIMIT_WINDOW);
+}
+
+Test(growth, a_rate_holds_while_the_count_rises_and_goes_with_the_next_flat_sample)
+{
+	struct map_count_history history = { 0 };
+	double rate = 0;
+
+	grow_for_two_minutes(&history);
+	cr_assert(map_count_history__growth_rate(&history, 120 * SECOND, LIMIT_WINDOW, &rate));
+	cr_assert_float_eq(rate, 300.0, 1e-6);
+	/* it stopped: the next sample shows the same count, and the forecast is gone */
+	map_count_history__add(&history, 135 * SECOND, 1000 + 300 * 120, LIMIT_WINDOW);
+	cr_assert_not(map_count_history__growth_rate(&history, 135 * SECOND, LIMIT_WINDOW, &rate));
+	/* the slope alone would still say it grows: that is what froze the forecast */
+	cr_assert(map_count_history__slope(&history, 135 * SECOND, LIMIT_WINDOW, &rate));
+	cr_assert_gt(rate, 100);
+	/* and it stays gone while nothing grows */
+	for (uint64_t s = 150; s <= 600; s += 15) {
+		map_count_history__add(&history, s * SECOND, 1000 + 300 * 120, LIMIT_WINDOW);
+		cr_assert_not(
+			map_count_history__growth_rate(&history, s * SECOND, LIMIT_WINDOW, &rate));
+	}
+}
+
+Test(growth, growing_again_brings_the_forecast_back)
+{
+	struct map_count_history history = { 0 };
+	double rate = 0;
+
+	grow_for_two_minutes(&history);
+	map_count_history__add(&history, 135 * SECOND, 37000, LIMIT_WINDOW);
+	cr_assert_not(map_count_history__growth_rate(&history, 135 * SECOND, LIMIT_WINDOW, &rate));
+	map_count_history__add(&history, 150 * SECOND, 37500, LIMIT_WINDOW);
+	cr_assert(map_count_history__growth_rate(&history, 150 * SECOND, LIMIT_WINDOW, &rate));
+	cr_assert_gt(rate, 0);
+}
+
+Test(growth, a_slowing_rate_shows_within_the_window)
+{
+	struct map_count_history history = { 0 };
+	double rate = 0;
+	uint64_t count = 1000 + 300 * 120;
+
+	grow_for_two_minutes(&history);
+	/* then 10 a second: after one window the fit has only the slow samples */
+	for (uint64_t s = 135; s <= 255; s += 15) {
+		count += 150;
+		map_count_history__add(&history, s * SECOND, count, LIMIT_WINDOW);
+		cr_assert(
+			map_count_history__growth_rate(&history, s * SECOND, LIMIT_WINDOW, &rate));
+	}
+	cr_assert_float_eq(rate, 10.0, 1e-6);
+}
+
+Test(growth, a_shrinking_count_has_no_rate)
+{
+	struct map_count_history history = { 0 };
+	double rate = 0;
+
+	grow_for_two_minutes(&history);
+	/* the broker unmapped half of them */
+	map_count_history__add(&history, 135 * SECOND, 18000, LIMIT_WINDOW);
+	cr_assert_not(map_count_history__growth_rate(&history, 135 * SECOND, LIMIT_WINDOW, &rate));
+	map_count_history__add(&history, 150 * SECOND, 17000, LIMIT_WINDOW);
+	cr_assert_not(map_count_history__growth_rate(&history, 150 * SECOND, LIMIT_WINDOW, &rate));
+}
+
+Test(growth, slow_steady_growth_keeps_its_forecast_between_rises)
+{
+	struct map_count_history history = { 0 };
+	double rate = 0;
+
+	/* one mapping every 40 s, sampled every 15 s: most samples show no rise */
+	for (uint64_t s = 0; s <= 600; s += 15) {
+		map_count_history__add(&history, s * SECOND, 500 + s / 40, LIMIT_WINDOW);
+		if (s >= 120)
+			cr_assert(map_count_history__growth_rate(&history, s * SECOND, LIMIT_WINDOW,
+								 &rate),
+				  "no rate at %llu s", (unsigned long long)s);
+	}
+	cr_assert_float_eq(rate, 1.0 / 40, 0.01);
+	/* it stops; ten mappings' time at that rate later, the forecast is gone */
+	for (uint64_t s = 615; s <= 1200; s += 15)
+		map_count_history__add(&history, s * SECOND, 500 + 600 / 40, LIMIT_WINDOW);
+	cr_assert_not(map_count_history__growth_rate(&history, 1200 * SECOND, LIMIT_WINDOW, &rate));
+}

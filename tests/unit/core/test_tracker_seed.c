@@ -233,6 +233,45 @@ Test(seed, seconds_to_map_limit_from_the_growth_rate)
 	cr_assert_not(report_now(PID, 760 * SECOND)->map_count_growing);
 }
 
+/*
+ * Samples every 15 s, as the agent takes them from the kernel: growth gives a
+ * forecast, a stop takes it away at the next sample, growth brings it back,
+ * a shrink takes it away, and an exit takes the process.
+ */
+Test(seed, the_forecast_follows_growth_stop_shrink_and_exit)
+{
+	const struct mw_process_report *report;
+	uint64_t count = 1000;
+
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", count, NULL, 0, 0), 0);
+	for (uint64_t s = 15; s <= 120; s += 15)
+		cr_assert_eq(tracker__set_map_count(tracker, PID, count += 4500, s * SECOND), 0);
+	report = report_now(PID, 120 * SECOND);
+	cr_assert(report->map_count_growing);
+	cr_assert_float_eq(report->seconds_to_map_limit, (65530.0 - count) / 300.0, 1e-6);
+
+	cr_assert_eq(tracker__set_map_count(tracker, PID, count, 135 * SECOND), 0);
+	cr_assert_not(report_now(PID, 135 * SECOND)->map_count_growing, "stopped, still forecast");
+	cr_assert_eq(tracker__set_map_count(tracker, PID, count, 150 * SECOND), 0);
+	cr_assert_not(report_now(PID, 150 * SECOND)->map_count_growing);
+
+	cr_assert_eq(tracker__set_map_count(tracker, PID, count += 1500, 165 * SECOND), 0);
+	report = report_now(PID, 165 * SECOND);
+	cr_assert(report->map_count_growing, "growing again, no forecast");
+	cr_assert_gt(report->seconds_to_map_limit, (65530.0 - count) / 300.0,
+		     "a slower rate must give a later limit");
+
+	cr_assert_eq(tracker__set_map_count(tracker, PID, count - 20000, 180 * SECOND), 0);
+	cr_assert_not(report_now(PID, 180 * SECOND)->map_count_growing, "shrinking, forecast");
+
+	cr_assert_eq(tracker__set_map_count(tracker, PID, count, 195 * SECOND), 0);
+	cr_assert(report_now(PID, 195 * SECOND)->map_count_growing);
+	apply(exit_process(PID, 200 * SECOND));
+	take_snapshot(200 * SECOND);
+	cr_assert_null(report_of(PID), "an exited process is still reported");
+	cr_assert_eq(tracker__set_map_count(tracker, PID, count, 210 * SECOND), -ENOENT);
+}
+
 Test(seed, an_unlink_drained_after_the_rescan_still_gives_the_time)
 {
 	struct mw_vma vmas[] = { file_vma(A, 4, 100, "/data/00.index", true, 0) };

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* `mapwatch trace` lines: what a user reads, and what a script parses. */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <jansson.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include "event_format.h"
 
 /* 2025-11-25 12:00:00 UTC minus the monotonic clock of the events below */
@@ -51,15 +54,21 @@ static void kafka_mmap(union mw_event *event)
 	strcpy(event->mmap.name, "00000000000000461285.index");
 }
 
-static char *text_line(const union mw_event *event)
+static char *text_line_in(const union mw_event *event, bool utf8)
 {
 	char *text = NULL;
 	size_t length = 0;
 	FILE *memory = open_memstream(&text, &length);
 
-	cr_assert_eq(event_format__text(memory, event, offset()), 0);
+	cr_assert_eq(event_format__text(memory, event, offset(), utf8), 0);
 	fclose(memory);
 	return text;
+}
+
+/* As on a terminal whose locale is not UTF-8: bytes past ASCII are escaped too. */
+static char *text_line(const union mw_event *event)
+{
+	return text_line_in(event, false);
 }
 
 static json_t *json_line(const union mw_event *event)
@@ -105,11 +114,117 @@ Test(event_format, odd_bytes_cannot_split_a_line)
 	event.header.flags |= MW_MMAP_NAME_TRUNCATED;
 	event.mmap.map_flags = MAP_PRIVATE | MAP_FIXED;
 	line = text_line(&event);
-	cr_assert_not_null(strstr(line, " comm=Web\\x20Content "), "%s", line);
-	cr_assert_not_null(strstr(line, " name=a\\x20b\\x0ac name_truncated=yes "), "%s", line);
+	/* as /proc/mounts spells them: octal, so the fields stay apart */
+	cr_assert_not_null(strstr(line, " comm=Web\\040Content "), "%s", line);
+	cr_assert_not_null(strstr(line, " name=a\\040b\\012c name_truncated=yes "), "%s", line);
 	cr_assert_not_null(strstr(line, " flags=private,fixed "), "%s", line);
 	cr_assert_eq(strchr(line, '\n'), line + strlen(line) - 1);
 	free(line);
+}
+
+/* A file name that would recolour root's terminal and forge a second line. */
+Test(event_format, terminal_escapes_in_names_reach_no_terminal)
+{
+	union mw_event event;
+	char *line;
+
+	kafka_mmap(&event);
+	strcpy(event.header.comm, "x\033]0;owned\a");
+	strcpy(event.mmap.name, "\033[2J\033[31mred\nfake 12:00 line\\\x7f");
+	line = text_line(&event);
+	cr_assert_null(strchr(line, '\033'), "%s", line);
+	cr_assert_null(strchr(line, '\a'), "%s", line);
+	cr_assert_null(strchr(line, 0x7f), "%s", line);
+	cr_assert_eq(strchr(line, '\n'), line + strlen(line) - 1, "%s", line);
+	cr_assert_not_null(strstr(line, " comm=x\\033]0;owned\\007 "), "%s", line);
+	cr_assert_not_null(strstr(line, " name=\\033[2J\\033[31mred\\012fake\\04012:00\\040line"
+					"\\134\\177 "),
+			   "%s", line);
+	free(line);
+}
+
+/* UTF-8 names stay readable on a UTF-8 terminal; bytes that are not UTF-8 never do. */
+Test(event_format, utf8_names_on_a_utf8_terminal)
+{
+	union mw_event event;
+	char *line;
+
+	cr_assert_not_null(setlocale(LC_CTYPE, "C.UTF-8"));
+	kafka_mmap(&event);
+	strcpy(event.mmap.name, "donn\xc3\xa9" "es-\xc3" "(.index");
+	line = text_line_in(&event, true);
+	cr_assert_not_null(strstr(line, " name=donn\xc3\xa9" "es-\\303(.index "), "%s", line);
+	free(line);
+	line = text_line_in(&event, false);
+	cr_assert_not_null(strstr(line, " name=donn\\303\\251es-\\303(.index "), "%s", line);
+	free(line);
+}
+
+/* The kernel rounds lengths up to pages: the ends are /proc/PID/maps's. */
+Test(event_format, ranges_end_where_proc_ends_them)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	char expected[128];
+	union mw_event event;
+	json_t *object;
+	char *line;
+
+	kafka_mmap(&event);
+	event.mmap.addr = 0x7f12345d0000;
+	event.mmap.length = 0x8853;
+	line = text_line(&event);
+	snprintf(expected, sizeof(expected), " addr=7f12345d0000-%" PRIx64 " ",
+		 0x7f12345d0000 + (0x8853 + page - 1) / page * page);
+	cr_assert_not_null(strstr(line, expected), "%s lacks%s", line, expected);
+	free(line);
+	object = json_line(&event);
+	snprintf(expected, sizeof(expected), "%" PRIx64,
+		 0x7f12345d0000 + (0x8853 + page - 1) / page * page);
+	cr_assert_str_eq(json_string_value(json_object_get(object, "end")), expected);
+	json_decref(object);
+
+	header(&event, MW_EVENT_MUNMAP, "java");
+	event.munmap.addr = 0x1000;
+	event.munmap.length = 1;
+	line = text_line(&event);
+	snprintf(expected, sizeof(expected), " addr=00001000-%08" PRIx64 "\n", 0x1000 + page);
+	cr_assert_not_null(strstr(line, expected), "%s", line);
+	free(line);
+}
+
+/* A file the kernel had filed already: its record has no name, and says so the same way twice. */
+Test(event_format, a_filed_file_shows_its_name_hash_not_an_empty_name)
+{
+	union mw_event event;
+	json_t *object;
+	char *line;
+
+	kafka_mmap(&event);
+	event.header.flags |= MW_MMAP_INODE_FILED;
+	event.mmap.name_hash = 0x0123456789abcdefULL;
+	memset(event.mmap.name, 0, sizeof(event.mmap.name));
+	line = text_line(&event);
+	cr_assert_null(strstr(line, "name="), "%s", line);
+	cr_assert_not_null(strstr(line, " nlink=1 name_hash=0123456789abcdef prot=rw- "), "%s",
+			   line);
+	free(line);
+	object = json_line(&event);
+	cr_assert(json_is_null(json_object_get(object, "name")));
+	cr_assert_str_eq(json_string_value(json_object_get(object, "name_hash")),
+			 "0123456789abcdef");
+	json_decref(object);
+
+	/* named records keep their name, and say its hash in JSON as well */
+	event.header.flags &= ~MW_MMAP_INODE_FILED;
+	strcpy(event.mmap.name, "0.index");
+	line = text_line(&event);
+	cr_assert_not_null(strstr(line, " name=0.index prot="), "%s", line);
+	free(line);
+	object = json_line(&event);
+	cr_assert_str_eq(json_string_value(json_object_get(object, "name")), "0.index");
+	cr_assert_str_eq(json_string_value(json_object_get(object, "name_hash")),
+			 "0123456789abcdef");
+	json_decref(object);
 }
 
 Test(event_format, other_types_in_text)

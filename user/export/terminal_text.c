@@ -38,7 +38,7 @@ static size_t next_character(const char *text, size_t available, wchar_t *charac
 	return length;
 }
 
-char *terminal_text__escape(const char *bytes, size_t max_length, bool utf8)
+static char *escape(const char *bytes, size_t max_length, bool utf8, const char *also)
 {
 	size_t length = strnlen(bytes, max_length), used = 0;
 	/* the worst case: every byte spelled \ooo */
@@ -59,7 +59,7 @@ char *terminal_text__escape(const char *bytes, size_t max_length, bool utf8)
 			if (!character_length)
 				character_length = 1;
 		} else {
-			printable = byte >= 0x20 && byte < 0x7f;
+			printable = byte >= 0x20 && byte < 0x7f && !strchr(also, byte);
 		}
 		for (size_t j = 0; j < character_length; j++) {
 			if (printable)
@@ -72,6 +72,16 @@ char *terminal_text__escape(const char *bytes, size_t max_length, bool utf8)
 	}
 	out[used] = '\0';
 	return out;
+}
+
+char *terminal_text__escape(const char *bytes, size_t max_length, bool utf8)
+{
+	return escape(bytes, max_length, utf8, "");
+}
+
+char *terminal_text__escape_field(const char *bytes, size_t max_length, bool utf8)
+{
+	return escape(bytes, max_length, utf8, " \\");
 }
 
 /* The columns of the character at @text (escaped text: always printable) and its bytes. */

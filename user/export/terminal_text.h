@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * comm and paths are bytes anyone can choose: drawn raw, an escape byte in a
- * file name would move the cursor or recolour the screen. Every cell top draws
- * goes through terminal_text__escape, which spells control bytes the way
- * /proc does (\012 for a newline), and is measured in terminal columns.
+ * comm and paths are bytes anyone can choose: printed raw, an escape byte in a
+ * file name would move the cursor or recolour root's terminal, a newline would
+ * forge a line. Every name a person reads (top's cells, scan's table, trace's
+ * lines, error lines) goes through terminal_text__escape, which spells control
+ * bytes the way /proc does (\012 for a newline); top also measures it here in
+ * terminal columns.
  */
-#ifndef MAPWATCH_CLI_TERMINAL_TEXT_H
-#define MAPWATCH_CLI_TERMINAL_TEXT_H
+#ifndef MAPWATCH_EXPORT_TERMINAL_TEXT_H
+#define MAPWATCH_EXPORT_TERMINAL_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +27,12 @@ bool terminal_text__use_locale(void);
  * too; without it every byte above 0x7e is. NULL when out of memory.
  */
 char *terminal_text__escape(const char *bytes, size_t max_length, bool utf8);
+
+/*
+ * The same, with space and backslash spelled \040 and \134 as well (as
+ * /proc/mounts does): for a name inside a line of space-separated fields.
+ */
+char *terminal_text__escape_field(const char *bytes, size_t max_length, bool utf8);
 
 /* Terminal columns taken by @text, which came from terminal_text__escape. */
 size_t terminal_text__width(const char *text, bool utf8);
