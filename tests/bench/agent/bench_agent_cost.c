@@ -152,44 +152,6 @@ static void measure_all(const struct settings *settings, enum mode mode, int rou
 	figure[FORK_EXEC][round] = measure_fork(settings->execs, true);
 }
 
-/* A process holding TRACKED_FOR_UNLINK file mappings, each of its own file, until killed. */
-static pid_t start_many_mappings(char *dir, size_t dir_size)
-{
-	int ready[2];
-	pid_t child;
-	char byte;
-
-	bench__make_dir("/dev/shm", dir, dir_size);
-	if (pipe(ready))
-		bench__die("pipe");
-	child = fork();
-	if (child < 0)
-		bench__die("fork");
-	if (child == 0) {
-		char path[320];
-
-		close(ready[0]);
-		for (int i = 0; i < TRACKED_FOR_UNLINK; i++) {
-			int fd;
-
-			snprintf(path, sizeof(path), "%s/%020d.index", dir, i);
-			fd = bench__create_file(path, PAGE);
-			if (mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
-				_exit(1);
-			close(fd);
-		}
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	if (read(ready[0], &byte, 1) != 1)
-		bench__die("the mapping child failed");
-	close(ready[0]);
-	return child;
-}
-
 /* One mode of one round: start what it observes with, measure, stop it. */
 static int measure_mode(const struct settings *settings, enum mode mode, int round)
 {
@@ -211,7 +173,8 @@ static int measure_mode(const struct settings *settings, enum mode mode, int rou
 	if (bench__start_agent(&observer, settings->mapwatch, 1))
 		return -1;
 	measure_all(settings, MODE_MAPWATCH, round);
-	holder = start_many_mappings(dir, sizeof(dir));
+	/* each of its own file: 10,000 inodes filed */
+	holder = bench__hold_mappings(TRACKED_FOR_UNLINK, TRACKED_FOR_UNLINK, dir, sizeof(dir));
 	sleep(1); /* the agent files all 10,000 */
 	figures[MODE_MAPWATCH_TRACKING][UNLINK_TMPFS][round] =
 		measure_path_syscall("/dev/shm", settings->unlinks, false);
@@ -307,7 +270,8 @@ static void print_program_costs(const struct settings *settings)
 
 			snprintf(workload, sizeof(workload), "BPF program %s, per run", info.name);
 			bench__report_row(workload, "ns", BENCH_NONE,
-					  (double)info.run_time_ns / (double)info.run_cnt, BENCH_NONE);
+					  (double)info.run_time_ns / (double)info.run_cnt,
+					  BENCH_NONE);
 		}
 		close(fd);
 	}

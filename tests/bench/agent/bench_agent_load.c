@@ -168,46 +168,6 @@ static double kernel_vma_bytes(void)
 	return size;
 }
 
-/* mappings file mappings (FILES_FOR_MEMORY files, the same page of each many times) held until killed. */
-static pid_t hold_mappings(int mappings, char *dir, size_t dir_size)
-{
-	int ready[2];
-	pid_t child;
-	char byte;
-
-	bench__make_dir("/dev/shm", dir, dir_size);
-	if (pipe(ready))
-		bench__die("pipe");
-	child = fork();
-	if (child < 0)
-		bench__die("fork");
-	if (child == 0) {
-		char path[320];
-
-		close(ready[0]);
-		for (int i = 0; i < mappings; i++) {
-			int fd;
-
-			snprintf(path, sizeof(path), "%s/%020d.index", dir, i % FILES_FOR_MEMORY);
-			fd = i < FILES_FOR_MEMORY ? bench__create_file(path, PAGE)
-						  : open(path, O_RDONLY);
-			/* offset 0 every time: neighbours never merge, each is a VMA */
-			if (fd < 0 || mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
-				_exit(1);
-			close(fd);
-		}
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	if (read(ready[0], &byte, 1) != 1)
-		bench__die("the mapping child failed");
-	close(ready[0]);
-	return child;
-}
-
 static void measure_memory(const struct settings *settings)
 {
 	long saved_max_map_count = read_max_map_count();
@@ -225,7 +185,7 @@ static void measure_memory(const struct settings *settings)
 	fresh_textfile(&agent);
 	bench__textfile_value(&agent, "mapwatch_tracked_mappings", NULL, &tracked_before);
 	rss_before = bench__rss_bytes(agent.pid);
-	holder = hold_mappings(settings->mappings, dir, sizeof(dir));
+	holder = bench__hold_mappings(settings->mappings, FILES_FOR_MEMORY, dir, sizeof(dir));
 	for (int attempt = 0; attempt < 100 && tracked < tracked_before + settings->mappings;
 	     attempt++) {
 		fresh_textfile(&agent);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -264,6 +265,43 @@ int bench__create_file(const char *path, size_t size)
 	if (fd < 0 || ftruncate(fd, (off_t)size))
 		bench__die(path);
 	return fd;
+}
+
+pid_t bench__hold_mappings(int mappings, int files, char *dir, size_t dir_size)
+{
+	int ready[2];
+	pid_t child;
+	char byte;
+
+	bench__make_dir("/dev/shm", dir, dir_size);
+	if (pipe(ready))
+		bench__die("pipe");
+	child = fork();
+	if (child < 0)
+		bench__die("fork");
+	if (child == 0) {
+		char path[320];
+
+		close(ready[0]);
+		for (int i = 0; i < mappings; i++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/%020d.index", dir, i % files);
+			fd = i < files ? bench__create_file(path, 4096) : open(path, O_RDONLY);
+			if (fd < 0 || mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
+				_exit(1);
+			close(fd);
+		}
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &byte, 1) != 1)
+		bench__die("the mapping child failed");
+	close(ready[0]);
+	return child;
 }
 
 int bench__foreign_tracers(void)

@@ -50,6 +50,13 @@ void bench__make_dir(const char *parent, char *path, size_t size);
 void bench__remove_tree(const char *path);
 int bench__create_file(const char *path, size_t size);
 
+/*
+ * A child holding mappings one-page mappings of files files (mapping i maps
+ * file i % files, each at offset 0, so no two merge: each is a VMA) in a
+ * fresh directory under /dev/shm, until killed; returns once all are made.
+ */
+pid_t bench__hold_mappings(int mappings, int files, char *dir, size_t dir_size);
+
 /* Tracepoint programs attached that are not ours: they would skew every figure. */
 int bench__foreign_tracers(void);
 
