@@ -60,7 +60,9 @@ static __always_inline void mw_note_lost(__u32 tgid)
 
 	if (lost)
 		*lost += 1;
-	bpf_map_update_elem(&dirty_tgids, &tgid, &one, BPF_ANY);
+	/* a full ring loses records in bursts: mark each process once, not per record */
+	if (!bpf_map_lookup_elem(&dirty_tgids, &tgid))
+		bpf_map_update_elem(&dirty_tgids, &tgid, &one, BPF_ANY);
 }
 
 /* Reserves a record and fills its header from task; NULL when the buffer is full. */

@@ -11,7 +11,7 @@
 /* Longest user path read in one go, NUL included: PATH_MAX. */
 #define MW_PATH_READ_MAX 4096
 
-/* Filters (--pid, --comm): a process passes when it matches every filter that is set. */
+/* Filters (--pid, --comm, --cgroup): a process passes when it matches every filter that is set. */
 const volatile bool filter_pids_enabled = false;
 const volatile __u32 filter_comms_count = 0;
 const volatile char filter_comms[MW_FILTER_COMMS_MAX][MW_COMM_LEN] = {};
