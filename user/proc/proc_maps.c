@@ -119,6 +119,7 @@ static void stat_file_vma(struct walk *walk, struct mw_vma *vma)
 	vma->file_stat_known = true;
 	vma->nlink = st->nlink;
 	vma->file_size = st->size;
+	vma->file_disk_bytes = (uint64_t)st->blocks * 512;
 	/* no name left, whatever was printed (or not, past PATH_MAX): the kernel's own verdict */
 	if (st->nlink == 0)
 		vma->deleted = true;
