@@ -557,6 +557,17 @@ void tracker__check_every_file(struct mw_tracker *tracker)
 	}
 }
 
+int tracker__check_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino)
+{
+	struct mw_inode *inode = inode_table__find(&tracker->inodes, dev, ino);
+
+	if (!inode || !inode->mapping_count)
+		return -ENOENT;
+	if (!inode->deleted)
+		queue_check(tracker, inode);
+	return 0;
+}
+
 static void apply_check(struct mw_tracker *tracker, const struct mw_check_event *event)
 {
 	struct mw_inode *inode;

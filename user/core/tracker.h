@@ -148,6 +148,12 @@ size_t tracker__verify_kernel_inodes(struct mw_tracker *tracker, size_t max);
  * unlink may have gone unseen. Answer them as for tracker__take_pending_checks.
  */
 void tracker__check_every_file(struct mw_tracker *tracker);
+/*
+ * Queues a check of one inode, unless no mapping of it is tracked (-ENOENT)
+ * or it is known deleted already (0, nothing to find). For files the kernel
+ * cannot follow (its table was full), whose deletions only a check finds.
+ */
+int tracker__check_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino);
 
 /*
  * Moves up to max pending checks into out and returns how many; the rest stay
