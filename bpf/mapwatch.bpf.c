@@ -15,6 +15,8 @@
 #include "mapwatch_names.bpf.h"
 
 #define MW_AT_REMOVEDIR 0x200
+/* what a full hash map answers an insert */
+#define MW_E2BIG 7
 
 /* ---- mmap ---- */
 
@@ -28,6 +30,7 @@ static __always_inline __u64 mw_file_inode(struct mw_tracked_inode *tracked,
 					   struct file *file)
 {
 	__u64 dentry_address = 0, name_hash;
+	long err;
 	struct mw_tracked_inode fresh = {
 		.inode = (__u64)inode,
 		.generation = inode->i_generation,
@@ -48,8 +51,12 @@ static __always_inline __u64 mw_file_inode(struct mw_tracked_inode *tracked,
 	}
 	if (name_hash)
 		fresh.slot = mw_claim_name_slot(name_hash, key);
-	if (bpf_map_update_elem(&tracked_inodes, key, &fresh, BPF_NOEXIST))
+	err = bpf_map_update_elem(&tracked_inodes, key, &fresh, BPF_NOEXIST);
+	if (err)
 		mw_release_name_slot(name_hash, fresh.slot, key);
+	/* the record still goes out: userspace has the file checked from /proc */
+	if (err == -MW_E2BIG)
+		__sync_fetch_and_add(&inode_table_full, 1);
 	return name_hash;
 }
 

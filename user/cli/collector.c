@@ -17,6 +17,7 @@
 #include "proc_seed.h"
 #include "sysctl.h"
 #include "tracker.h"
+#include "unfiled_inodes.h"
 
 /*
  * Non-urgent records wait in the ring buffer without a wakeup (a wakeup per
@@ -34,6 +35,8 @@
 #define FORGET_DELAY_NS (10ULL * 1000000000ULL)
 /* Tracked inodes whose kernel filing is confirmed per interval: bounded cost, all in turn. */
 #define VERIFY_BATCH 256
+/* Files the kernel's table had no room for, checked from /proc per interval: all in turn. */
+#define UNFILED_BATCH 4096
 
 struct mw_collector {
 	struct mw_options options;
@@ -44,6 +47,8 @@ struct mw_collector {
 	uint64_t events_malformed;
 	uint64_t events_lost;
 	uint64_t reconcile_corrections;
+	struct unfiled_inodes *unfiled;
+	uint64_t inodes_refused; /* by the kernel's full table, to our own inserts */
 	uint32_t *rescan_pids;
 	size_t rescan_count;
 	size_t rescan_capacity;
@@ -53,11 +58,15 @@ static int hook_inode_watch(void *context, const struct mw_file_id *file, uint64
 			    bool expect_present)
 {
 	struct mw_collector *collector = context;
-	/* A full map only costs us the early warning: the audit and checks still reconcile. */
 	int inserted = kernel_tracer__watch_inode(collector->kernel, file, name_hash);
 
 	if (inserted == 1 && expect_present)
 		collector->reconcile_corrections++;
+	/* A full table: no hook sees this file's deletion, the interval's checks do. */
+	if (inserted == -E2BIG && unfiled_inodes__add(collector->unfiled, file, name_hash) == 1)
+		collector->inodes_refused++;
+	else if (inserted >= 0)
+		unfiled_inodes__remove(collector->unfiled, file->dev, file->ino);
 	return inserted;
 }
 
@@ -65,6 +74,7 @@ static void hook_inode_forget(void *context, const struct mw_file_id *file)
 {
 	struct mw_collector *collector = context;
 
+	unfiled_inodes__remove(collector->unfiled, file->dev, file->ino);
 	(void)kernel_tracer__forget_inode(collector->kernel, file);
 }
 
@@ -163,6 +173,9 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 		goto cleanup;
 	}
 	err = tracker__create(&tracker_options, &collector->tracker);
+	collector->unfiled = unfiled_inodes__create();
+	if (!err && !collector->unfiled)
+		err = -ENOMEM;
 	if (err) {
 		snprintf(error, error_size, "out of memory");
 		goto cleanup;
@@ -199,6 +212,7 @@ void collector__destroy(struct mw_collector *collector)
 		return;
 	kernel_tracer__destroy(collector->kernel);
 	tracker__destroy(collector->tracker);
+	unfiled_inodes__destroy(collector->unfiled);
 	free(collector->rescan_pids);
 	free(collector);
 }
@@ -351,9 +365,25 @@ static int sample_processes(struct mw_collector *collector)
 }
 
 /*
+ * A file the kernel had no room for: filed if there is room now, and checked
+ * from /proc either way, since its deletion may have come first. Dropped from
+ * the set once filed or no longer mapped.
+ */
+static bool recheck_unfiled(void *context, const struct mw_file_id *file, uint64_t name_hash)
+{
+	struct mw_collector *collector = context;
+	int filed = kernel_tracer__watch_inode(collector->kernel, file, name_hash);
+
+	if (tracker__check_file(collector->tracker, file->dev, file->ino) == -ENOENT)
+		return true;
+	return filed >= 0;
+}
+
+/*
  * Bounded checks that the kernel's view and ours agree: the kernel's link
  * count of every tracked inode (deletions it finds come as records, applied
- * by the drain), and a batch of our inodes against its table.
+ * by the drain), a batch of our inodes against its table, and a batch of the
+ * files it could not take.
  */
 static int audit(struct mw_collector *collector)
 {
@@ -361,6 +391,7 @@ static int audit(struct mw_collector *collector)
 
 	if (err)
 		return err;
+	unfiled_inodes__visit(collector->unfiled, UNFILED_BATCH, recheck_unfiled, collector);
 	tracker__verify_kernel_inodes(collector->tracker, VERIFY_BATCH);
 	return collector__drain(collector);
 }
@@ -478,5 +509,7 @@ int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 	out->events_lost = collector->events_lost;
 	out->events_malformed = collector->events_malformed;
 	out->reconcile_corrections = collector->reconcile_corrections;
+	out->inode_table_full =
+		kernel_tracer__inode_table_full(collector->kernel) + collector->inodes_refused;
 	return 0;
 }

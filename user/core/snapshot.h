@@ -102,6 +102,8 @@ struct mw_snapshot {
 	uint64_t events_lost;
 	uint64_t events_malformed;
 	uint64_t reconcile_corrections;
+	/* files the kernel's inode table (--max-inodes) had no room for */
+	uint64_t inode_table_full;
 	struct mw_duration_histogram unlink_to_unmap;
 };
 

@@ -129,6 +129,7 @@ Test(prometheus_textfile, every_family_has_help_and_type)
 		{ "mapwatch_events_total", "counter" },
 		{ "mapwatch_events_lost_total", "counter" },
 		{ "mapwatch_reconcile_corrections_total", "counter" },
+		{ "mapwatch_kernel_table_full_total", "counter" },
 		{ "mapwatch_tracked_mappings", "gauge" },
 		{ "mapwatch_last_update_timestamp_seconds", "gauge" },
 	};
@@ -174,6 +175,7 @@ Test(prometheus_textfile, values_a_dashboard_reads)
 	cr_assert(has_line(text, "mapwatch_last_update_timestamp_seconds 1764050000.25"));
 	cr_assert(has_line(text, "mapwatch_events_lost_total 5"));
 	cr_assert(has_line(text, "mapwatch_reconcile_corrections_total 2"));
+	cr_assert(has_line(text, "mapwatch_kernel_table_full_total 3"));
 	/* no client-side timestamps: every sample line has exactly one space before the value */
 	for (const char *line = text; *line;) {
 		const char *end = strchr(line, '\n'), *space;
