@@ -7,14 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroup_path.h"
 #include "clock.h"
 #include "collector.h"
 #include "event.h"
 #include "kernel_options.h"
 #include "kernel_tracer.h"
+#include "orphan_measure.h"
+#include "process_cgroups.h"
 #include "proc_maps.h"
 #include "proc_scan.h"
 #include "proc_seed.h"
+#include "process_filter.h"
 #include "sysctl.h"
 #include "tracker.h"
 #include "unfiled_inodes.h"
@@ -42,6 +46,7 @@ struct mw_collector {
 	struct mw_options options;
 	struct mw_kernel_tracer *kernel;
 	struct mw_tracker *tracker;
+	struct mw_process_filter *filter; /* the kernel's filters, for what /proc shows */
 	uint64_t max_map_count;
 	uint64_t events_by_type[MW_EVENT_TYPE_COUNT];
 	uint64_t events_malformed;
@@ -104,13 +109,15 @@ static void hook_process_rescan(void *context, uint32_t pid)
 static int rescan_process(struct mw_collector *collector, uint32_t pid)
 {
 	struct mw_proc_maps_stats stats;
-	char comm[MW_COMM_LEN];
+	char comm[MW_COMM_LEN], cgroup[PATH_MAX];
 	struct mw_vma *vmas = NULL;
 	size_t count = 0;
 	uint64_t started = clock__monotonic_ns();
-	bool known;
+	bool known, cgroup_known;
 	int err;
 
+	/* an exec may have come from a runtime that moved it into a container first */
+	cgroup_known = !cgroup_path__of_process((pid_t)pid, cgroup, sizeof(cgroup));
 	err = proc_scan__read_comm((pid_t)pid, comm);
 	if (!err)
 		err = proc_maps__read((pid_t)pid, MW_PROC_MAPS_FILES_ONLY, &vmas, &count, &stats);
@@ -124,9 +131,12 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	known = tracker__has_process(collector->tracker, pid);
 	/* a kernel thread, or a zombie: nothing to follow */
 	if ((known || stats.map_count) &&
-	    options__process_matches(&collector->options, pid, comm)) {
+	    process_filter__matches(collector->filter, pid, comm, cgroup_known ? cgroup : NULL)) {
 		err = tracker__seed_process(collector->tracker, pid, comm, stats.map_count, vmas,
 					    count, started);
+		if (err >= 0 && cgroup_known &&
+		    tracker__set_cgroup(collector->tracker, pid, cgroup) == -ENOMEM)
+			err = -ENOMEM;
 		if (err > 0)
 			collector->reconcile_corrections += (uint64_t)err;
 		/* a process a lost record hid from us */
@@ -140,7 +150,7 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 /* The programs are attached already: whatever changes after a process's maps are read reaches us. */
 static int seed_from_proc(struct mw_collector *collector)
 {
-	return proc_seed__all(collector->tracker, &collector->options, clock__monotonic_ns(), NULL);
+	return proc_seed__all(collector->tracker, collector->filter, clock__monotonic_ns(), NULL);
 }
 
 int collector__open(struct mw_collector **out, const struct mw_options *options, char *error,
@@ -193,6 +203,15 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 	free(setup);
 	if (err)
 		goto cleanup;
+	collector->filter = malloc(sizeof(*collector->filter));
+	if (!collector->filter) {
+		snprintf(error, error_size, "out of memory");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = process_filter__init(collector->filter, &collector->options, error, error_size);
+	if (err)
+		goto cleanup;
 	err = seed_from_proc(collector);
 	if (err) {
 		snprintf(error, error_size, "cannot read /proc: %s", strerror(-err));
@@ -212,6 +231,7 @@ void collector__destroy(struct mw_collector *collector)
 		return;
 	kernel_tracer__destroy(collector->kernel);
 	tracker__destroy(collector->tracker);
+	free(collector->filter);
 	unfiled_inodes__destroy(collector->unfiled);
 	free(collector->rescan_pids);
 	free(collector);
@@ -281,6 +301,10 @@ static void answer_pending_checks(struct mw_collector *collector)
 						       checks[i].ino, (uint32_t)status.st_nlink,
 						       (uint64_t)status.st_size,
 						       path[0] ? path : NULL, now);
+			/* the stat says what the file holds on disk too */
+			(void)tracker__set_disk_bytes(collector->tracker, checks[i].dev,
+						      checks[i].ino, (uint64_t)status.st_size,
+						      (uint64_t)status.st_blocks * 512);
 		}
 		if (count < CHECK_BATCH)
 			break;
@@ -457,6 +481,7 @@ int collector__refresh(struct mw_collector *collector)
 	}
 	(void)audit(collector);
 	(void)sample_processes(collector);
+	process_cgroups__read_unknown(collector->tracker);
 	tracker__sweep_unused_inodes(collector->tracker, clock__monotonic_ns());
 	return 0;
 }
@@ -496,9 +521,11 @@ static void resolve_orphan_paths(struct mw_collector *collector, struct mw_snaps
 
 int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 {
-	int err =
-		tracker__snapshot(collector->tracker, clock__monotonic_ns(),
-				  clock__realtime_offset_seconds(), collector->max_map_count, out);
+	int err;
+
+	orphan_measure__run(collector->tracker, clock__monotonic_ns());
+	err = tracker__snapshot(collector->tracker, clock__monotonic_ns(),
+				clock__realtime_offset_seconds(), collector->max_map_count, out);
 
 	if (err)
 		return err;
