@@ -16,6 +16,8 @@
 #include "mapwatch_names.bpf.h"
 
 #define MW_AT_REMOVEDIR 0x200
+/* what a full hash map answers an insert */
+#define MW_E2BIG 7
 
 /* ---- mmap ---- */
 
@@ -29,6 +31,7 @@ static __always_inline __u64 mw_file_inode(struct mw_tracked_inode *tracked,
 					   struct file *file)
 {
 	__u64 dentry_address = 0, name_hash;
+	long err;
 	struct mw_tracked_inode fresh = {
 		.inode = (__u64)inode,
 		.generation = inode->i_generation,
@@ -49,8 +52,12 @@ static __always_inline __u64 mw_file_inode(struct mw_tracked_inode *tracked,
 	}
 	if (name_hash)
 		fresh.slot = mw_claim_name_slot(name_hash, key);
-	if (bpf_map_update_elem(&tracked_inodes, key, &fresh, BPF_NOEXIST))
+	err = bpf_map_update_elem(&tracked_inodes, key, &fresh, BPF_NOEXIST);
+	if (err)
 		mw_release_name_slot(name_hash, fresh.slot, key);
+	/* the record still goes out: userspace has the file checked from /proc */
+	if (err == -MW_E2BIG)
+		__sync_fetch_and_add(&inode_table_full, 1);
 	return name_hash;
 }
 
@@ -362,13 +369,15 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *parent = mw_cast(task_struct, ctx->args[0]);
 	struct task_struct *child = mw_cast(task_struct, ctx->args[1]);
+	__u32 parent_tgid = parent->tgid, child_tgid = child->tgid;
 	struct task_struct *current_task;
 	struct mw_fork_event *event;
 	struct mm_struct *child_mm;
 	__u32 flags = 0;
+	__u8 one = 1;
 
 	/* a new thread is not a new process */
-	if (parent->tgid == child->tgid || mw_is_kernel_thread(child))
+	if (parent_tgid == child_tgid || mw_is_kernel_thread(child))
 		return 0;
 	current_task = bpf_get_current_task_btf();
 	if (!mw_passes_filter(current_task))
@@ -378,9 +387,16 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 		flags |= MW_FORK_SHARED_MM;
 	/* the caller is the parent: its address space is what the child copied */
 	event = mw_event_reserve(current_task, sizeof(*event), MW_EVENT_FORK, flags);
+	/*
+	 * A parent whose records were lost has a view userspace is yet to
+	 * repair, and the child would copy it; a lost FORK leaves no view at
+	 * all. Either way the child is re-read from /proc too.
+	 */
+	if (!event || bpf_map_lookup_elem(&dirty_tgids, &parent_tgid))
+		bpf_map_update_elem(&dirty_tgids, &child_tgid, &one, BPF_ANY);
 	if (!event)
 		return 0;
-	event->child_pid = child->tgid;
+	event->child_pid = child_tgid;
 	event->pad = 0;
 	mw_event_submit(event, false);
 	return 0;

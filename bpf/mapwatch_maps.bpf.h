@@ -38,6 +38,11 @@ __u64 multilink_count = 0;
 struct mw_process_query process_query = {};
 /* What the last audit_inodes run found. */
 struct mw_inode_audit inode_audit = {};
+/*
+ * Inserts into tracked_inodes refused because it was full (--max-inodes):
+ * userspace checks those files from /proc instead, and exports the count.
+ */
+__u64 inode_table_full = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

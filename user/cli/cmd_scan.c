@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "clock.h"
 #include "commands.h"
+#include "error_line.h"
 #include "json_snapshot.h"
 #include "output_check.h"
+#include "process_filter.h"
 #include "prometheus_textfile.h"
 #include "proc_seed.h"
 #include "sysctl.h"
+#include "terminal_text.h"
 #include "text_report.h"
 #include "tracker.h"
 
@@ -22,8 +27,8 @@ static int write_outputs(const struct mw_options *options, const struct mw_snaps
 	if (options->snapshot_path) {
 		err = json_snapshot__write_path(snapshot, options->snapshot_path);
 		if (err) {
-			fprintf(stderr, "mapwatch: cannot write snapshot %s: %s\n",
-				options->snapshot_path, strerror(-err));
+			error_line__print("cannot write snapshot %s: %s", options->snapshot_path,
+					  strerror(-err));
 			return err;
 		}
 	}
@@ -31,8 +36,8 @@ static int write_outputs(const struct mw_options *options, const struct mw_snaps
 		err = prometheus_textfile__write_path(snapshot, options->top,
 						      options->textfile_path);
 		if (err) {
-			fprintf(stderr, "mapwatch: cannot write textfile %s: %s\n",
-				options->textfile_path, strerror(-err));
+			error_line__print("cannot write textfile %s: %s", options->textfile_path,
+					  strerror(-err));
 			return err;
 		}
 	}
@@ -51,71 +56,111 @@ static int finish_stdout(void)
 	return errno ? -errno : -EIO;
 }
 
+/*
+ * A --pid that names no process is a check that cannot say anything: one
+ * line for each, and the scan fails. A process that is there but was not
+ * read (a kernel thread, no right to read it) is no error.
+ */
+static bool every_pid_exists(const struct mw_options *options, struct mw_tracker *tracker)
+{
+	bool all = true;
+
+	for (size_t i = 0; i < options->pid_count; i++) {
+		char path[32];
+		struct stat status;
+
+		snprintf(path, sizeof(path), "/proc/%u", options->pids[i]);
+		if (tracker__has_process(tracker, options->pids[i]) || !stat(path, &status))
+			continue;
+		error_line__print("--pid %u: no such process", options->pids[i]);
+		all = false;
+	}
+	return all;
+}
+
+static int print_report(const struct mw_options *options, const struct mw_snapshot *snapshot,
+			const struct mw_proc_scan_stats *stats)
+{
+	bool utf8 = terminal_text__use_locale();
+	int err;
+
+	if (options->json)
+		return json_snapshot__write_stream(snapshot, stdout);
+	if (options->by_file)
+		err = text_report__print_files(stdout, snapshot, utf8);
+	else
+		err = text_report__print(stdout, snapshot, NEAREST_LIMIT_SHOWN, utf8);
+	if (!err && stats->unreadable && geteuid() != 0)
+		printf("(%llu processes not readable: run as root to see every process)\n",
+		       (unsigned long long)stats->unreadable);
+	return err;
+}
+
 int command__scan(const struct mw_options *options)
 {
 	struct mw_tracker_options tracker_options = { .page_size =
 							      (uint64_t)sysconf(_SC_PAGESIZE) };
+	struct mw_process_filter *filter = NULL;
 	struct mw_tracker *tracker = NULL;
 	struct mw_snapshot snapshot = { 0 };
 	struct mw_proc_scan_stats stats = { 0 };
 	uint64_t max_map_count = 0;
 	char error[512];
+	bool pids_found;
 	int err, status = MW_EXIT_FAILURE;
 
 	if (output_check__options(options, error, sizeof(error))) {
-		fprintf(stderr, "mapwatch: %s\n", error);
+		error_line__print("%s", error);
 		return MW_EXIT_FAILURE;
 	}
 	err = sysctl__max_map_count(&max_map_count);
 	if (err) {
-		fprintf(stderr, "mapwatch: cannot read /proc/sys/vm/max_map_count: %s\n",
-			strerror(-err));
+		error_line__print("cannot read /proc/sys/vm/max_map_count: %s", strerror(-err));
 		return MW_EXIT_FAILURE;
 	}
-	err = tracker__create(&tracker_options, &tracker);
-	if (err) {
-		fprintf(stderr, "mapwatch: out of memory\n");
-		return MW_EXIT_FAILURE;
+	/* on the heap: it holds PATH_MAX per cgroup */
+	filter = malloc(sizeof(*filter));
+	if (!filter || tracker__create(&tracker_options, &tracker)) {
+		error_line__print("out of memory");
+		goto cleanup;
 	}
-	err = proc_seed__all(tracker, options, clock__monotonic_ns(), &stats);
+	if (process_filter__init(filter, options, error, sizeof(error))) {
+		error_line__print("%s", error);
+		goto cleanup;
+	}
+	err = proc_seed__all(tracker, filter, clock__monotonic_ns(), &stats);
 	if (err) {
-		fprintf(stderr, "mapwatch: cannot read /proc: %s\n", strerror(-err));
+		error_line__print("cannot read /proc: %s", strerror(-err));
 		goto cleanup;
 	}
 	if (stats.unreadable && options->verbosity)
-		fprintf(stderr,
-			"mapwatch: %llu processes could not be read (run as root to see all)\n",
-			(unsigned long long)stats.unreadable);
+		error_line__print("%llu processes could not be read (run as root to see all)",
+				  (unsigned long long)stats.unreadable);
+	pids_found = every_pid_exists(options, tracker);
 	err = tracker__snapshot(tracker, clock__monotonic_ns(), clock__realtime_offset_seconds(),
 				max_map_count, &snapshot);
 	if (err) {
-		fprintf(stderr, "mapwatch: out of memory\n");
+		error_line__print("out of memory");
 		goto cleanup;
 	}
 	snapshot.source = "scan";
 
-	if (options->json) {
-		err = json_snapshot__write_stream(&snapshot, stdout);
-	} else {
-		text_report__print(stdout, &snapshot, NEAREST_LIMIT_SHOWN);
-		if (stats.unreadable && geteuid() != 0)
-			printf("(%llu processes not readable: run as root to see every process)\n",
-			       (unsigned long long)stats.unreadable);
-		err = 0;
-	}
+	err = print_report(options, &snapshot, &stats);
 	if (!err)
 		err = finish_stdout();
 	if (err) {
-		fprintf(stderr, "mapwatch: cannot write the %s to standard output: %s\n",
-			options->json ? "snapshot" : "report", strerror(-err));
+		error_line__print("cannot write the %s to standard output: %s",
+				  options->json ? "snapshot" : "report", strerror(-err));
 		goto cleanup;
 	}
-	if (write_outputs(options, &snapshot))
+	if (write_outputs(options, &snapshot) || !pids_found)
 		goto cleanup;
-	status = MW_EXIT_OK;
+	/* cron and monitoring checks: a failure above wins over what was found */
+	status = options->check && snapshot.orphaned_mappings ? MW_EXIT_ORPHANS_FOUND : MW_EXIT_OK;
 
 cleanup:
 	snapshot__clear(&snapshot);
 	tracker__destroy(tracker);
+	free(filter);
 	return status;
 }

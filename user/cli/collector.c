@@ -7,16 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroup_path.h"
 #include "clock.h"
 #include "collector.h"
 #include "event.h"
 #include "kernel_options.h"
 #include "kernel_tracer.h"
+#include "orphan_measure.h"
+#include "process_cgroups.h"
 #include "proc_maps.h"
 #include "proc_scan.h"
 #include "proc_seed.h"
+#include "process_filter.h"
 #include "sysctl.h"
 #include "tracker.h"
+#include "unfiled_inodes.h"
 
 /*
  * Non-urgent records wait in the ring buffer without a wakeup (a wakeup per
@@ -34,16 +39,21 @@
 #define FORGET_DELAY_NS (10ULL * 1000000000ULL)
 /* Tracked inodes whose kernel filing is confirmed per interval: bounded cost, all in turn. */
 #define VERIFY_BATCH 256
+/* Files the kernel's table had no room for, checked from /proc per interval: all in turn. */
+#define UNFILED_BATCH 4096
 
 struct mw_collector {
 	struct mw_options options;
 	struct mw_kernel_tracer *kernel;
 	struct mw_tracker *tracker;
+	struct mw_process_filter *filter; /* the kernel's filters, for what /proc shows */
 	uint64_t max_map_count;
 	uint64_t events_by_type[MW_EVENT_TYPE_COUNT];
 	uint64_t events_malformed;
 	uint64_t events_lost;
 	uint64_t reconcile_corrections;
+	struct unfiled_inodes *unfiled;
+	uint64_t inodes_refused; /* by the kernel's full table, to our own inserts */
 	uint32_t *rescan_pids;
 	size_t rescan_count;
 	size_t rescan_capacity;
@@ -53,11 +63,15 @@ static int hook_inode_watch(void *context, const struct mw_file_id *file, uint64
 			    bool expect_present)
 {
 	struct mw_collector *collector = context;
-	/* A full map only costs us the early warning: the audit and checks still reconcile. */
 	int inserted = kernel_tracer__watch_inode(collector->kernel, file, name_hash);
 
 	if (inserted == 1 && expect_present)
 		collector->reconcile_corrections++;
+	/* A full table: no hook sees this file's deletion, the interval's checks do. */
+	if (inserted == -E2BIG && unfiled_inodes__add(collector->unfiled, file, name_hash) == 1)
+		collector->inodes_refused++;
+	else if (inserted >= 0)
+		unfiled_inodes__remove(collector->unfiled, file->dev, file->ino);
 	return inserted;
 }
 
@@ -65,6 +79,7 @@ static void hook_inode_forget(void *context, const struct mw_file_id *file)
 {
 	struct mw_collector *collector = context;
 
+	unfiled_inodes__remove(collector->unfiled, file->dev, file->ino);
 	(void)kernel_tracer__forget_inode(collector->kernel, file);
 }
 
@@ -94,13 +109,15 @@ static void hook_process_rescan(void *context, uint32_t pid)
 static int rescan_process(struct mw_collector *collector, uint32_t pid)
 {
 	struct mw_proc_maps_stats stats;
-	char comm[MW_COMM_LEN];
+	char comm[MW_COMM_LEN], cgroup[PATH_MAX];
 	struct mw_vma *vmas = NULL;
 	size_t count = 0;
 	uint64_t started = clock__monotonic_ns();
-	bool known;
+	bool known, cgroup_known;
 	int err;
 
+	/* an exec may have come from a runtime that moved it into a container first */
+	cgroup_known = !cgroup_path__of_process((pid_t)pid, cgroup, sizeof(cgroup));
 	err = proc_scan__read_comm((pid_t)pid, comm);
 	if (!err)
 		err = proc_maps__read((pid_t)pid, MW_PROC_MAPS_FILES_ONLY, &vmas, &count, &stats);
@@ -114,9 +131,12 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	known = tracker__has_process(collector->tracker, pid);
 	/* a kernel thread, or a zombie: nothing to follow */
 	if ((known || stats.map_count) &&
-	    options__process_matches(&collector->options, pid, comm)) {
+	    process_filter__matches(collector->filter, pid, comm, cgroup_known ? cgroup : NULL)) {
 		err = tracker__seed_process(collector->tracker, pid, comm, stats.map_count, vmas,
 					    count, started);
+		if (err >= 0 && cgroup_known &&
+		    tracker__set_cgroup(collector->tracker, pid, cgroup) == -ENOMEM)
+			err = -ENOMEM;
 		if (err > 0)
 			collector->reconcile_corrections += (uint64_t)err;
 		/* a process a lost record hid from us */
@@ -130,7 +150,7 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 /* The programs are attached already: whatever changes after a process's maps are read reaches us. */
 static int seed_from_proc(struct mw_collector *collector)
 {
-	return proc_seed__all(collector->tracker, &collector->options, clock__monotonic_ns(), NULL);
+	return proc_seed__all(collector->tracker, collector->filter, clock__monotonic_ns(), NULL);
 }
 
 int collector__open(struct mw_collector **out, const struct mw_options *options, char *error,
@@ -163,6 +183,9 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 		goto cleanup;
 	}
 	err = tracker__create(&tracker_options, &collector->tracker);
+	collector->unfiled = unfiled_inodes__create();
+	if (!err && !collector->unfiled)
+		err = -ENOMEM;
 	if (err) {
 		snprintf(error, error_size, "out of memory");
 		goto cleanup;
@@ -178,6 +201,15 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 	if (!err)
 		err = kernel_tracer__open(&collector->kernel, &setup->kernel, error, error_size);
 	free(setup);
+	if (err)
+		goto cleanup;
+	collector->filter = malloc(sizeof(*collector->filter));
+	if (!collector->filter) {
+		snprintf(error, error_size, "out of memory");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = process_filter__init(collector->filter, &collector->options, error, error_size);
 	if (err)
 		goto cleanup;
 	err = seed_from_proc(collector);
@@ -199,6 +231,8 @@ void collector__destroy(struct mw_collector *collector)
 		return;
 	kernel_tracer__destroy(collector->kernel);
 	tracker__destroy(collector->tracker);
+	free(collector->filter);
+	unfiled_inodes__destroy(collector->unfiled);
 	free(collector->rescan_pids);
 	free(collector);
 }
@@ -267,6 +301,10 @@ static void answer_pending_checks(struct mw_collector *collector)
 						       checks[i].ino, (uint32_t)status.st_nlink,
 						       (uint64_t)status.st_size,
 						       path[0] ? path : NULL, now);
+			/* the stat says what the file holds on disk too */
+			(void)tracker__set_disk_bytes(collector->tracker, checks[i].dev,
+						      checks[i].ino, (uint64_t)status.st_size,
+						      (uint64_t)status.st_blocks * 512);
 		}
 		if (count < CHECK_BATCH)
 			break;
@@ -351,9 +389,25 @@ static int sample_processes(struct mw_collector *collector)
 }
 
 /*
+ * A file the kernel had no room for: filed if there is room now, and checked
+ * from /proc either way, since its deletion may have come first. Dropped from
+ * the set once filed or no longer mapped.
+ */
+static bool recheck_unfiled(void *context, const struct mw_file_id *file, uint64_t name_hash)
+{
+	struct mw_collector *collector = context;
+	int filed = kernel_tracer__watch_inode(collector->kernel, file, name_hash);
+
+	if (tracker__check_file(collector->tracker, file->dev, file->ino) == -ENOENT)
+		return true;
+	return filed >= 0;
+}
+
+/*
  * Bounded checks that the kernel's view and ours agree: the kernel's link
  * count of every tracked inode (deletions it finds come as records, applied
- * by the drain), and a batch of our inodes against its table.
+ * by the drain), a batch of our inodes against its table, and a batch of the
+ * files it could not take.
  */
 static int audit(struct mw_collector *collector)
 {
@@ -361,6 +415,7 @@ static int audit(struct mw_collector *collector)
 
 	if (err)
 		return err;
+	unfiled_inodes__visit(collector->unfiled, UNFILED_BATCH, recheck_unfiled, collector);
 	tracker__verify_kernel_inodes(collector->tracker, VERIFY_BATCH);
 	return collector__drain(collector);
 }
@@ -426,6 +481,7 @@ int collector__refresh(struct mw_collector *collector)
 	}
 	(void)audit(collector);
 	(void)sample_processes(collector);
+	process_cgroups__read_unknown(collector->tracker);
 	tracker__sweep_unused_inodes(collector->tracker, clock__monotonic_ns());
 	return 0;
 }
@@ -465,9 +521,11 @@ static void resolve_orphan_paths(struct mw_collector *collector, struct mw_snaps
 
 int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 {
-	int err =
-		tracker__snapshot(collector->tracker, clock__monotonic_ns(),
-				  clock__realtime_offset_seconds(), collector->max_map_count, out);
+	int err;
+
+	orphan_measure__run(collector->tracker, clock__monotonic_ns());
+	err = tracker__snapshot(collector->tracker, clock__monotonic_ns(),
+				clock__realtime_offset_seconds(), collector->max_map_count, out);
 
 	if (err)
 		return err;
@@ -478,5 +536,7 @@ int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 	out->events_lost = collector->events_lost;
 	out->events_malformed = collector->events_malformed;
 	out->reconcile_corrections = collector->reconcile_corrections;
+	out->inode_table_full =
+		kernel_tracer__inode_table_full(collector->kernel) + collector->inodes_refused;
 	return 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include "commands.h"
+#include "error_line.h"
 
 int main(int argc, char **argv)
 {
@@ -8,7 +9,8 @@ int main(int argc, char **argv)
 	char error[512];
 
 	if (options__parse(&options, argc, argv, error, sizeof(error))) {
-		fprintf(stderr, "mapwatch: %s\n", error);
+		/* it quotes what was typed, which may hold any byte */
+		error_line__print("%s", error);
 		return MW_EXIT_USAGE;
 	}
 	if (options.version) {

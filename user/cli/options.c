@@ -395,6 +395,10 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 		return fail(
 			error, error_size,
 			"no command given: use agent, top, scan or trace (see mapwatch --help)");
+	if (options->by_file && options->json)
+		return fail(error, error_size,
+			    "--by-file prints a table; with --json the snapshot's orphans carry "
+			    "dev and ino to group by");
 	if (options->textfile_path && options->snapshot_path &&
 	    !strcmp(options->textfile_path, options->snapshot_path))
 		return fail(error, error_size, "--textfile and --snapshot name the same file '%s'",

@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "terminal_text.h"
 #include "text_report.h"
+
+/* a container id as `docker ps` shortens it */
+#define SHORT_ID_LENGTH "12"
+/* pids listed on a --by-file line before "+N" */
+#define PIDS_SHOWN 4
 
 void text_report__format_bytes(uint64_t bytes, char *out, size_t size)
 {
@@ -36,62 +44,192 @@ static int by_map_count_descending(const void *left, const void *right)
 	return (*a)->pid < (*b)->pid ? -1 : (*a)->pid > (*b)->pid;
 }
 
-void text_report__print(FILE *stream, const struct mw_snapshot *snapshot, size_t nearest_limit)
+/* "    container 0123456789ab  pod ...  cgroup /kubepods.slice/..." or "    cgroup /system.slice/x" */
+static int print_cgroup(FILE *stream, const struct mw_process_report *process, bool utf8)
+{
+	char *cgroup;
+
+	/* the root cgroup says nothing a reader needs */
+	if (!process->cgroup || (!strcmp(process->cgroup, "/") && !process->container.pod_uid[0]))
+		return 0;
+	cgroup = terminal_text__escape(process->cgroup, SIZE_MAX, utf8);
+	if (!cgroup)
+		return -ENOMEM;
+	fputs("    ", stream);
+	if (process->container.id[0])
+		fprintf(stream, "container %." SHORT_ID_LENGTH "s  ", process->container.id);
+	if (process->container.pod_uid[0])
+		fprintf(stream, "pod %s  ", process->container.pod_uid);
+	fprintf(stream, "cgroup %s\n", cgroup);
+	free(cgroup);
+	return 0;
+}
+
+static void print_files_line(FILE *stream, const struct mw_process_report *process)
+{
+	char disk[32], size[32];
+
+	if (!process->orphaned_files)
+		return;
+	text_report__format_bytes(process->orphaned_files_disk_bytes, disk, sizeof(disk));
+	text_report__format_bytes(process->orphaned_files_size_bytes, size, sizeof(size));
+	fprintf(stream, "    %" PRIu64 " deleted file%s: %s on disk, %s in size\n",
+		process->orphaned_files, process->orphaned_files == 1 ? "" : "s", disk, size);
+}
+
+static int print_process(FILE *stream, const struct mw_snapshot *snapshot,
+			 const struct mw_process_report *process, bool utf8)
+{
+	double ratio = snapshot->max_map_count ? 100.0 * (double)process->map_count /
+							 (double)snapshot->max_map_count
+					       : 0;
+	char bytes[32], *comm = terminal_text__escape(process->comm, sizeof(process->comm), utf8);
+
+	if (!comm)
+		return -ENOMEM;
+	text_report__format_bytes(process->orphaned_bytes, bytes, sizeof(bytes));
+	fprintf(stream,
+		"%-8u %-16s %8" PRIu64 " %6.1f%% %8" PRIu64 " %12s %8" PRIu64 " %6" PRIu64 "\n",
+		process->pid, comm, process->map_count, ratio, process->orphaned_mappings, bytes,
+		process->resize_remaps, process->stale_mappings);
+	free(comm);
+	print_files_line(stream, process);
+	if (print_cgroup(stream, process, utf8))
+		return -ENOMEM;
+	for (size_t j = 0; j < process->orphan_count; j++) {
+		const struct mw_orphan *orphan = &process->orphans[j];
+		char age[32], *path = terminal_text__escape(orphan->path ? orphan->path : "",
+							    SIZE_MAX, utf8);
+
+		if (!path)
+			return -ENOMEM;
+		if (orphan->deleted_age_known)
+			snprintf(age, sizeof(age), "deleted %.1fs ago",
+				 orphan->deleted_seconds_ago);
+		else
+			snprintf(age, sizeof(age), "deleted before start");
+		fprintf(stream,
+			"    %08" PRIx64 "-%08" PRIx64 " %02x:%02x %-10" PRIu64 " %s  (%s)\n",
+			orphan->start, orphan->end, orphan->dev >> 20, orphan->dev & 0xfffff,
+			orphan->ino, path, age);
+		free(path);
+	}
+	return 0;
+}
+
+int text_report__print(FILE *stream, const struct mw_snapshot *snapshot, size_t nearest_limit,
+		       bool utf8)
 {
 	const struct mw_process_report **by_count;
 	size_t notable = 0;
-	char bytes[32];
+	char bytes[32], disk[32];
 
 	fprintf(stream, "%-8s %-16s %8s %7s %8s %12s %8s %6s\n", "PID", "COMM", "MAPS", "LIMIT%",
 		"ORPHANS", "ORPHANED", "REMAPS", "STALE");
 	for (size_t i = 0; i < snapshot->process_count; i++) {
 		const struct mw_process_report *process = &snapshot->processes[i];
-		double ratio = snapshot->max_map_count ?
-				       100.0 * (double)process->map_count / (double)snapshot->max_map_count :
-				       0;
 
 		if (!is_notable(process))
 			continue;
 		notable++;
-		text_report__format_bytes(process->orphaned_bytes, bytes, sizeof(bytes));
-		fprintf(stream, "%-8u %-16s %8" PRIu64 " %6.1f%% %8" PRIu64 " %12s %8" PRIu64 " %6" PRIu64 "\n",
-			process->pid, process->comm, process->map_count, ratio,
-			process->orphaned_mappings, bytes, process->resize_remaps,
-			process->stale_mappings);
-		for (size_t j = 0; j < process->orphan_count; j++) {
-			const struct mw_orphan *orphan = &process->orphans[j];
-			char age[32];
-
-			if (orphan->deleted_age_known)
-				snprintf(age, sizeof(age), "deleted %.1fs ago", orphan->deleted_seconds_ago);
-			else
-				snprintf(age, sizeof(age), "deleted before start");
-			fprintf(stream, "    %08" PRIx64 "-%08" PRIx64 " %02x:%02x %-10" PRIu64 " %s  (%s)\n",
-				orphan->start, orphan->end, orphan->dev >> 20, orphan->dev & 0xfffff,
-				orphan->ino, orphan->path ? orphan->path : "", age);
-		}
+		if (print_process(stream, snapshot, process, utf8))
+			return -ENOMEM;
 	}
 	if (!notable)
 		fprintf(stream, "(no process has an orphaned, resize-remapped or stale mapping)\n");
 
 	by_count = calloc(snapshot->process_count ? snapshot->process_count : 1, sizeof(*by_count));
-	if (by_count && nearest_limit) {
+	if (!by_count)
+		return -ENOMEM;
+	if (nearest_limit) {
 		for (size_t i = 0; i < snapshot->process_count; i++)
 			by_count[i] = &snapshot->processes[i];
-		qsort(by_count, snapshot->process_count, sizeof(*by_count), by_map_count_descending);
-		fprintf(stream, "\nnearest vm.max_map_count (%" PRIu64 "):\n", snapshot->max_map_count);
-		for (size_t i = 0; i < snapshot->process_count && i < nearest_limit; i++)
-			fprintf(stream, "  %-8u %-16s %8" PRIu64 " maps  %5.1f%%\n", by_count[i]->pid,
-				by_count[i]->comm, by_count[i]->map_count,
+		qsort(by_count, snapshot->process_count, sizeof(*by_count),
+		      by_map_count_descending);
+		fprintf(stream, "\nnearest vm.max_map_count (%" PRIu64 "):\n",
+			snapshot->max_map_count);
+		for (size_t i = 0; i < snapshot->process_count && i < nearest_limit; i++) {
+			char *comm = terminal_text__escape(by_count[i]->comm,
+							   sizeof(by_count[i]->comm), utf8);
+
+			if (!comm) {
+				free(by_count);
+				return -ENOMEM;
+			}
+			fprintf(stream, "  %-8u %-16s %8" PRIu64 " maps  %5.1f%%\n",
+				by_count[i]->pid, comm, by_count[i]->map_count,
 				snapshot->max_map_count ? 100.0 * (double)by_count[i]->map_count /
-								  (double)snapshot->max_map_count :
-							  0);
+								  (double)snapshot->max_map_count
+							: 0);
+			free(comm);
+		}
 	}
 	free(by_count);
 
 	text_report__format_bytes(snapshot->orphaned_bytes, bytes, sizeof(bytes));
-	fprintf(stream, "\nhost: %" PRIu64 " orphaned mappings (%s) in %zu of %zu processes\n",
-		snapshot->orphaned_mappings, bytes, notable, snapshot->process_count);
+	text_report__format_bytes(snapshot->orphaned_files_disk_bytes, disk, sizeof(disk));
+	fprintf(stream,
+		"\nhost: %" PRIu64 " orphaned mappings (%s) in %zu of %zu processes; "
+		"%zu deleted files hold %s on disk\n",
+		snapshot->orphaned_mappings, bytes, notable, snapshot->process_count,
+		snapshot->file_count, disk);
+	return 0;
+}
+
+/* "4242,4243,4244,4245 +96": a file a whole fleet of workers maps stays one line. */
+static void format_pids(const struct mw_orphaned_file *file, char *out, size_t size)
+{
+	size_t used = 0, shown = file->pid_count < PIDS_SHOWN ? file->pid_count : PIDS_SHOWN;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < shown && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%" PRIu32, i ? "," : "",
+					 file->pids[i]);
+	if (file->pid_count > shown && used < size)
+		snprintf(out + used, size - used, " +%zu", file->pid_count - shown);
+}
+
+int text_report__print_files(FILE *stream, const struct mw_snapshot *snapshot, bool utf8)
+{
+	uint64_t mappings = 0;
+	char disk[32], size[32];
+
+	fprintf(stream, "%10s %10s %13s %5s %-24s %s\n", "DISK", "SIZE", "DELETED", "MAPS", "PIDS",
+		"PATH");
+	for (size_t i = 0; i < snapshot->file_count; i++) {
+		const struct mw_orphaned_file *file = &snapshot->files[i];
+		char deleted[32], pids[64],
+			*path = terminal_text__escape(file->path ? file->path : "", SIZE_MAX, utf8);
+
+		if (!path)
+			return -ENOMEM;
+		if (file->disk_bytes_known)
+			text_report__format_bytes(file->disk_bytes, disk, sizeof(disk));
+		else
+			snprintf(disk, sizeof(disk), "-");
+		if (file->size_known)
+			text_report__format_bytes(file->size, size, sizeof(size));
+		else
+			snprintf(size, sizeof(size), "-");
+		if (file->deleted_age_known)
+			snprintf(deleted, sizeof(deleted), "%.1fs ago", file->deleted_seconds_ago);
+		else
+			snprintf(deleted, sizeof(deleted), "-");
+		format_pids(file, pids, sizeof(pids));
+		fprintf(stream, "%10s %10s %13s %5" PRIu64 " %-24s %s\n", disk, size, deleted,
+			file->mappings, pids, path);
+		free(path);
+		mappings += file->mappings;
+	}
+	if (!snapshot->file_count)
+		fprintf(stream, "(no deleted file is mapped)\n");
+	text_report__format_bytes(snapshot->orphaned_files_disk_bytes, disk, sizeof(disk));
+	text_report__format_bytes(snapshot->orphaned_files_size_bytes, size, sizeof(size));
+	fprintf(stream,
+		"\nhost: %zu deleted files hold %s on disk (%s in size), in %" PRIu64
+		" orphaned mappings\n",
+		snapshot->file_count, disk, size, mappings);
+	return 0;
 }
 
 void text_report__print_summary(FILE *stream, const struct mw_snapshot *snapshot)

@@ -30,6 +30,10 @@ struct mw_inode {
 	/* false only when seeded from /proc without a stat (no CAP_SYS_ADMIN): no stale verdict */
 	bool size_known;
 	uint64_t size_generation; /* bumped whenever the size is seen to change */
+	/* st_blocks * 512 at the current size; a size change makes it unknown again */
+	uint64_t disk_bytes;
+	bool disk_bytes_known;
+	bool disk_bytes_asked; /* handed out by tracker__take_unmeasured_files() at this size */
 	uint32_t nlink;
 	bool deleted; /* link count 0: its mappings are orphaned */
 	bool deletion_time_known; /* false when it was deleted before we saw it */

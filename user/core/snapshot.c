@@ -21,7 +21,13 @@ void snapshot__clear(struct mw_snapshot *snapshot)
 		for (size_t j = 0; j < process->orphan_count; j++)
 			free(process->orphans[j].path);
 		free(process->orphans);
+		free(process->cgroup);
 	}
 	free(snapshot->processes);
+	for (size_t i = 0; i < snapshot->file_count; i++) {
+		free(snapshot->files[i].path);
+		free(snapshot->files[i].pids);
+	}
+	free(snapshot->files);
 	memset(snapshot, 0, sizeof(*snapshot));
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "container_id.h"
 #include "mapwatch_events.h"
 
 struct mw_orphan {
@@ -37,6 +38,32 @@ struct mw_process_report {
 	double seconds_to_map_limit;
 	struct mw_orphan *orphans; /* owned, sorted by start */
 	size_t orphan_count;
+	/*
+	 * The deleted files behind its orphaned mappings, each once however often
+	 * it maps one: what they hold on disk, where orphaned_bytes is address space.
+	 */
+	uint64_t orphaned_files;
+	uint64_t orphaned_files_size_bytes; /* st_size; a file never stat'ed counts 0 */
+	uint64_t orphaned_files_disk_bytes; /* st_blocks * 512: the space deleting them frees */
+	char *cgroup; /* owned: its cgroup v2 path as /proc/PID/cgroup says it; NULL unknown */
+	struct mw_container container; /* the container and pod that cgroup names, if any */
+};
+
+/* One deleted file still mapped, across every process that maps it. */
+struct mw_orphaned_file {
+	uint32_t dev; /* kernel encoding */
+	uint64_t ino;
+	char *path; /* owned; without " (deleted)" */
+	bool size_known; /* false: seeded without a stat (no CAP_SYS_ADMIN) */
+	uint64_t size;
+	bool disk_bytes_known;
+	uint64_t disk_bytes; /* st_blocks * 512 */
+	bool deleted_age_known;
+	double deleted_seconds_ago;
+	uint64_t mappings; /* its orphaned mappings, over all processes */
+	uint64_t mapped_bytes; /* the address space they cover */
+	uint32_t *pids; /* owned, ascending: the processes that map it */
+	size_t pid_count;
 };
 
 #define MW_DURATION_BUCKETS 10
@@ -64,12 +91,19 @@ struct mw_snapshot {
 	uint64_t orphaned_mappings;
 	uint64_t orphaned_bytes;
 	uint64_t tracked_mappings;
+	/* every orphaned file on the host, each once: most disk space first */
+	struct mw_orphaned_file *files; /* owned */
+	size_t file_count;
+	uint64_t orphaned_files_size_bytes;
+	uint64_t orphaned_files_disk_bytes;
 	/* the agent's own counters; scan leaves them zero and has_agent_counters false */
 	bool has_agent_counters;
 	uint64_t events_by_type[MW_EVENT_TYPE_COUNT];
 	uint64_t events_lost;
 	uint64_t events_malformed;
 	uint64_t reconcile_corrections;
+	/* files the kernel's inode table (--max-inodes) had no room for */
+	uint64_t inode_table_full;
 	struct mw_duration_histogram unlink_to_unmap;
 };
 

@@ -149,6 +149,7 @@ static void free_process(struct process *process)
 		DL_DELETE2(user->inode->users, user, users_prev, users_next);
 		free(user);
 	}
+	free(process->cgroup);
 	free(process);
 }
 
@@ -334,6 +335,9 @@ void tracker__set_size(struct mw_inode *inode, uint64_t size)
 		inode->size_generation++;
 	inode->size = size;
 	inode->size_known = true;
+	/* its blocks as measured belong to the old size */
+	inode->disk_bytes_known = false;
+	inode->disk_bytes_asked = false;
 }
 
 /* The record names the file the tracker knows under that number, as far as either side can tell. */
@@ -390,6 +394,8 @@ static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw
 		/* An inode number freed and reused: a new file, nothing of the old one holds. */
 		inode->deleted = false;
 		inode->deletion_time_known = false;
+		inode->disk_bytes_known = false;
+		inode->disk_bytes_asked = false;
 		inode->nlink = file->nlink;
 		if (named &&
 		    inode_table__set_path(&tracker->inodes, inode, event->name, event->name_hash))
@@ -479,6 +485,9 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	child = tracker__get_process(tracker, event->child_pid, event->header.comm);
 	if (!child)
 		return -ENOMEM;
+	/* where the parent was: a runtime moves it into its container before exec, which rescans */
+	if (parent->cgroup && tracker__assign_cgroup(child, parent->cgroup))
+		return -ENOMEM;
 	if (event->header.map_count)
 		tracker__record_map_count(tracker, child, event->header.map_count,
 					  event->header.timestamp_ns);
@@ -546,6 +555,17 @@ void tracker__check_every_file(struct mw_tracker *tracker)
 		if (!inode->deleted)
 			queue_check(tracker, inode);
 	}
+}
+
+int tracker__check_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino)
+{
+	struct mw_inode *inode = inode_table__find(&tracker->inodes, dev, ino);
+
+	if (!inode || !inode->mapping_count)
+		return -ENOENT;
+	if (!inode->deleted)
+		queue_check(tracker, inode);
+	return 0;
 }
 
 static void apply_check(struct mw_tracker *tracker, const struct mw_check_event *event)

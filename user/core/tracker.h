@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "event.h"
 #include "snapshot.h"
 #include "vma.h"
@@ -105,6 +106,30 @@ int tracker__set_map_count(struct mw_tracker *tracker, uint32_t pid, uint64_t ma
 int tracker__set_comm(struct mw_tracker *tracker, uint32_t pid, const char *comm);
 
 /*
+ * The process's cgroup v2 path as /proc/PID/cgroup spells it, NULL for
+ * unknown; the container and pod it names come with it into the snapshot. A
+ * forked child starts in its parent's. 0, or -ENOENT, -ENOMEM.
+ */
+int tracker__set_cgroup(struct mw_tracker *tracker, uint32_t pid, const char *cgroup);
+/* Its cgroup as last set, NULL when unknown or not a known process. */
+const char *tracker__cgroup(struct mw_tracker *tracker, uint32_t pid);
+
+/*
+ * What a stat of a file said about the disk space it holds (st_blocks * 512)
+ * at @size. Kept until the size is seen to change. 0, or -ENOENT.
+ */
+int tracker__set_disk_bytes(struct mw_tracker *tracker, uint32_t dev, uint64_t ino,
+			    uint64_t size, uint64_t disk_bytes);
+/*
+ * The orphaned files whose disk space is not known, each with one live
+ * mapping to stat it through (as for tracker__take_pending_checks), answered
+ * with tracker__set_disk_bytes(). A file is handed out once per size it is
+ * seen at, so a failing stat is not retried every interval. *out is
+ * malloc'ed (NULL when none); returns how many, or -ENOMEM.
+ */
+ssize_t tracker__take_unmeasured_files(struct mw_tracker *tracker, struct mw_file_check **out);
+
+/*
  * Forgets the inodes no mapping has held for forget_delay_ns, as of now_ns
  * (inode_forget for each). Returns how many.
  */
@@ -123,6 +148,12 @@ size_t tracker__verify_kernel_inodes(struct mw_tracker *tracker, size_t max);
  * unlink may have gone unseen. Answer them as for tracker__take_pending_checks.
  */
 void tracker__check_every_file(struct mw_tracker *tracker);
+/*
+ * Queues a check of one inode, unless no mapping of it is tracked (-ENOENT)
+ * or it is known deleted already (0, nothing to find). For files the kernel
+ * cannot follow (its table was full), whose deletions only a check finds.
+ */
+int tracker__check_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino);
 
 /*
  * Moves up to max pending checks into out and returns how many; the rest stay

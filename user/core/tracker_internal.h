@@ -32,6 +32,8 @@ struct process {
 	uint32_t pid;
 	UT_hash_handle hh;
 	char comm[MW_COMM_LEN];
+	char *cgroup; /* NULL until told; a child starts with its parent's */
+	struct mw_container container;
 	uint64_t map_count;
 	uint64_t resize_remaps;
 	struct map_count_history history;
@@ -79,5 +81,12 @@ struct mw_file_id tracker__file_id(const struct mw_inode *inode);
 void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bool expect_present);
 /* A new size bumps the size generation; the first size known does not. */
 void tracker__set_size(struct mw_inode *inode, uint64_t size);
+/* Copies @cgroup (NULL: unknown) into the process, with the container it names. -ENOMEM. */
+int tracker__assign_cgroup(struct process *process, const char *cgroup);
+/* The process's deleted files, each once, into its report. */
+void tracker__report_process_files(const struct process *process,
+				   struct mw_process_report *report);
+/* Every orphaned file on the host into out->files and the host totals. 0 or -ENOMEM. */
+int tracker__report_files(struct mw_tracker *tracker, uint64_t now_ns, struct mw_snapshot *out);
 
 #endif

@@ -37,6 +37,8 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		if (vma->file_stat_known) {
 			inode->size = vma->file_size;
 			inode->nlink = vma->nlink;
+			inode->disk_bytes = vma->file_disk_bytes;
+			inode->disk_bytes_known = true;
 		}
 		if (orphaned)
 			tracker__mark_deleted(inode, false, 0, false);
@@ -47,6 +49,8 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		tracker__set_size(inode, vma->file_size);
 		if (!orphaned)
 			inode->nlink = vma->nlink;
+		inode->disk_bytes = vma->file_disk_bytes;
+		inode->disk_bytes_known = true;
 	}
 	if (orphaned) {
 		tracker__mark_deleted(inode, false, 0, false);

@@ -72,6 +72,10 @@ static int report_process(struct mw_tracker *tracker, struct process *process,
 
 	report->pid = process->pid;
 	memcpy(report->comm, process->comm, MW_COMM_LEN);
+	if (process->cgroup && !(report->cgroup = strdup(process->cgroup)))
+		return -ENOMEM;
+	report->container = process->container;
+	tracker__report_process_files(process, report);
 	report->map_count = process->map_count;
 	report->resize_remaps = process->resize_remaps;
 	for (entry = procmap__first(&process->map); entry; entry = procmap__next(entry)) {
@@ -120,6 +124,10 @@ int tracker__snapshot(struct mw_tracker *tracker, uint64_t now_ns, double realti
 	if (!out->processes)
 		return -ENOMEM;
 	out->process_count = count;
+	if (tracker__report_files(tracker, now_ns, out)) {
+		snapshot__clear(out);
+		return -ENOMEM;
+	}
 	for (process = tracker->processes; process; process = process->hh.next, i++) {
 		struct mw_process_report *report = &out->processes[i];
 

@@ -27,6 +27,7 @@ struct mw_vma {
 	bool file_stat_known;
 	uint32_t nlink;
 	uint64_t file_size;
+	uint64_t file_disk_bytes; /* st_blocks * 512: the disk space the file holds */
 	char path[PATH_MAX]; /* as /proc prints it, without " (deleted)" */
 };
 

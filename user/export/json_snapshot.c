@@ -24,14 +24,22 @@ static json_t *build_orphan(const struct mw_orphan *orphan)
 	     json_values__set(object, "offset", json_values__unsigned(orphan->offset)) &&
 	     json_values__set(object, "dev", json_values__device(orphan->dev)) &&
 	     json_values__set(object, "ino", json_values__unsigned(orphan->ino)) &&
-	     json_values__set(object, "path", json_values__text(orphan->path ? orphan->path : "", SIZE_MAX)) &&
+	     json_values__set(object, "path",
+			      json_values__text(orphan->path ? orphan->path : "", SIZE_MAX)) &&
 	     json_values__set(object, "deleted_seconds_ago",
-		 orphan->deleted_age_known ? json_real(orphan->deleted_seconds_ago) : json_null());
+			      orphan->deleted_age_known ? json_real(orphan->deleted_seconds_ago)
+							: json_null());
 	if (!ok) {
 		json_decref(object);
 		return NULL;
 	}
 	return object;
+}
+
+/* A string, or null when unknown (NULL or empty). */
+static json_t *optional_text(const char *text)
+{
+	return text && text[0] ? json_values__text(text, SIZE_MAX) : json_null();
 }
 
 static json_t *build_process(const struct mw_process_report *process)
@@ -52,13 +60,27 @@ static json_t *build_process(const struct mw_process_report *process)
 		}
 	}
 	ok = json_values__set(object, "pid", json_integer(process->pid)) &&
-	     json_values__set(object, "comm", json_values__text(process->comm, sizeof(process->comm))) &&
+	     json_values__set(object, "comm",
+			      json_values__text(process->comm, sizeof(process->comm))) &&
 	     json_values__set(object, "map_count", json_values__unsigned(process->map_count)) &&
-	     json_values__set(object, "orphaned_mappings", json_values__unsigned(process->orphaned_mappings)) &&
-	     json_values__set(object, "orphaned_bytes", json_values__unsigned(process->orphaned_bytes)) &&
-	     json_values__set(object, "resize_remaps", json_values__unsigned(process->resize_remaps)) &&
-	     json_values__set(object, "stale_mappings", json_values__unsigned(process->stale_mappings)) &&
-	     json_object_set(object, "orphans", orphans) == 0;
+	     json_values__set(object, "orphaned_mappings",
+			      json_values__unsigned(process->orphaned_mappings)) &&
+	     json_values__set(object, "orphaned_bytes",
+			      json_values__unsigned(process->orphaned_bytes)) &&
+	     json_values__set(object, "resize_remaps",
+			      json_values__unsigned(process->resize_remaps)) &&
+	     json_values__set(object, "stale_mappings",
+			      json_values__unsigned(process->stale_mappings)) &&
+	     json_object_set(object, "orphans", orphans) == 0 &&
+	     json_values__set(object, "orphaned_files",
+			      json_values__unsigned(process->orphaned_files)) &&
+	     json_values__set(object, "orphaned_files_size_bytes",
+			      json_values__unsigned(process->orphaned_files_size_bytes)) &&
+	     json_values__set(object, "orphaned_files_disk_bytes",
+			      json_values__unsigned(process->orphaned_files_disk_bytes)) &&
+	     json_values__set(object, "cgroup", optional_text(process->cgroup)) &&
+	     json_values__set(object, "container_id", optional_text(process->container.id)) &&
+	     json_values__set(object, "pod_uid", optional_text(process->container.pod_uid));
 	json_decref(orphans);
 	if (!ok) {
 		json_decref(object);
@@ -90,9 +112,17 @@ json_t *json_snapshot__build(const struct mw_snapshot *snapshot)
 	}
 	ok = json_values__set(root, "version", json_integer(MW_JSON_SNAPSHOT_VERSION)) &&
 	     json_values__set(root, "timestamp", json_real(snapshot->timestamp)) &&
-	     json_values__set(root, "source", json_string(snapshot->source ? snapshot->source : "agent")) &&
-	     json_values__set(root, "max_map_count", json_values__unsigned(snapshot->max_map_count)) &&
-	     json_object_set(root, "processes", processes) == 0;
+	     json_values__set(root, "source",
+			      json_string(snapshot->source ? snapshot->source : "agent")) &&
+	     json_values__set(root, "max_map_count",
+			      json_values__unsigned(snapshot->max_map_count)) &&
+	     json_object_set(root, "processes", processes) == 0 &&
+	     json_values__set(root, "orphaned_files",
+			      json_values__unsigned(snapshot->file_count)) &&
+	     json_values__set(root, "orphaned_files_size_bytes",
+			      json_values__unsigned(snapshot->orphaned_files_size_bytes)) &&
+	     json_values__set(root, "orphaned_files_disk_bytes",
+			      json_values__unsigned(snapshot->orphaned_files_disk_bytes));
 	json_decref(processes);
 	if (!ok) {
 		json_decref(root);

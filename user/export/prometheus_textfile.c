@@ -14,6 +14,7 @@ struct writer {
 	const struct mw_snapshot *snapshot;
 	size_t process_limit;
 	char **comms; /* label-ready comm per process within the limit */
+	char **cgroups; /* label-ready cgroup, NULL where unknown */
 };
 
 static void family(const struct writer *writer, const char *name, const char *type,
@@ -70,8 +71,34 @@ static void process_sample(const struct writer *writer, size_t index, const char
 	char buffer[32];
 
 	format_value(value, buffer, sizeof(buffer));
-	fprintf(writer->file, "%s{pid=\"%" PRIu32 "\",comm=\"%s\"} %s\n", name, process->pid,
-		writer->comms[index], buffer);
+	fprintf(writer->file, "%s{pid=\"%" PRIu32 "\",comm=\"%s\"", name, process->pid,
+		writer->comms[index]);
+	/* only where known: a process outside containers keeps the contract's two labels */
+	if (process->container.id[0])
+		fprintf(writer->file, ",container=\"%s\"", process->container.id);
+	fprintf(writer->file, "} %s\n", buffer);
+}
+
+/* One series per process naming its cgroup, to join on: the path is no label of the others. */
+static void cgroup_info(const struct writer *writer)
+{
+	family(writer, "mapwatch_process_cgroup_info", "gauge",
+	       "Always 1: the cgroup v2 path of the process, its container and pod where known.");
+	for (size_t i = 0; i < writer->process_limit; i++) {
+		const struct mw_process_report *process = &writer->snapshot->processes[i];
+
+		if (!writer->cgroups[i])
+			continue;
+		fprintf(writer->file,
+			"mapwatch_process_cgroup_info{pid=\"%" PRIu32 "\",comm=\"%s\"",
+			process->pid, writer->comms[i]);
+		if (process->container.id[0])
+			fprintf(writer->file, ",container=\"%s\"", process->container.id);
+		fprintf(writer->file, ",cgroup=\"%s\"", writer->cgroups[i]);
+		if (process->container.pod_uid[0])
+			fprintf(writer->file, ",pod_uid=\"%s\"", process->container.pod_uid);
+		fputs("} 1\n", writer->file);
+	}
 }
 
 static void process_families(const struct writer *writer)
@@ -131,6 +158,23 @@ static void process_families(const struct writer *writer)
 	for (size_t i = 0; i < limit; i++)
 		process_sample(writer, i, "mapwatch_process_stale_mappings",
 			       snapshot->processes[i].stale_mappings);
+	family(writer, "mapwatch_process_orphaned_files", "gauge",
+	       "Deleted files the process still maps, each counted once.");
+	for (size_t i = 0; i < limit; i++)
+		process_sample(writer, i, "mapwatch_process_orphaned_files",
+			       snapshot->processes[i].orphaned_files);
+	family(writer, "mapwatch_process_orphaned_files_size_bytes", "gauge",
+	       "Sizes of the deleted files the process still maps, each file once.");
+	for (size_t i = 0; i < limit; i++)
+		process_sample(writer, i, "mapwatch_process_orphaned_files_size_bytes",
+			       snapshot->processes[i].orphaned_files_size_bytes);
+	family(writer, "mapwatch_process_orphaned_files_disk_bytes", "gauge",
+	       "Disk space (allocated blocks) of the deleted files the process still maps, "
+	       "each file once.");
+	for (size_t i = 0; i < limit; i++)
+		process_sample(writer, i, "mapwatch_process_orphaned_files_disk_bytes",
+			       snapshot->processes[i].orphaned_files_disk_bytes);
+	cgroup_info(writer);
 }
 
 static void histogram(const struct writer *writer)
@@ -169,6 +213,10 @@ static void agent_families(const struct writer *writer)
 	       "State corrected by re-reading /proc.");
 	sample_count(writer, "mapwatch_reconcile_corrections_total",
 		     snapshot->reconcile_corrections);
+	family(writer, "mapwatch_kernel_table_full_total", "counter",
+	       "Files the kernel's inode table (--max-inodes) had no room for; "
+	       "their deletions are found by checking /proc each interval.");
+	sample_count(writer, "mapwatch_kernel_table_full_total", snapshot->inode_table_full);
 }
 
 static int write_all(const struct writer *writer)
@@ -181,6 +229,18 @@ static int write_all(const struct writer *writer)
 	family(writer, "mapwatch_orphaned_bytes", "gauge",
 	       "Bytes of address space covered by orphaned mappings, on the host.");
 	sample_count(writer, "mapwatch_orphaned_bytes", snapshot->orphaned_bytes);
+	family(writer, "mapwatch_orphaned_files", "gauge",
+	       "Deleted files still mapped on the host, each counted once.");
+	sample_count(writer, "mapwatch_orphaned_files", snapshot->file_count);
+	family(writer, "mapwatch_orphaned_files_size_bytes", "gauge",
+	       "Sizes of the deleted files still mapped on the host, each file once.");
+	sample_count(writer, "mapwatch_orphaned_files_size_bytes",
+		     snapshot->orphaned_files_size_bytes);
+	family(writer, "mapwatch_orphaned_files_disk_bytes", "gauge",
+	       "Disk space (allocated blocks) the deleted files still mapped on the host hold, "
+	       "each file once.");
+	sample_count(writer, "mapwatch_orphaned_files_disk_bytes",
+		     snapshot->orphaned_files_disk_bytes);
 	process_families(writer);
 	family(writer, "mapwatch_max_map_count", "gauge", "The vm.max_map_count sysctl.");
 	sample_count(writer, "mapwatch_max_map_count", snapshot->max_map_count);
@@ -196,28 +256,46 @@ static int write_all(const struct writer *writer)
 	return 0;
 }
 
-/* comm is bytes: made valid UTF-8 and escaped once per process, not once per family. */
+/* Bytes anyone chose, made valid UTF-8 and escaped as a label value: malloc'ed, NULL when out of memory. */
+static char *label_value(const char *bytes, size_t max_length)
+{
+	char *clean = utf8_text__sanitize(bytes, max_length), *value = NULL;
+	size_t size = 0;
+	FILE *escaped;
+
+	if (!clean)
+		return NULL;
+	escaped = open_memstream(&value, &size);
+	if (!escaped) {
+		free(clean);
+		return NULL;
+	}
+	prometheus_textfile__write_label_value(escaped, clean);
+	free(clean);
+	if (fclose(escaped)) {
+		free(value);
+		return NULL;
+	}
+	return value;
+}
+
+/* comm and cgroup are bytes: escaped once per process, not once per family. */
 static int prepare_comms(struct writer *writer)
 {
-	writer->comms = calloc(writer->process_limit ? writer->process_limit : 1, sizeof(char *));
-	if (!writer->comms)
+	size_t slots = writer->process_limit ? writer->process_limit : 1;
+
+	writer->comms = calloc(slots, sizeof(char *));
+	writer->cgroups = calloc(slots, sizeof(char *));
+	if (!writer->comms || !writer->cgroups)
 		return -ENOMEM;
 	for (size_t i = 0; i < writer->process_limit; i++) {
 		const struct mw_process_report *process = &writer->snapshot->processes[i];
-		char *clean = utf8_text__sanitize(process->comm, sizeof(process->comm));
-		size_t size = 0;
-		FILE *escaped;
 
-		if (!clean)
+		writer->comms[i] = label_value(process->comm, sizeof(process->comm));
+		if (!writer->comms[i])
 			return -ENOMEM;
-		escaped = open_memstream(&writer->comms[i], &size);
-		if (!escaped) {
-			free(clean);
-			return -ENOMEM;
-		}
-		prometheus_textfile__write_label_value(escaped, clean);
-		free(clean);
-		if (fclose(escaped))
+		if (process->cgroup &&
+		    !(writer->cgroups[i] = label_value(process->cgroup, SIZE_MAX)))
 			return -ENOMEM;
 	}
 	return 0;
@@ -225,11 +303,14 @@ static int prepare_comms(struct writer *writer)
 
 static void release_comms(struct writer *writer)
 {
-	if (!writer->comms)
-		return;
-	for (size_t i = 0; i < writer->process_limit; i++)
-		free(writer->comms[i]);
+	for (size_t i = 0; i < writer->process_limit; i++) {
+		if (writer->comms)
+			free(writer->comms[i]);
+		if (writer->cgroups)
+			free(writer->cgroups[i]);
+	}
 	free(writer->comms);
+	free(writer->cgroups);
 }
 
 int prometheus_textfile__write_stream(const struct mw_snapshot *snapshot, size_t top, FILE *file)

@@ -35,6 +35,12 @@ cleanup:
 	return err;
 }
 
+uint64_t kernel_tracer__inode_table_full(struct mw_kernel_tracer *tracer)
+{
+	/* .bss is mmap()ed: the programs' atomic adds are visible here */
+	return __atomic_load_n(&tracer->skeleton->bss->inode_table_full, __ATOMIC_RELAXED);
+}
+
 int kernel_tracer__take_dirty_pids(struct mw_kernel_tracer *tracer, uint32_t *pids, size_t max,
 				   size_t *count)
 {

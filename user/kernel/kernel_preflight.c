@@ -47,14 +47,43 @@ static int check_privileges(char *error, size_t error_size)
 	return -EPERM;
 }
 
-static int check_btf(char *error, size_t error_size)
+/* typedef void (*btf_trace_sched_process_exit)(void *, struct task_struct *[, bool]) */
+static bool exit_has_group_dead(const struct btf *btf)
 {
-	if (access(MW_VMLINUX_BTF, R_OK) == 0)
-		return 0;
-	snprintf(error, error_size,
-		 "no kernel BTF at %s (%s): run a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-		 MW_VMLINUX_BTF, strerror(errno));
-	return -ENOENT;
+	const struct btf_type *type;
+	int id = btf__find_by_name_kind(btf, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+
+	if (id <= 0)
+		return false;
+	type = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (type && btf_is_ptr(type))
+		type = btf__type_by_id(btf, type->type);
+	return type && btf_is_func_proto(type) && btf_vlen(type) >= 3;
+}
+
+/* Parsed here once: a file that is there but is no BTF would fail the load with a stray errno. */
+static int check_btf(char *error, size_t error_size, struct mw_kernel_facts *facts)
+{
+	struct btf *btf;
+
+	if (access(MW_VMLINUX_BTF, R_OK)) {
+		snprintf(
+			error, error_size,
+			"no kernel BTF at %s (%s): run a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			MW_VMLINUX_BTF, strerror(errno));
+		return -ENOENT;
+	}
+	btf = btf__parse_raw(MW_VMLINUX_BTF);
+	if (!btf) {
+		snprintf(
+			error, error_size,
+			"the kernel BTF at %s is not valid BTF: check what is mounted over it, or run a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			MW_VMLINUX_BTF);
+		return -ENOEXEC;
+	}
+	facts->exit_has_group_dead = exit_has_group_dead(btf);
+	btf__free(btf);
+	return 0;
 }
 
 static int check_tracefs(char *error, size_t error_size)
@@ -75,7 +104,7 @@ static int check_tracefs(char *error, size_t error_size)
 	return -err;
 }
 
-int kernel_preflight__check(char *error, size_t error_size)
+int kernel_preflight__check(char *error, size_t error_size, struct mw_kernel_facts *facts)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
 	int err;
@@ -83,7 +112,7 @@ int kernel_preflight__check(char *error, size_t error_size)
 	err = check_privileges(error, error_size);
 	if (err)
 		return err;
-	err = check_btf(error, error_size);
+	err = check_btf(error, error_size, facts);
 	if (err)
 		return err;
 	err = check_tracefs(error, error_size);
@@ -92,26 +121,4 @@ int kernel_preflight__check(char *error, size_t error_size)
 	/* Kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK; newer ones ignore it. */
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 	return 0;
-}
-
-bool kernel_preflight__exit_has_group_dead(void)
-{
-	const struct btf_type *type;
-	struct btf *btf;
-	bool has = false;
-	int id;
-
-	btf = btf__load_vmlinux_btf();
-	if (!btf)
-		return false;
-	/* typedef void (*btf_trace_sched_process_exit)(void *, struct task_struct *[, bool]) */
-	id = btf__find_by_name_kind(btf, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
-	if (id > 0) {
-		type = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-		if (type && btf_is_ptr(type))
-			type = btf__type_by_id(btf, type->type);
-		has = type && btf_is_func_proto(type) && btf_vlen(type) >= 3;
-	}
-	btf__free(btf);
-	return has;
 }

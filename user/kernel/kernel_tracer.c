@@ -84,7 +84,8 @@ static uint32_t or_default(uint32_t value, uint32_t fallback)
 }
 
 /* Everything that must be set between open and load. */
-static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *options)
+static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *options,
+		     const struct mw_kernel_facts *facts)
 {
 	uint32_t inode_entries = or_default(options->inode_entries, MW_DEFAULT_INODE_ENTRIES);
 	uint32_t ring_bytes = or_default(options->ring_buffer_bytes, MW_DEFAULT_RING_BUFFER_BYTES);
@@ -98,7 +99,7 @@ static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *
 		strncpy((char *)skeleton->rodata->filter_comms[i], options->comms[i],
 			MW_COMM_LEN - 1);
 	}
-	skeleton->rodata->exit_has_group_dead = kernel_preflight__exit_has_group_dead();
+	skeleton->rodata->exit_has_group_dead = facts->exit_has_group_dead;
 	/* a sixteenth of the ring: drained long before it fills, without a wakeup per record */
 	skeleton->rodata->wakeup_shift = (uint32_t)__builtin_ctz(ring_bytes) - 4;
 
@@ -161,6 +162,7 @@ int kernel_tracer__open(struct mw_kernel_tracer **out, const struct mw_kernel_op
 {
 	static const struct mw_kernel_options no_options;
 	struct mw_kernel_tracer *tracer = NULL;
+	struct mw_kernel_facts facts = { 0 };
 	const char *step = "opening";
 	int err;
 
@@ -172,13 +174,14 @@ int kernel_tracer__open(struct mw_kernel_tracer **out, const struct mw_kernel_op
 	err = validate_options(options, error, error_size);
 	if (err)
 		return err;
-	err = kernel_preflight__check(error, error_size);
-	if (err)
-		return err;
-
+	/* before the pre-flight, whose BTF parse may warn too */
 	libbpf_debug = options->libbpf_debug;
 	first_libbpf_warning[0] = '\0';
 	libbpf_set_print(on_libbpf_message);
+	err = kernel_preflight__check(error, error_size, &facts);
+	if (err)
+		return err;
+	first_libbpf_warning[0] = '\0';
 
 	tracer = calloc(1, sizeof(*tracer));
 	if (!tracer) {
@@ -191,7 +194,7 @@ int kernel_tracer__open(struct mw_kernel_tracer **out, const struct mw_kernel_op
 		goto cleanup;
 	}
 	step = "configuring";
-	err = configure(tracer->skeleton, options);
+	err = configure(tracer->skeleton, options, &facts);
 	if (err)
 		goto cleanup;
 	step = "loading";

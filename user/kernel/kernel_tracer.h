@@ -57,6 +57,8 @@ int kernel_tracer__drain(struct mw_kernel_tracer *tracer, kernel_tracer_record_f
 
 /* Events the kernel side could not deliver since load, summed over CPUs. */
 int kernel_tracer__lost_events(struct mw_kernel_tracer *tracer, uint64_t *lost);
+/* Inodes the programs could not file since load: tracked_inodes was full (--max-inodes). */
+uint64_t kernel_tracer__inode_table_full(struct mw_kernel_tracer *tracer);
 /* Takes (and clears) up to max processes that lost events: re-read them from /proc. */
 int kernel_tracer__take_dirty_pids(struct mw_kernel_tracer *tracer, uint32_t *pids, size_t max,
 				   size_t *count);

@@ -18,9 +18,13 @@ struct mw_kernel_tracer {
 	void *consume_context;
 };
 
-/* Privileges, BTF and tracefs; mounts tracefs when it is missing. */
-int kernel_preflight__check(char *error, size_t error_size);
-/* Whether sched_process_exit passes group_dead (v6.16+), from the running kernel's BTF. */
-bool kernel_preflight__exit_has_group_dead(void);
+/* What the running kernel's BTF says, for the programs' configuration. */
+struct mw_kernel_facts {
+	/* sched_process_exit passes group_dead (v6.16+) */
+	bool exit_has_group_dead;
+};
+
+/* Privileges, BTF and tracefs; mounts tracefs when it is missing. Fills facts from the BTF. */
+int kernel_preflight__check(char *error, size_t error_size, struct mw_kernel_facts *facts);
 
 #endif /* MAPWATCH_KERNEL_TRACER_INTERNAL_H */

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cgroup_path.h"
 
 int cgroup_path__mount(char *out, size_t size)
@@ -43,25 +46,77 @@ int cgroup_path__directory(const char *given, char *out, size_t size)
 		       : -ENAMETOOLONG;
 }
 
+/*
+ * Read for every process at seeding and for each new one after: one open and
+ * one read, no stdio. A v1 or hybrid host lists a line per hierarchy; the v2
+ * one is "0::PATH", last.
+ */
 int cgroup_path__of_process(pid_t pid, char *out, size_t size)
 {
-	char path[64], line[4096];
-	int err = -ENOENT;
-	FILE *file;
+	char path[64], text[PATH_MAX + 1024];
+	const char *line;
+	ssize_t length;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	file = fopen(path, "r");
-	if (!file)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	while (err && fgets(line, sizeof(line), file)) {
-		size_t length = strlen(line);
+	length = read(fd, text, sizeof(text) - 1);
+	if (length < 0) {
+		int err = errno == ESRCH ? -ESRCH : -errno;
 
-		if (strncmp(line, "0::", 3))
-			continue;
-		if (length && line[length - 1] == '\n')
-			line[--length] = '\0';
-		err = snprintf(out, size, "%s", line + 3) < (int)size ? 0 : -ENAMETOOLONG;
+		close(fd);
+		return err;
 	}
-	fclose(file);
-	return err;
+	close(fd);
+	text[length] = '\0';
+	for (line = text; *line;) {
+		const char *end = strchrnul(line, '\n');
+		size_t path_length = (size_t)(end - line) - 3;
+
+		if (end - line >= 3 && !strncmp(line, "0::", 3)) {
+			if (path_length >= size)
+				return -ENAMETOOLONG;
+			memcpy(out, line + 3, path_length);
+			out[path_length] = '\0';
+			return 0;
+		}
+		line = *end ? end + 1 : end;
+	}
+	/* a process that exited leaves an empty file */
+	return length == 0 ? -ESRCH : -ENOENT;
+}
+
+int cgroup_path__relative(const char *given, char *out, size_t size)
+{
+	char mount_point[4096];
+	size_t length;
+	int err = cgroup_path__mount(mount_point, sizeof(mount_point));
+
+	if (err)
+		return err;
+	length = strlen(mount_point);
+	if (!strncmp(given, mount_point, length) && (given[length] == '/' || !given[length]))
+		given += length;
+	length = strlen(given);
+	/* "/a/b/" is "/a/b"; "" and "/" are the root */
+	while (length > 1 && given[length - 1] == '/')
+		length--;
+	if (!length)
+		given = "/", length = 1;
+	if (length >= size)
+		return -ENAMETOOLONG;
+	memcpy(out, given, length);
+	out[length] = '\0';
+	return 0;
+}
+
+bool cgroup_path__within(const char *path, const char *subtree)
+{
+	size_t length = strlen(subtree);
+
+	if (!strcmp(subtree, "/"))
+		return path[0] == '/';
+	return !strncmp(path, subtree, length) && (path[length] == '\0' || path[length] == '/');
 }

@@ -119,6 +119,7 @@ static void stat_file_vma(struct walk *walk, struct mw_vma *vma)
 	vma->file_stat_known = true;
 	vma->nlink = st->nlink;
 	vma->file_size = st->size;
+	vma->file_disk_bytes = (uint64_t)st->blocks * 512;
 	/* no name left, whatever was printed (or not, past PATH_MAX): the kernel's own verdict */
 	if (st->nlink == 0)
 		vma->deleted = true;
@@ -362,6 +363,24 @@ int proc_maps__stat_mapping(pid_t pid, uint64_t start, uint64_t end, struct stat
 	err = stat_map_file(pid_dir, start, end, st);
 	close(pid_dir);
 	return err;
+}
+
+int proc_maps__mapping_path(pid_t pid, uint64_t start, uint64_t end, bool unlinked, char *path,
+			    size_t size)
+{
+	size_t suffix = sizeof(MAPS_DELETED_SUFFIX) - 1;
+	char link[96];
+	ssize_t length;
+
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", (int)pid,
+		 (unsigned long long)start, (unsigned long long)end);
+	length = readlink(link, path, size - 1);
+	if (length < 0)
+		return -errno;
+	path[length] = '\0';
+	if (unlinked && (size_t)length > suffix && !strcmp(path + length - suffix, MAPS_DELETED_SUFFIX))
+		path[length - suffix] = '\0';
+	return 0;
 }
 
 bool proc_maps__is_orphaned(const struct mw_vma *vma)

@@ -59,6 +59,14 @@ int proc_maps__read(pid_t pid, unsigned int flags, struct mw_vma **vmas, size_t 
  */
 int proc_maps__stat_mapping(pid_t pid, uint64_t start, uint64_t end, struct stat *st);
 
+/*
+ * The path of the file a mapping maps, as /proc/PID/maps spells it, through
+ * map_files (CAP_SYS_ADMIN); without the " (deleted)" the kernel appends to an
+ * unlinked file's name when @unlinked (a live file may be named so). -errno.
+ */
+int proc_maps__mapping_path(pid_t pid, uint64_t start, uint64_t end, bool unlinked, char *path,
+			    size_t size);
+
 /* Whether this kernel answers PROCMAP_QUERY (probed once). */
 bool proc_maps__query_supported(void);
 

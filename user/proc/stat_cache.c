@@ -110,5 +110,6 @@ const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32
 	slot->status.mode = st->st_mode;
 	slot->status.nlink = st->st_nlink;
 	slot->status.size = st->st_size;
+	slot->status.blocks = st->st_blocks;
 	return &slot->status;
 }

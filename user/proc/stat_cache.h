@@ -15,6 +15,7 @@ struct mw_file_status {
 	mode_t mode;
 	nlink_t nlink;
 	off_t size;
+	blkcnt_t blocks; /* st_blocks: 512-byte units */
 };
 
 struct mw_stat_cache;

@@ -77,9 +77,17 @@ static void record_failure(const char *fmt, ...)
 	setenv(ENV_AGENT_PID, "0", 1);
 }
 
-static void exec_agent(const char *dir)
+/* Fixed arguments, the extra ones, and the terminating NULL. */
+#define AGENT_ARGS_MAX 32
+
+static void exec_agent(const char *dir, const char *const *extra_args)
 {
 	char snapshot[PATH_MAX], textfile[PATH_MAX], log[PATH_MAX];
+	/* a long interval: every write in a test is one the test asked for */
+	const char *fixed[] = { "mapwatch",   "agent",	"--interval", "600",	"--top", "0",
+				"--snapshot", snapshot, "--textfile", textfile, NULL };
+	const char *argv[AGENT_ARGS_MAX];
+	size_t argc = 0;
 	int fd;
 
 	snprintf(snapshot, sizeof(snapshot), "%s/snapshot.json", dir);
@@ -98,14 +106,22 @@ static void exec_agent(const char *dir)
 		dup2(fd, STDOUT_FILENO);
 		close(fd);
 	}
-	/* a long interval: every write in a test is one the test asked for */
-	execl(MAPWATCH_BINARY, "mapwatch", "agent", "--interval", "600", "--top", "0", "--snapshot",
-	      snapshot, "--textfile", textfile, (char *)NULL);
+	for (size_t i = 0; fixed[i]; i++)
+		argv[argc++] = fixed[i];
+	for (; extra_args && *extra_args && argc < AGENT_ARGS_MAX - 1; extra_args++)
+		argv[argc++] = *extra_args;
+	argv[argc] = NULL;
+	execv(MAPWATCH_BINARY, (char *const *)argv);
 	fprintf(stderr, "cannot run %s: %s\n", MAPWATCH_BINARY, strerror(errno));
 	_exit(127);
 }
 
 void harness__start_agent(void)
+{
+	harness__start_agent_with(NULL);
+}
+
+void harness__start_agent_with(const char *const *extra_args)
 {
 	char dir[] = "/tmp/mapwatch-agent-test.XXXXXX";
 	char snapshot[PATH_MAX], pid_text[32];
@@ -130,7 +146,7 @@ void harness__start_agent(void)
 		return;
 	}
 	if (pid == 0)
-		exec_agent(dir);
+		exec_agent(dir, extra_args);
 	snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
 	deadline = harness__now_ns() + START_TIMEOUT_NS;
 	while (stat(snapshot, &status)) {
@@ -195,6 +211,38 @@ void harness__stop_agent(void)
 	}
 	if (dir && getenv("MAPWATCH_TEST_KEEP") == NULL)
 		harness__remove_tree(dir);
+}
+
+void harness__kill_agent(void)
+{
+	const char *pid_text = getenv(ENV_AGENT_PID);
+	const char *dir = getenv(ENV_WORK_DIR);
+	pid_t pid = pid_text ? (pid_t)atoi(pid_text) : 0;
+
+	cr_assert_gt(pid, 0, "no agent to kill");
+	cr_assert_eq(kill(pid, SIGKILL), 0, "kill: %s", strerror(errno));
+	cr_assert_eq(waitpid(pid, NULL, 0), pid);
+	unsetenv(ENV_AGENT_PID);
+	if (dir && getenv("MAPWATCH_TEST_KEEP") == NULL)
+		harness__remove_tree(dir);
+	unsetenv(ENV_WORK_DIR);
+}
+
+pid_t harness__agent_pid(void)
+{
+	const char *pid_text = getenv(ENV_AGENT_PID);
+
+	return pid_text ? (pid_t)atoi(pid_text) : 0;
+}
+
+json_t *harness__current_snapshot(void)
+{
+	const char *snapshot = work_file("snapshot.json");
+	json_error_t error;
+	json_t *root = json_load_file(snapshot, 0, &error);
+
+	cr_assert_not_null(root, "%s: line %d: %s", snapshot, error.line, error.text);
+	return root;
 }
 
 static void read_agent_stderr(char *text, size_t size)

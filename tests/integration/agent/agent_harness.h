@@ -18,6 +18,8 @@
  * itself: a failure is recorded and harness__require_agent() reports it.
  */
 void harness__start_agent(void);
+/* The same with more arguments for the agent (NULL-terminated, may be NULL). */
+void harness__start_agent_with(const char *const *extra_args);
 /*
  * Stops the agent (SIGTERM, then SIGKILL) and removes the work directory.
  * With MAPWATCH_TEST_AGENT_PID and MAPWATCH_TEST_WORK_DIR already set (an
@@ -25,6 +27,10 @@ void harness__start_agent(void);
  * function starts or stops anything.
  */
 void harness__stop_agent(void);
+/* SIGKILLs the agent, reaps it and removes its work directory: a crash, as the host sees it. */
+void harness__kill_agent(void);
+/* The running agent's pid, 0 when none. */
+pid_t harness__agent_pid(void);
 
 /*
  * Called first in every test: skips the test when the agent could not start,
@@ -45,6 +51,8 @@ void harness__remove_tree(const char *path);
  * on a timeout. The caller json_decref()s the result.
  */
 json_t *harness__fresh_snapshot(void);
+/* The snapshot as it is now, not asking for a new one (the agent's first, right after a start). */
+json_t *harness__current_snapshot(void);
 /* The entry of @pid in the snapshot's "processes", or NULL. */
 json_t *harness__snapshot_process(json_t *snapshot, pid_t pid);
 

@@ -43,6 +43,17 @@ expect_exit "unknown command" 2 "unknown command" -- "$mapwatch" frobnicate
 expect_exit "bad interval" 2 "--interval" -- "$mapwatch" agent --interval -5
 expect_exit "bad pid" 2 "--pid" -- "$mapwatch" scan --pid abc
 expect_exit "option of another command" 2 "does not take" -- "$mapwatch" trace --top 3
+expect_exit "short option of another command named as typed" 2 "does not take option '-n'" -- \
+	"$mapwatch" scan -n 1
+expect_exit "unknown option" 2 "unknown option '--frobnicate'" -- "$mapwatch" agent --frobnicate
+expect_exit "option without its value" 2 "needs a value" -- "$mapwatch" agent --interval
+expect_exit "hexadecimal interval" 2 "--interval: '0x10'" -- "$mapwatch" agent --interval 0x10
+expect_exit "ring buffer not a power of two" 2 "--ring-buffer-size" -- \
+	"$mapwatch" agent --ring-buffer-size 3000
+expect_exit "kernel table too small" 2 "--max-inodes" -- "$mapwatch" agent --max-inodes 5
+expect_exit "one file for both outputs" 2 "same file" -- \
+	"$mapwatch" agent --textfile "$work/same" --snapshot "$work/same"
+expect_exit "stray argument" 2 "unexpected argument 'extra'" -- "$mapwatch" agent extra
 expect_exit "version" 0 "" -- "$mapwatch" --version
 grep -Eq '^mapwatch [0-9]+\.[0-9]+\.[0-9]+$' "$work/out" && pass "version format" ||
 	fail "version format: $(cat "$work/out")"
@@ -109,6 +120,30 @@ if unshare -m --propagation private sh -c '
 else
 	fail "tracefs not handled: $(cat "$work/tracefs.err")"
 fi
+
+# Kernel faults, each in a private mount namespace: one line naming the cause
+# and the fix, status 1, no output file.
+# expect_fault NAME PATTERN SETUP [WRAPPER...]: the agent, run by WRAPPER, after SETUP.
+expect_fault() {
+	local name=$1 pattern=$2 setup=$3
+	shift 3
+	rm -f "$work/fault.prom"
+	expect_exit "$name" 1 "$pattern" -- unshare -m --propagation private sh -c \
+		"$setup"' || exit 99; exec "$@"' sh "$@" "$mapwatch" agent --interval 1 \
+		--textfile "$work/fault.prom"
+	[ ! -e "$work/fault.prom" ] && pass "$name: nothing written" ||
+		fail "$name: the textfile was written"
+}
+expect_fault "no kernel BTF" "no kernel BTF at /sys/kernel/btf/vmlinux" \
+	"mount -t tmpfs none /sys/kernel/btf"
+head -c 4096 /dev/urandom >"$work/garbage.btf"
+expect_fault "kernel BTF that is not BTF" "/sys/kernel/btf/vmlinux is not valid BTF" \
+	"mount --bind '$work/garbage.btf' /sys/kernel/btf/vmlinux"
+# Without CAP_SYS_ADMIN the agent cannot mount tracefs itself, as under the systemd unit.
+expect_fault "tracefs missing and not mountable" "tracefs is not mounted and cannot be mounted" \
+	"{ umount /sys/kernel/debug/tracing; umount /sys/kernel/tracing; umount /sys/kernel/debug; } \
+	2>/dev/null; ! mountpoint -q /sys/kernel/tracing" \
+	setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin --
 
 # trace --json: one JSON object per line, a file mapping among them.
 (

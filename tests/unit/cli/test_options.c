@@ -182,3 +182,18 @@ Test(options, reparsing_starts_clean)
 	cr_assert_eq(options.pid_count, 0);
 	cr_assert(options.json);
 }
+
+/* A check for cron: --check and --by-file are scan's, and --by-file is a table only. */
+Test(options, scan_check_and_by_file)
+{
+	struct mw_options options;
+	char error[256];
+
+	cr_assert_eq(PARSE(&options, error, "scan", "--check", "--by-file"), 0, "%s", error);
+	cr_assert(options.check);
+	cr_assert(options.by_file);
+	cr_assert_eq(PARSE(&options, error, "scan", "--by-file", "--json"), -EINVAL);
+	cr_assert_not_null(strstr(error, "--by-file"), "%s", error);
+	cr_assert_eq(PARSE(&options, error, "agent", "--check"), -EINVAL);
+	cr_assert_str_eq(error, "'agent' does not take option '--check'");
+}

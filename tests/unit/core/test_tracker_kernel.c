@@ -263,3 +263,29 @@ Test(tracker_delayed, sweep_takes_the_oldest_first)
 	cr_assert_eq(tracker__sweep_unused_inodes(tracker, 14 * SECOND), 1);
 	cr_assert_eq(hooks.forgotten_ino[1], 200);
 }
+
+/*
+ * A file the kernel's table had no room for: only a check finds its
+ * deletion. One is queued for a mapped, live inode; none for an inode known
+ * deleted or not tracked.
+ */
+Test(tracker_kernel, check_of_one_file_is_queued_only_while_it_is_mapped_and_live)
+{
+	struct mw_file_check checks[2];
+
+	apply(mmap_known(PID, 1, A, 100, 4 * PAGE, "0.index", ADDRESS_OLD));
+	cr_assert_eq(tracker__check_file(tracker, DEV, 100), 0);
+	cr_assert_eq(tracker__check_file(tracker, DEV, 100), 0, "queued once");
+	cr_assert_eq(tracker__take_pending_checks(tracker, checks, 2), 1);
+	cr_assert_eq(checks[0].ino, 100);
+	cr_assert_eq(checks[0].start, A);
+	cr_assert_eq(tracker__check_file(tracker, DEV, 101), -ENOENT);
+
+	apply(unlink_file(PID, 2, 100, true));
+	cr_assert_eq(tracker__check_file(tracker, DEV, 100), 0);
+	cr_assert_eq(tracker__take_pending_checks(tracker, checks, 2), 0,
+		     "deleted: nothing to find");
+
+	apply(munmap_range(PID, 3, A, 4 * PAGE));
+	cr_assert_eq(tracker__check_file(tracker, DEV, 100), -ENOENT, "no mapping left");
+}

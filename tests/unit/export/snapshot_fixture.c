@@ -76,6 +76,51 @@ void snapshot_fixture__fill(struct mw_snapshot *snapshot)
 	};
 	java->orphans = orphans;
 	java->orphan_count = 2;
+	/* two files: 8 KiB (4 KiB allocated) and 10 MiB (all of it) */
+	java->orphaned_files = 2;
+	java->orphaned_files_size_bytes = 8192 + 10485760;
+	java->orphaned_files_disk_bytes = 4096 + 10485760;
+	java->cgroup =
+		strdup("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+		       "8d2f6c8e_3b1a_4c2d_9e5f_0a1b2c3d4e5f.slice/cri-containerd-" JAVA_CONTAINER
+		       ".scope");
+	strcpy(java->container.id, JAVA_CONTAINER);
+	strcpy(java->container.pod_uid, "8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f");
+	snapshot->file_count = 2;
+	snapshot->files = calloc(2, sizeof(*snapshot->files));
+	snapshot->files[0] = (struct mw_orphaned_file){
+		.dev = 0xfeu << 20,
+		.ino = 9440471,
+		.path = strdup("/kafka-logs/t-4/00000000000000461285.timeindex.deleted"),
+		.size_known = true,
+		.size = 10485760,
+		.disk_bytes_known = true,
+		.disk_bytes = 10485760,
+		.deleted_age_known = true,
+		.deleted_seconds_ago = 12.5,
+		.mappings = 1,
+		.mapped_bytes = 10485760,
+		.pids = calloc(1, sizeof(uint32_t)),
+		.pid_count = 1,
+	};
+	snapshot->files[0].pids[0] = 4242;
+	snapshot->files[1] = (struct mw_orphaned_file){
+		.dev = 259u << 20 | 1,
+		.ino = 12,
+		.path = strdup("/var/lib/old \"quoted\".index"),
+		.size_known = true,
+		.size = 8192,
+		.disk_bytes_known = true,
+		.disk_bytes = 4096,
+		.mappings = 1,
+		.mapped_bytes = 8192,
+		.pids = calloc(1, sizeof(uint32_t)),
+		.pid_count = 1,
+	};
+	snapshot->files[1].pids[0] = 4242;
+	snapshot->orphaned_files_size_bytes = 8192 + 10485760;
+	snapshot->orphaned_files_disk_bytes = 4096 + 10485760;
+	odd->cgroup = strdup("/system.slice/we\"ird\\.service");
 
 	odd->pid = 77;
 	memcpy(odd->comm, "we\"ird\\\xff", 9);
@@ -94,6 +139,7 @@ void snapshot_fixture__fill(struct mw_snapshot *snapshot)
 		snapshot->events_by_type[type] = type * 10;
 	snapshot->events_lost = 5;
 	snapshot->reconcile_corrections = 2;
+	snapshot->inode_table_full = 3;
 	snapshot->unlink_to_unmap.buckets[0] = 1; /* <= 0.01 */
 	snapshot->unlink_to_unmap.buckets[3] = 2; /* <= 10 */
 	snapshot->unlink_to_unmap.count = 4; /* one past the last bound */

@@ -48,7 +48,10 @@ static char *keys_of(json_t *object)
 
 Test(json_snapshot, top_level_fields_in_documented_order)
 {
-	cr_assert_str_eq(keys_of(document), "version,timestamp,source,max_map_count,processes");
+	/* the contract's fields first, as they were; what later issues added after them */
+	cr_assert_str_eq(keys_of(document), "version,timestamp,source,max_map_count,processes,"
+					    "orphaned_files,orphaned_files_size_bytes,"
+					    "orphaned_files_disk_bytes");
 	cr_assert_eq(json_integer_value(json_object_get(document, "version")), 1);
 	cr_assert(json_is_real(json_object_get(document, "timestamp")));
 	cr_assert_float_eq(json_real_value(json_object_get(document, "timestamp")), 1764050000.25,
@@ -71,8 +74,11 @@ Test(json_snapshot, process_fields)
 {
 	json_t *java = json_array_get(json_object_get(document, "processes"), 0);
 
-	cr_assert_str_eq(keys_of(java), "pid,comm,map_count,orphaned_mappings,orphaned_bytes,"
-					"resize_remaps,stale_mappings,orphans");
+	cr_assert_str_eq(keys_of(java),
+			 "pid,comm,map_count,orphaned_mappings,orphaned_bytes,"
+			 "resize_remaps,stale_mappings,orphans,orphaned_files,"
+			 "orphaned_files_size_bytes,orphaned_files_disk_bytes,cgroup,"
+			 "container_id,pod_uid");
 	cr_assert_str_eq(json_string_value(json_object_get(java, "comm")), "java");
 	cr_assert_eq(json_integer_value(json_object_get(java, "map_count")), 812);
 	cr_assert_eq(json_integer_value(json_object_get(java, "orphaned_mappings")), 2);
@@ -80,6 +86,32 @@ Test(json_snapshot, process_fields)
 	cr_assert_eq(json_integer_value(json_object_get(java, "resize_remaps")), 7);
 	cr_assert_eq(json_integer_value(json_object_get(java, "stale_mappings")), 1);
 	cr_assert_eq(json_array_size(json_object_get(java, "orphans")), 2);
+}
+
+/* Disk space each deleted file holds, once per file; and where the process runs. */
+Test(json_snapshot, files_and_containers)
+{
+	json_t *processes = json_object_get(document, "processes");
+	json_t *java = json_array_get(processes, 0), *odd = json_array_get(processes, 1);
+
+	cr_assert_eq(json_integer_value(json_object_get(document, "orphaned_files")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(document, "orphaned_files_size_bytes")),
+		     8192 + 10485760);
+	cr_assert_eq(json_integer_value(json_object_get(document, "orphaned_files_disk_bytes")),
+		     4096 + 10485760);
+	cr_assert_eq(json_integer_value(json_object_get(java, "orphaned_files")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(java, "orphaned_files_disk_bytes")),
+		     4096 + 10485760);
+	cr_assert_str_eq(json_string_value(json_object_get(java, "container_id")), JAVA_CONTAINER);
+	cr_assert_str_eq(json_string_value(json_object_get(java, "pod_uid")),
+			 "8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f");
+	cr_assert_not_null(strstr(json_string_value(json_object_get(java, "cgroup")),
+				  "/cri-containerd-" JAVA_CONTAINER ".scope"));
+	cr_assert_str_eq(json_string_value(json_object_get(odd, "cgroup")),
+			 "/system.slice/we\"ird\\.service");
+	cr_assert(json_is_null(json_object_get(odd, "container_id")));
+	cr_assert(json_is_null(json_object_get(odd, "pod_uid")));
+	cr_assert_eq(json_integer_value(json_object_get(odd, "orphaned_files")), 0);
 }
 
 Test(json_snapshot, orphans_spelled_like_proc_maps)

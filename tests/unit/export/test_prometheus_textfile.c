@@ -109,6 +109,9 @@ Test(prometheus_textfile, every_family_has_help_and_type)
 	static const char *const families[][2] = {
 		{ "mapwatch_orphaned_mappings", "gauge" },
 		{ "mapwatch_orphaned_bytes", "gauge" },
+		{ "mapwatch_orphaned_files", "gauge" },
+		{ "mapwatch_orphaned_files_size_bytes", "gauge" },
+		{ "mapwatch_orphaned_files_disk_bytes", "gauge" },
 		{ "mapwatch_process_orphaned_mappings", "gauge" },
 		{ "mapwatch_process_orphaned_bytes", "gauge" },
 		{ "mapwatch_process_oldest_orphan_age_seconds", "gauge" },
@@ -117,11 +120,16 @@ Test(prometheus_textfile, every_family_has_help_and_type)
 		{ "mapwatch_process_seconds_to_map_limit", "gauge" },
 		{ "mapwatch_process_resize_remaps_total", "counter" },
 		{ "mapwatch_process_stale_mappings", "gauge" },
+		{ "mapwatch_process_orphaned_files", "gauge" },
+		{ "mapwatch_process_orphaned_files_size_bytes", "gauge" },
+		{ "mapwatch_process_orphaned_files_disk_bytes", "gauge" },
+		{ "mapwatch_process_cgroup_info", "gauge" },
 		{ "mapwatch_max_map_count", "gauge" },
 		{ "mapwatch_unlink_to_unmap_seconds", "histogram" },
 		{ "mapwatch_events_total", "counter" },
 		{ "mapwatch_events_lost_total", "counter" },
 		{ "mapwatch_reconcile_corrections_total", "counter" },
+		{ "mapwatch_kernel_table_full_total", "counter" },
 		{ "mapwatch_tracked_mappings", "gauge" },
 		{ "mapwatch_last_update_timestamp_seconds", "gauge" },
 	};
@@ -145,19 +153,29 @@ Test(prometheus_textfile, values_a_dashboard_reads)
 
 	cr_assert(has_line(text, "mapwatch_orphaned_mappings 2"));
 	cr_assert(has_line(text, "mapwatch_orphaned_bytes 20971520"));
-	cr_assert(has_line(text, "mapwatch_process_orphaned_bytes{pid=\"4242\",comm=\"java\"} "
-				 "20971520"));
+	cr_assert(has_line(
+		text,
+		"mapwatch_process_orphaned_bytes{pid=\"4242\",comm=\"java\",container=\"" JAVA_CONTAINER
+		"\"} "
+		"20971520"));
 	cr_assert(has_line(text, "mapwatch_process_oldest_orphan_age_seconds{pid=\"4242\","
-				 "comm=\"java\"} 12.5"));
-	cr_assert(has_line(text, "mapwatch_process_map_count{pid=\"4242\",comm=\"java\"} 812"));
+				 "comm=\"java\",container=\"" JAVA_CONTAINER "\"} 12.5"));
+	cr_assert(has_line(
+		text,
+		"mapwatch_process_map_count{pid=\"4242\",comm=\"java\",container=\"" JAVA_CONTAINER
+		"\"} 812"));
 	cr_assert(has_line(text, "mapwatch_process_resize_remaps_total{pid=\"4242\","
-				 "comm=\"java\"} 7"));
-	cr_assert(has_line(text, "mapwatch_process_stale_mappings{pid=\"4242\",comm=\"java\"} 1"));
+				 "comm=\"java\",container=\"" JAVA_CONTAINER "\"} 7"));
+	cr_assert(has_line(
+		text,
+		"mapwatch_process_stale_mappings{pid=\"4242\",comm=\"java\",container=\"" JAVA_CONTAINER
+		"\"} 1"));
 	cr_assert(has_line(text, "mapwatch_max_map_count 65530"));
 	cr_assert(has_line(text, "mapwatch_tracked_mappings 150"));
 	cr_assert(has_line(text, "mapwatch_last_update_timestamp_seconds 1764050000.25"));
 	cr_assert(has_line(text, "mapwatch_events_lost_total 5"));
 	cr_assert(has_line(text, "mapwatch_reconcile_corrections_total 2"));
+	cr_assert(has_line(text, "mapwatch_kernel_table_full_total 3"));
 	/* no client-side timestamps: every sample line has exactly one space before the value */
 	for (const char *line = text; *line;) {
 		const char *end = strchr(line, '\n'), *space;
@@ -187,9 +205,41 @@ Test(prometheus_textfile, map_count_ratio_and_time_to_limit)
 	/* only the growing process has a time to the limit */
 	cr_assert_eq(count_prefix(text, "mapwatch_process_seconds_to_map_limit{"), 1);
 	cr_assert(has_line(text, "mapwatch_process_seconds_to_map_limit{pid=\"4242\","
-				 "comm=\"java\"} 3600.5"));
+				 "comm=\"java\",container=\"" JAVA_CONTAINER "\"} 3600.5"));
 	/* only processes with an orphan of known age have an age */
 	cr_assert_eq(count_prefix(text, "mapwatch_process_oldest_orphan_age_seconds{"), 1);
+	free(text);
+}
+
+/* Each deleted file once, and where each process runs; a container label only where known. */
+Test(prometheus_textfile, files_disk_space_and_containers)
+{
+	char *text = render(&snapshot, 0);
+
+	cr_assert(has_line(text, "mapwatch_orphaned_files 2"));
+	cr_assert(has_line(text, "mapwatch_orphaned_files_size_bytes 10493952"));
+	cr_assert(has_line(text, "mapwatch_orphaned_files_disk_bytes 10489856"));
+	cr_assert(has_line(text, "mapwatch_process_orphaned_files{pid=\"4242\",comm=\"java\","
+				 "container=\"" JAVA_CONTAINER "\"} 2"));
+	cr_assert(has_line(text, "mapwatch_process_orphaned_files_disk_bytes{pid=\"4242\","
+				 "comm=\"java\",container=\"" JAVA_CONTAINER "\"} 10489856"));
+	cr_assert(has_line(text, "mapwatch_process_orphaned_files{pid=\"1\",comm=\"init\"} 0"));
+	/* the path only on the info series, escaped; none for a process of unknown cgroup */
+	cr_assert(has_line(
+		text,
+		"mapwatch_process_cgroup_info{pid=\"4242\",comm=\"java\",container=\"" JAVA_CONTAINER
+		"\",cgroup=\"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+		"8d2f6c8e_3b1a_4c2d_9e5f_0a1b2c3d4e5f.slice/cri-containerd-" JAVA_CONTAINER
+		".scope\",pod_uid=\"8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f\"} 1"));
+	cr_assert(has_line(text,
+			   "mapwatch_process_cgroup_info{pid=\"77\",comm=\"we\\\"ird\\\\"
+			   "\xef\xbf\xbd\",cgroup=\"/system.slice/we\\\"ird\\\\.service\"} 1"));
+	cr_assert_eq(count_prefix(text, "mapwatch_process_cgroup_info{"), 2);
+	cr_assert_null(strstr(text, "pid=\"1\",comm=\"init\",container"));
+	free(text);
+	/* capped by --top like every per-process series */
+	text = render(&snapshot, 1);
+	cr_assert_eq(count_prefix(text, "mapwatch_process_cgroup_info{"), 1);
 	free(text);
 }
 
@@ -362,7 +412,13 @@ Test(prometheus_textfile, node_exporter_textfile_collector_accepts_it, .timeout 
 	cr_assert_not_null(strstr(body, "\nnode_textfile_scrape_error 0\n"), "%s", body);
 	cr_assert_not_null(strstr(body, "\nmapwatch_orphaned_bytes 2.097152e+07\n"), "%s", body);
 	cr_assert_not_null(
-		strstr(body, "mapwatch_process_map_count{comm=\"java\",pid=\"4242\"} 812"), "%s",
-		body);
+		strstr(body, "mapwatch_process_map_count{comm=\"java\",container=\"" JAVA_CONTAINER
+			     "\",pid=\"4242\"} 812"),
+		"%s", body);
+	/* a family whose series have a container label or not is one family to the collector */
+	cr_assert_not_null(
+		strstr(body,
+		       "mapwatch_process_map_count{comm=\"init\",container=\"\",pid=\"1\"} 40"),
+		"%s", body);
 	free(body);
 }
