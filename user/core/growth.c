@@ -11,6 +11,12 @@
 #define STALL_MAPPINGS 10.0
 /* ...or within this long, for rates so fast that samples come further apart than that. */
 #define STALL_MIN_NS 1000000000ULL
+/*
+ * A count this far below the fitted line (and more than a second's growth)
+ * has shrunk: unmapping outweighs the growth the window remembers. Wide
+ * enough for the ups and downs of a process that maps and unmaps all day.
+ */
+#define SHRINK_MAPPINGS 100.0
 
 static size_t slot(const struct map_count_history *history, size_t i)
 {
@@ -51,8 +57,16 @@ void map_count_history__add(struct map_count_history *history, uint64_t timestam
 	history->map_counts[index] = map_count;
 }
 
-bool map_count_history__slope(const struct map_count_history *history, uint64_t now_ns,
-			      uint64_t window_ns, double *per_second)
+/* The least-squares line through the samples in the window, and the newest of them. */
+struct fit {
+	double slope; /* mappings per second */
+	double intercept; /* the line's count at the oldest sample */
+	uint64_t oldest_ns;
+	uint64_t newest_count;
+};
+
+static bool fit_window(const struct map_count_history *history, uint64_t now_ns, uint64_t window_ns,
+		       struct fit *fit)
 {
 	double sum_x = 0, sum_y = 0, sum_xx = 0, sum_xy = 0, n = 0, denominator;
 	uint64_t oldest = 0, newest = 0;
@@ -69,6 +83,7 @@ bool map_count_history__slope(const struct map_count_history *history, uint64_t 
 			oldest = timestamp;
 		any = true;
 		newest = timestamp;
+		fit->newest_count = history->map_counts[index];
 		/* Relative to the oldest sample, so squares stay exact in a double. */
 		x = (double)(timestamp - oldest) / NS_PER_SECOND;
 		y = (double)history->map_counts[index];
@@ -83,23 +98,42 @@ bool map_count_history__slope(const struct map_count_history *history, uint64_t 
 	denominator = n * sum_xx - sum_x * sum_x;
 	if (denominator <= 0)
 		return false;
-	*per_second = (n * sum_xy - sum_x * sum_y) / denominator;
+	fit->slope = (n * sum_xy - sum_x * sum_y) / denominator;
+	fit->intercept = (sum_y - fit->slope * sum_x) / n;
+	fit->oldest_ns = oldest;
+	return true;
+}
+
+bool map_count_history__slope(const struct map_count_history *history, uint64_t now_ns,
+			      uint64_t window_ns, double *per_second)
+{
+	struct fit fit;
+
+	if (!fit_window(history, now_ns, window_ns, &fit))
+		return false;
+	*per_second = fit.slope;
 	return true;
 }
 
 bool map_count_history__growth_rate(const struct map_count_history *history, uint64_t now_ns,
 				    uint64_t window_ns, double *per_second)
 {
-	double slope, stall_ns;
+	double stall_ns, trend_now, shortfall;
+	struct fit fit;
 
-	if (!map_count_history__slope(history, now_ns, window_ns, &slope) || slope <= 0 ||
+	if (!fit_window(history, now_ns, window_ns, &fit) || fit.slope <= 0 ||
 	    !history->last_rise_ns || history->last_rise_ns > now_ns)
 		return false;
-	stall_ns = STALL_MAPPINGS / slope * NS_PER_SECOND;
+	stall_ns = STALL_MAPPINGS / fit.slope * NS_PER_SECOND;
 	if (stall_ns < (double)STALL_MIN_NS)
 		stall_ns = (double)STALL_MIN_NS;
 	if ((double)(now_ns - history->last_rise_ns) > stall_ns)
 		return false;
-	*per_second = slope;
+	/* rising again after a shrink: the line still runs through the old peak */
+	trend_now = fit.intercept + fit.slope * (double)(now_ns - fit.oldest_ns) / NS_PER_SECOND;
+	shortfall = trend_now - (double)fit.newest_count;
+	if (shortfall > SHRINK_MAPPINGS && shortfall > fit.slope)
+		return false;
+	*per_second = fit.slope;
 	return true;
 }

@@ -37,8 +37,9 @@ bool map_count_history__slope(const struct map_count_history *history, uint64_t 
  * The rate a forecast of the map limit may use: the slope over the window,
  * only while it is positive and the count is still rising at about that rate,
  * that is, it last rose no longer ago than ten new mappings take at that rate
- * (a second for rates above ten a second). A count that stopped rising, or
- * fell, loses its forecast that soon, or sooner as the slope falls.
+ * (a second for rates above ten a second), and it is not more than a hundred
+ * mappings (and a second's growth) below the fitted line. A count that
+ * stopped rising loses its forecast that soon; one that shrank, at once.
  */
 bool map_count_history__growth_rate(const struct map_count_history *history, uint64_t now_ns,
 				    uint64_t window_ns, double *per_second);

@@ -78,17 +78,23 @@ Test(growth, a_rate_holds_while_the_count_rises_and_goes_with_the_next_flat_samp
 	}
 }
 
-Test(growth, growing_again_brings_the_forecast_back)
+Test(growth, growing_again_brings_the_forecast_back_at_the_new_rate)
 {
 	struct map_count_history history = { 0 };
 	double rate = 0;
+	uint64_t count = 37000;
 
 	grow_for_two_minutes(&history);
-	map_count_history__add(&history, 135 * SECOND, 37000, LIMIT_WINDOW);
+	map_count_history__add(&history, 135 * SECOND, count, LIMIT_WINDOW);
 	cr_assert_not(map_count_history__growth_rate(&history, 135 * SECOND, LIMIT_WINDOW, &rate));
-	map_count_history__add(&history, 150 * SECOND, 37500, LIMIT_WINDOW);
-	cr_assert(map_count_history__growth_rate(&history, 150 * SECOND, LIMIT_WINDOW, &rate));
-	cr_assert_gt(rate, 0);
+	/* 20 a second from now on: well below the old trend, until the window forgets it */
+	map_count_history__add(&history, 150 * SECOND, count += 300, LIMIT_WINDOW);
+	cr_assert_not(map_count_history__growth_rate(&history, 150 * SECOND, LIMIT_WINDOW, &rate),
+		      "a forecast from the old rate of 300 a second");
+	for (uint64_t s = 165; s <= 270; s += 15)
+		map_count_history__add(&history, s * SECOND, count += 300, LIMIT_WINDOW);
+	cr_assert(map_count_history__growth_rate(&history, 270 * SECOND, LIMIT_WINDOW, &rate));
+	cr_assert_float_eq(rate, 20.0, 1e-6);
 }
 
 Test(growth, a_slowing_rate_shows_within_the_window)
@@ -98,13 +104,18 @@ Test(growth, a_slowing_rate_shows_within_the_window)
 	uint64_t count = 1000 + 300 * 120;
 
 	grow_for_two_minutes(&history);
-	/* then 10 a second: after one window the fit has only the slow samples */
+	/*
+	 * then 10 a second: no forecast from the old rate while the fit still
+	 * holds it, and the new rate once the window has only the slow samples
+	 */
 	for (uint64_t s = 135; s <= 255; s += 15) {
 		count += 150;
 		map_count_history__add(&history, s * SECOND, count, LIMIT_WINDOW);
-		cr_assert(
-			map_count_history__growth_rate(&history, s * SECOND, LIMIT_WINDOW, &rate));
+		if (map_count_history__growth_rate(&history, s * SECOND, LIMIT_WINDOW, &rate))
+			cr_assert_leq(rate, 10.0 + 1e-6, "the old rate of 300 a second at %llu s",
+				      (unsigned long long)s);
 	}
+	cr_assert(map_count_history__growth_rate(&history, 255 * SECOND, LIMIT_WINDOW, &rate));
 	cr_assert_float_eq(rate, 10.0, 1e-6);
 }
 
@@ -139,4 +150,23 @@ Test(growth, slow_steady_growth_keeps_its_forecast_between_rises)
 	for (uint64_t s = 615; s <= 1200; s += 15)
 		map_count_history__add(&history, s * SECOND, 500 + 600 / 40, LIMIT_WINDOW);
 	cr_assert_not(map_count_history__growth_rate(&history, 1200 * SECOND, LIMIT_WINDOW, &rate));
+}
+
+/*
+ * Grows, stops, shrinks by 400 and grows again by a few: the fit over the
+ * window still slopes up and the last rise is recent, yet the count is far
+ * below where that trend says: no forecast until the growth outweighs the fall.
+ */
+Test(growth, a_shrink_ends_the_forecast_even_while_it_rises_again)
+{
+	struct map_count_history history = { 0 };
+	double rate = 0;
+
+	for (uint64_t s = 0; s <= 30; s += 10)
+		map_count_history__add(&history, s * SECOND, 1000 + 100 * s, LIMIT_WINDOW);
+	map_count_history__add(&history, 40 * SECOND, 3600, LIMIT_WINDOW);
+	map_count_history__add(&history, 43 * SECOND, 3602, LIMIT_WINDOW);
+	cr_assert(map_count_history__slope(&history, 43 * SECOND, LIMIT_WINDOW, &rate));
+	cr_assert_gt(rate, 0, "the fit must still slope up for this test to mean anything");
+	cr_assert_not(map_count_history__growth_rate(&history, 43 * SECOND, LIMIT_WINDOW, &rate));
 }

@@ -255,21 +255,23 @@ Test(seed, the_forecast_follows_growth_stop_shrink_and_exit)
 	cr_assert_eq(tracker__set_map_count(tracker, PID, count, 150 * SECOND), 0);
 	cr_assert_not(report_now(PID, 150 * SECOND)->map_count_growing);
 
-	cr_assert_eq(tracker__set_map_count(tracker, PID, count += 1500, 165 * SECOND), 0);
-	report = report_now(PID, 165 * SECOND);
+	/* growing again at 100 a second: forecast at that rate once the window holds only it */
+	for (uint64_t s = 165; s <= 300; s += 15)
+		cr_assert_eq(tracker__set_map_count(tracker, PID, count += 1500, s * SECOND), 0);
+	report = report_now(PID, 300 * SECOND);
 	cr_assert(report->map_count_growing, "growing again, no forecast");
-	cr_assert_gt(report->seconds_to_map_limit, (65530.0 - count) / 300.0,
-		     "a slower rate must give a later limit");
+	cr_assert_float_eq(report->seconds_to_map_limit, (65530.0 - count) / 100.0, 1e-6);
 
-	cr_assert_eq(tracker__set_map_count(tracker, PID, count - 20000, 180 * SECOND), 0);
-	cr_assert_not(report_now(PID, 180 * SECOND)->map_count_growing, "shrinking, forecast");
+	cr_assert_eq(tracker__set_map_count(tracker, PID, count - 20000, 315 * SECOND), 0);
+	cr_assert_not(report_now(PID, 315 * SECOND)->map_count_growing, "shrinking, forecast");
+	cr_assert_eq(tracker__set_map_count(tracker, PID, count - 19900, 330 * SECOND), 0);
+	cr_assert_not(report_now(PID, 330 * SECOND)->map_count_growing,
+		      "a forecast from the growth before the shrink");
 
-	cr_assert_eq(tracker__set_map_count(tracker, PID, count, 195 * SECOND), 0);
-	cr_assert(report_now(PID, 195 * SECOND)->map_count_growing);
-	apply(exit_process(PID, 200 * SECOND));
-	take_snapshot(200 * SECOND);
+	apply(exit_process(PID, 340 * SECOND));
+	take_snapshot(340 * SECOND);
 	cr_assert_null(report_of(PID), "an exited process is still reported");
-	cr_assert_eq(tracker__set_map_count(tracker, PID, count, 210 * SECOND), -ENOENT);
+	cr_assert_eq(tracker__set_map_count(tracker, PID, count, 350 * SECOND), -ENOENT);
 }
 
 Test(seed, an_unlink_drained_after_the_rescan_still_gives_the_time)
