@@ -1,0 +1,188 @@
+#!/bin/bash
+# The agent's two output files as their readers and the host see them:
+# whole and valid whenever read, even with the agent SIGKILLed at random
+# moments; never written through a symlink planted in their directory;
+# mode 0644 whatever the umask; and a textfile that cannot be written does
+# not stop the snapshot, with one log line when it fails and one when it
+# works again.
+# usage: check-outputs.sh PATH_TO_MAPWATCH
+set -u
+mapwatch=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/mapwatch-outputs.XXXXXX)
+failures=0
+passes=0
+agent_pid=""
+holder_pid=""
+reader_pid=""
+# Kills at random moments: enough rounds that several land inside a write.
+rounds=40
+
+cleanup() {
+	for pid in $agent_pid $holder_pid $reader_pid; do
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass() { passes=$((passes + 1)); echo "ok: $1"; }
+fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
+
+# start_agent DIR [options...]: an agent writing DIR/m.prom and DIR/s.json every 50 ms.
+start_agent() {
+	local dir=$1
+	shift
+	"$mapwatch" agent --interval 0.05 --textfile "$dir/m.prom" --snapshot "$dir/s.json" "$@" \
+		>/dev/null 2>>"$dir/agent.err" &
+	agent_pid=$!
+}
+
+stop_agent() {
+	kill -TERM "$agent_pid" 2>/dev/null
+	wait "$agent_pid" 2>/dev/null
+	agent_pid=""
+}
+
+# wait_for PATH: until it exists (10 s at most).
+wait_for() {
+	for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done
+	return 1
+}
+
+# A process holding 300 orphans: snapshots of ~100 KiB, so writes take long enough to be hit.
+mkdir "$work/held"
+python3 - "$work/held" >"$work/holder.out" <<'EOF' &
+import mmap, os, sys, time
+held = []
+for i in range(300):
+    path = os.path.join(sys.argv[1], "%020d.index" % i)
+    with open(path, "wb") as file:
+        file.write(b"x" * 4096)
+    with open(path, "r+b") as file:
+        held.append(mmap.mmap(file.fileno(), 4096))
+    os.unlink(path)
+print("ready", flush=True)
+time.sleep(3600)
+EOF
+holder_pid=$!
+for _ in $(seq 100); do grep -q ready "$work/holder.out" 2>/dev/null && break; sleep 0.05; done
+
+# ---- SIGKILL at random moments, a reader polling both files all along ----
+mkdir "$work/kill" "$work/samples"
+python3 "$here/read_outputs.py" "$work/kill/s.json" "$work/kill/m.prom" "$work/kill/stop" \
+	"$work/samples" >"$work/reader.out" 2>"$work/reader.err" &
+reader_pid=$!
+killed_mid_run=0
+for round in $(seq "$rounds"); do
+	start_agent "$work/kill"
+	# the first write comes ~0.2 s after the start, then one every 50 ms
+	sleep "0.$((RANDOM % 6 + 1))$((RANDOM % 10))"
+	kill -9 "$agent_pid" 2>/dev/null && killed_mid_run=$((killed_mid_run + 1))
+	wait "$agent_pid" 2>/dev/null
+	agent_pid=""
+	kill -0 "$reader_pid" 2>/dev/null || break
+done
+touch "$work/kill/stop"
+wait "$reader_pid"
+reader_status=$?
+reader_pid=""
+# a temporary file left behind is a kill that landed inside a write
+mid_write=$(ls "$work/kill" | grep -c '\.tmp\.')
+if [ "$reader_status" -eq 0 ] && [ "$killed_mid_run" -eq "$rounds" ]; then
+	pass "$rounds agents killed at random moments, $mid_write inside a write: a reader saw only whole files ($(cat "$work/reader.out"))"
+else
+	fail "a reader saw a bad file after $round of $rounds kills: $(head -c 3000 "$work/reader.err")"
+fi
+reads=$(awk '{ print $2 }' "$work/reader.out")
+[ "${reads:-0}" -gt 200 ] && pass "the reader read $reads times" || fail "only ${reads:-0} reads"
+# promtool on every distinct textfile the reader saw (up to its cap)
+bad=""
+for sample in "$work"/samples/*.prom; do
+	promtool check metrics <"$sample" >"$work/promtool.out" 2>&1
+	if grep -v 'map_count non-histogram and non-summary metrics should not have "_count" suffix' \
+		"$work/promtool.out" | grep -q .; then
+		bad="$sample: $(cat "$work/promtool.out")"
+		break
+	fi
+done
+samples=$(ls "$work"/samples | wc -l)
+if [ -z "$bad" ] && [ "$samples" -gt 10 ]; then
+	pass "promtool accepts all $samples distinct textfiles read"
+else
+	fail "promtool on $samples textfiles: $bad"
+fi
+
+# ---- symlinks planted in the output directory ----
+mkdir "$work/links" "$work/outside"
+for name in m.prom s.json; do
+	echo precious >"$work/outside/$name"
+	ln -s "$work/outside/$name" "$work/links/$name"
+	# names a writer that picked its temporary name predictably would use
+	for suffix in .tmp .tmp.0 .tmp.000000 .tmp.XXXXXX .tmp.$$ .new .part "~"; do
+		echo precious >"$work/outside/$name$suffix"
+		ln -s "$work/outside/$name$suffix" "$work/links/$name$suffix"
+	done
+done
+start_agent "$work/links"
+sleep 1
+stop_agent
+intact=$(grep -l -x precious "$work"/outside/* | wc -l)
+total=$(ls "$work"/outside | wc -l)
+[ "$intact" -eq "$total" ] && pass "no file behind a planted symlink was written ($total)" ||
+	fail "$((total - intact)) of $total files behind planted symlinks were changed"
+for name in m.prom s.json; do
+	if [ -f "$work/links/$name" ] && [ ! -L "$work/links/$name" ]; then
+		pass "$name replaced the symlink at its name with a file of its own"
+	else
+		fail "$name: $(ls -l "$work/links/$name")"
+	fi
+done
+
+# ---- modes: 0644 whatever the umask, so node_exporter (another user) reads them ----
+for mask in 077 000; do
+	mkdir "$work/mode$mask"
+	(umask "$mask" && exec "$mapwatch" agent --interval 0.05 --textfile "$work/mode$mask/m.prom" \
+		--snapshot "$work/mode$mask/s.json" >/dev/null 2>&1) &
+	agent_pid=$!
+	wait_for "$work/mode$mask/s.json"
+	sleep 0.2
+	stop_agent
+	modes=$(stat -c %a "$work/mode$mask/m.prom" "$work/mode$mask/s.json" | sort -u)
+	[ "$modes" = 644 ] && pass "files are 0644 under umask $mask" ||
+		fail "under umask $mask the files are $(stat -c '%n %a' "$work/mode$mask"/*)"
+done
+
+# ---- a textfile that cannot be written does not stop the snapshot ----
+mkdir "$work/fail"
+start_agent "$work/fail" --interval 0.1
+wait_for "$work/fail/s.json" && wait_for "$work/fail/m.prom"
+# rename() cannot replace a directory with a file, even as root
+rm "$work/fail/m.prom" && mkdir "$work/fail/m.prom"
+replaced=0
+last=$(stat -c %i "$work/fail/s.json")
+for _ in $(seq 20); do
+	sleep 0.1
+	now=$(stat -c %i "$work/fail/s.json")
+	[ "$now" != "$last" ] && replaced=$((replaced + 1))
+	last=$now
+done
+[ "$replaced" -ge 5 ] && pass "the snapshot went on being replaced ($replaced times in 2 s)" ||
+	fail "the snapshot was replaced $replaced times in 2 s while the textfile failed"
+rmdir "$work/fail/m.prom"
+wait_for "$work/fail/m.prom"
+sleep 0.3
+stop_agent
+failed=$(grep -c "cannot write textfile $work/fail/m.prom" "$work/fail/agent.err")
+again=$(grep -c "writing textfile $work/fail/m.prom again" "$work/fail/agent.err")
+if [ -f "$work/fail/m.prom" ] && [ "$failed" -eq 1 ] && [ "$again" -eq 1 ]; then
+	pass "the log says the textfile failure once and its recovery once"
+else
+	fail "textfile back: $([ -f "$work/fail/m.prom" ] && echo yes || echo no); log: $(cat "$work/fail/agent.err")"
+fi
+grep -q snapshot "$work/fail/agent.err" && fail "the snapshot was reported failing" ||
+	pass "the snapshot never failed"
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
