@@ -455,7 +455,8 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"  -n, --iterations N     stop after N frames\n"
 			"%s%s\n"
 			"keys: s or < > sort by another column, R reverse, Up Down PgUp PgDn Home End\n"
-			"select, / filter by name, Enter orphaned files of the selection, Esc back,\n"
+			"select, / filter by name, Enter orphaned files of the selection, f every\n"
+			"orphaned file across processes with the disk space it holds, Esc back,\n"
 			"Space pause, d set the refresh interval (+ - double or halve it), q quit\n",
 			kernel_sizes, common);
 		return;

@@ -176,11 +176,13 @@ int text_report__print(FILE *stream, const struct mw_snapshot *snapshot, size_t 
 	return 0;
 }
 
-/* "4242,4243,4244,4245 +96": a file a whole fleet of workers maps stays one line. */
-static void format_pids(const struct mw_orphaned_file *file, char *out, size_t size)
+void text_report__format_pids(const struct mw_orphaned_file *file, size_t shown, char *out,
+			      size_t size)
 {
-	size_t used = 0, shown = file->pid_count < PIDS_SHOWN ? file->pid_count : PIDS_SHOWN;
+	size_t used = 0;
 
+	if (shown > file->pid_count)
+		shown = file->pid_count;
 	out[0] = '\0';
 	for (size_t i = 0; i < shown && used < size; i++)
 		used += (size_t)snprintf(out + used, size - used, "%s%" PRIu32, i ? "," : "",
@@ -215,7 +217,7 @@ int text_report__print_files(FILE *stream, const struct mw_snapshot *snapshot, b
 			snprintf(deleted, sizeof(deleted), "%.1fs ago", file->deleted_seconds_ago);
 		else
 			snprintf(deleted, sizeof(deleted), "-");
-		format_pids(file, pids, sizeof(pids));
+		text_report__format_pids(file, PIDS_SHOWN, pids, sizeof(pids));
 		fprintf(stream, "%10s %10s %13s %5" PRIu64 " %-24s %s\n", disk, size, deleted,
 			file->mappings, pids, path);
 		free(path);

@@ -28,6 +28,13 @@ int text_report__print(FILE *stream, const struct mw_snapshot *snapshot, size_t 
  */
 int text_report__print_files(FILE *stream, const struct mw_snapshot *snapshot, bool utf8);
 
+/*
+ * "4242,4243,4244 +96": the first @shown pids that map @file and how many
+ * more, so a file a whole fleet of workers maps stays on one line.
+ */
+void text_report__format_pids(const struct mw_orphaned_file *file, size_t shown, char *out,
+			      size_t size);
+
 /* One line: totals and the agent's counters, for the agent's log. */
 void text_report__print_summary(FILE *stream, const struct mw_snapshot *snapshot);
 

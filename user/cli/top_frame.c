@@ -39,8 +39,12 @@ static const struct column columns[] = {
 #define COMM_COLUMN 1
 
 static const char list_help[] =
-	"q quit  s < > sort  R reverse  / filter  Enter files  Space pause  d refresh";
+	"q quit  s < > sort  R reverse  / filter  Enter files  f all files  Space pause";
 static const char detail_help[] = "Esc back  Up Down scroll  Space pause  d refresh  q quit";
+static const char files_help[] =
+	"Esc back  Up Down scroll  f processes  Space pause  d refresh  q quit";
+/* pids on a line of the files view before "+N" */
+#define FILE_PIDS_SHOWN 2
 
 struct build {
 	const struct top_model *model;
@@ -326,6 +330,41 @@ static void format_percent(const struct mw_snapshot *snapshot, uint64_t map_coun
 		snprintf(out, size, "-");
 }
 
+/*
+ * What its deleted files hold on disk, and where it runs: its container
+ * (shortened as docker ps does), pod and cgroup, the path cut from the start.
+ */
+static void add_detail_place(struct build *build, const struct mw_process_report *process)
+{
+	struct top_line_builder line;
+	char disk[32], size[32], *cgroup;
+
+	if (process->orphaned_files) {
+		text_report__format_bytes(process->orphaned_files_disk_bytes, disk, sizeof(disk));
+		text_report__format_bytes(process->orphaned_files_size_bytes, size, sizeof(size));
+		start_line(build, &line);
+		top_line__append_format(&line, "Deleted files %" PRIu64 ": %s on disk, %s in size",
+					process->orphaned_files, disk, size);
+		add_line(build, &line, TOP_STYLE_PLAIN, 0, 0);
+	}
+	if (!process->cgroup || (!strcmp(process->cgroup, "/") && !process->container.pod_uid[0]))
+		return;
+	cgroup = safe_name(build, process->cgroup, SIZE_MAX);
+	if (!cgroup)
+		return;
+	start_line(build, &line);
+	if (process->container.id[0])
+		top_line__append_format(&line, "Container %.12s  ", process->container.id);
+	if (process->container.pod_uid[0])
+		top_line__append_format(&line, "Pod %s  ", process->container.pod_uid);
+	top_line__append(&line, "Cgroup ");
+	top_line__append_cell(&line, cgroup,
+			      line.width > line.columns ? line.width - line.columns : 0,
+			      TOP_ALIGN_LEFT_KEEP_END);
+	free(cgroup);
+	add_line(build, &line, TOP_STYLE_PLAIN, 0, 0);
+}
+
 static void add_detail_title(struct build *build, const struct mw_process_report *process,
 			     const struct top_history *history)
 {
@@ -372,6 +411,8 @@ static void add_detail_title(struct build *build, const struct mw_process_report
 					when, last->map_count, last->orphaned_mappings);
 	}
 	add_line(build, &line, TOP_STYLE_PLAIN, 0, 0);
+	if (process)
+		add_detail_place(build, process);
 }
 
 /* Left and right halves of one line: the two charts side by side. */
@@ -529,6 +570,92 @@ static void add_detail(struct build *build)
 		add_orphans(build, process);
 }
 
+static void add_file_row(struct build *build, const struct mw_orphaned_file *file,
+			 size_t path_width)
+{
+	struct top_line_builder line;
+	char disk[32], size[32], age[32], deleted[48], pids[48];
+	char *path = safe_name(build, file->path ? file->path : "", SIZE_MAX);
+
+	if (!path)
+		return;
+	if (file->disk_bytes_known)
+		text_report__format_bytes(file->disk_bytes, disk, sizeof(disk));
+	else
+		snprintf(disk, sizeof(disk), "-");
+	if (file->size_known)
+		text_report__format_bytes(file->size, size, sizeof(size));
+	else
+		snprintf(size, sizeof(size), "-");
+	if (file->deleted_age_known) {
+		top_format__age(file->deleted_seconds_ago, age, sizeof(age));
+		snprintf(deleted, sizeof(deleted), "%s ago", age);
+	} else {
+		snprintf(deleted, sizeof(deleted), "before start");
+	}
+	text_report__format_pids(file, FILE_PIDS_SHOWN, pids, sizeof(pids));
+	start_line(build, &line);
+	top_line__append_cell(&line, disk, 9, TOP_ALIGN_RIGHT);
+	top_line__append(&line, " ");
+	top_line__append_cell(&line, size, 9, TOP_ALIGN_RIGHT);
+	top_line__append(&line, "  ");
+	top_line__append_cell(&line, deleted, 12, TOP_ALIGN_LEFT);
+	top_line__append(&line, " ");
+	top_line__append_cell(&line, pids, 12, TOP_ALIGN_LEFT);
+	top_line__append(&line, " ");
+	top_line__append_cell(&line, path, path_width, TOP_ALIGN_LEFT_KEEP_END);
+	free(path);
+	add_line(build, &line, TOP_STYLE_PLAIN, 0, 0);
+}
+
+/* Every orphaned file once, most disk space first, with the processes that map it. */
+static void add_files(struct build *build)
+{
+	const struct mw_snapshot *snapshot = build->snapshot;
+	struct top_state *state = build->state;
+	size_t width = build->layout->width, path_width = width > 47 ? width - 47 : 0;
+	size_t visible, count = snapshot->file_count;
+	struct top_line_builder line;
+	char disk[32], size[32], heading[64];
+
+	text_report__format_bytes(snapshot->orphaned_files_disk_bytes, disk, sizeof(disk));
+	text_report__format_bytes(snapshot->orphaned_files_size_bytes, size, sizeof(size));
+	start_line(build, &line);
+	top_line__append_format(&line, "Deleted files still mapped: %zu, %s on disk, %s in size",
+				count, disk, size);
+	add_line(build, &line, TOP_STYLE_TITLE, 0, 0);
+	visible = room_for_rows(build, build->frame->count + 1);
+	if (visible == SIZE_MAX)
+		visible = count;
+	state->page_rows = visible;
+	/* End puts SIZE_MAX here: no sum that could wrap */
+	if (state->by_file_first > (count > visible ? count - visible : 0))
+		state->by_file_first = count > visible ? count - visible : 0;
+	if (count > visible && visible)
+		snprintf(heading, sizeof(heading), "PATH (%zu-%zu of %zu)",
+			 state->by_file_first + 1, state->by_file_first + visible, count);
+	else
+		snprintf(heading, sizeof(heading), "PATH");
+	start_line(build, &line);
+	top_line__append_cell(&line, "DISK", 9, TOP_ALIGN_RIGHT);
+	top_line__append(&line, " ");
+	top_line__append_cell(&line, "SIZE", 9, TOP_ALIGN_RIGHT);
+	top_line__append(&line, "  ");
+	top_line__append_cell(&line, "DELETED", 12, TOP_ALIGN_LEFT);
+	top_line__append(&line, " ");
+	top_line__append_cell(&line, "PIDS", 12, TOP_ALIGN_LEFT);
+	top_line__append(&line, " ");
+	top_line__append(&line, heading);
+	top_line__pad(&line);
+	add_line(build, &line, TOP_STYLE_COLUMNS, 0, 0);
+	if (!count) {
+		add_text(build, TOP_STYLE_PLAIN, "  No deleted file is mapped.");
+		return;
+	}
+	for (size_t i = state->by_file_first; i < count && i - state->by_file_first < visible; i++)
+		add_file_row(build, &snapshot->files[i], path_width);
+}
+
 /* Lines past the height go; the help line stays at the bottom. */
 static void fit_to_height(struct build *build, const char *help)
 {
@@ -572,12 +699,17 @@ int top_frame__build(const struct top_model *model, struct top_state *state,
 	}
 	add_header(&build);
 	add_status(&build, count);
-	if (state->detail)
+	if (state->by_file)
+		add_files(&build);
+	else if (state->detail)
 		add_detail(&build);
 	else
 		add_list(&build, rows, count);
 	free(rows);
-	fit_to_height(&build, layout->interactive ? state->detail ? detail_help : list_help : NULL);
+	fit_to_height(&build, !layout->interactive ? NULL
+			      : state->by_file	   ? files_help
+			      : state->detail	   ? detail_help
+						   : list_help);
 	if (frame->failed) {
 		top_frame__clear(frame);
 		return -ENOMEM;

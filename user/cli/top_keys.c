@@ -22,6 +22,10 @@ static size_t moved(size_t position, long delta)
 /* Up and Down move the selection in the list, and scroll the orphaned files in the detail. */
 static void move_by(struct top_state *state, long delta)
 {
+	if (state->by_file) {
+		state->by_file_first = moved(state->by_file_first, delta);
+		return;
+	}
 	if (state->detail) {
 		state->detail_first_orphan = moved(state->detail_first_orphan, delta);
 		return;
@@ -33,6 +37,10 @@ static void move_by(struct top_state *state, long delta)
 /* Home and End: the frame puts SIZE_MAX on the last row, or the last page of files. */
 static void move_to(struct top_state *state, size_t position)
 {
+	if (state->by_file) {
+		state->by_file_first = position;
+		return;
+	}
 	if (state->detail) {
 		state->detail_first_orphan = position;
 		return;
@@ -124,7 +132,9 @@ static void open_prompt(struct top_state *state, enum top_prompt prompt, const c
 
 static void back(struct top_state *state, int key)
 {
-	if (state->detail)
+	if (state->by_file)
+		state->by_file = false;
+	else if (state->detail)
 		state->detail = false;
 	else if (key == KEY_ESCAPE)
 		state->filter[0] = '\0';
@@ -179,7 +189,7 @@ void top_keys__handle(struct top_state *state, int key)
 	case KEY_ENTER:
 	case KEY_RIGHT:
 		/* the frame names the process: keys typed ahead may have moved the selection */
-		if (!state->detail) {
+		if (!state->detail && !state->by_file) {
 			state->detail = true;
 			state->detail_pid = 0;
 			state->detail_first_orphan = 0;
@@ -190,6 +200,12 @@ void top_keys__handle(struct top_state *state, int key)
 	case KEY_DELETE:
 	case KEY_LEFT:
 		back(state, key);
+		break;
+	case 'f':
+	case 'F':
+		/* every orphaned file, whichever process maps it; f again goes back */
+		state->by_file = !state->by_file;
+		state->by_file_first = 0;
 		break;
 	case '/':
 		open_prompt(state, TOP_PROMPT_FILTER, state->filter);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What the person at `mapwatch top` chose: sort column, selection, filter,
- * pause, refresh interval, list or detail. Keys change it (top_keys.h); the
+ * pause, refresh interval, list, detail or files. Keys change it (top_keys.h); the
  * frame reads it and keeps the selection on a row that exists (top_frame.h).
  */
 #ifndef MAPWATCH_CLI_TOP_STATE_H
@@ -44,6 +44,8 @@ struct top_state {
 	size_t first_row; /* the list's first row on screen */
 	size_t page_rows; /* list rows the last frame had room for (Page Up, Page Down) */
 	bool detail; /* showing detail_pid's orphaned files and history */
+	bool by_file; /* showing every orphaned file, across processes */
+	size_t by_file_first; /* the first file on screen */
 	uint32_t detail_pid; /* 0: the selected process, once the frame has settled the selection */
 	size_t detail_first_orphan;
 	bool paused; /* the view keeps its snapshot; collecting goes on */

@@ -201,6 +201,16 @@ keys Escape
 check "Esc goes back to the list" wait_for "Enter files"
 check "host totals follow" wait_for "Orphaned: 5 mappings"
 
+# f: every orphaned file once, across processes, with the disk space it holds.
+keys f
+check "f lists every orphaned file" wait_for "Deleted files still mapped: 5, "
+check "a file with its size, age unknown, pid and path" \
+	bash -c "for i in \$(seq 50); do tmux capture-pane -p -t '$session' | grep -qE '^ +[0-9.]+ KiB +64\.0 KiB  before start +$small +.*small/b1\.bin' && exit 0; sleep 0.2; done; exit 1"
+check "a file name's escapes, escaped there too" wait_for "small/bad\\033[31mname\\012.bin"
+check "its help line" wait_for "Esc back  Up Down scroll  f processes"
+keys Escape
+check "Esc goes back from the files" wait_for "Enter files"
+
 # Pause: the view holds still, collecting goes on; Space again resumes.
 keys Space
 check "Space pauses" wait_for "PAUSED"

@@ -130,8 +130,8 @@ Test(top_frame, table_at_80_by_24)
 	snprintf(expected, sizeof(expected), "%7s %-15s %6s %5s %7s %14s %7s %6s %5s", "1", "bash",
 		 "40", "0.1", "0", "0 B", "-", "0", "0");
 	cr_assert_str_eq(line(7), expected);
-	cr_assert_str_eq(line(23), "q quit  s < > sort  R reverse  / filter  Enter files  Space "
-				   "pause  d refresh");
+	cr_assert_str_eq(line(23), "q quit  s < > sort  R reverse  / filter  Enter files  f all "
+				   "files  Space pause");
 	for (size_t i = 0; i < frame.count; i++)
 		cr_assert_leq(terminal_text__width(line(i), false), 80, "line %zu: %s", i, line(i));
 }
@@ -522,4 +522,100 @@ Test(top_frame, utf8_terminals_keep_names_and_draw_blocks)
 	for (size_t i = 0; i < frame.count; i++)
 		cr_assert_leq(terminal_text__width(line(i), true), 80, "line %zu: %s", i, line(i));
 	setlocale(LC_CTYPE, "C");
+}
+
+/* f: every deleted file once, the most disk space first, with the pids that map it. */
+Test(top_frame, files_view_lists_each_deleted_file_once)
+{
+	struct mw_snapshot snapshot;
+
+	top_fixture__snapshot(&snapshot, T0);
+	top_fixture__process(&snapshot, 4242, "java", 812);
+	top_fixture__file(&snapshot, "/kafka/t-4/461285.index.deleted", 10 * MIB, 10 * MIB, 75,
+			  4242, 1);
+	top_fixture__file(&snapshot, "/srv/shared/\x1b[2Jlib\n.so", 2 * MIB, 512 * 1024, -1, 100,
+			  5);
+	cr_assert_eq(top_model__update(&model, &snapshot), 0);
+	build(80, 24);
+	top_keys__handle(&state, 'f');
+	build(80, 24);
+	cr_assert_str_eq(line(4),
+			 "Deleted files still mapped: 2, 10.5 MiB on disk, 12.0 MiB in size");
+	cr_assert_eq(strncmp(line(5), "     DISK      SIZE  DELETED      PIDS         PATH ", 51),
+		     0, "%s", line(5));
+	cr_assert_eq(top_fixture__find(&frame, " 10.0 MiB  10.0 MiB  1m15s ago    4242         "
+					       "/kafka/t-4/461285.index.deleted"),
+		     6, "%s", top_fixture__dump(&frame));
+	cr_assert_eq(top_fixture__find(&frame, "512.0 KiB   2.0 MiB  before start 100,101 +3   "
+					       "/srv/shared/\\033[2Jlib\\012.so"),
+		     7, "%s", top_fixture__dump(&frame));
+	cr_assert_str_eq(line(23), "Esc back  Up Down scroll  f processes  Space pause  d refresh  "
+				   "q quit");
+	for (size_t i = 0; i < frame.count; i++)
+		cr_assert_leq(terminal_text__width(line(i), false), 80, "line %zu: %s", i, line(i));
+	top_keys__handle(&state, 27);
+	build(80, 24);
+	cr_assert_not(state.by_file);
+	cr_assert_geq(row_of(4242), 0);
+}
+
+Test(top_frame, files_view_scrolls_and_says_when_there_is_none)
+{
+	struct mw_snapshot snapshot;
+	char path[64];
+
+	top_fixture__snapshot(&snapshot, T0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(path, sizeof(path), "/data/%02d.index", i);
+		top_fixture__file(&snapshot, path, 4096, 4096, 1, 10, 1);
+	}
+	cr_assert_eq(top_model__update(&model, &snapshot), 0);
+	top_keys__handle(&state, 'f');
+	build(80, 24);
+	cr_assert_geq(top_fixture__find(&frame, "PATH (1-17 of 40)"), 0, "%s",
+		      top_fixture__dump(&frame));
+	top_keys__handle(&state, 'G');
+	build(80, 24);
+	cr_assert_geq(top_fixture__find(&frame, "PATH (24-40 of 40)"), 0, "%s",
+		      top_fixture__dump(&frame));
+	cr_assert_geq(top_fixture__find(&frame, "/data/39.index"), 0);
+
+	top_fixture__snapshot(&snapshot, T0 + 1);
+	cr_assert_eq(top_model__update(&model, &snapshot), 0);
+	build(80, 24);
+	cr_assert_geq(top_fixture__find(&frame, "No deleted file is mapped."), 0);
+}
+
+/* The detail says what its deleted files hold and which container it runs in. */
+Test(top_frame, detail_shows_disk_space_and_container)
+{
+	struct mw_snapshot snapshot;
+	struct mw_process_report *process;
+
+	top_fixture__snapshot(&snapshot, T0);
+	process = top_fixture__process(&snapshot, 4242, "java", 812);
+	top_fixture__orphan(&snapshot, process, 0x1000, 10 * MIB, "/kafka/0.index", 5);
+	process->orphaned_files = 1;
+	process->orphaned_files_size_bytes = 10 * MIB;
+	process->orphaned_files_disk_bytes = 4 * MIB;
+	process->cgroup = strdup("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+				 "8d2f6c8e_3b1a_4c2d_9e5f_0a1b2c3d4e5f.slice/cri-containerd-"
+				 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				 ".scope");
+	strcpy(process->container.id,
+	       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	strcpy(process->container.pod_uid, "8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f");
+	cr_assert_eq(top_model__update(&model, &snapshot), 0);
+	build(80, 24);
+	top_keys__handle(&state, '\n');
+	build(80, 24);
+	cr_assert_str_eq(line(6), "Deleted files 1: 4.0 MiB on disk, 10.0 MiB in size");
+	/* the id as docker ps shortens it; the path cut from its start to fit */
+	cr_assert_str_eq(line(7),
+			 "Container 0123456789ab  Pod 8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f  "
+			 "Cgroup ...cope");
+	cr_assert_eq(terminal_text__width(line(7), false), 80);
+	build(300, 24);
+	cr_assert_not_null(strstr(line(7), "Cgroup /kubepods.slice/kubepods-burstable.slice/"),
+			   "%s", line(7));
 }

@@ -164,3 +164,21 @@ Test(top_keys, pause_and_quit)
 	type("q");
 	cr_assert(state.quit);
 }
+
+Test(top_keys, f_shows_every_file_and_back)
+{
+	top_keys__handle(&state, 'f');
+	cr_assert(state.by_file);
+	top_keys__handle(&state, KEY_DOWN);
+	top_keys__handle(&state, KEY_DOWN);
+	cr_assert_eq(state.by_file_first, 2);
+	cr_assert_eq(state.selected_row, 0, "Down in the files moved the process selection");
+	top_keys__handle(&state, '\n');
+	cr_assert_not(state.detail, "Enter in the files opened a process");
+	top_keys__handle(&state, 'f');
+	cr_assert_not(state.by_file);
+	top_keys__handle(&state, 'f');
+	cr_assert_eq(state.by_file_first, 0);
+	top_keys__handle(&state, 27);
+	cr_assert_not(state.by_file);
+}

@@ -60,6 +60,35 @@ void top_fixture__orphan(struct mw_snapshot *snapshot, struct mw_process_report 
 	snapshot->orphaned_bytes += bytes;
 }
 
+void top_fixture__file(struct mw_snapshot *snapshot, const char *path, uint64_t size,
+		       uint64_t disk_bytes, double deleted_seconds_ago, uint32_t first_pid,
+		       size_t pid_count)
+{
+	struct mw_orphaned_file *file;
+
+	snapshot->files =
+		realloc(snapshot->files, (snapshot->file_count + 1) * sizeof(*snapshot->files));
+	cr_assert_not_null(snapshot->files);
+	file = &snapshot->files[snapshot->file_count++];
+	memset(file, 0, sizeof(*file));
+	file->dev = 254u << 20;
+	file->ino = 5000 + snapshot->file_count;
+	file->path = strdup(path);
+	file->size_known = file->disk_bytes_known = true;
+	file->size = size;
+	file->disk_bytes = disk_bytes;
+	file->deleted_age_known = deleted_seconds_ago >= 0;
+	file->deleted_seconds_ago = deleted_seconds_ago;
+	file->mappings = pid_count;
+	file->mapped_bytes = pid_count * size;
+	file->pids = calloc(pid_count ? pid_count : 1, sizeof(*file->pids));
+	cr_assert_not_null(file->pids);
+	for (size_t i = 0; i < pid_count; i++)
+		file->pids[file->pid_count++] = first_pid + (uint32_t)i;
+	snapshot->orphaned_files_size_bytes += size;
+	snapshot->orphaned_files_disk_bytes += disk_bytes;
+}
+
 void top_fixture__build(const struct top_model *model, struct top_state *state, size_t width,
 			size_t height, bool interactive, struct top_frame *frame)
 {

@@ -24,6 +24,15 @@ void top_fixture__orphan(struct mw_snapshot *snapshot, struct mw_process_report 
 			 uint64_t start, uint64_t bytes, const char *path,
 			 double deleted_seconds_ago);
 
+/*
+ * Appends an orphaned file of @size bytes holding @disk_bytes, mapped once by
+ * each of @pid_count pids from @first_pid up; @deleted_seconds_ago < 0: deleted
+ * before mapwatch started. Keeps the snapshot's totals right.
+ */
+void top_fixture__file(struct mw_snapshot *snapshot, const char *path, uint64_t size,
+		       uint64_t disk_bytes, double deleted_seconds_ago, uint32_t first_pid,
+		       size_t pid_count);
+
 /* Builds a frame; fails the test when it cannot. */
 void top_fixture__build(const struct top_model *model, struct top_state *state, size_t width,
 			size_t height, bool interactive, struct top_frame *frame);
