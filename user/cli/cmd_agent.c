@@ -9,6 +9,7 @@
 #include "event_loop.h"
 #include "json_snapshot.h"
 #include "output_check.h"
+#include "privileges.h"
 #include "prometheus_textfile.h"
 #include "text_report.h"
 #include "textfile_default.h"
@@ -64,6 +65,32 @@ static int export_now(struct agent *agent)
 	return 0;
 }
 
+static int probe_bpf(void *context)
+{
+	return collector__kernel_access(((struct agent *)context)->collector);
+}
+
+static int probe_outputs(void *context)
+{
+	char error[512];
+
+	return output_check__options(((struct agent *)context)->options, error, sizeof(error));
+}
+
+/* Loaded, attached and seeded: what is left needs far fewer capabilities. */
+static int drop_privileges(struct agent *agent)
+{
+	struct privileges_probes probes = { probe_bpf, probe_outputs, agent };
+	char kept[256], error[512];
+	int err = privileges__drop_unneeded(&probes, kept, sizeof(kept), error, sizeof(error));
+
+	if (err)
+		fprintf(stderr, "mapwatch: %s\n", error);
+	else if (agent->options->verbosity)
+		fprintf(stderr, "mapwatch: capabilities kept after start-up: %s\n", kept);
+	return err;
+}
+
 static int on_export_timer(struct mw_event_loop *loop, int fd, void *context)
 {
 	(void)loop;
@@ -111,6 +138,10 @@ int command__agent(const struct mw_options *given)
 	err = collector__open(&agent.collector, options, error, sizeof(error));
 	if (err) {
 		fprintf(stderr, "mapwatch: %s\n", error);
+		return MW_EXIT_FAILURE;
+	}
+	if (drop_privileges(&agent)) {
+		collector__destroy(agent.collector);
 		return MW_EXIT_FAILURE;
 	}
 	err = event_loop__new(&loop);

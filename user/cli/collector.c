@@ -326,6 +326,13 @@ int collector__ring_buffer_fd(struct mw_collector *collector)
 	return kernel_tracer__ring_buffer_fd(collector->kernel);
 }
 
+int collector__kernel_access(struct mw_collector *collector)
+{
+	uint64_t lost;
+
+	return kernel_tracer__lost_events(collector->kernel, &lost);
+}
+
 bool collector__file_deleted(struct mw_collector *collector, uint32_t dev, uint64_t ino)
 {
 	return tracker__file_deleted(collector->tracker, dev, ino);

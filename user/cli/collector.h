@@ -32,6 +32,8 @@ int collector__attach_to_loop(struct mw_collector *collector, struct mw_event_lo
 int collector__drain(struct mw_collector *collector);
 /* Readable when an urgent record waits: drain then (collector__attach_to_loop does). */
 int collector__ring_buffer_fd(struct mw_collector *collector);
+/* 0 when the kernel side's maps answer with the capabilities in effect now, else -errno. */
+int collector__kernel_access(struct mw_collector *collector);
 /* Whether the collector's view has the file {dev, ino} deleted now (a mapping of it orphaned). */
 bool collector__file_deleted(struct mw_collector *collector, uint32_t dev, uint64_t ino);
 
