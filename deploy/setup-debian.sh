@@ -15,9 +15,10 @@ if [ "${1:-}" = "--test" ]; then
 	# systemd-analyze (systemd), groff and man (groff-base, man-db) check
 	# the unit and the man page; setpriv (util-linux) runs with the unit's
 	# capabilities; liburing: a deletion through io_uring, which only the
-	# audit sees.
+	# audit sees; libclang-rt-14-dev: libFuzzer for the fuzz harnesses;
+	# valgrind: the memcheck runs.
 	packages="$packages prometheus prometheus-node-exporter tmux python3-yaml procps
-		systemd groff-base man-db util-linux liburing-dev"
+		systemd groff-base man-db util-linux liburing-dev libclang-rt-14-dev valgrind"
 fi
 
 missing=""
