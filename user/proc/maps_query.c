@@ -166,7 +166,8 @@ int maps_query__walk(int pid_dir, maps_sink_fn sink, void *ctx)
 	if (walk.fd < 0)
 		return -errno;
 	walk.vma = malloc(sizeof(*walk.vma));
-	walk.name = malloc(PATH_MAX);
+	/* zeroed once: valgrind cannot see the ioctl write the name through a pointer */
+	walk.name = calloc(1, PATH_MAX);
 	walk.scratch = malloc(PATH_MAX);
 	if (!walk.vma || !walk.name || !walk.scratch) {
 		err = -ENOMEM;
