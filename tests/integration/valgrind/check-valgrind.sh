@@ -1,0 +1,105 @@
+#!/bin/bash
+# valgrind memcheck of `mapwatch scan` and of a short agent run in which a
+# process maps files, unlinks some, forks and exits: no error, no definite or
+# indirect leak (--error-exitcode), and the outputs still right.
+# usage: check-valgrind.sh PATH_TO_MAPWATCH
+set -u
+mapwatch=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/mapwatch-valgrind.XXXXXX)
+failures=0
+passes=0
+agent_pid=""
+holder_pid=""
+memcheck=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+	--suppressions="$here/libbpf.supp")
+
+cleanup() {
+	for pid in $agent_pid $holder_pid; do
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass() { passes=$((passes + 1)); echo "ok: $1"; }
+fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
+
+# What valgrind reported (-q: errors only); the agent's own log lines are not.
+errors_of() { grep '^==[0-9]*==' "$1"; }
+
+# A process with orphans for both runs: maps 20 files, unlinks 10; on a line on its
+# stdin, maps and unlinks 5 more, forks a child that holds them and exits.
+mkfifo "$work/holder.in"
+python3 - "$work" "$work/holder.in" >"$work/holder.out" <<'PY' &
+import mmap, os, sys, time
+directory, held = sys.argv[1], []
+def map_files(prefix, count, unlink):
+    for i in range(count):
+        path = os.path.join(directory, "%s-%020d.index" % (prefix, i))
+        with open(path, "wb") as file:
+            file.write(b"v" * 8192)
+        with open(path, "r+b") as file:
+            held.append(mmap.mmap(file.fileno(), 8192))
+        if i < unlink:
+            os.unlink(path)
+map_files("before", 20, 10)
+print("ready", flush=True)
+for line in open(sys.argv[2]):
+    map_files("during", 5, 5)
+    if os.fork() == 0:
+        time.sleep(0.2)
+        os._exit(0)
+    os.wait()
+    print("done", flush=True)
+PY
+holder_pid=$!
+exec 3>"$work/holder.in"
+for _ in $(seq 100); do grep -q ready "$work/holder.out" && break; sleep 0.05; done
+
+# ---- scan ----
+if "${memcheck[@]}" "$mapwatch" scan --json >"$work/scan.json" 2>"$work/scan.err" &&
+	! errors_of "$work/scan.err" | grep -q .; then
+	pass "scan under memcheck: no error"
+else
+	fail "scan under memcheck: $(errors_of "$work/scan.err" | head -40)"
+fi
+python3 -c '
+import json, sys
+processes = [p for p in json.load(open(sys.argv[1]))["processes"] if p["pid"] == int(sys.argv[2])]
+assert processes and processes[0]["orphaned_mappings"] == 10, processes
+' "$work/scan.json" "$holder_pid" && pass "scan under memcheck found the 10 orphans" ||
+	fail "scan under memcheck: wrong result"
+
+# ---- a short agent run ----
+"${memcheck[@]}" "$mapwatch" agent --interval 0.5 --textfile "$work/m.prom" --snapshot "$work/s.json" \
+	>/dev/null 2>"$work/agent.err" &
+agent_pid=$!
+# seeding under valgrind takes a while
+for _ in $(seq 600); do [ -e "$work/s.json" ] && break; sleep 0.1; done
+echo go >&3
+for _ in $(seq 100); do grep -q done "$work/holder.out" && break; sleep 0.05; done
+# two more intervals: the exit, the deletions and the fork are applied and exported
+sleep 1.5
+kill -USR1 "$agent_pid"
+sleep 1
+kill -TERM "$agent_pid"
+wait "$agent_pid"
+status=$?
+agent_pid=""
+if [ "$status" -eq 0 ] && ! errors_of "$work/agent.err" | grep -q .; then
+	pass "agent under memcheck: no error, clean stop"
+else
+	fail "agent under memcheck: status $status: $(errors_of "$work/agent.err" | head -40)"
+fi
+python3 -c '
+import json, sys
+processes = [p for p in json.load(open(sys.argv[1]))["processes"] if p["pid"] == int(sys.argv[2])]
+assert processes and processes[0]["orphaned_mappings"] == 15, processes
+' "$work/s.json" "$holder_pid" && pass "the agent under memcheck followed the deletions" ||
+	fail "the agent under memcheck: wrong snapshot: $(head -c 600 "$work/s.json")"
+
+exec 3>&-
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
