@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include "attached_programs.h"
 #include "collector.h"
 #include "commands.h"
 #include "event_loop.h"
 #include "json_snapshot.h"
+#include "log_line.h"
 #include "output_check.h"
 #include "privileges.h"
 #include "prometheus_textfile.h"
@@ -20,6 +22,7 @@ struct agent {
 	int textfile_error; /* of the last write, 0 when it worked */
 	int snapshot_error;
 	bool outputs_named; /* false: run by hand, so a summary line goes to stdout too */
+	size_t programs_attached;
 };
 
 /*
@@ -29,10 +32,26 @@ struct agent {
 static void note_write(const char *what, const char *path, int err, int *last_error)
 {
 	if (err && err != *last_error)
-		fprintf(stderr, "mapwatch: cannot write %s %s: %s\n", what, path, strerror(-err));
+		log_line__print("cannot write %s %s: %s", what, path, strerror(-err));
 	else if (!err && *last_error)
-		fprintf(stderr, "mapwatch: writing %s %s again\n", what, path);
+		log_line__print("writing %s %s again", what, path);
 	*last_error = err;
+}
+
+/* One line at start: what it follows, and where its files go. */
+static void note_start(const struct agent *agent, bool textfile_defaulted)
+{
+	const struct mw_options *options = agent->options;
+	char snapshot[PATH_MAX + 16] = "";
+
+	if (options->snapshot_path)
+		snprintf(snapshot, sizeof(snapshot), ", snapshot %s", options->snapshot_path);
+	log_line__print("agent started: %zu processes seeded, %zu BPF programs attached; "
+			"textfile %s%s%s, every %gs",
+			collector__process_count(agent->collector), agent->programs_attached,
+			options->textfile_path,
+			textfile_defaulted ? " (the default; --textfile changes it)" : "", snapshot,
+			options->interval_seconds);
 }
 
 static int export_now(struct agent *agent)
@@ -132,14 +151,16 @@ int command__agent(const struct mw_options *given)
 		}
 	}
 	if (output_check__options(options, error, sizeof(error))) {
-		fprintf(stderr, "mapwatch: %s\n", error);
+		log_line__print("%s", error);
 		return MW_EXIT_FAILURE;
 	}
 	err = collector__open(&agent.collector, options, error, sizeof(error));
 	if (err) {
-		fprintf(stderr, "mapwatch: %s\n", error);
+		log_line__print("%s", error);
 		return MW_EXIT_FAILURE;
 	}
+	/* counted now: what the process may read of itself can shrink below */
+	agent.programs_attached = attached_programs__count();
 	if (drop_privileges(&agent)) {
 		collector__destroy(agent.collector);
 		return MW_EXIT_FAILURE;
@@ -157,9 +178,8 @@ int command__agent(const struct mw_options *given)
 	if (!err)
 		err = event_loop__add_timer(loop, options->interval_seconds, on_export_timer,
 					    &agent, NULL);
-	if (!err && !given->textfile_path)
-		fprintf(stderr, "mapwatch: writing the textfile %s (give --textfile to change)\n",
-			options->textfile_path);
+	if (!err)
+		note_start(&agent, !given->textfile_path);
 	/* The first files appear right away, not one interval later. */
 	if (!err)
 		err = export_now(&agent);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "commands.h"
-#include "error_line.h"
+#include "log_line.h"
 #include "json_snapshot.h"
 #include "output_check.h"
 #include "process_filter.h"
@@ -27,8 +27,8 @@ static int write_outputs(const struct mw_options *options, const struct mw_snaps
 	if (options->snapshot_path) {
 		err = json_snapshot__write_path(snapshot, options->snapshot_path);
 		if (err) {
-			error_line__print("cannot write snapshot %s: %s", options->snapshot_path,
-					  strerror(-err));
+			log_line__print("cannot write snapshot %s: %s", options->snapshot_path,
+					strerror(-err));
 			return err;
 		}
 	}
@@ -36,8 +36,8 @@ static int write_outputs(const struct mw_options *options, const struct mw_snaps
 		err = prometheus_textfile__write_path(snapshot, options->top,
 						      options->textfile_path);
 		if (err) {
-			error_line__print("cannot write textfile %s: %s", options->textfile_path,
-					  strerror(-err));
+			log_line__print("cannot write textfile %s: %s", options->textfile_path,
+					strerror(-err));
 			return err;
 		}
 	}
@@ -72,7 +72,7 @@ static bool every_pid_exists(const struct mw_options *options, struct mw_tracker
 		snprintf(path, sizeof(path), "/proc/%u", options->pids[i]);
 		if (tracker__has_process(tracker, options->pids[i]) || !stat(path, &status))
 			continue;
-		error_line__print("--pid %u: no such process", options->pids[i]);
+		log_line__print("--pid %u: no such process", options->pids[i]);
 		all = false;
 	}
 	return all;
@@ -110,37 +110,37 @@ int command__scan(const struct mw_options *options)
 	int err, status = MW_EXIT_FAILURE;
 
 	if (output_check__options(options, error, sizeof(error))) {
-		error_line__print("%s", error);
+		log_line__print("%s", error);
 		return MW_EXIT_FAILURE;
 	}
 	err = sysctl__max_map_count(&max_map_count);
 	if (err) {
-		error_line__print("cannot read /proc/sys/vm/max_map_count: %s", strerror(-err));
+		log_line__print("cannot read /proc/sys/vm/max_map_count: %s", strerror(-err));
 		return MW_EXIT_FAILURE;
 	}
 	/* on the heap: it holds PATH_MAX per cgroup */
 	filter = malloc(sizeof(*filter));
 	if (!filter || tracker__create(&tracker_options, &tracker)) {
-		error_line__print("out of memory");
+		log_line__print("out of memory");
 		goto cleanup;
 	}
 	if (process_filter__init(filter, options, error, sizeof(error))) {
-		error_line__print("%s", error);
+		log_line__print("%s", error);
 		goto cleanup;
 	}
 	err = proc_seed__all(tracker, filter, clock__monotonic_ns(), &stats);
 	if (err) {
-		error_line__print("cannot read /proc: %s", strerror(-err));
+		log_line__print("cannot read /proc: %s", strerror(-err));
 		goto cleanup;
 	}
 	if (stats.unreadable && options->verbosity)
-		error_line__print("%llu processes could not be read (run as root to see all)",
-				  (unsigned long long)stats.unreadable);
+		log_line__print("%llu processes could not be read (run as root to see all)",
+				(unsigned long long)stats.unreadable);
 	pids_found = every_pid_exists(options, tracker);
 	err = tracker__snapshot(tracker, clock__monotonic_ns(), clock__realtime_offset_seconds(),
 				max_map_count, &snapshot);
 	if (err) {
-		error_line__print("out of memory");
+		log_line__print("out of memory");
 		goto cleanup;
 	}
 	snapshot.source = "scan";
@@ -149,8 +149,8 @@ int command__scan(const struct mw_options *options)
 	if (!err)
 		err = finish_stdout();
 	if (err) {
-		error_line__print("cannot write the %s to standard output: %s",
-				  options->json ? "snapshot" : "report", strerror(-err));
+		log_line__print("cannot write the %s to standard output: %s",
+				options->json ? "snapshot" : "report", strerror(-err));
 		goto cleanup;
 	}
 	if (write_outputs(options, &snapshot) || !pids_found)

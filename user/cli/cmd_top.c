@@ -13,6 +13,7 @@
 #include "collector.h"
 #include "commands.h"
 #include "event_loop.h"
+#include "log_line.h"
 #include "terminal_text.h"
 #include "top_frame.h"
 #include "top_keys.h"
@@ -214,7 +215,7 @@ int command__top(const struct mw_options *options)
 	top_model__init(&top.model);
 	err = collector__open(&top.collector, options, error, sizeof(error));
 	if (err) {
-		fprintf(stderr, "mapwatch: %s\n", error);
+		log_line__print("%s", error);
 		return MW_EXIT_FAILURE;
 	}
 	err = event_loop__new(&loop);

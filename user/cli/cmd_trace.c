@@ -11,6 +11,7 @@
 #include "event_loop.h"
 #include "kernel_options.h"
 #include "kernel_tracer.h"
+#include "log_line.h"
 #include "terminal_text.h"
 
 #define DRAIN_PERIOD_SECONDS 0.05
@@ -107,7 +108,7 @@ int command__trace(const struct mw_options *options)
 	if (!err)
 		err = kernel_tracer__open(&trace.kernel, &setup.kernel, error, sizeof(error));
 	if (err) {
-		fprintf(stderr, "mapwatch: %s\n", error);
+		log_line__print("%s", error);
 		return MW_EXIT_FAILURE;
 	}
 	trace.realtime_offset = clock__realtime_offset_seconds();

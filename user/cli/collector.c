@@ -547,3 +547,8 @@ int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 		kernel_tracer__inode_table_full(collector->kernel) + collector->inodes_refused;
 	return 0;
 }
+
+size_t collector__process_count(struct mw_collector *collector)
+{
+	return tracker__pids(collector->tracker, NULL, 0);
+}

@@ -43,6 +43,9 @@ bool collector__file_deleted(struct mw_collector *collector, uint32_t dev, uint6
  */
 int collector__refresh(struct mw_collector *collector);
 
+/* Processes followed now: after collector__open, those seeding found. */
+size_t collector__process_count(struct mw_collector *collector);
+
 /* The current view; out must be zeroed; the caller clears it. */
 int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out);
 

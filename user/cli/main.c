@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include "commands.h"
-#include "error_line.h"
+#include "log_line.h"
 
 int main(int argc, char **argv)
 {
@@ -10,7 +10,7 @@ int main(int argc, char **argv)
 
 	if (options__parse(&options, argc, argv, error, sizeof(error))) {
 		/* it quotes what was typed, which may hold any byte */
-		error_line__print("%s", error);
+		log_line__print("%s", error);
 		return MW_EXIT_USAGE;
 	}
 	if (options.version) {

@@ -3,10 +3,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "error_line.h"
+#include "log_line.h"
 #include "terminal_text.h"
 
-void error_line__print(const char *format, ...)
+void log_line__print(const char *format, ...)
 {
 	char *text = NULL, *safe;
 	va_list args;

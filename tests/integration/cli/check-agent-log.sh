@@ -1,0 +1,137 @@
+#!/bin/bash
+# What the agent logs, as journald or `kubectl logs` shows it: one line at
+# start (processes seeded, programs attached, outputs with their paths, the
+# default textfile named as such), one when an output fails and one when it
+# works again, every path escaped so that no file name writes to the log.
+# usage: check-agent-log.sh PATH_TO_MAPWATCH
+set -u
+mapwatch=$(realpath "$1")
+work=$(mktemp -d /tmp/mapwatch-agent-log.XXXXXX)
+failures=0
+passes=0
+agent_pid=""
+
+cleanup() {
+	if [ -n "$agent_pid" ]; then
+		kill -9 "$agent_pid" 2>/dev/null
+		wait "$agent_pid" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass() { passes=$((passes + 1)); echo "ok: $1"; }
+fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
+
+# wait_for_line FILE PATTERN: until a line of FILE matches (10 s at most).
+wait_for_line() {
+	for _ in $(seq 200); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+
+# A write now (SIGUSR1), and until the snapshot is replaced.
+write_now() {
+	local before
+	# each write renames a new file into place: a new inode
+	before=$(stat -c %i "$1" 2>/dev/null)
+	kill -USR1 "$agent_pid"
+	for _ in $(seq 200); do
+		[ "$(stat -c %i "$1" 2>/dev/null)" != "$before" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Outputs named: the start line names both, and how many processes and programs.
+"$mapwatch" agent --interval 600 --textfile "$work/m.prom" --snapshot "$work/s.json" \
+	>/dev/null 2>"$work/named.err" &
+agent_pid=$!
+if wait_for_line "$work/named.err" "agent started"; then
+	line=$(head -1 "$work/named.err")
+	pattern="^mapwatch: agent started: ([0-9]+) processes seeded, ([0-9]+) BPF programs attached; textfile $work/m.prom, snapshot $work/s.json, every 600s$"
+	if [[ $line =~ $pattern ]]; then
+		seeded=${BASH_REMATCH[1]}
+		programs=${BASH_REMATCH[2]}
+		listed=$(ls -d /proc/[0-9]* | wc -l)
+		[ "$seeded" -ge 2 ] && [ "$seeded" -le "$listed" ] &&
+			pass "start line: $seeded processes seeded of $listed in /proc" ||
+			fail "start line: $seeded processes seeded, /proc lists $listed"
+		links=$(ls -l "/proc/$agent_pid/fd" | grep -c 'anon_inode:bpf_link')
+		[ "$programs" -gt 0 ] && [ "$programs" -eq "$links" ] &&
+			pass "start line: $programs programs attached, as many BPF links held" ||
+			fail "start line: $programs programs attached, the agent holds $links BPF links"
+	else
+		fail "start line: $line"
+	fi
+	[ "$(wc -l <"$work/named.err")" -eq 1 ] && pass "one line, nothing else" ||
+		fail "more than the start line: $(cat "$work/named.err")"
+else
+	fail "no start line: $(cat "$work/named.err")"
+fi
+kill -TERM "$agent_pid"
+wait "$agent_pid"
+status=$?
+agent_pid=""
+[ "$status" -eq 0 ] && pass "SIGTERM: status 0" || fail "SIGTERM: status $status"
+
+# The default textfile: where node_exporter reads it when that directory
+# exists (a tmpfs over it, in a mount namespace of its own, leaves the host's
+# alone), else in the working directory; the line says it is the default.
+default_dir=/var/lib/prometheus/node-exporter
+if [ -d "$default_dir" ]; then
+	expected="$default_dir/mapwatch.prom"
+else
+	default_dir=$work/cwd
+	mkdir "$default_dir"
+	expected=mapwatch.prom
+fi
+unshare -m --propagation private bash -c '
+	if [ "$1" = /var/lib/prometheus/node-exporter ]; then
+		mount -t tmpfs tmpfs "$1" || exit 3
+	fi
+	cd "$1" || exit 3
+	"$2" agent --interval 600 >/dev/null 2>"$3/default.err" &
+	pid=$!
+	for _ in $(seq 200); do [ -s "$1/mapwatch.prom" ] && break; sleep 0.05; done
+	kill -TERM $pid
+	wait $pid
+	[ -s "$1/mapwatch.prom" ] || exit 4' sh "$default_dir" "$mapwatch" "$work"
+status=$?
+line=$(head -1 "$work/default.err" 2>/dev/null)
+if [ "$status" -eq 0 ] &&
+	[[ $line == *"; textfile $expected (the default; --textfile changes it), every 600s" ]]; then
+	pass "the default textfile, named as such"
+else
+	fail "default textfile: status $status, line: $line"
+fi
+
+# An output that fails and recovers, in a directory whose name holds an
+# escape sequence and a newline: one line each time, the name escaped.
+dir="$work/$(printf 'out\033[2J\nx')"
+mkdir "$dir"
+"$mapwatch" agent --interval 600 --textfile "$dir/m.prom" --snapshot "$work/t.json" \
+	>/dev/null 2>"$work/fail.err" &
+agent_pid=$!
+wait_for_line "$work/fail.err" "agent started" || fail "no start: $(cat "$work/fail.err")"
+mv "$dir" "$dir.away"
+write_now "$work/t.json"
+write_now "$work/t.json"
+mv "$dir.away" "$dir"
+write_now "$work/t.json"
+kill -TERM "$agent_pid"
+wait "$agent_pid"
+agent_pid=""
+escaped="$work/out\\\\033\\[2J\\\\012x/m.prom"
+grep -q $'\033' "$work/fail.err" && fail "a raw escape byte in the log" ||
+	pass "no raw escape byte in the log"
+[ "$(wc -l <"$work/fail.err")" -eq 3 ] && pass "three lines: start, failure, recovery" ||
+	fail "log lines: $(cat -A "$work/fail.err")"
+grep -qE "^mapwatch: agent started: .*; textfile $escaped, snapshot " "$work/fail.err" &&
+	pass "the start line escapes the path" || fail "start line: $(cat -A "$work/fail.err")"
+[ "$(grep -cE "^mapwatch: cannot write textfile $escaped: No such file or directory$" "$work/fail.err")" -eq 1 ] &&
+	pass "one failure line for two failed writes" || fail "failure lines: $(cat -A "$work/fail.err")"
+grep -qE "^mapwatch: writing textfile $escaped again$" "$work/fail.err" &&
+	pass "one line when it works again" || fail "recovery line: $(cat -A "$work/fail.err")"
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
