@@ -470,7 +470,9 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"      --top N            cap on per-process series, 0 for none (default 50)\n"
 			"      --check            exit 3 when an orphaned mapping is found (cron, Nagios)\n"
 			"      --by-file          one line per orphaned file, across processes\n"
-			"%s",
+			"%s\n"
+			"exit status: 0 it ran (whatever it found, without --check), 3 --check found an\n"
+			"orphaned mapping, 1 a failure (a --pid that names no process too), 2 bad usage\n",
 			common);
 		return;
 	case MW_COMMAND_TRACE:
