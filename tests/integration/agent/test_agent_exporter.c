@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,7 +42,12 @@ enum {
 	STEP_GROW,
 	STEP_GROW_ANONYMOUS,
 	STEP_SHRINK_ANONYMOUS,
+	STEP_SPARSE_TWICE,
 };
+
+/* the sparse file of STEP_SPARSE_TWICE: this long, this much of it written */
+#define SPARSE_BYTES (1u << 20)
+#define SPARSE_WRITTEN (64u << 10)
 
 struct exported {
 	char dir[PATH_MAX];
@@ -142,11 +149,38 @@ static int shrink_anonymous_step(struct exported *state)
 	return 0;
 }
 
+/*
+ * A sparse file mapped twice, then deleted after the agent knows it: what it
+ * holds on disk is only what a stat says. The value: st_blocks * 512.
+ */
+static int sparse_twice_step(struct exported *state, uint64_t *disk_bytes)
+{
+	char path[PATH_MAX + 64], chunk[4096];
+	struct stat status;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sparse.index", state->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || ftruncate(fd, SPARSE_BYTES))
+		return -errno;
+	memset(chunk, 'x', sizeof(chunk));
+	for (size_t at = 0; at < SPARSE_WRITTEN; at += sizeof(chunk))
+		if (pwrite(fd, chunk, sizeof(chunk), (off_t)at) != (ssize_t)sizeof(chunk))
+			return -errno;
+	if (fsync(fd) || fstat(fd, &status))
+		return -errno;
+	*disk_bytes = (uint64_t)status.st_blocks * 512;
+	if (!scenario__map_file(fd, SPARSE_BYTES, 0) || !scenario__map_file(fd, SPARSE_BYTES, 0))
+		return -errno;
+	close(fd);
+	return unlink(path) ? -errno : 0;
+}
+
 static int exporter_steps(void *state, int step, uint64_t *value)
 {
-	(void)value;
 	switch (step) {
 	case STEP_ORPHANS_AND_STALE:
+		(void)value;
 		return orphans_and_stale_step(state);
 	case STEP_GROW:
 		return grow_step(state);
@@ -154,6 +188,8 @@ static int exporter_steps(void *state, int step, uint64_t *value)
 		return grow_anonymous_step(state);
 	case STEP_SHRINK_ANONYMOUS:
 		return shrink_anonymous_step(state);
+	case STEP_SPARSE_TWICE:
+		return sparse_twice_step(state, value);
 	}
 	return -EINVAL;
 }
@@ -667,5 +703,72 @@ Test(agent_exporter, the_forecast_goes_when_growth_stops_shrinks_or_exits, .time
 	cr_expect_null(find(&samples, "mapwatch_process_seconds_to_map_limit", grower.pid));
 	free(samples.items);
 	free(text);
+	harness__remove_tree(state.dir);
+}
+
+/*
+ * Two mappings of one deleted sparse file: address space twice, the file
+ * once, and its disk space as the blocks a stat counts, not its size; the
+ * textfile says what the snapshot says.
+ */
+/* @name of the process's snapshot entry, 0 when it is not listed. */
+static double entry_number(json_t *snapshot, pid_t pid, const char *name)
+{
+	json_t *entry = harness__snapshot_process(snapshot, pid);
+
+	return entry ? json_number(entry, name) : 0;
+}
+
+/*
+ * Two mappings of one deleted sparse file: address space twice, the file
+ * once, and its disk space as the blocks a stat counts, not its size; the
+ * textfile says what the snapshot says. Measured as what the step added: the
+ * child inherits the test runner's own deleted files.
+ */
+Test(agent_exporter, the_disk_space_of_a_deleted_file_counts_once, .timeout = 120)
+{
+	static const char *const fields[] = { "orphaned_mappings", "orphaned_bytes",
+					      "orphaned_files", "orphaned_files_size_bytes",
+					      "orphaned_files_disk_bytes" };
+	double before[5], after[5], expected[5];
+	struct exported state;
+	struct scenario scenario;
+	struct samples samples;
+	json_t *snapshot;
+	uint64_t disk_bytes;
+	char *text;
+
+	start(&state, &scenario);
+	snapshot = harness__fresh_snapshot();
+	for (size_t i = 0; i < 5; i++)
+		before[i] = entry_number(snapshot, scenario.pid, fields[i]);
+	json_decref(snapshot);
+	disk_bytes = scenario__step(&scenario, STEP_SPARSE_TWICE);
+	cr_assert_lt(disk_bytes, SPARSE_BYTES, "the file system made the file whole");
+	expected[0] = 2;
+	expected[1] = 2.0 * SPARSE_BYTES;
+	expected[2] = 1;
+	expected[3] = SPARSE_BYTES;
+	expected[4] = (double)disk_bytes;
+	snapshot = harness__fresh_snapshot();
+	cr_assert_not_null(harness__snapshot_process(snapshot, scenario.pid),
+			   "the process with two orphans is not in the snapshot");
+	for (size_t i = 0; i < 5; i++) {
+		after[i] = entry_number(snapshot, scenario.pid, fields[i]);
+		cr_expect_eq(after[i] - before[i], expected[i], "%s: %.0f, then %.0f", fields[i],
+			     before[i], after[i]);
+	}
+	cr_expect_geq(json_number(snapshot, "orphaned_files_disk_bytes"), (double)disk_bytes);
+
+	samples = read_textfile(&text);
+	cr_expect_eq(value_of(&samples, "mapwatch_process_orphaned_files", scenario.pid), after[2]);
+	cr_expect_eq(value_of(&samples, "mapwatch_process_orphaned_files_disk_bytes", scenario.pid),
+		     after[4]);
+	cr_expect_eq(value_of(&samples, "mapwatch_orphaned_files_disk_bytes", 0),
+		     json_number(snapshot, "orphaned_files_disk_bytes"));
+	free(samples.items);
+	free(text);
+	json_decref(snapshot);
+	scenario__stop(&scenario);
 	harness__remove_tree(state.dir);
 }
