@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <liburing.h>
 #include <stdio.h>
@@ -222,6 +223,51 @@ Test(kernel_filing, audit_finds_a_deletion_no_hook_saw)
 	cr_assert_eq(audit.unlinks_found, 0);
 	support_unmap_file(&file);
 	support_unmap_file(&kept);
+	support_remove_tree(dir);
+	support_records_free(&records);
+	kernel_tracer__destroy(tracer);
+}
+
+/*
+ * The basename hash is taken a word at a time, from the dentry when a file
+ * is mapped and from the path when it is unlinked: every name length either
+ * side of a word boundary must hash the same both ways, and as userspace
+ * hashes it, through absolute and relative paths.
+ */
+Test(kernel_filing, names_of_every_length_hash_alike_from_dentry_path_and_userspace)
+{
+	struct mw_kernel_tracer *tracer = support_load(NULL);
+	struct support_records records = {};
+	struct support_mapped_file file;
+	char dir[256], name[40];
+
+	support_make_dir("/tmp", dir, sizeof(dir));
+	for (int length = 1; length <= 25; length++) {
+		const struct support_record *record;
+		bool relative = length % 2;
+
+		for (int i = 0; i < length; i++)
+			name[i] = (char)('a' + (i * 7 + length) % 26);
+		name[length] = '\0';
+		/* the new mapping may land where the last one was: match only this one's */
+		records.count = 0;
+		support_map_file(&file, dir, name, PAGE);
+		record = support_wait_mapped(tracer, &records, &file);
+		cr_assert_eq(record->mmap.name_hash, kernel_tracer__name_hash(name),
+			     "length %d: the dentry's hash is not userspace's", length);
+		if (relative) {
+			cr_assert_eq(chdir(dir), 0);
+			cr_assert_eq(unlink(name), 0);
+			cr_assert_eq(chdir("/"), 0);
+		} else {
+			cr_assert_eq(unlink(file.path), 0);
+		}
+		cr_assert_not_null(support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST,
+						       MW_UNLINK_AUDIT, 1000),
+				   "length %d (%s path): the unlink missed the bucket", length,
+				   relative ? "relative" : "absolute");
+		support_unmap_file(&file);
+	}
 	support_remove_tree(dir);
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);
