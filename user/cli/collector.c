@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <dirent.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +29,6 @@
 #define DRAIN_PERIOD_SECONDS 0.05
 #define CHECK_BATCH 256
 #define DIRTY_BATCH 1024
-#define DELETED_SUFFIX " (deleted)"
 /*
  * An inode no mapping holds stays filed this long: mapped again meanwhile
  * (an index resized, a library loaded by the next process), it costs the
@@ -261,19 +259,8 @@ static int consume_record(void *context, const void *data, size_t size)
 static void read_mapping_path(uint32_t pid, uint64_t start, uint64_t end, bool unlinked, char *path,
 			      size_t size)
 {
-	char link[96];
-	ssize_t length;
-	size_t suffix = sizeof(DELETED_SUFFIX) - 1;
-
-	snprintf(link, sizeof(link), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, start, end);
-	length = readlink(link, path, size - 1);
-	if (length < 0) {
+	if (proc_maps__mapping_path((pid_t)pid, start, end, unlinked, path, size))
 		path[0] = '\0';
-		return;
-	}
-	path[length] = '\0';
-	if (unlinked && (size_t)length > suffix && !strcmp(path + length - suffix, DELETED_SUFFIX))
-		path[length - suffix] = '\0';
 }
 
 /* The kernel could not settle an unlink/rename/truncate itself: look at the files. */

@@ -365,6 +365,26 @@ int proc_maps__stat_mapping(pid_t pid, uint64_t start, uint64_t end, struct stat
 	return err;
 }
 
+/* The name the maps text gives the VMA at start: no length limit but the reader's. */
+static int mapping_path_from_text(pid_t pid, uint64_t start, char *path, size_t size)
+{
+	struct mw_vma *vma = malloc(sizeof(*vma));
+	char name[32];
+	int pid_dir, err;
+
+	if (!vma)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "/proc/%d", (int)pid);
+	pid_dir = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = pid_dir < 0 ? -errno : maps_text__find(pid_dir, start, vma);
+	if (!err && (size_t)snprintf(path, size, "%s", vma->path) >= size)
+		err = -ENAMETOOLONG;
+	if (pid_dir >= 0)
+		close(pid_dir);
+	free(vma);
+	return err;
+}
+
 int proc_maps__mapping_path(pid_t pid, uint64_t start, uint64_t end, bool unlinked, char *path,
 			    size_t size)
 {
@@ -375,10 +395,14 @@ int proc_maps__mapping_path(pid_t pid, uint64_t start, uint64_t end, bool unlink
 	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", (int)pid,
 		 (unsigned long long)start, (unsigned long long)end);
 	length = readlink(link, path, size - 1);
+	/* a name that does not fit a page with " (deleted)" after it: the text has it whole */
+	if ((length < 0 && errno == ENAMETOOLONG) || (size_t)length == size - 1)
+		return mapping_path_from_text(pid, start, path, size);
 	if (length < 0)
 		return -errno;
 	path[length] = '\0';
-	if (unlinked && (size_t)length > suffix && !strcmp(path + length - suffix, MAPS_DELETED_SUFFIX))
+	if (unlinked && (size_t)length > suffix &&
+	    !strcmp(path + length - suffix, MAPS_DELETED_SUFFIX))
 		path[length - suffix] = '\0';
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -441,6 +442,73 @@ Test(agent_faults, restart_after_sigkill_reports_the_truth_at_once, .fini = stop
 	expect_ages_null(entry, &truth, files.dir);
 	truth__free(&truth);
 	json_decref(snapshot);
+	scenario__stop(&scenario);
+	harness__remove_tree(parent);
+}
+
+/* ---- processes that come and go while the agent reads /proc ---- */
+
+/*
+ * Until stopped: children that map a file, unlink it, and then exit or exec
+ * /bin/true, as fast as they can be made, so the agent's /proc reads meet
+ * processes that vanish or change under them.
+ */
+static pid_t start_churn(const char *dir)
+{
+	pid_t churn = fork();
+
+	cr_assert_geq(churn, 0, "fork: %s", strerror(errno));
+	if (churn)
+		return churn;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (unsigned int round = 0;; round++) {
+		pid_t child = fork();
+
+		if (child == 0) {
+			char path[PATH_MAX + 32];
+			void *mapping;
+
+			snprintf(path, sizeof(path), "%s/churn-%u.index", dir, round);
+			if (map_new_file(path, &mapping) || unlink(path))
+				_exit(3);
+			if (round % 2)
+				execl("/bin/true", "true", (char *)NULL);
+			_exit(0);
+		}
+		if (child > 0)
+			waitpid(child, NULL, 0);
+	}
+}
+
+/*
+ * An agent started amid that churn seeds, and a process that holds still
+ * beside it is reported as /proc has it, interval after interval.
+ */
+Test(agent_faults, start_amid_processes_that_exit_and_exec, .fini = stop_agent, .timeout = 300)
+{
+	char parent[] = "/tmp/mapwatch-agent-churn-start.XXXXXX";
+	struct two_files files = { 0 };
+	struct scenario scenario;
+	struct truth truth;
+	json_t *snapshot;
+	pid_t churn;
+
+	cr_assert_not_null(mkdtemp(parent));
+	snprintf(files.dir, sizeof(files.dir), "%s", parent);
+	scenario__start(&scenario, restart_steps, &files);
+	scenario__step(&scenario, STEP_MAP_TWO_UNLINK_ONE);
+	churn = start_churn(parent);
+	harness__start_agent();
+	harness__require_agent();
+	for (int interval = 0; interval < 5; interval++) {
+		snapshot = harness__fresh_snapshot();
+		truth__check(snapshot, scenario.pid, &truth);
+		cr_assert_eq(orphans_under(&truth, files.dir), 1);
+		truth__free(&truth);
+		json_decref(snapshot);
+	}
+	kill(churn, SIGKILL);
+	waitpid(churn, NULL, 0);
 	scenario__stop(&scenario);
 	harness__remove_tree(parent);
 }
