@@ -145,10 +145,15 @@ int kernel_tracer__watch_inode(struct mw_kernel_tracer *tracer, const struct mw_
 	int err;
 
 	if (bpf_map_lookup_elem(inodes_fd, &key, &tracked) == 0) {
-		if (!name_hash || tracked.name_hash == name_hash ||
+		/*
+		 * An entry the kernel knows the address of follows renames by
+		 * itself (d_move renames the dentry it holds), and is newer than
+		 * any name userspace has: a record drained late would move it back.
+		 */
+		if (tracked.inode || !name_hash || tracked.name_hash == name_hash ||
 		    (tracked.flags & MW_TRACKED_DELETED))
 			return 0;
-		/* renamed where the kernel could not see it (seeded, address unknown) */
+		/* seeded, address unknown: renamed where the kernel could not see it */
 		release_name_slot(tracer, tracked.name_hash, tracked.slot, &key);
 		tracked.name_hash = name_hash;
 		tracked.slot = (uint16_t)claim_name_slot(tracer, name_hash, &key);

@@ -82,8 +82,8 @@ int kernel_tracer__audit_inodes(struct mw_kernel_tracer *tracer, struct mw_inode
  * tell it from a later file that reuses the number.
  *
  * watch: makes sure the kernel follows the inode, filed under name_hash:
- * inserts it if missing (returns 1), moves it to that bucket if its name
- * changed, else leaves it (returns 0). For inodes seeded from /proc, and to
+ * inserts it if missing (returns 1); an entry seeded without an address
+ * moves to that bucket if its name changed; else leaves it (returns 0). For inodes seeded from /proc, and to
  * repair a kernel table that lost one. -errno on failure (a full table: -E2BIG).
  */
 int kernel_tracer__watch_inode(struct mw_kernel_tracer *tracer, const struct mw_file_id *file,

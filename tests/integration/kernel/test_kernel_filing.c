@@ -272,3 +272,38 @@ Test(kernel_filing, names_of_every_length_hash_alike_from_dentry_path_and_usersp
 	support_records_free(&records);
 	kernel_tracer__destroy(tracer);
 }
+
+/*
+ * Userspace learns names late: it may process a file's MMAP record after the
+ * file was renamed. Watching it then under the old name must not move the
+ * kernel's filing back, or the unlink of the new name goes unseen.
+ */
+Test(kernel_filing, a_late_watch_under_an_old_name_keeps_the_kernel_filing)
+{
+	struct mw_kernel_tracer *tracer = support_load(NULL);
+	struct support_records records = {};
+	const struct support_record *record;
+	struct support_mapped_file file;
+	char dir[256], renamed[PATH_MAX + 16];
+
+	support_make_dir("/tmp", dir, sizeof(dir));
+	support_map_file(&file, dir, "00000000000000000213.timeindex", PAGE);
+	record = support_wait_mapped(tracer, &records, &file);
+	snprintf(renamed, sizeof(renamed), "%s.deleted", file.path);
+	cr_assert_eq(rename(file.path, renamed), 0);
+	cr_assert_not_null(support_wait_for(
+		tracer, &records,
+		&(struct support_match){ .type = MW_EVENT_RENAME, .ino = file.st.st_ino }, 1000));
+	cr_assert_eq(kernel_tracer__watch_inode(
+			     tracer, &record->mmap.file,
+			     kernel_tracer__name_hash("00000000000000000213.timeindex")),
+		     0, "the kernel had it: nothing to insert");
+	cr_assert_eq(unlink(renamed), 0);
+	cr_assert_not_null(
+		support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, MW_UNLINK_AUDIT, 1000),
+		"the unlink of the new name was missed after a late watch under the old one");
+	support_unmap_file(&file);
+	support_remove_tree(dir);
+	support_records_free(&records);
+	kernel_tracer__destroy(tracer);
+}
