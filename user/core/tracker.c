@@ -598,8 +598,17 @@ static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 	struct process *process = tracker__find_process(tracker, header->pid);
 
 	if (process && process_scoped(header->type) &&
-	    header->timestamp_ns < process->ignore_before_ns)
+	    header->timestamp_ns < process->ignore_before_ns) {
+		/*
+		 * The parent's scan shows the parent, not the child it forked
+		 * before: the child is read from /proc instead.
+		 */
+		if (header->type == MW_EVENT_FORK && event->fork.child_pid != header->pid &&
+		    tracker->options.process_rescan)
+			tracker->options.process_rescan(tracker->options.hook_context,
+							event->fork.child_pid);
 		return 0;
+	}
 	if (header->type == MW_EVENT_EXIT) {
 		if (process)
 			tracker__drop_process(tracker, process, PROCMAP_UNMAPPED);

@@ -289,3 +289,30 @@ Test(tracker_kernel, check_of_one_file_is_queued_only_while_it_is_mapped_and_liv
 	apply(munmap_range(PID, 3, A, 4 * PAGE));
 	cr_assert_eq(tracker__check_file(tracker, DEV, 100), -ENOENT, "no mapping left");
 }
+
+/*
+ * A FORK older than its parent's last /proc read is covered by that read for
+ * the parent only: the child must be read from /proc, not left unknown.
+ */
+Test(tracker_kernel, fork_older_than_the_parent_scan_has_the_child_read)
+{
+	struct mw_vma vma = {
+		.start = A,
+		.end = A + 4 * PAGE,
+		.ino = 100,
+		.dev = DEV,
+		.prot = 1,
+		.shared = true,
+		.kind = MW_VMA_FILE,
+	};
+
+	strcpy(vma.path, "/kafka/t-0/0.index");
+	cr_assert_geq(tracker__seed_process(tracker, PID, "java", 10, &vma, 1, 5 * SECOND), 0);
+	apply(fork_process(PID, 4 * SECOND, PID + 1, false));
+	cr_assert_eq(hooks.rescans, 1, "the child is neither copied nor read");
+	cr_assert_eq(hooks.rescanned_pid[0], PID + 1);
+	/* a FORK the scan did not cover is applied, and needs no read */
+	apply(fork_process(PID, 6 * SECOND, PID + 2, false));
+	cr_assert_eq(hooks.rescans, 1);
+	cr_assert_eq(report_now(PID + 2, 7 * SECOND)->map_count, 10);
+}
