@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "attached_programs.h"
+#include "atomic_file.h"
 #include "collector.h"
 #include "commands.h"
 #include "event_loop.h"
@@ -154,6 +155,11 @@ int command__agent(const struct mw_options *given)
 		log_line__print("%s", error);
 		return MW_EXIT_FAILURE;
 	}
+	/* what an agent killed mid-write left beside its outputs */
+	if (options->textfile_path)
+		(void)atomic_file__remove_stale(options->textfile_path);
+	if (options->snapshot_path)
+		(void)atomic_file__remove_stale(options->snapshot_path);
 	err = collector__open(&agent.collector, options, error, sizeof(error));
 	if (err) {
 		log_line__print("%s", error);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +11,8 @@
 #include "atomic_file.h"
 
 #define TEMP_SUFFIX ".tmp.XXXXXX"
+/* What mkostemp() puts in place of the Xs. */
+#define TEMP_RANDOM_LENGTH 6
 
 /* The rename is durable only once the directory entry is on disk too. */
 static int sync_directory_of(const char *path)
@@ -89,4 +93,51 @@ fail:
 	unlink(temp);
 	free(temp);
 	return err;
+}
+
+/* "<name>.tmp." followed by exactly what mkostemp() fills in. */
+static bool is_temp_of(const char *entry, const char *name)
+{
+	size_t length = strlen(name), prefix = sizeof(".tmp.") - 1;
+
+	if (strncmp(entry, name, length) || strncmp(entry + length, ".tmp.", prefix))
+		return false;
+	entry += length + prefix;
+	if (strlen(entry) != TEMP_RANDOM_LENGTH)
+		return false;
+	for (; *entry; entry++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+			    *entry))
+			return false;
+	return true;
+}
+
+int atomic_file__remove_stale(const char *path)
+{
+	char *directory_copy = strdup(path), *name_copy = strdup(path);
+	struct dirent *entry;
+	int removed = 0, fd;
+	const char *name;
+	DIR *directory;
+
+	if (!directory_copy || !name_copy) {
+		free(directory_copy);
+		free(name_copy);
+		return -ENOMEM;
+	}
+	name = basename(name_copy);
+	directory = opendir(dirname(directory_copy));
+	if (!directory) {
+		removed = -errno;
+		goto out;
+	}
+	fd = dirfd(directory);
+	while ((entry = readdir(directory)))
+		if (is_temp_of(entry->d_name, name) && !unlinkat(fd, entry->d_name, 0))
+			removed++;
+	closedir(directory);
+out:
+	free(directory_copy);
+	free(name_copy);
+	return removed;
 }

@@ -20,4 +20,11 @@ typedef int (*atomic_file_writer)(FILE *file, void *ctx);
  */
 int atomic_file__write(const char *path, atomic_file_writer writer, void *ctx);
 
+/*
+ * Removes the temp files of @path a writer killed mid-write left behind
+ * ("<path>.tmp.XXXXXX", nothing else). Returns how many, or -errno when the
+ * directory cannot be read.
+ */
+int atomic_file__remove_stale(const char *path);
+
 #endif

@@ -140,3 +140,24 @@ Test(atomic_file, sigkill_mid_write_leaves_the_old_file_whole)
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	cr_assert_str_eq(slurp(path), "{\"old\": true}\n");
 }
+
+/* What a writer killed mid-write leaves goes at the next start; nothing else does. */
+Test(atomic_file, stale_temp_files_of_the_path_and_only_those_are_removed)
+{
+	static const char *const stale[] = { "metrics.prom.tmp.a1B2c3", "metrics.prom.tmp.ZZZZZZ" };
+	static const char *const kept[] = {
+		"metrics.prom",		 "metrics.prom.tmp.short", "metrics.prom.tmp.toolong7",
+		"other.prom.tmp.a1B2c3", "metrics.prom.bak",	   "xmetrics.prom.tmp.a1B2c3"
+	};
+
+	for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++)
+		close(open(target(stale[i]), O_CREAT | O_WRONLY, 0600));
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		close(open(target(kept[i]), O_CREAT | O_WRONLY, 0600));
+	cr_assert_eq(atomic_file__remove_stale(target("metrics.prom")), 2);
+	for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++)
+		cr_assert_neq(access(target(stale[i]), F_OK), 0, "%s is still there", stale[i]);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		cr_assert_eq(access(target(kept[i]), F_OK), 0, "%s was removed", kept[i]);
+	cr_assert_eq(atomic_file__remove_stale("/nonexistent-dir/metrics.prom"), -ENOENT);
+}
