@@ -25,7 +25,9 @@
 #define ROUNDS_MAX 16
 #define TRACKED_FOR_UNLINK 10000
 
-enum mode { MODE_NONE, MODE_MAPWATCH, MODE_PEER, MODE_MAPWATCH_TRACKING, MODE_COUNT };
+/* The first MODES_ROTATED take turns each round; tracking runs inside the mapwatch turn. */
+enum mode { MODE_NONE, MODE_FLOOR, MODE_MAPWATCH, MODE_PEER, MODE_MAPWATCH_TRACKING, MODE_COUNT };
+#define MODES_ROTATED 4
 
 enum figure {
 	PAIR_MEAN,
@@ -163,10 +165,11 @@ static int measure_mode(const struct settings *settings, enum mode mode, int rou
 		measure_all(settings, MODE_NONE, round);
 		return 0;
 	}
-	if (mode == MODE_PEER) {
-		if (bench__start_bpftrace(&observer, settings->peer_script))
+	if (mode == MODE_PEER || mode == MODE_FLOOR) {
+		if (mode == MODE_PEER ? bench__start_bpftrace(&observer, settings->peer_script)
+				      : bench__start_floor(&observer, FLOOR_TRACER_BINARY))
 			return -1;
-		measure_all(settings, MODE_PEER, round);
+		measure_all(settings, mode, round);
 		bench__stop(&observer);
 		return 0;
 	}
@@ -199,11 +202,12 @@ static void print_ratio_row(const char *workload, const char *unit, enum figure 
 	double base = median(MODE_NONE, figure, rounds),
 	       ours = median(MODE_MAPWATCH, figure, rounds);
 	double peer = median(MODE_PEER, figure, rounds);
+	double floor_value = median(MODE_FLOOR, figure, rounds);
 	double ratio = ours / base;
 	bool met = ratio <= goal && (!below_peer || ours < peer);
 
-	bench__table_row(workload, unit, base, ours, peer, "of baseline", ratio, goal_text,
-			 goal_text ? met : BENCH_NO_GOAL);
+	bench__table_row_floored(workload, unit, base, floor_value, ours, peer, "of baseline",
+				 ratio, goal_text, goal_text ? met : BENCH_NO_GOAL);
 }
 
 static void print_table(const struct settings *settings)
@@ -335,13 +339,15 @@ int main(int argc, char **argv)
 			"the figures include them\n",
 			bench__foreign_tracers());
 	bench__pin_to_cpu(0, BENCH_WORKLOAD_CPU);
-	bench__note("syscalls: median of %d rounds of (no tracer, mapwatch agent, bpftrace %s); "
-		    "workload on CPU 0, tracer on CPU 1",
-		    settings.rounds, settings.peer_script);
+	bench__note(
+		"syscalls: median of %d rounds of (no tracer; floor: empty programs on "
+		"mapwatch's tracepoints; mapwatch agent; bpftrace %s), each round in another order; "
+		"workload on CPU 0, tracer on CPU 1",
+		settings.rounds, settings.peer_script);
 	for (int round = 0; round < settings.rounds; round++) {
 		/* each round starts with another mode: no mode always runs on a warmer machine */
-		for (int turn = 0; turn < 3; turn++) {
-			enum mode mode = (enum mode)((round + turn) % 3);
+		for (int turn = 0; turn < MODES_ROTATED; turn++) {
+			enum mode mode = (enum mode)((round + turn) % MODES_ROTATED);
 
 			if (measure_mode(&settings, mode, round))
 				return 1;

@@ -123,6 +123,25 @@ int bench__start_bpftrace(struct bench_process *peer, const char *script)
 	return 0;
 }
 
+int bench__start_floor(struct bench_process *floor_tracer, const char *binary)
+{
+	char output[128];
+	char *argv[] = { (char *)binary, NULL };
+	int err;
+
+	snprintf(floor_tracer->directory, sizeof(floor_tracer->directory),
+		 "/tmp/mapwatch-bench-floor.XXXXXX");
+	if (!mkdtemp(floor_tracer->directory))
+		bench__die("mkdtemp");
+	snprintf(output, sizeof(output), "%s/floor.log", floor_tracer->directory);
+	floor_tracer->pid = spawn(argv, output);
+	err = wait_for_file(output, "attached", 30000, floor_tracer->pid);
+	if (err)
+		fprintf(stderr, "benchmark: the floor tracer did not attach (%s), see %s\n",
+			strerror(-err), output);
+	return err;
+}
+
 void bench__stop(struct bench_process *process)
 {
 	if (process->pid > 0) {

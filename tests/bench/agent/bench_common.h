@@ -33,6 +33,8 @@ struct bench_process {
 int bench__start_agent(struct bench_process *agent, const char *mapwatch, double interval_seconds);
 /* Starts bpftrace on the script and waits until its probes are attached. */
 int bench__start_bpftrace(struct bench_process *peer, const char *script);
+/* Starts the floor tracer (empty programs on mapwatch's tracepoints) and waits until attached. */
+int bench__start_floor(struct bench_process *floor_tracer, const char *binary);
 void bench__stop(struct bench_process *process);
 
 /* A sample of the agent's textfile, e.g. ("mapwatch_events_total", "type=\"mmap\""); false if absent. */

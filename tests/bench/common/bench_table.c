@@ -41,12 +41,12 @@ double bench__percentile(double *values, size_t count, double percentile)
 	return values[index ? index - 1 : 0];
 }
 
-#define ROW_FORMAT "%-50s %-5s %11s %11s %11s %-20s %-15s %s\n"
+#define ROW_FORMAT "%-50s %-5s %11s %11s %11s %11s %-20s %-15s %s\n"
 
 void bench__table_header(void)
 {
-	printf(ROW_FORMAT, "workload", "unit", "baseline", "mapwatch", "peer", "ratio", "goal",
-	       "met");
+	printf(ROW_FORMAT, "workload", "unit", "baseline", "floor", "mapwatch", "peer", "ratio",
+	       "goal", "met");
 }
 
 static void format_value(char *out, size_t size, double value)
@@ -59,24 +59,37 @@ static void format_value(char *out, size_t size, double value)
 		snprintf(out, size, "%.2f", value);
 }
 
-void bench__table_row(const char *workload, const char *unit, double baseline, double mapwatch,
-		      double peer, const char *ratio_of, double ratio, const char *goal, int met)
+static const char *met_text(int met)
 {
-	char columns[3][32], ratio_text[48];
+	if (met == BENCH_NO_GOAL)
+		return "-";
+	return met ? "yes" : "NO";
+}
+
+void bench__table_row_floored(const char *workload, const char *unit, double baseline,
+			      double floor_value, double mapwatch, double peer,
+			      const char *ratio_of, double ratio, const char *goal, int met)
+{
+	char columns[4][32], ratio_text[48];
 
 	format_value(columns[0], sizeof(columns[0]), baseline);
-	format_value(columns[1], sizeof(columns[1]), mapwatch);
-	format_value(columns[2], sizeof(columns[2]), peer);
+	format_value(columns[1], sizeof(columns[1]), floor_value);
+	format_value(columns[2], sizeof(columns[2]), mapwatch);
+	format_value(columns[3], sizeof(columns[3]), peer);
 	if (isnan(ratio))
 		snprintf(ratio_text, sizeof(ratio_text), "-");
 	else
 		snprintf(ratio_text, sizeof(ratio_text), "%.2fx %s", ratio, ratio_of);
-	printf(ROW_FORMAT, workload, unit, columns[0], columns[1], columns[2], ratio_text,
-	       goal ? goal : "-",
-	       met == BENCH_NO_GOAL ? "-"
-	       : met		    ? "yes"
-				    : "NO");
+	printf(ROW_FORMAT, workload, unit, columns[0], columns[1], columns[2], columns[3],
+	       ratio_text, goal ? goal : "-", met_text(met));
 	fflush(stdout);
+}
+
+void bench__table_row(const char *workload, const char *unit, double baseline, double mapwatch,
+		      double peer, const char *ratio_of, double ratio, const char *goal, int met)
+{
+	bench__table_row_floored(workload, unit, baseline, BENCH_NONE, mapwatch, peer, ratio_of,
+				 ratio, goal, met);
 }
 
 void bench__report_row(const char *workload, const char *unit, double baseline, double mapwatch,

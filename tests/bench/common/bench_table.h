@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The one table every benchmark prints, a row per figure: workload, unit,
- * baseline, mapwatch, peer, ratio, goal, met. Lines starting with "# " are
+ * baseline, floor (the kernel's own price, where measured), mapwatch, peer,
+ * ratio, goal, met. Lines starting with "# " are
  * notes (run-benchmarks.sh prints them under the table). And the statistics
  * the rows are made of.
  */
@@ -25,6 +26,10 @@ double bench__percentile(double *values, size_t count, double percentile);
 void bench__table_header(void);
 void bench__table_row(const char *workload, const char *unit, double baseline, double mapwatch,
 		      double peer, const char *ratio_of, double ratio, const char *goal, int met);
+/* A row with the floor column: what empty programs on the same hooks cost. */
+void bench__table_row_floored(const char *workload, const char *unit, double baseline,
+			      double floor_value, double mapwatch, double peer,
+			      const char *ratio_of, double ratio, const char *goal, int met);
 /* A row that only reports: no ratio, no goal. */
 void bench__report_row(const char *workload, const char *unit, double baseline, double mapwatch,
 		       double peer);
