@@ -16,8 +16,9 @@ if [ "${1:-}" = "--test" ]; then
 	# the unit and the man page; setpriv (util-linux) runs with the unit's
 	# capabilities; liburing: a deletion through io_uring, which only the
 	# audit sees; libclang-rt-14-dev: libFuzzer for the fuzz harnesses;
-	# valgrind: the memcheck runs.
-	packages="$packages prometheus prometheus-node-exporter tmux python3-yaml procps
+	# valgrind: the memcheck runs; bpftrace: the peer the benchmarks compare
+	# against.
+	packages="$packages prometheus prometheus-node-exporter tmux python3-yaml procps bpftrace
 		systemd groff-base man-db util-linux liburing-dev libclang-rt-14-dev valgrind"
 fi
 

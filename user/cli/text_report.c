@@ -30,6 +30,14 @@ void text_report__format_bytes(uint64_t bytes, char *out, size_t size)
 		snprintf(out, size, "%.1f %s", value, units[unit]);
 }
 
+void text_report__format_bytes_known(bool known, uint64_t bytes, char *out, size_t size)
+{
+	if (known)
+		text_report__format_bytes(bytes, out, size);
+	else
+		snprintf(out, size, "-");
+}
+
 static bool is_notable(const struct mw_process_report *process)
 {
 	return process->orphaned_mappings || process->resize_remaps || process->stale_mappings;
@@ -205,14 +213,9 @@ int text_report__print_files(FILE *stream, const struct mw_snapshot *snapshot, b
 
 		if (!path)
 			return -ENOMEM;
-		if (file->disk_bytes_known)
-			text_report__format_bytes(file->disk_bytes, disk, sizeof(disk));
-		else
-			snprintf(disk, sizeof(disk), "-");
-		if (file->size_known)
-			text_report__format_bytes(file->size, size, sizeof(size));
-		else
-			snprintf(size, sizeof(size), "-");
+		text_report__format_bytes_known(file->disk_bytes_known, file->disk_bytes, disk,
+						sizeof(disk));
+		text_report__format_bytes_known(file->size_known, file->size, size, sizeof(size));
 		if (file->deleted_age_known)
 			snprintf(deleted, sizeof(deleted), "%.1fs ago", file->deleted_seconds_ago);
 		else

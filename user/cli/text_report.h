@@ -10,6 +10,8 @@
 
 /* "20.0 MiB": binary units, one decimal. */
 void text_report__format_bytes(uint64_t bytes, char *out, size_t size);
+/* The same, or "-" when the figure is not @known (a file no stat reached). */
+void text_report__format_bytes_known(bool known, uint64_t bytes, char *out, size_t size);
 
 /*
  * The processes with an orphan, a resize remap or a stale mapping, each with

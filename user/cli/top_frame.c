@@ -579,14 +579,9 @@ static void add_file_row(struct build *build, const struct mw_orphaned_file *fil
 
 	if (!path)
 		return;
-	if (file->disk_bytes_known)
-		text_report__format_bytes(file->disk_bytes, disk, sizeof(disk));
-	else
-		snprintf(disk, sizeof(disk), "-");
-	if (file->size_known)
-		text_report__format_bytes(file->size, size, sizeof(size));
-	else
-		snprintf(size, sizeof(size), "-");
+	text_report__format_bytes_known(file->disk_bytes_known, file->disk_bytes, disk,
+					sizeof(disk));
+	text_report__format_bytes_known(file->size_known, file->size, size, sizeof(size));
 	if (file->deleted_age_known) {
 		top_format__age(file->deleted_seconds_ago, age, sizeof(age));
 		snprintf(deleted, sizeof(deleted), "%s ago", age);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "atomic_file.h"
@@ -101,22 +102,34 @@ static void cgroup_info(const struct writer *writer)
 	}
 }
 
+/* A family with a series for every process: the uint64_t at @offset of its report. */
+static void process_family(const struct writer *writer, const char *name, const char *type,
+			   const char *help, size_t offset)
+{
+	family(writer, name, type, help);
+	for (size_t i = 0; i < writer->process_limit; i++) {
+		uint64_t value;
+
+		memcpy(&value, (const char *)&writer->snapshot->processes[i] + offset,
+		       sizeof(value));
+		process_sample(writer, i, name, (double)value);
+	}
+}
+
+#define REPORT_FIELD(field) offsetof(struct mw_process_report, field)
+
 static void process_families(const struct writer *writer)
 {
 	const struct mw_snapshot *snapshot = writer->snapshot;
 	size_t limit = writer->process_limit;
 	const struct mw_process_report *process;
 
-	family(writer, "mapwatch_process_orphaned_mappings", "gauge",
-	       "Mappings of files with no links left, per process.");
-	for (size_t i = 0; i < limit; i++)
-		process_sample(writer, i, "mapwatch_process_orphaned_mappings",
-			       snapshot->processes[i].orphaned_mappings);
-	family(writer, "mapwatch_process_orphaned_bytes", "gauge",
-	       "Bytes of address space covered by orphaned mappings, per process.");
-	for (size_t i = 0; i < limit; i++)
-		process_sample(writer, i, "mapwatch_process_orphaned_bytes",
-			       snapshot->processes[i].orphaned_bytes);
+	process_family(writer, "mapwatch_process_orphaned_mappings", "gauge",
+		       "Mappings of files with no links left, per process.",
+		       REPORT_FIELD(orphaned_mappings));
+	process_family(writer, "mapwatch_process_orphaned_bytes", "gauge",
+		       "Bytes of address space covered by orphaned mappings, per process.",
+		       REPORT_FIELD(orphaned_bytes));
 	family(writer, "mapwatch_process_oldest_orphan_age_seconds", "gauge",
 	       "Seconds since the file of the process's oldest orphaned mapping was deleted.");
 	for (size_t i = 0; i < limit; i++) {
@@ -125,11 +138,9 @@ static void process_families(const struct writer *writer)
 			process_sample(writer, i, "mapwatch_process_oldest_orphan_age_seconds",
 				       process->oldest_orphan_age_seconds);
 	}
-	family(writer, "mapwatch_process_map_count", "gauge",
-	       "Mappings (VMAs) of the process, the figure vm.max_map_count limits.");
-	for (size_t i = 0; i < limit; i++)
-		process_sample(writer, i, "mapwatch_process_map_count",
-			       snapshot->processes[i].map_count);
+	process_family(writer, "mapwatch_process_map_count", "gauge",
+		       "Mappings (VMAs) of the process, the figure vm.max_map_count limits.",
+		       REPORT_FIELD(map_count));
 	family(writer, "mapwatch_process_map_count_ratio", "gauge",
 	       "Map count of the process divided by vm.max_map_count, 0 to 1.");
 	for (size_t i = 0; i < limit && snapshot->max_map_count > 0; i++) {
@@ -148,32 +159,23 @@ static void process_families(const struct writer *writer)
 			process_sample(writer, i, "mapwatch_process_seconds_to_map_limit",
 				       process->seconds_to_map_limit);
 	}
-	family(writer, "mapwatch_process_resize_remaps_total", "counter",
-	       "Mappings of an inode already mapped before its size changed, per process.");
-	for (size_t i = 0; i < limit; i++)
-		process_sample(writer, i, "mapwatch_process_resize_remaps_total",
-			       snapshot->processes[i].resize_remaps);
-	family(writer, "mapwatch_process_stale_mappings", "gauge",
-	       "Mappings reaching more than one page past the end of their file, per process.");
-	for (size_t i = 0; i < limit; i++)
-		process_sample(writer, i, "mapwatch_process_stale_mappings",
-			       snapshot->processes[i].stale_mappings);
-	family(writer, "mapwatch_process_orphaned_files", "gauge",
-	       "Deleted files the process still maps, each counted once.");
-	for (size_t i = 0; i < limit; i++)
-		process_sample(writer, i, "mapwatch_process_orphaned_files",
-			       snapshot->processes[i].orphaned_files);
-	family(writer, "mapwatch_process_orphaned_files_size_bytes", "gauge",
-	       "Sizes of the deleted files the process still maps, each file once.");
-	for (size_t i = 0; i < limit; i++)
-		process_sample(writer, i, "mapwatch_process_orphaned_files_size_bytes",
-			       snapshot->processes[i].orphaned_files_size_bytes);
-	family(writer, "mapwatch_process_orphaned_files_disk_bytes", "gauge",
-	       "Disk space (allocated blocks) of the deleted files the process still maps, "
-	       "each file once.");
-	for (size_t i = 0; i < limit; i++)
-		process_sample(writer, i, "mapwatch_process_orphaned_files_disk_bytes",
-			       snapshot->processes[i].orphaned_files_disk_bytes);
+	process_family(writer, "mapwatch_process_resize_remaps_total", "counter",
+		       "Mappings of an inode already mapped before its size changed, per process.",
+		       REPORT_FIELD(resize_remaps));
+	process_family(writer, "mapwatch_process_stale_mappings", "gauge",
+		       "Mappings reaching more than one page past the end of their file, per "
+		       "process.",
+		       REPORT_FIELD(stale_mappings));
+	process_family(writer, "mapwatch_process_orphaned_files", "gauge",
+		       "Deleted files the process still maps, each counted once.",
+		       REPORT_FIELD(orphaned_files));
+	process_family(writer, "mapwatch_process_orphaned_files_size_bytes", "gauge",
+		       "Sizes of the deleted files the process still maps, each file once.",
+		       REPORT_FIELD(orphaned_files_size_bytes));
+	process_family(writer, "mapwatch_process_orphaned_files_disk_bytes", "gauge",
+		       "Disk space (allocated blocks) of the deleted files the process still maps, "
+		       "each file once.",
+		       REPORT_FIELD(orphaned_files_disk_bytes));
 	cgroup_info(writer);
 }
 

@@ -30,16 +30,24 @@ int cgroup_path__mount(char *out, size_t size)
 	return err;
 }
 
+/* The rest of @given after the mount point when @given is under it, else NULL. */
+static const char *after_mount(const char *given, const char *mount_point)
+{
+	size_t length = strlen(mount_point);
+
+	if (!strncmp(given, mount_point, length) && (given[length] == '/' || !given[length]))
+		return given + length;
+	return NULL;
+}
+
 int cgroup_path__directory(const char *given, char *out, size_t size)
 {
 	char mount_point[4096];
-	size_t length;
 	int err = cgroup_path__mount(mount_point, sizeof(mount_point));
 
 	if (err)
 		return err;
-	length = strlen(mount_point);
-	if (!strncmp(given, mount_point, length) && (given[length] == '/' || !given[length]))
+	if (after_mount(given, mount_point))
 		return snprintf(out, size, "%s", given) < (int)size ? 0 : -ENAMETOOLONG;
 	return snprintf(out, size, "%s%s", mount_point, strcmp(given, "/") ? given : "") < (int)size
 		       ? 0
@@ -91,14 +99,15 @@ int cgroup_path__of_process(pid_t pid, char *out, size_t size)
 int cgroup_path__relative(const char *given, char *out, size_t size)
 {
 	char mount_point[4096];
+	const char *rest;
 	size_t length;
 	int err = cgroup_path__mount(mount_point, sizeof(mount_point));
 
 	if (err)
 		return err;
-	length = strlen(mount_point);
-	if (!strncmp(given, mount_point, length) && (given[length] == '/' || !given[length]))
-		given += length;
+	rest = after_mount(given, mount_point);
+	if (rest)
+		given = rest;
 	length = strlen(given);
 	/* "/a/b/" is "/a/b"; "" and "/" are the root */
 	while (length > 1 && given[length - 1] == '/')

@@ -310,44 +310,39 @@ int proc_maps__for_each(pid_t pid, unsigned int flags, proc_maps_fn fn, void *ct
 	return err;
 }
 
-struct collect {
-	struct mw_vma *items;
-	size_t count;
-	size_t capacity;
-};
-
-static int collect_vma(const struct mw_vma *vma, void *ctx)
+int vma_list__append(const struct mw_vma *vma, void *list)
 {
-	struct collect *collect = ctx;
+	struct mw_vma_list *vmas = list;
 
-	if (collect->count == collect->capacity) {
-		size_t capacity = collect->capacity ? collect->capacity * 2 : 64;
-		struct mw_vma *items = realloc(collect->items, capacity * sizeof(*items));
+	if (vmas->count == vmas->capacity) {
+		size_t capacity = vmas->capacity ? vmas->capacity * 2 : 64;
+		struct mw_vma *items = realloc(vmas->items, capacity * sizeof(*items));
 
 		if (!items)
 			return -ENOMEM;
-		collect->items = items;
-		collect->capacity = capacity;
+		vmas->items = items;
+		vmas->capacity = capacity;
 	}
-	collect->items[collect->count++] = *vma;
+	memcpy(&vmas->items[vmas->count++], vma,
+	       offsetof(struct mw_vma, path) + strlen(vma->path) + 1);
 	return 0;
 }
 
 int proc_maps__read(pid_t pid, unsigned int flags, struct mw_vma **vmas, size_t *count,
 		    struct mw_proc_maps_stats *stats)
 {
-	struct collect collect = { 0 };
+	struct mw_vma_list list = { 0 };
 	int err;
 
 	*vmas = NULL;
 	*count = 0;
-	err = proc_maps__for_each(pid, flags, collect_vma, &collect, stats);
+	err = proc_maps__for_each(pid, flags, vma_list__append, &list, stats);
 	if (err) {
-		free(collect.items);
+		free(list.items);
 		return err;
 	}
-	*vmas = collect.items;
-	*count = collect.count;
+	*vmas = list.items;
+	*count = list.count;
 	return 0;
 }
 

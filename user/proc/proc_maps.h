@@ -48,6 +48,19 @@ struct mw_stat_cache;
 int proc_maps__for_each_cached(pid_t pid, unsigned int flags, struct mw_stat_cache *cache,
 			       proc_maps_fn fn, void *ctx, struct mw_proc_maps_stats *stats);
 
+/*
+ * A growing array of VMAs, for proc_maps__for_each's callback. A VMA is mostly
+ * its PATH_MAX path buffer: each copy takes only the part the name uses.
+ */
+struct mw_vma_list {
+	struct mw_vma *items;
+	size_t count;
+	size_t capacity;
+};
+
+/* A proc_maps_fn appending to the struct mw_vma_list @list; -ENOMEM when it cannot grow. */
+int vma_list__append(const struct mw_vma *vma, void *list);
+
 /* The same walk collected into a malloc'ed array the caller frees; *vmas NULL when empty. */
 int proc_maps__read(pid_t pid, unsigned int flags, struct mw_vma **vmas, size_t *count,
 		    struct mw_proc_maps_stats *stats);

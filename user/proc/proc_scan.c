@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,44 +51,17 @@ static pid_t parse_pid(const char *name)
 	return (pid_t)value;
 }
 
-/* One array for the whole scan: each process's VMAs overwrite the last one's. */
-struct collect {
-	struct mw_vma *items;
-	size_t count;
-	size_t capacity;
-};
-
-/* A VMA is mostly its PATH_MAX path buffer: copy only the part the path uses. */
-static int collect_vma(const struct mw_vma *vma, void *ctx)
-{
-	struct collect *collect = ctx;
-	struct mw_vma *item;
-
-	if (collect->count == collect->capacity) {
-		size_t capacity = collect->capacity ? collect->capacity * 2 : 64;
-		struct mw_vma *items = realloc(collect->items, capacity * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		collect->items = items;
-		collect->capacity = capacity;
-	}
-	item = &collect->items[collect->count++];
-	memcpy(item, vma, offsetof(struct mw_vma, path) + strlen(vma->path) + 1);
-	return 0;
-}
-
 static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *cache,
-		    struct collect *collect, proc_scan_fn fn, void *ctx,
+		    struct mw_vma_list *vmas, proc_scan_fn fn, void *ctx,
 		    struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_process process = { .pid = pid };
 	int err;
 
-	collect->count = 0;
+	vmas->count = 0;
 	err = proc_scan__read_comm(pid, process.comm);
 	if (!err)
-		err = proc_maps__for_each_cached(pid, maps_flags, cache, collect_vma, collect,
+		err = proc_maps__for_each_cached(pid, maps_flags, cache, vma_list__append, vmas,
 						 &process.stats);
 	if (err == -ESRCH) {
 		stats->vanished++;
@@ -103,8 +75,8 @@ static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *ca
 	}
 	if (process.stats.map_count == 0)
 		return 0;
-	process.vmas = collect->items;
-	process.vma_count = collect->count;
+	process.vmas = vmas->items;
+	process.vma_count = vmas->count;
 	stats->processes++;
 	return fn(&process, ctx);
 }
@@ -113,7 +85,8 @@ int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
 		    struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_scan_stats local = { 0 };
-	struct collect collect = { 0 };
+	/* one array for the whole scan: each process's VMAs overwrite the last one's */
+	struct mw_vma_list vmas = { 0 };
 	struct mw_stat_cache *cache;
 	struct dirent *entry;
 	DIR *proc;
@@ -141,12 +114,12 @@ int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
 		pid = parse_pid(entry->d_name);
 		if (!pid)
 			continue;
-		err = scan_one(pid, maps_flags, cache, &collect, fn, ctx, &local);
+		err = scan_one(pid, maps_flags, cache, &vmas, fn, ctx, &local);
 		if (err)
 			break;
 	}
 	closedir(proc);
-	free(collect.items);
+	free(vmas.items);
 	stat_cache__destroy(cache);
 	if (stats)
 		*stats = local;

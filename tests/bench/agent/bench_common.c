@@ -73,6 +73,8 @@ static pid_t spawn(char *const argv[], const char *output_path)
 		}
 		bench__pin_to_cpu(0, BENCH_OBSERVER_CPU);
 		execvp(argv[0], argv);
+		/* the log the parent names then says why, e.g. bpftrace not installed */
+		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	return pid;

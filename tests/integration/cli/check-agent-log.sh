@@ -5,10 +5,9 @@
 # works again, every path escaped so that no file name writes to the log.
 # usage: check-agent-log.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$(realpath "$1")
 work=$(mktemp -d /tmp/mapwatch-agent-log.XXXXXX)
-failures=0
-passes=0
 agent_pid=""
 
 cleanup() {
@@ -19,9 +18,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 
 # wait_for_line FILE PATTERN: until a line of FILE matches (10 s at most).
 wait_for_line() {
@@ -133,5 +129,4 @@ grep -qE "^mapwatch: agent started: .*; textfile $escaped, snapshot " "$work/fai
 grep -qE "^mapwatch: writing textfile $escaped again$" "$work/fail.err" &&
 	pass "one line when it works again" || fail "recovery line: $(cat -A "$work/fail.err")"
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -3,11 +3,10 @@
 # one-line errors, faults named with their fix, files never half-written.
 # usage: check-cli.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$1
 work=$(mktemp -d /tmp/mapwatch-cli.XXXXXX)
 chmod 1777 "$work"
-failures=0
-passes=0
 agent_pid=""
 
 cleanup() {
@@ -15,9 +14,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 
 # expect_exit NAME STATUS STDERR_PATTERN -- command...
 expect_exit() {
@@ -219,5 +215,4 @@ agent_pid=""
 [ "$status" -eq 0 ] && pass "SIGTERM stops the agent with status 0" ||
 	fail "SIGTERM: status $status: $(cat "$work/agent.err")"
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -7,15 +7,11 @@
 # scan, the agent (seeded and new processes) and trace to one subtree.
 # usage: check-containers.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$1
 work=$(mktemp -d /tmp/mapwatch-containers.XXXXXX)
-failures=0
-passes=0
 pids=()
 agent_pid=""
-
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 
 mount_point=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
 if [ -z "$mount_point" ]; then
@@ -30,10 +26,7 @@ container=$pod/cri-containerd-$id.scope
 other=$base/system.slice/other.service
 
 cleanup() {
-	for pid in $agent_pid "${pids[@]}"; do
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	kill_and_reap $agent_pid "${pids[@]}"
 	# the deepest first: a cgroup goes once it has no children and no processes
 	find "$mount_point$base" -depth -type d -exec rmdir {} \; 2>/dev/null
 	rm -rf "$work"
@@ -187,5 +180,4 @@ grep -qE " pid=$traced_outside " "$work/trace.txt" &&
 	fail "trace --cgroup: an event of a process outside" ||
 	pass "trace --cgroup: nothing from outside"
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -6,10 +6,9 @@
 # and each spells them as /proc does (\033, \012).
 # usage: check-escapes.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$1
 work=$(mktemp -d /tmp/mapwatch-escapes.XXXXXX)
-failures=0
-passes=0
 holder_pid=""
 
 cleanup() {
@@ -20,9 +19,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 
 # no_raw_bytes NAME FILE: no ESC, no BEL, no DEL, and every newline ends a line the tool meant.
 no_raw_bytes() {
@@ -141,5 +137,4 @@ for i in 1 2 3 4; do
 		fail "error line $i: $(cat -A "$work/err$i")"
 done
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -7,11 +7,10 @@
 # works again.
 # usage: check-outputs.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$1
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/mapwatch-outputs.XXXXXX)
-failures=0
-passes=0
 agent_pid=""
 holder_pid=""
 reader_pid=""
@@ -19,16 +18,10 @@ reader_pid=""
 rounds=40
 
 cleanup() {
-	for pid in $agent_pid $holder_pid $reader_pid; do
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	kill_and_reap $agent_pid $holder_pid $reader_pid
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 
 # start_agent DIR [options...]: an agent writing DIR/m.prom and DIR/s.json every 50 ms.
 start_agent() {
@@ -184,5 +177,4 @@ fi
 grep -q "cannot write snapshot" "$work/fail/agent.err" && fail "the snapshot was reported failing" ||
 	pass "the snapshot never failed"
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -5,11 +5,10 @@
 # deletion times, names, and the /proc repair after lost events.
 # usage: check-privileges.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$1
 work=$(mktemp -d /tmp/mapwatch-privileges.XXXXXX)
 chmod 755 "$work"
-failures=0
-passes=0
 agent_pid=""
 holder_pid=""
 NOBODY=65534
@@ -20,16 +19,10 @@ PROC_READS_AND_OVERRIDE=0000010000080006
 UNIT_CAPS=-all,+bpf,+perfmon,+sys_ptrace,+dac_read_search,+checkpoint_restore
 
 cleanup() {
-	for pid in $agent_pid $holder_pid; do
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	kill_and_reap $agent_pid $holder_pid
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 
 # status_field PID FIELD: a line of /proc/PID/status, value only.
 status_field() { awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status"; }
@@ -181,5 +174,4 @@ fresh_snapshot "$work/other" && pass "and the outputs are written there"
 stop_agent
 
 exec 3>&-
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

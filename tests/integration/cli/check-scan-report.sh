@@ -5,25 +5,18 @@
 # file across processes (--by-file), each file's disk space counted once.
 # usage: check-scan-report.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$1
 work=$(mktemp -d /tmp/mapwatch-scan-report.XXXXXX)
-failures=0
-passes=0
 holder_pid=""
 child_pid=""
 clean_pid=""
 
 cleanup() {
-	for pid in $holder_pid $child_pid $clean_pid; do
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	kill_and_reap $holder_pid $child_pid $clean_pid
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 
 # A holder and its forked child map one sparse deleted file (1 MiB long, 64 KiB
 # written) and the holder a second one; it prints their truth as JSON.
@@ -185,5 +178,4 @@ else
 	fail "scan --by-file: $(cat "$work/why") $(cat "$work/err")"
 fi
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

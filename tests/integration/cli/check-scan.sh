@@ -4,10 +4,9 @@
 # CAP_SYS_ADMIN, and a report written to a full disk.
 # usage: check-scan.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$1
 work=$(mktemp -d /tmp/mapwatch-scan.XXXXXX)
-failures=0
-passes=0
 holder_pid=""
 
 cleanup() {
@@ -18,9 +17,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 
 # A process holding the mappings below, until killed; prints what it made as JSON.
 python3 - "$work" >"$work/made.json" 2>"$work/holder.err" <<'EOF' &
@@ -142,5 +138,4 @@ for format in text json; do
 	fi
 done
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

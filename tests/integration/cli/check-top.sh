@@ -6,11 +6,10 @@
 # --batch frames for scripts.
 # usage: check-top.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$1
 session=mapwatch-top-$$
 work=$(mktemp -d /tmp/mapwatch-top.XXXXXX)
-failures=0
-passes=0
 big="" small=""
 
 cleanup() {
@@ -20,8 +19,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 check() { # check NAME command...
 	local name=$1
 	shift
@@ -29,15 +26,15 @@ check() { # check NAME command...
 }
 
 screen() { tmux capture-pane -p -t "$session"; }
-wait_for() { # wait_for TEXT: the screen shows TEXT (a fixed string) within 10 s
-	for _ in $(seq 50); do
+wait_for() { # wait_for TEXT: the screen shows TEXT (a fixed string) within 20 s (a loaded CI host is slow)
+	for _ in $(seq 100); do
 		screen | grep -qF -- "$1" && return 0
 		sleep 0.2
 	done
 	return 1
 }
 wait_gone() {
-	for _ in $(seq 50); do
+	for _ in $(seq 100); do
 		screen | grep -qF -- "$1" || return 0
 		sleep 0.2
 	done
@@ -121,7 +118,7 @@ check "orphan totals and processes watched" \
 	wait_for "Orphaned: 4 mappings, 4.2 MiB   Processes watched: 2"
 check "vm.max_map_count and lost events" wait_for "Lost events: 0   vm.max_map_count: $max_map_count"
 check "events per second once two snapshots are in" \
-	bash -c "for i in \$(seq 50); do tmux capture-pane -p -t '$session' | grep -qE '^Events: [0-9]+\.[0-9]/s' && exit 0; sleep 0.2; done; exit 1"
+	bash -c "for i in \$(seq 100); do tmux capture-pane -p -t '$session' | grep -qE '^Events: [0-9]+\.[0-9]/s' && exit 0; sleep 0.2; done; exit 1"
 
 # The table at 80x24: every column, in order.
 check "column headings at 80 columns" \
@@ -192,7 +189,7 @@ check "a file name's escape sequence and newline, escaped" \
 check "map count chart" wait_for "Map count over "
 kill -USR1 "$small"
 check "an orphan made while top watches shows when it was deleted" \
-	bash -c "for i in \$(seq 50); do tmux capture-pane -p -t '$session' | grep -qE '^  64\.0 KiB  [0-9]+s ago +.*/late\.bin' && exit 0; sleep 0.2; done; exit 1"
+	bash -c "for i in \$(seq 100); do tmux capture-pane -p -t '$session' | grep -qE '^  64\.0 KiB  [0-9]+s ago +.*/late\.bin' && exit 0; sleep 0.2; done; exit 1"
 check "the orphan chart's scale follows" wait_for "Orphaned mappings over"
 check "the title counts it" wait_for "orphans 4 (256.0 KiB)"
 chart=$(screen | sed -n '/Map count over/,/SIZE/p')
@@ -205,7 +202,7 @@ check "host totals follow" wait_for "Orphaned: 5 mappings"
 keys f
 check "f lists every orphaned file" wait_for "Deleted files still mapped: 5, "
 check "a file with its size, age unknown, pid and path" \
-	bash -c "for i in \$(seq 50); do tmux capture-pane -p -t '$session' | grep -qE '^ +[0-9.]+ KiB +64\.0 KiB  before start +$small +.*small/b1\.bin' && exit 0; sleep 0.2; done; exit 1"
+	bash -c "for i in \$(seq 100); do tmux capture-pane -p -t '$session' | grep -qE '^ +[0-9.]+ KiB +64\.0 KiB  before start +$small +.*small/b1\.bin' && exit 0; sleep 0.2; done; exit 1"
 check "a file name's escapes, escaped there too" wait_for "small/bad\\033[31mname\\012.bin"
 check "its help line" wait_for "Esc back  Up Down scroll  f processes"
 keys Escape
@@ -221,7 +218,7 @@ sleep 1.5
 keys Space
 check "Space resumes" wait_gone "PAUSED"
 check "and the clock moves again" \
-	bash -c "for i in \$(seq 50); do [ \"\$(tmux capture-pane -p -t '$session' | head -1)\" != '$before' ] && exit 0; sleep 0.2; done; exit 1"
+	bash -c "for i in \$(seq 100); do [ \"\$(tmux capture-pane -p -t '$session' | head -1)\" != '$before' ] && exit 0; sleep 0.2; done; exit 1"
 
 # Refresh interval: d and a number; + doubles it; a bad value is refused.
 keys d 2 Enter
@@ -248,7 +245,7 @@ check "its row is gone" wait_gone "holder-big"
 # Resizing: a bigger terminal gets the names more room, 80x24 again fits.
 tmux resize-window -t "$session" -x 132 -y 40
 check "resized to 132x40: the help line moves to the bottom" \
-	bash -c "for i in \$(seq 50); do tmux capture-pane -p -t '$session' | sed -n 40p | grep -q '^q quit' && exit 0; sleep 0.2; done; exit 1"
+	bash -c "for i in \$(seq 100); do tmux capture-pane -p -t '$session' | sed -n 40p | grep -q '^q quit' && exit 0; sleep 0.2; done; exit 1"
 screen | grep -qE '^    PID COMM {50,}MAPS' && pass "a wider COMM column" || fail "wide: $(screen)"
 tmux resize-window -t "$session" -x 80 -y 24
 check "back at 80x24" \
@@ -258,5 +255,4 @@ check "help line at row 24" bash -c "tmux capture-pane -p -t '$session' | sed -n
 keys q
 check "q quits with status 0" wait_for "exited 0"
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -13,6 +13,8 @@ import sys
 
 import yaml
 
+from check_tally import check, failures, finish
+
 # What must be watched: a metric the alert expression reads.
 WATCHED = {
     "orphaned mappings growing": "mapwatch_orphaned_mappings",
@@ -22,14 +24,6 @@ WATCHED = {
     "lost events": "mapwatch_events_lost_total",
     "a stale textfile": "node_textfile_mtime_seconds",
 }
-
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-    return condition
 
 
 def main():
@@ -58,8 +52,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        sys.exit(1)
-    print(f"PASS: every alert in {sys.argv[1]} is tested firing and quiet")
+    finish(f"every alert in {sys.argv[1]} is tested firing and quiet")

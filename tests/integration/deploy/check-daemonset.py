@@ -20,18 +20,11 @@ import time
 import yaml
 
 import unit_file
+from check_tally import check, finish
 
 REQUIRED_CAPABILITIES = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"}
 REQUIRED_HOST_PATHS = {"/sys/kernel/btf", "/sys/kernel/tracing", "/var/lib/prometheus/node-exporter"}
 READ_ONLY_HOST_PATHS = {"/sys/kernel/btf", "/sys/kernel/tracing"}
-
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-    return condition
 
 
 def option_value(args, name):
@@ -185,8 +178,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        sys.exit(1)
-    print(f"PASS: {sys.argv[1]}")
+    finish(sys.argv[1])

@@ -15,17 +15,12 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
+from check_tally import check, failures, finish
+
 
 GRAFANA_BUILTINS = {"__rate_interval": "5m", "__interval": "1m", "__range": "1h"}
 PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
                    "group_right", "bool", "offset", "inf", "nan", "atan2"}
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-    return condition
 
 
 def written_metrics(source_path):
@@ -202,8 +197,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        sys.exit(1)
-    print(f"PASS: {sys.argv[1]}")
+    finish(sys.argv[1])

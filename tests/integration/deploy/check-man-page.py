@@ -17,16 +17,11 @@ import re
 import subprocess
 import sys
 
-failures = []
+from check_tally import check, failures, finish
+
 
 # A value the option parser accepts, by the name --help gives the value.
 SAMPLE_VALUES = {"SECONDS": "1", "N": "64", "PID": "1", "NAME": "init", "BYTES": "1M"}
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-    return condition
 
 
 def run(command, **kwargs):
@@ -211,8 +206,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        sys.exit(1)
-    print(f"PASS: {sys.argv[1]}")
+    finish(sys.argv[1])

@@ -19,14 +19,7 @@ import time
 import urllib.request
 
 import yaml
-
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-    return condition
+from check_tally import check, finish
 
 
 def samples(exposition):
@@ -143,8 +136,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        sys.exit(1)
-    print("PASS: node_exporter serves the textfile and the stale alert watches it")
+    finish("node_exporter serves the textfile and the stale alert watches it")

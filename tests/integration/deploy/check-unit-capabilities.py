@@ -23,6 +23,7 @@ import sys
 import tempfile
 
 import unit_file
+from check_tally import check, failures, finish
 
 NOBODY = 65534
 PROC_CAPABILITIES = {"CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH", "CAP_CHECKPOINT_RESTORE"}
@@ -46,14 +47,6 @@ os.unlink(os.path.join(directory, "linked"))
 print("ready", flush=True)
 sys.stdin.read()
 """
-
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-    return condition
 
 
 def with_capabilities(capabilities, argv):
@@ -135,8 +128,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        sys.exit(1)
-    print(f"PASS: {sys.argv[1]} grants what mapwatch needs and nothing it does without")
+    finish(f"{sys.argv[1]} grants what mapwatch needs and nothing it does without")

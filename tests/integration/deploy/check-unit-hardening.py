@@ -12,20 +12,13 @@ import os
 import sys
 
 import unit_file
+from check_tally import check, finish
 
 # Any of these would let the agent do far more than read /proc and trace.
 BROAD_CAPABILITIES = {"CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_CHOWN",
                       "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_SYS_MODULE",
                       "CAP_SYS_RAWIO", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_SYS_BOOT",
                       "CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE", "CAP_SYS_RESOURCE"}
-
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-    return condition
 
 
 def main():
@@ -86,8 +79,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        sys.exit(1)
-    print(f"PASS: {sys.argv[1]}")
+    finish(sys.argv[1])

@@ -4,27 +4,20 @@
 # indirect leak (--error-exitcode), and the outputs still right.
 # usage: check-valgrind.sh PATH_TO_MAPWATCH
 set -u
+. "$(dirname "$0")/../check_harness.sh"
 mapwatch=$1
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/mapwatch-valgrind.XXXXXX)
-failures=0
-passes=0
 agent_pid=""
 holder_pid=""
 memcheck=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
 	--suppressions="$here/libbpf.supp")
 
 cleanup() {
-	for pid in $agent_pid $holder_pid; do
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	kill_and_reap $agent_pid $holder_pid
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-pass() { passes=$((passes + 1)); echo "ok: $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 
 # What valgrind reported (-q: errors only); the agent's own log lines are not.
 errors_of() { grep '^==[0-9]*==' "$1"; }
@@ -101,5 +94,4 @@ assert processes and processes[0]["orphaned_mappings"] == 15, processes
 	fail "the agent under memcheck: wrong snapshot: $(head -c 600 "$work/s.json")"
 
 exec 3>&-
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish
