@@ -241,13 +241,26 @@ static void print_table(const struct settings *settings)
 			  BENCH_NONE);
 }
 
+static void report_program_cost(const struct bpf_prog_info *info, void *context)
+{
+	char workload[64];
+
+	(void)context;
+	if (!info->run_cnt ||
+	    (info->type != BPF_PROG_TYPE_TRACEPOINT && info->type != BPF_PROG_TYPE_RAW_TRACEPOINT &&
+	     info->type != BPF_PROG_TYPE_SYSCALL))
+		return;
+	snprintf(workload, sizeof(workload), "BPF program %s, per run", info->name);
+	bench__report_row(workload, "ns", BENCH_NONE,
+			  (double)info->run_time_ns / (double)info->run_cnt, BENCH_NONE);
+}
+
 /* Run time per call of every program the agent attached, from kernel.bpf_stats_enabled. */
 static void print_program_costs(const struct settings *settings)
 {
 	struct bench_process agent = { 0 };
 	FILE *stats = fopen("/proc/sys/kernel/bpf_stats_enabled", "r+");
 	int was_enabled = 0;
-	uint32_t id = 0;
 
 	if (!stats || fscanf(stats, "%d", &was_enabled) != 1)
 		bench__die("/proc/sys/kernel/bpf_stats_enabled");
@@ -259,26 +272,7 @@ static void print_program_costs(const struct settings *settings)
 	measure_all(settings, MODE_MAPWATCH, 0);
 	bench__note(
 		"per-program run time: kernel.bpf_stats_enabled=1 adds ~45 ns of its own to each");
-	while (!bpf_prog_get_next_id(id, &id)) {
-		struct bpf_prog_info info = { 0 };
-		uint32_t length = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &length) && info.run_cnt &&
-		    (info.type == BPF_PROG_TYPE_TRACEPOINT ||
-		     info.type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
-		     info.type == BPF_PROG_TYPE_SYSCALL)) {
-			char workload[64];
-
-			snprintf(workload, sizeof(workload), "BPF program %s, per run", info.name);
-			bench__report_row(workload, "ns", BENCH_NONE,
-					  (double)info.run_time_ns / (double)info.run_cnt,
-					  BENCH_NONE);
-		}
-		close(fd);
-	}
+	bench__for_each_program(report_program_cost, NULL);
 	bench__stop(&agent);
 	rewind(stats);
 	fprintf(stats, "%d\n", was_enabled);

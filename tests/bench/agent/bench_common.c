@@ -325,10 +325,10 @@ pid_t bench__hold_mappings(int mappings, int files, char *dir, size_t dir_size)
 	return child;
 }
 
-int bench__foreign_tracers(void)
+void bench__for_each_program(void (*visit)(const struct bpf_prog_info *info, void *context),
+			     void *context)
 {
 	uint32_t id = 0;
-	int count = 0;
 
 	while (!bpf_prog_get_next_id(id, &id)) {
 		struct bpf_prog_info info = { 0 };
@@ -336,12 +336,23 @@ int bench__foreign_tracers(void)
 		int fd = bpf_prog_get_fd_by_id(id);
 
 		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &length) &&
-		    (info.type == BPF_PROG_TYPE_TRACEPOINT ||
-		     info.type == BPF_PROG_TYPE_RAW_TRACEPOINT))
-			count++;
+			continue; /* unloaded meanwhile */
+		if (!bpf_obj_get_info_by_fd(fd, &info, &length))
+			visit(&info, context);
 		close(fd);
 	}
+}
+
+static void count_tracer(const struct bpf_prog_info *info, void *context)
+{
+	if (info->type == BPF_PROG_TYPE_TRACEPOINT || info->type == BPF_PROG_TYPE_RAW_TRACEPOINT)
+		++*(int *)context;
+}
+
+int bench__foreign_tracers(void)
+{
+	int count = 0;
+
+	bench__for_each_program(count_tracer, &count);
 	return count;
 }

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include <bpf/bpf.h>
+
 #include "bench_table.h"
 
 /* The measuring process runs here; the agent and the peer on the other CPU. */
@@ -58,6 +61,10 @@ int bench__create_file(const char *path, size_t size);
  * fresh directory under /dev/shm, until killed; returns once all are made.
  */
 pid_t bench__hold_mappings(int mappings, int files, char *dir, size_t dir_size);
+
+/* Calls @visit with the info of every BPF program loaded on the host. */
+void bench__for_each_program(void (*visit)(const struct bpf_prog_info *info, void *context),
+			     void *context);
 
 /* Tracepoint programs attached that are not ours: they would skew every figure. */
 int bench__foreign_tracers(void);

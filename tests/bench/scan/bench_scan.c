@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "agent_start.h"
 #include "bench_table.h"
+#include "maps_walk.h"
 #include "scan_fixture.h"
 #include "snapshot_check.h"
 #include "timed_run.h"
@@ -124,31 +125,9 @@ static void remove_work_directory(void)
 /* Every VMA on the host as the kernel lists them, to say how big the walk is. */
 static unsigned long count_host_vmas(void)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *entry;
-	unsigned long lines = 0;
-	char buffer[1 << 16];
+	struct maps_walk_totals totals;
 
-	if (!proc)
-		return 0;
-	while ((entry = readdir(proc))) {
-		char name[300];
-		ssize_t length;
-		int fd;
-
-		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
-			continue;
-		snprintf(name, sizeof(name), "%s/maps", entry->d_name);
-		fd = openat(dirfd(proc), name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		while ((length = read(fd, buffer, sizeof(buffer))) > 0)
-			for (ssize_t i = 0; i < length; i++)
-				lines += buffer[i] == '\n';
-		close(fd);
-	}
-	closedir(proc);
-	return lines;
+	return maps_walk__read_all(true, &totals) ? 0 : totals.lines;
 }
 
 static void print_stderr_of(const char *tool)

@@ -5,39 +5,20 @@
  *
  * usage: bench_scan_raw_read
  */
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <unistd.h>
+#include <string.h>
+
+#include "maps_walk.h"
 
 int main(void)
 {
-	static char buffer[1 << 16];
-	unsigned long files = 0, bytes = 0;
-	struct dirent *entry;
-	DIR *proc = opendir("/proc");
+	struct maps_walk_totals totals;
+	int err = maps_walk__read_all(false, &totals);
 
-	if (!proc) {
-		perror("bench_scan_raw_read: /proc");
+	if (err) {
+		fprintf(stderr, "bench_scan_raw_read: /proc: %s\n", strerror(-err));
 		return 1;
 	}
-	while ((entry = readdir(proc))) {
-		char name[300];
-		ssize_t length;
-		int fd;
-
-		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
-			continue;
-		snprintf(name, sizeof(name), "%s/maps", entry->d_name);
-		fd = openat(dirfd(proc), name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue; /* exited meanwhile */
-		while ((length = read(fd, buffer, sizeof(buffer))) > 0)
-			bytes += length;
-		close(fd);
-		files++;
-	}
-	closedir(proc);
-	printf("%lu files, %lu bytes\n", files, bytes);
+	printf("%lu files, %lu bytes\n", totals.files, totals.bytes);
 	return 0;
 }

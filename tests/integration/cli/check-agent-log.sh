@@ -11,10 +11,7 @@ work=$(mktemp -d /tmp/mapwatch-agent-log.XXXXXX)
 agent_pid=""
 
 cleanup() {
-	if [ -n "$agent_pid" ]; then
-		kill -9 "$agent_pid" 2>/dev/null
-		wait "$agent_pid" 2>/dev/null
-	fi
+	kill_and_reap $agent_pid
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -10,7 +10,7 @@ chmod 1777 "$work"
 agent_pid=""
 
 cleanup() {
-	[ -n "$agent_pid" ] && kill -9 "$agent_pid" 2>/dev/null
+	kill_and_reap $agent_pid
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -10,10 +10,7 @@ work=$(mktemp -d /tmp/mapwatch-scan.XXXXXX)
 holder_pid=""
 
 cleanup() {
-	if [ -n "$holder_pid" ]; then
-		kill -9 "$holder_pid" 2>/dev/null
-		wait "$holder_pid" 2>/dev/null
-	fi
+	kill_and_reap $holder_pid
 	rm -rf "$work"
 }
 trap cleanup EXIT
