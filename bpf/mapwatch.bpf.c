@@ -374,7 +374,6 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	struct mw_fork_event *event;
 	struct mm_struct *child_mm;
 	__u32 flags = 0;
-	__u8 one = 1;
 
 	/* a new thread is not a new process */
 	if (parent_tgid == child_tgid || mw_is_kernel_thread(child))
@@ -393,7 +392,7 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	 * all. Either way the child is re-read from /proc too.
 	 */
 	if (!event || bpf_map_lookup_elem(&dirty_tgids, &parent_tgid))
-		bpf_map_update_elem(&dirty_tgids, &child_tgid, &one, BPF_ANY);
+		mw_mark_dirty(child_tgid);
 	if (!event)
 		return 0;
 	event->child_pid = child_tgid;

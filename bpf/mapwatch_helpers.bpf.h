@@ -51,18 +51,26 @@ static __always_inline __u32 mw_map_count_of(struct task_struct *task)
 	return mm ? mm->map_count : 0;
 }
 
+/* Marks a process for a /proc re-read; a full table is counted (see dirty_table_full). */
+static __always_inline void mw_mark_dirty(__u32 tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&dirty_tgids, &tgid, &one, BPF_ANY))
+		__sync_fetch_and_add(&dirty_table_full, 1);
+}
+
 /* Counts an event that found no room and marks its process for a /proc re-read. */
 static __always_inline void mw_note_lost(__u32 tgid)
 {
 	__u32 zero = 0;
-	__u8 one = 1;
 	__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
 
 	if (lost)
 		*lost += 1;
 	/* a full ring loses records in bursts: mark each process once, not per record */
 	if (!bpf_map_lookup_elem(&dirty_tgids, &tgid))
-		bpf_map_update_elem(&dirty_tgids, &tgid, &one, BPF_ANY);
+		mw_mark_dirty(tgid);
 }
 
 /* Reserves a record and fills its header from task; NULL when the buffer is full. */

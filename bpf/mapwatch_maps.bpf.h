@@ -43,6 +43,11 @@ struct mw_inode_audit inode_audit = {};
  * userspace checks those files from /proc instead, and exports the count.
  */
 __u64 inode_table_full = 0;
+/*
+ * Processes dirty_tgids had no room for: userspace then re-reads every
+ * process, since it cannot know which ones lost records.
+ */
+__u64 dirty_table_full = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -57,9 +62,12 @@ struct {
 	__type(value, __u64);
 } lost_events SEC(".maps");
 
-/* Processes that lost an event: userspace re-reads them from /proc. */
+/*
+ * Processes that lost an event: userspace re-reads them from /proc. Not an
+ * LRU: an eviction would drop a process silently; a refused insert is counted.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, __u8);

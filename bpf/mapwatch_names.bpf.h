@@ -123,9 +123,14 @@ __noinline int mw_check_name_slot(__u64 name_hash, __u32 slot)
 	dentry = mw_cast(dentry, dentry_address);
 	if (!dentry->d_hash.pprev) {
 		mw_emit_file_event(MW_EVENT_UNLINK, 0, &inode_key, inode_address, false);
-		if (!bpf_map_update_elem(&multilink_inodes, &inode_key, &inode_address,
-					 BPF_NOEXIST))
+		long err = bpf_map_update_elem(&multilink_inodes, &inode_key, &inode_address,
+					       BPF_NOEXIST);
+
+		if (!err)
 			__sync_fetch_and_add(&multilink_count, 1);
+		else if (err != -17 /* -EEXIST */)
+			/* full: only the periodic audit sees this inode's last link go */
+			__sync_fetch_and_add(&inode_table_full, 1);
 		mw_delete_name_slot(&slot_key);
 		tracked->slot = MW_NAME_SLOTS;
 		return MW_SLOT_OCCUPIED | MW_SLOT_AFFECTED;

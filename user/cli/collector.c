@@ -49,6 +49,7 @@ struct mw_collector {
 	uint64_t events_by_type[MW_EVENT_TYPE_COUNT];
 	uint64_t events_malformed;
 	uint64_t events_lost;
+	uint64_t dirty_table_full; /* as last seen: growth means every process is re-read */
 	uint64_t reconcile_corrections;
 	struct unfiled_inodes *unfiled;
 	uint64_t inodes_refused; /* by the kernel's full table, to our own inserts */
@@ -417,8 +418,9 @@ static int audit(struct mw_collector *collector)
 /*
  * A lost FORK leaves a child no record will ever name (unless it maps or
  * exits): after a loss, read every process /proc lists that we do not know.
+ * With @every, the known ones too: the kernel could not say which lost records.
  */
-static void queue_unknown_processes(struct mw_collector *collector)
+static void queue_processes(struct mw_collector *collector, bool every)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *entry;
@@ -431,7 +433,7 @@ static void queue_unknown_processes(struct mw_collector *collector)
 
 		if (*end || pid == 0 || pid > UINT32_MAX)
 			continue;
-		if (!tracker__has_process(collector->tracker, (uint32_t)pid))
+		if (every || !tracker__has_process(collector->tracker, (uint32_t)pid))
 			queue_rescan(collector, (uint32_t)pid);
 	}
 	closedir(proc);
@@ -441,14 +443,19 @@ int collector__refresh(struct mw_collector *collector)
 {
 	uint32_t dirty[DIRTY_BATCH];
 	size_t dirty_count = 0;
-	uint64_t lost = 0;
+	uint64_t lost = 0, dirty_full;
+	bool every;
 	int err;
 
 	err = collector__drain(collector);
 	if (err)
 		return err;
-	if (!kernel_tracer__lost_events(collector->kernel, &lost) &&
-	    lost != collector->events_lost) {
+	if (kernel_tracer__lost_events(collector->kernel, &lost))
+		lost = collector->events_lost;
+	dirty_full = kernel_tracer__dirty_table_full(collector->kernel);
+	every = dirty_full != collector->dirty_table_full;
+	collector->dirty_table_full = dirty_full;
+	if (every || lost != collector->events_lost) {
 		/*
 		 * A lost unlink or rename is marked dirty under the deleting process, not
 		 * the mapping one: check every tracked file's links as well.
@@ -456,7 +463,7 @@ int collector__refresh(struct mw_collector *collector)
 		collector->events_lost = lost;
 		tracker__check_every_file(collector->tracker);
 		answer_pending_checks(collector);
-		queue_unknown_processes(collector);
+		queue_processes(collector, every);
 	}
 	do {
 		err = kernel_tracer__take_dirty_pids(collector->kernel, dirty, DIRTY_BATCH,
@@ -530,8 +537,8 @@ int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 	out->events_lost = collector->events_lost;
 	out->events_malformed = collector->events_malformed;
 	out->reconcile_corrections = collector->reconcile_corrections;
-	out->inode_table_full =
-		kernel_tracer__inode_table_full(collector->kernel) + collector->inodes_refused;
+	out->kernel_table_full = kernel_tracer__inode_table_full(collector->kernel) +
+				 collector->dirty_table_full + collector->inodes_refused;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #define CHART_ROWS 4
 #define COMM_EXTRA_MAX 45 /* a wide terminal gives escaped names room, up to this */
+#define CGROUP_ROOM_MIN 40 /* "Cgroup " and the end of a cgroup path, on the container's line */
 
 struct column {
 	const char *heading;
@@ -37,9 +38,13 @@ static const struct column columns[] = {
 
 #define COLUMN_COUNT (sizeof(columns) / sizeof(columns[0]))
 #define COMM_COLUMN 1
+#define TABLE_WIDTH 80
+/* A container id as docker ps shortens it, shown from this many columns on. */
+#define CONTAINER_ID_WIDTH 12
+#define CONTAINER_TABLE_WIDTH (TABLE_WIDTH + 1 + CONTAINER_ID_WIDTH)
 
 static const char list_help[] =
-	"q quit  s < > sort  R reverse  / filter  Enter files  f all files  Space pause";
+	"q quit  s<> sort  R rev  / filter  Enter files  f all files  p pause  d refresh";
 static const char detail_help[] = "Esc back  Up Down scroll  Space pause  d refresh  q quit";
 static const char files_help[] =
 	"Esc back  Up Down scroll  f processes  Space pause  d refresh  q quit";
@@ -53,6 +58,7 @@ struct build {
 	const struct top_frame_layout *layout;
 	struct top_frame *frame;
 	size_t comm_width;
+	bool container_column; /* wide enough for CONTAINER after STALE */
 };
 
 static void add_line(struct build *build, struct top_line_builder *line, enum top_style style,
@@ -203,6 +209,10 @@ static void add_column_headings(struct build *build)
 		top_line__append_cell(&line, columns[i].heading, column_width(build, i),
 				      columns[i].align);
 	}
+	if (build->container_column) {
+		top_line__append(&line, " ");
+		top_line__append_cell(&line, "CONTAINER", CONTAINER_ID_WIDTH, TOP_ALIGN_LEFT);
+	}
 	top_line__pad(&line);
 	if (mark_start + mark_length > line.length)
 		mark_length = 0;
@@ -256,6 +266,15 @@ static void add_process_row(struct build *build, const struct mw_process_report 
 			top_line__append(&line, " ");
 		top_line__append_cell(&line, i == COMM_COLUMN ? comm : cells[i],
 				      column_width(build, i), columns[i].align);
+	}
+	if (build->container_column) {
+		char container[CONTAINER_ID_WIDTH + 1];
+
+		/* ids are hex, checked when parsed: nothing to escape */
+		snprintf(container, sizeof(container), "%.*s", CONTAINER_ID_WIDTH,
+			 process->container.id[0] ? process->container.id : "-");
+		top_line__append(&line, " ");
+		top_line__append_cell(&line, container, CONTAINER_ID_WIDTH, TOP_ALIGN_LEFT);
 	}
 	free(comm);
 	if (selected)
@@ -354,10 +373,16 @@ static void add_detail_place(struct build *build, const struct mw_process_report
 		return;
 	start_line(build, &line);
 	if (process->container.id[0])
-		top_line__append_format(&line, "Container %.12s  ", process->container.id);
+		top_line__append_format(&line, "Container %.12s", process->container.id);
 	if (process->container.pod_uid[0])
-		top_line__append_format(&line, "Pod %s  ", process->container.pod_uid);
-	top_line__append(&line, "Cgroup ");
+		top_line__append_format(&line, "%sPod %s", line.columns ? "  " : "",
+					process->container.pod_uid);
+	/* too little room left to tell one cgroup from another: a line of its own */
+	if (line.columns && line.columns + 2 + CGROUP_ROOM_MIN > line.width) {
+		add_line(build, &line, TOP_STYLE_PLAIN, 0, 0);
+		start_line(build, &line);
+	}
+	top_line__append(&line, line.columns ? "  Cgroup " : "Cgroup ");
 	top_line__append_cell(&line, cgroup,
 			      line.width > line.columns ? line.width - line.columns : 0,
 			      TOP_ALIGN_LEFT_KEEP_END);
@@ -672,14 +697,16 @@ static void fit_to_height(struct build *build, const char *help)
 int top_frame__build(const struct top_model *model, struct top_state *state,
 		     const struct top_frame_layout *layout, struct top_frame *frame)
 {
-	struct build build = { model, &model->snapshot, state, layout, frame, 0 };
+	struct build build = { model, &model->snapshot, state, layout, frame, 0, false };
 	size_t *rows = NULL, count = 0;
 	int err;
 
 	top_frame__clear(frame);
 	build.comm_width = columns[COMM_COLUMN].width;
-	if (layout->width > 80) {
-		size_t extra = layout->width - 80;
+	build.container_column = layout->width >= CONTAINER_TABLE_WIDTH;
+	if (layout->width > (build.container_column ? CONTAINER_TABLE_WIDTH : TABLE_WIDTH)) {
+		size_t extra = layout->width -
+			       (build.container_column ? CONTAINER_TABLE_WIDTH : TABLE_WIDTH);
 
 		build.comm_width += extra < COMM_EXTRA_MAX ? extra : COMM_EXTRA_MAX;
 	}

@@ -102,8 +102,11 @@ struct mw_snapshot {
 	uint64_t events_lost;
 	uint64_t events_malformed;
 	uint64_t reconcile_corrections;
-	/* files the kernel's inode table (--max-inodes) had no room for */
-	uint64_t inode_table_full;
+	/*
+	 * entries the kernel's tables had no room for: files past --max-inodes,
+	 * hard-linked files, processes waiting to be re-read
+	 */
+	uint64_t kernel_table_full;
 	struct mw_duration_histogram unlink_to_unmap;
 };
 

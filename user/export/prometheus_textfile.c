@@ -216,9 +216,9 @@ static void agent_families(const struct writer *writer)
 	sample_count(writer, "mapwatch_reconcile_corrections_total",
 		     snapshot->reconcile_corrections);
 	family(writer, "mapwatch_kernel_table_full_total", "counter",
-	       "Files the kernel's inode table (--max-inodes) had no room for; "
-	       "their deletions are found by checking /proc each interval.");
-	sample_count(writer, "mapwatch_kernel_table_full_total", snapshot->inode_table_full);
+	       "Entries the kernel's tables had no room for (files past --max-inodes, "
+	       "hard-linked files, processes to re-read); each is repaired from /proc.");
+	sample_count(writer, "mapwatch_kernel_table_full_total", snapshot->kernel_table_full);
 }
 
 static int write_all(const struct writer *writer)

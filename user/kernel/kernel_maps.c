@@ -41,6 +41,11 @@ uint64_t kernel_tracer__inode_table_full(struct mw_kernel_tracer *tracer)
 	return __atomic_load_n(&tracer->skeleton->bss->inode_table_full, __ATOMIC_RELAXED);
 }
 
+uint64_t kernel_tracer__dirty_table_full(struct mw_kernel_tracer *tracer)
+{
+	return __atomic_load_n(&tracer->skeleton->bss->dirty_table_full, __ATOMIC_RELAXED);
+}
+
 int kernel_tracer__take_dirty_pids(struct mw_kernel_tracer *tracer, uint32_t *pids, size_t max,
 				   size_t *count)
 {

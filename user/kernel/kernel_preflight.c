@@ -41,9 +41,9 @@ static int check_privileges(char *error, size_t error_size)
 	if (capability_effective(data, CAP_SYS_ADMIN) ||
 	    (capability_effective(data, CAP_BPF) && capability_effective(data, CAP_PERFMON)))
 		return 0;
-	snprintf(
-		error, error_size,
-		"not privileged enough to load BPF programs: run as root or grant CAP_BPF,CAP_PERFMON,CAP_SYS_ADMIN");
+	snprintf(error, error_size,
+		 "not privileged enough to load BPF programs: run as root, or grant CAP_BPF and "
+		 "CAP_PERFMON (or CAP_SYS_ADMIN)");
 	return -EPERM;
 }
 

@@ -108,6 +108,9 @@ static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *
 		err = bpf_map__set_max_entries(skeleton->maps.tracked_inodes, inode_entries);
 	if (!err)
 		err = bpf_map__set_max_entries(skeleton->maps.name_slots, inode_entries);
+	if (!err && options->dirty_process_entries)
+		err = bpf_map__set_max_entries(skeleton->maps.dirty_tgids,
+					       options->dirty_process_entries);
 	return err;
 }
 

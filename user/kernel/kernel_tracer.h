@@ -29,6 +29,8 @@ struct mw_kernel_options {
 	uint32_t ring_buffer_bytes;
 	/* inodes tracked_inodes and name_slots hold; 0: 131072 */
 	uint32_t inode_entries;
+	/* processes that lost events, waiting to be re-read; 0: 4096 */
+	uint32_t dirty_process_entries;
 	/* copy libbpf's own messages (verifier logs included) to stderr: for -vv */
 	bool libbpf_debug;
 };
@@ -59,6 +61,11 @@ int kernel_tracer__drain(struct mw_kernel_tracer *tracer, kernel_tracer_record_f
 int kernel_tracer__lost_events(struct mw_kernel_tracer *tracer, uint64_t *lost);
 /* Inodes the programs could not file since load: tracked_inodes was full (--max-inodes). */
 uint64_t kernel_tracer__inode_table_full(struct mw_kernel_tracer *tracer);
+/*
+ * Processes the table of those that lost events had no room for, since load:
+ * when it grows, every process must be re-read.
+ */
+uint64_t kernel_tracer__dirty_table_full(struct mw_kernel_tracer *tracer);
 /* Takes (and clears) up to max processes that lost events: re-read them from /proc. */
 int kernel_tracer__take_dirty_pids(struct mw_kernel_tracer *tracer, uint32_t *pids, size_t max,
 				   size_t *count);

@@ -68,6 +68,7 @@ python3 "$here/read_outputs.py" "$work/kill/s.json" "$work/kill/m.prom" "$work/k
 	"$work/samples" >"$work/reader.out" 2>"$work/reader.err" &
 reader_pid=$!
 killed_mid_run=0
+mid_write=0
 for round in $(seq "$rounds"); do
 	start_agent "$work/kill"
 	# the first write comes ~0.2 s after the start, then one every 50 ms
@@ -75,14 +76,15 @@ for round in $(seq "$rounds"); do
 	kill -9 "$agent_pid" 2>/dev/null && killed_mid_run=$((killed_mid_run + 1))
 	wait "$agent_pid" 2>/dev/null
 	agent_pid=""
+	# a temporary file left behind is a kill that landed inside a write (the
+	# next start removes it); test_atomic_file kills inside a write on purpose
+	mid_write=$((mid_write + $(ls "$work/kill" | grep -c '\.tmp\.')))
 	kill -0 "$reader_pid" 2>/dev/null || break
 done
 touch "$work/kill/stop"
 wait "$reader_pid"
 reader_status=$?
 reader_pid=""
-# a temporary file left behind is a kill that landed inside a write
-mid_write=$(ls "$work/kill" | grep -c '\.tmp\.')
 if [ "$reader_status" -eq 0 ] && [ "$killed_mid_run" -eq "$rounds" ]; then
 	pass "$rounds agents killed at random moments, $mid_write inside a write: a reader saw only whole files ($(cat "$work/reader.out"))"
 else

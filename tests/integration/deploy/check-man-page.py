@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Usage: check-man-page.py MAN_PAGE MAPWATCH_BINARY UNIT_FILE PROMETHEUS_TEXTFILE_C
+"""Usage: check-man-page.py MAN_PAGE MAPWATCH_BINARY UNIT_FILE PROMETHEUS_TEXTFILE_C TOP_KEYS_C
 
 Checks mapwatch(8) against the binary it documents:
 - groff and man render it without a warning, and man-db finds its NAME line;
@@ -10,7 +10,8 @@ Checks mapwatch(8) against the binary it documents:
 - the exit statuses the binary gives for bad usage and for a runtime failure
   are the ones EXIT STATUS describes as such;
 - the version is the binary's, FILES names the unit's output files, and
-  METRICS names every metric the agent writes.
+  METRICS names every metric the agent writes;
+- the description of `top` names every key the view handles.
 """
 import os
 import re
@@ -124,8 +125,27 @@ def check_exit_statuses(binary, items):
     check(statuses.get(0), "EXIT STATUS does not describe 0")
 
 
+# Keys as the page spells them, where that is not the character itself.
+KEY_NAMES = {" ": "Space"}
+
+
+def check_top_keys(items, keys_path):
+    """Every key top_keys__handle() acts on is in the description of top."""
+    source = open(keys_path).read()
+    handler = source[source.index("void top_keys__handle("):]
+    keys = set(re.findall(r"case '(.)':", handler))
+    # Q and F are the same keys as q and f with Caps Lock on.
+    keys -= {"Q", "F"}
+    check(len(keys) >= 15, f"found only {sorted(keys)} in {keys_path}")
+    body = next((body for header, body in items if header.strip() == "top"), "")
+    tokens = set(re.findall(r"[^\s,;()]+", body))
+    for key in sorted(keys):
+        name = KEY_NAMES.get(key, key)
+        check(name in tokens, f"top handles the key {name!r}; the page's description of top does not name it")
+
+
 def main():
-    page_path, binary, unit_path, source_path = sys.argv[1:5]
+    page_path, binary, unit_path, source_path, keys_path = sys.argv[1:6]
     page = open(page_path).read()
     parts = sections(page)
     for name in ("NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "EXIT STATUS",
@@ -202,6 +222,8 @@ def main():
                                          for suffix in ("_sum", "_count", "_bucket"))}
     for name in sorted(names):
         check(re.search(r'\b' + name + r'\b', metrics), f"METRICS does not name {name}")
+
+    check_top_keys(tagged_items(parts["COMMANDS"]), keys_path)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kernel_support.h"
@@ -56,6 +57,45 @@ Test(kernel_lost, overflow_is_counted_and_the_process_marked_dirty)
 
 	close(fd);
 	support_records_free(&records);
+	support_remove_tree(dir);
+	kernel_tracer__destroy(tracer);
+}
+
+/* A full table of processes to re-read is counted, never an eviction that drops one silently. */
+Test(kernel_lost, full_table_of_dirty_processes_is_counted)
+{
+	struct mw_kernel_options options = { .ring_buffer_bytes = PAGE,
+					     .dirty_process_entries = 1 };
+	struct mw_kernel_tracer *tracer = support_load(&options);
+	uint32_t dirty[16];
+	size_t dirty_count = 0;
+	char dir[256], path[300];
+	int fd, status;
+	pid_t child;
+
+	support_make_dir("/dev/shm", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/overflow.index", dir);
+	fd = support_create_file(path, PAGE);
+	cr_assert_eq(kernel_tracer__dirty_table_full(tracer), 0);
+	/* This process fills the ring and the one-entry table; then its child finds no room. */
+	for (int i = 0; i < MAPPINGS; i++) {
+		void *map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+
+		cr_assert_neq(map, MAP_FAILED);
+		cr_assert_eq(munmap(map, PAGE), 0);
+	}
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0)
+		_exit(0);
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert_gt(kernel_tracer__dirty_table_full(tracer), 0,
+		     "a refused process was not counted");
+	cr_assert_eq(kernel_tracer__take_dirty_pids(tracer, dirty, 16, &dirty_count), 0);
+	cr_assert_eq(dirty_count, 1, "the table holds %zu processes", dirty_count);
+	cr_assert_eq(dirty[0], (uint32_t)getpid(), "the first process marked was not kept");
+
+	close(fd);
 	support_remove_tree(dir);
 	kernel_tracer__destroy(tracer);
 }

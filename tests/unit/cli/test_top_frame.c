@@ -130,8 +130,8 @@ Test(top_frame, table_at_80_by_24)
 	snprintf(expected, sizeof(expected), "%7s %-15s %6s %5s %7s %14s %7s %6s %5s", "1", "bash",
 		 "40", "0.1", "0", "0 B", "-", "0", "0");
 	cr_assert_str_eq(line(7), expected);
-	cr_assert_str_eq(line(23), "q quit  s < > sort  R reverse  / filter  Enter files  f all "
-				   "files  Space pause");
+	cr_assert_str_eq(line(23), "q quit  s<> sort  R rev  / filter  Enter files  f all files  "
+				   "p pause  d refresh");
 	for (size_t i = 0; i < frame.count; i++)
 		cr_assert_leq(terminal_text__width(line(i), false), 80, "line %zu: %s", i, line(i));
 }
@@ -587,6 +587,37 @@ Test(top_frame, files_view_scrolls_and_says_when_there_is_none)
 }
 
 /* The detail says what its deleted files hold and which container it runs in. */
+/* From 93 columns on the table names each process's container, as docker ps shortens it. */
+Test(top_frame, container_column_when_there_is_room)
+{
+	struct mw_snapshot snapshot;
+	struct mw_process_report *process;
+	char expected[160];
+
+	top_fixture__snapshot(&snapshot, T0);
+	process = top_fixture__process(&snapshot, 4242, "java", 812);
+	top_fixture__orphan(&snapshot, process, 0x1000, 10 * MIB, "/kafka/0.index", 5);
+	strcpy(process->container.id,
+	       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	top_fixture__process(&snapshot, 1, "systemd", 40);
+	cr_assert_eq(top_model__update(&model, &snapshot), 0);
+	build(80, 24);
+	cr_assert_null(strstr(line(4), "CONTAINER"), "%s", line(4));
+	build(93, 24);
+	cr_assert_str_eq(line(4), "    PID COMM              MAPS  MAP% ORPHANS ORPHANED BYTES  "
+				  "OLDEST REMAPS STALE CONTAINER   ");
+	snprintf(expected, sizeof(expected), "%7s %-15s %6s %5s %7s %14s %7s %6s %5s %s", "4242",
+		 "java", "812", "1.2", "1", "10.0 MiB", "5s", "0", "0", "0123456789ab");
+	cr_assert_str_eq(line(row_of(4242)), expected);
+	cr_assert_not_null(strstr(line(row_of(1)), " -"), "%s", line(row_of(1)));
+	/* wider still: the room goes to COMM, the container stays last */
+	build(120, 24);
+	cr_assert_not_null(strstr(line(row_of(4242)), "0 0123456789ab"), "%s", line(row_of(4242)));
+	for (size_t i = 0; i < frame.count; i++)
+		cr_assert_leq(terminal_text__width(line(i), false), 120, "line %zu: %s", i,
+			      line(i));
+}
+
 Test(top_frame, detail_shows_disk_space_and_container)
 {
 	struct mw_snapshot snapshot;
@@ -612,9 +643,11 @@ Test(top_frame, detail_shows_disk_space_and_container)
 	cr_assert_str_eq(line(6), "Deleted files 1: 4.0 MiB on disk, 10.0 MiB in size");
 	/* the id as docker ps shortens it; the path cut from its start to fit */
 	cr_assert_str_eq(line(7),
-			 "Container 0123456789ab  Pod 8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f  "
-			 "Cgroup ...cope");
-	cr_assert_eq(terminal_text__width(line(7), false), 80);
+			 "Container 0123456789ab  Pod 8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f");
+	/* no room left beside them: the cgroup on a line of its own, cut from its start */
+	cr_assert_str_eq(line(8), "Cgroup ...0123456789abcdef0123456789abcdef0123456789abcdef"
+				  "0123456789abcdef.scope");
+	cr_assert_eq(terminal_text__width(line(8), false), 80);
 	build(300, 24);
 	cr_assert_not_null(strstr(line(7), "Cgroup /kubepods.slice/kubepods-burstable.slice/"),
 			   "%s", line(7));

@@ -139,7 +139,7 @@ void snapshot_fixture__fill(struct mw_snapshot *snapshot)
 		snapshot->events_by_type[type] = type * 10;
 	snapshot->events_lost = 5;
 	snapshot->reconcile_corrections = 2;
-	snapshot->inode_table_full = 3;
+	snapshot->kernel_table_full = 3;
 	snapshot->unlink_to_unmap.buckets[0] = 1; /* <= 0.01 */
 	snapshot->unlink_to_unmap.buckets[3] = 2; /* <= 10 */
 	snapshot->unlink_to_unmap.count = 4; /* one past the last bound */
