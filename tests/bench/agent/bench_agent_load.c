@@ -131,6 +131,11 @@ static void measure_throughput(const struct settings *settings)
 			 lost == 0 && events_after >= expected);
 	bench__table_row("agent CPU while generating", "cores", BENCH_NONE, cpu, BENCH_NONE, "",
 			 BENCH_NONE, "<=0.25", cpu <= 0.25);
+	/* one generator core makes only so many events: what the agent could take, per core */
+	bench__report_row("events per agent CPU-second", "1/s", BENCH_NONE,
+			  cpu > 0 ? (events_after - events_before) / settings->seconds / cpu
+				  : BENCH_NONE,
+			  BENCH_NONE);
 }
 
 static long read_max_map_count(void)
