@@ -16,8 +16,6 @@
 #include "mapwatch_names.bpf.h"
 
 #define MW_AT_REMOVEDIR 0x200
-/* what a full hash map answers an insert */
-#define MW_E2BIG 7
 
 /* ---- mmap ---- */
 

@@ -21,6 +21,8 @@
 #define MW_MAP_ANONYMOUS 0x20
 #define MW_PF_KTHREAD 0x00200000
 #define MW_MAX_ERRNO 4095
+/* what a full hash map answers an insert */
+#define MW_E2BIG 7
 
 extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;
 

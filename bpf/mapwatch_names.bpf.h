@@ -128,7 +128,7 @@ __noinline int mw_check_name_slot(__u64 name_hash, __u32 slot)
 
 		if (!err)
 			__sync_fetch_and_add(&multilink_count, 1);
-		else if (err != -17 /* -EEXIST */)
+		else if (err == -MW_E2BIG)
 			/* full: only the periodic audit sees this inode's last link go */
 			__sync_fetch_and_add(&inode_table_full, 1);
 		mw_delete_name_slot(&slot_key);

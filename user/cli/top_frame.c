@@ -698,15 +698,15 @@ int top_frame__build(const struct top_model *model, struct top_state *state,
 		     const struct top_frame_layout *layout, struct top_frame *frame)
 {
 	struct build build = { model, &model->snapshot, state, layout, frame, 0, false };
-	size_t *rows = NULL, count = 0;
+	size_t *rows = NULL, count = 0, table_width;
 	int err;
 
 	top_frame__clear(frame);
 	build.comm_width = columns[COMM_COLUMN].width;
 	build.container_column = layout->width >= CONTAINER_TABLE_WIDTH;
-	if (layout->width > (build.container_column ? CONTAINER_TABLE_WIDTH : TABLE_WIDTH)) {
-		size_t extra = layout->width -
-			       (build.container_column ? CONTAINER_TABLE_WIDTH : TABLE_WIDTH);
+	table_width = build.container_column ? CONTAINER_TABLE_WIDTH : TABLE_WIDTH;
+	if (layout->width > table_width) {
+		size_t extra = layout->width - table_width;
 
 		build.comm_width += extra < COMM_EXTRA_MAX ? extra : COMM_EXTRA_MAX;
 	}
