@@ -10,16 +10,18 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-	libjansson-dev uthash-dev libbsd-dev libncurses-dev libcap-ng-dev libcriterion-dev"
+	libjansson-dev uthash-dev libbsd-dev libncurses-dev libcap-ng-dev"
 if [ "${1:-}" = "--test" ]; then
 	# systemd-analyze (systemd), groff and man (groff-base, man-db) check
 	# the unit and the man page; setpriv (util-linux) runs with the unit's
 	# capabilities; liburing: a deletion through io_uring, which only the
 	# audit sees; libclang-rt-14-dev: libFuzzer for the fuzz harnesses;
 	# valgrind: the memcheck runs; bpftrace: the peer the benchmarks compare
-	# against.
-	packages="$packages prometheus prometheus-node-exporter tmux python3-yaml procps bpftrace
-		systemd groff-base man-db util-linux liburing-dev libclang-rt-14-dev valgrind"
+	# against; mmdebstrap: the bare Debian root README's first command is
+	# tried in; stress-ng: the load the suite is run under.
+	packages="$packages libcriterion-dev prometheus prometheus-node-exporter tmux python3-yaml
+		procps bpftrace systemd groff-base man-db util-linux liburing-dev libclang-rt-14-dev
+		valgrind mmdebstrap stress-ng"
 fi
 
 missing=""

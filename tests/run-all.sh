@@ -11,9 +11,9 @@ sh deploy/setup-debian.sh --test
 export CI="${CI:-true}"
 jobs=$(nproc)
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAPWATCH_TESTS=ON
 cmake --build build -j"$jobs"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMAPWATCH_SANITIZE=ON
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMAPWATCH_SANITIZE=ON -DMAPWATCH_TESTS=ON
 cmake --build build-asan -j"$jobs"
 
 status=0
@@ -22,5 +22,5 @@ ctest --test-dir build --output-on-failure || status=1
 # The fuzz harnesses carry ASan and UBSan themselves: they run once, above.
 echo "== tests: sanitizer build (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --test-dir build-asan --output-on-failure -LE 'bench|fuzz' || status=1
+	ctest --test-dir build-asan --output-on-failure -LE 'bench|fuzz|fresh' || status=1
 exit $status
