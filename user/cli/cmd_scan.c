@@ -98,8 +98,10 @@ static int print_report(const struct mw_options *options, const struct mw_snapsh
 
 int command__scan(const struct mw_options *options)
 {
-	struct mw_tracker_options tracker_options = { .page_size =
-							      (uint64_t)sysconf(_SC_PAGESIZE) };
+	struct mw_tracker_options tracker_options = {
+		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
+		.snapshot_ranges = options->ranges,
+	};
 	struct mw_process_filter *filter = NULL;
 	struct mw_tracker *tracker = NULL;
 	struct mw_snapshot snapshot = { 0 };

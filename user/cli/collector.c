@@ -107,43 +107,36 @@ static void hook_process_rescan(void *context, uint32_t pid)
 /* Re-reads one process from /proc; the differences are corrections. */
 static int rescan_process(struct mw_collector *collector, uint32_t pid)
 {
-	struct mw_proc_maps_stats stats;
 	char comm[MW_COMM_LEN], cgroup[PATH_MAX];
-	struct mw_vma *vmas = NULL;
-	size_t count = 0;
 	uint64_t started = clock__monotonic_ns();
 	bool known, cgroup_known;
 	int err;
 
 	/* an exec may have come from a runtime that moved it into a container first */
 	cgroup_known = !cgroup_path__of_process((pid_t)pid, cgroup, sizeof(cgroup));
+	known = tracker__has_process(collector->tracker, pid);
 	err = proc_scan__read_comm((pid_t)pid, comm);
+	if (!err && !process_filter__matches(collector->filter, pid, comm,
+					     cgroup_known ? cgroup : NULL))
+		return 0;
+	/* a kernel thread, or a zombie, that we did not follow: nothing to follow */
 	if (!err)
-		err = proc_maps__read((pid_t)pid, MW_PROC_MAPS_FILES_ONLY, &vmas, &count, &stats);
+		err = proc_seed__process(collector->tracker, pid, comm, started, known);
 	if (err == -ESRCH || err == -ENOENT) {
 		if (!tracker__remove_process(collector->tracker, pid, started))
 			collector->reconcile_corrections++;
 		return 0;
 	}
-	if (err)
+	if (err < 0)
 		return err;
-	known = tracker__has_process(collector->tracker, pid);
-	/* a kernel thread, or a zombie: nothing to follow */
-	if ((known || stats.map_count) &&
-	    process_filter__matches(collector->filter, pid, comm, cgroup_known ? cgroup : NULL)) {
-		err = tracker__seed_process(collector->tracker, pid, comm, stats.map_count, vmas,
-					    count, started);
-		if (err >= 0 && cgroup_known &&
-		    tracker__set_cgroup(collector->tracker, pid, cgroup) == -ENOMEM)
-			err = -ENOMEM;
-		if (err > 0)
-			collector->reconcile_corrections += (uint64_t)err;
-		/* a process a lost record hid from us */
-		else if (!err && !known && count)
-			collector->reconcile_corrections++;
-	}
-	free(vmas);
-	return err < 0 ? err : 0;
+	if (cgroup_known && tracker__set_cgroup(collector->tracker, pid, cgroup) == -ENOMEM)
+		return -ENOMEM;
+	if (err > 0)
+		collector->reconcile_corrections += (uint64_t)err;
+	/* a process a lost record hid from us */
+	else if (!known && tracker__process_mapping_count(collector->tracker, pid))
+		collector->reconcile_corrections++;
+	return 0;
 }
 
 /* The programs are attached already: whatever changes after a process's maps are read reaches us. */
@@ -174,6 +167,7 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 	}
 	collector->options = *options;
 	tracker_options.hook_context = collector;
+	tracker_options.snapshot_ranges = options->ranges;
 
 	err = sysctl__max_map_count(&collector->max_map_count);
 	if (err) {
@@ -498,15 +492,17 @@ static void resolve_orphan_paths(struct mw_collector *collector, struct mw_snaps
 
 		for (size_t j = 0; j < process->orphan_count; j++) {
 			struct mw_orphan *orphan = &process->orphans[j];
+			const struct mw_orphan_range *range = orphan->ranges;
 			char path[PATH_MAX], *copy;
 			struct stat status;
 
-			if (orphan->path && strchr(orphan->path, '/'))
+			/* a file past the cap of listed ranges waits until it is listed */
+			if ((orphan->path && strchr(orphan->path, '/')) || !orphan->range_count)
 				continue;
-			if (proc_maps__stat_mapping((pid_t)process->pid, orphan->start, orphan->end,
+			if (proc_maps__stat_mapping((pid_t)process->pid, range->start, range->end,
 						    &status))
 				continue;
-			read_mapping_path(process->pid, orphan->start, orphan->end,
+			read_mapping_path(process->pid, range->start, range->end,
 					  status.st_nlink == 0, path, sizeof(path));
 			if (!path[0] || !(copy = strdup(path)))
 				continue;

@@ -15,6 +15,7 @@
 #define RING_BUFFER_MIN_BYTES 4096ULL
 #define RING_BUFFER_MAX_BYTES (1ULL << 30)
 #define MAX_INODES_LIMIT (1ULL << 24)
+#define RANGES_LIMIT (1ULL << 24)
 
 enum option_id {
 	OPTION_PID = 'p',
@@ -34,6 +35,7 @@ enum option_id {
 	OPTION_MAX_INODES,
 	OPTION_CHECK,
 	OPTION_BY_FILE,
+	OPTION_RANGES,
 };
 
 /* Which options each command takes, as a bit per option_id below. */
@@ -53,6 +55,7 @@ enum option_bit {
 	BIT_MAX_INODES,
 	BIT_CHECK,
 	BIT_BY_FILE,
+	BIT_RANGES,
 };
 
 #define FILTERS (ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_CGROUP))
@@ -64,20 +67,27 @@ static const struct {
 	unsigned int allowed;
 	double default_interval;
 	size_t default_top;
+	/*
+	 * Orphaned mappings listed as ranges per process (0: all). The agent
+	 * rewrites its snapshot every interval: it lists the first thousand of a
+	 * process and counts the rest; scan, asked once, lists every one.
+	 */
+	size_t default_ranges;
 } commands[] = {
 	[MW_COMMAND_AGENT] = { "agent",
 			       FILTERS | KERNEL_SIZES | ALLOW(BIT_INTERVAL) | ALLOW(BIT_TEXTFILE) |
-				       ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP),
-			       15.0, 50 },
+				       ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP) | ALLOW(BIT_RANGES),
+			       15.0, 50, 1000 },
 	[MW_COMMAND_TOP] = { "top",
 			     FILTERS | KERNEL_SIZES | ALLOW(BIT_INTERVAL) | ALLOW(BIT_TOP) |
 				     ALLOW(BIT_BATCH) | ALLOW(BIT_ITERATIONS),
-			     1.0, 0 },
+			     1.0, 0, 1000 },
 	[MW_COMMAND_SCAN] = { "scan",
 			      FILTERS | ALLOW(BIT_TEXTFILE) | ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP) |
-				      ALLOW(BIT_JSON) | ALLOW(BIT_CHECK) | ALLOW(BIT_BY_FILE),
-			      0.0, 50 },
-	[MW_COMMAND_TRACE] = { "trace", FILTERS | KERNEL_SIZES | ALLOW(BIT_JSON), 0.0, 0 },
+				      ALLOW(BIT_JSON) | ALLOW(BIT_CHECK) | ALLOW(BIT_BY_FILE) |
+				      ALLOW(BIT_RANGES),
+			      0.0, 50, 0 },
+	[MW_COMMAND_TRACE] = { "trace", FILTERS | KERNEL_SIZES | ALLOW(BIT_JSON), 0.0, 0, 0 },
 };
 
 static const struct option long_options[] = {
@@ -95,6 +105,7 @@ static const struct option long_options[] = {
 	{ "max-inodes", required_argument, NULL, OPTION_MAX_INODES },
 	{ "check", no_argument, NULL, OPTION_CHECK },
 	{ "by-file", no_argument, NULL, OPTION_BY_FILE },
+	{ "ranges", required_argument, NULL, OPTION_RANGES },
 	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
 	{ "help", no_argument, NULL, OPTION_HELP },
 	{ "version", no_argument, NULL, OPTION_VERSION },
@@ -208,6 +219,8 @@ static int option_bit(int id)
 		return BIT_CHECK;
 	case OPTION_BY_FILE:
 		return BIT_BY_FILE;
+	case OPTION_RANGES:
+		return BIT_RANGES;
 	default:
 		return -1;
 	}
@@ -265,6 +278,12 @@ static int parse_one(struct mw_options *options, int id, const char *argument, c
 				    "--top: '%s' is not a count from 0 (no cap) to %d", argument,
 				    TOP_LIMIT);
 		options->top = (size_t)number;
+		return 0;
+	case OPTION_RANGES:
+		if (parse_size(argument, RANGES_LIMIT, &number))
+			return fail(error, error_size,
+				    "--ranges: '%s' is not a count from 0 (all) to 16M", argument);
+		options->ranges = (size_t)number;
 		return 0;
 	case OPTION_JSON:
 		options->json = true;
@@ -344,6 +363,7 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 				    "unknown command '%s': use agent, top, scan or trace", argv[1]);
 		options->interval_seconds = commands[options->command].default_interval;
 		options->top = commands[options->command].default_top;
+		options->ranges = commands[options->command].default_ranges;
 		first = 2;
 	}
 
@@ -442,6 +462,8 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"                         that directory exists, else mapwatch.prom here)\n"
 			"      --snapshot PATH    JSON snapshot to write atomically\n"
 			"      --top N            cap on per-process series, 0 for none (default 50)\n"
+			"      --ranges N         orphaned mappings the snapshot lists per process, the\n"
+			"                         rest counted; 0 lists all (default 1000)\n"
 			"%s%s",
 			kernel_sizes, common);
 		return;
@@ -470,6 +492,8 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"      --top N            cap on per-process series, 0 for none (default 50)\n"
 			"      --check            exit 3 when an orphaned mapping is found (cron, Nagios)\n"
 			"      --by-file          one line per orphaned file, across processes\n"
+			"      --ranges N         orphaned mappings listed per process, the rest\n"
+			"                         counted; 0 lists all (default 0)\n"
 			"%s\n"
 			"exit status: 0 it ran (whatever it found, without --check), 3 --check found an\n"
 			"orphaned mapping, 1 a failure (a --pid that names no process too), 2 bad usage\n",

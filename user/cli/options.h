@@ -41,6 +41,7 @@ struct mw_options {
 	uint32_t max_inodes; /* agent, trace: tracked inodes the kernel holds; 0 for the default */
 	bool check; /* scan: exit MW_EXIT_ORPHANS_FOUND when an orphaned mapping is found */
 	bool by_file; /* scan: one line per orphaned file, across processes */
+	size_t ranges; /* agent, scan: orphaned mappings listed per process; 0: all */
 	int verbosity;
 	bool help;
 	bool version;

@@ -1,42 +1,103 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include "cgroup_path.h"
 #include "proc_seed.h"
+
+static int seed_vma(const struct mw_vma *vma, void *context)
+{
+	return tracker__seed_vma(context, vma);
+}
+
+int proc_seed__process(struct mw_tracker *tracker, uint32_t pid, const char *comm,
+		       uint64_t scan_started_ns, bool keep_empty)
+{
+	struct mw_proc_maps_stats stats = { 0 };
+	struct mw_tracker_seed seed;
+	int err;
+
+	err = tracker__seed_begin(tracker, &seed, pid, comm, scan_started_ns);
+	if (!err)
+		err = proc_maps__for_each((pid_t)pid, MW_PROC_MAPS_FILES_ONLY, seed_vma, &seed,
+					  &stats);
+	if (!err && (stats.map_count || keep_empty))
+		return tracker__seed_end(&seed, stats.map_count);
+	tracker__seed_abandon(&seed);
+	return err == -ENOENT ? -ESRCH : err;
+}
 
 struct seed_context {
 	struct mw_tracker *tracker;
 	const struct mw_process_filter *filter;
 	uint64_t scan_started_ns;
-};
-
-static int seed_one(const struct mw_proc_process *process, void *context)
-{
-	struct seed_context *seed = context;
+	struct mw_tracker_seed seed;
 	char cgroup[PATH_MAX];
 	bool cgroup_known;
+};
+
+static int begin_process(const struct mw_proc_process *process, void *context)
+{
+	struct seed_context *seeding = context;
 	int err;
 
 	/* read for every process: what it is attributed to, and what --cgroup decides on */
-	cgroup_known = !cgroup_path__of_process(process->pid, cgroup, sizeof(cgroup));
-	if (!process_filter__matches(seed->filter, (uint32_t)process->pid, process->comm,
-				     cgroup_known ? cgroup : NULL))
+	seeding->cgroup_known = !cgroup_path__of_process(process->pid, seeding->cgroup,
+							 sizeof(seeding->cgroup));
+	if (!process_filter__matches(seeding->filter, (uint32_t)process->pid, process->comm,
+				     seeding->cgroup_known ? seeding->cgroup : NULL))
 		return 0;
-	err = tracker__seed_process(seed->tracker, (uint32_t)process->pid, process->comm,
-				    process->stats.map_count, process->vmas, process->vma_count,
-				    seed->scan_started_ns);
-	if (!err && cgroup_known)
-		err = tracker__set_cgroup(seed->tracker, (uint32_t)process->pid, cgroup);
+	err = tracker__seed_begin(seeding->tracker, &seeding->seed, (uint32_t)process->pid,
+				  process->comm, seeding->scan_started_ns);
+	return err ? err : 1;
+}
+
+static int hand_vma(const struct mw_vma *vma, void *context)
+{
+	struct seed_context *seeding = context;
+
+	return tracker__seed_vma(&seeding->seed, vma);
+}
+
+static int end_process(const struct mw_proc_process *process, void *context)
+{
+	struct seed_context *seeding = context;
+	int err = tracker__seed_end(&seeding->seed, process->stats.map_count);
+
+	if (err >= 0 && seeding->cgroup_known)
+		err = tracker__set_cgroup(seeding->tracker, (uint32_t)process->pid,
+					  seeding->cgroup);
 	return err < 0 ? err : 0;
 }
+
+static void abandon_process(const struct mw_proc_process *process, void *context)
+{
+	struct seed_context *seeding = context;
+
+	(void)process;
+	tracker__seed_abandon(&seeding->seed);
+}
+
+static const struct mw_proc_scan_handlers seed_handlers = {
+	.begin = begin_process,
+	.vma = hand_vma,
+	.end = end_process,
+	.abandon = abandon_process,
+};
 
 int proc_seed__all(struct mw_tracker *tracker, const struct mw_process_filter *filter,
 		   uint64_t scan_started_ns, struct mw_proc_scan_stats *stats)
 {
-	struct seed_context seed = {
-		.tracker = tracker,
-		.filter = filter,
-		.scan_started_ns = scan_started_ns,
-	};
+	/* on the heap: it holds a PATH_MAX cgroup */
+	struct seed_context *seeding = calloc(1, sizeof(*seeding));
+	int err;
 
-	return proc_scan__each(MW_PROC_MAPS_FILES_ONLY, seed_one, &seed, stats);
+	if (!seeding)
+		return -ENOMEM;
+	seeding->tracker = tracker;
+	seeding->filter = filter;
+	seeding->scan_started_ns = scan_started_ns;
+	err = proc_scan__each(MW_PROC_MAPS_FILES_ONLY, &seed_handlers, seeding, stats);
+	free(seeding);
+	return err;
 }

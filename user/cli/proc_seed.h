@@ -2,6 +2,7 @@
 #ifndef MAPWATCH_CLI_PROC_SEED_H
 #define MAPWATCH_CLI_PROC_SEED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "proc_scan.h"
 #include "process_filter.h"
@@ -15,5 +16,15 @@
  */
 int proc_seed__all(struct mw_tracker *tracker, const struct mw_process_filter *filter,
 		   uint64_t scan_started_ns, struct mw_proc_scan_stats *stats);
+
+/*
+ * Reads one process's VMAs from /proc into the tracker as they come, with
+ * @comm. A process without VMAs (a kernel thread, a zombie) is only kept when
+ * @keep_empty. Returns what tracker__seed_end returns (the mappings that
+ * differed), -ESRCH when the process is gone or went mid-walk (what the walk
+ * had applied to a process the tracker already knew stays: drop it), or -errno.
+ */
+int proc_seed__process(struct mw_tracker *tracker, uint32_t pid, const char *comm,
+		       uint64_t scan_started_ns, bool keep_empty);
 
 #endif

@@ -116,12 +116,17 @@ static int print_process(FILE *stream, const struct mw_snapshot *snapshot,
 				 orphan->deleted_seconds_ago);
 		else
 			snprintf(age, sizeof(age), "deleted before start");
-		fprintf(stream,
-			"    %08" PRIx64 "-%08" PRIx64 " %02x:%02x %-10" PRIu64 " %s  (%s)\n",
-			orphan->start, orphan->end, orphan->dev >> 20, orphan->dev & 0xfffff,
-			orphan->ino, path, age);
+		/* one line per orphaned mapping, as /proc/PID/maps has them */
+		for (size_t k = 0; k < orphan->range_count; k++)
+			fprintf(stream,
+				"    %08" PRIx64 "-%08" PRIx64 " %02x:%02x %-10" PRIu64 " %s  (%s)\n",
+				orphan->ranges[k].start, orphan->ranges[k].end, orphan->dev >> 20,
+				orphan->dev & 0xfffff, orphan->ino, path, age);
 		free(path);
 	}
+	if (process->orphan_ranges_omitted)
+		fprintf(stream, "    (%" PRIu64 " more orphaned mappings not listed)\n",
+			process->orphan_ranges_omitted);
 	return 0;
 }
 

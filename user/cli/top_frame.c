@@ -528,7 +528,7 @@ static void add_orphan_row(struct build *build, const struct mw_orphan *orphan, 
 
 	if (!path)
 		return;
-	text_report__format_bytes(orphan->end - orphan->start, size, sizeof(size));
+	text_report__format_bytes(orphan->bytes, size, sizeof(size));
 	if (orphan->deleted_age_known) {
 		top_format__age(orphan->deleted_seconds_ago, age, sizeof(age));
 		snprintf(deleted, sizeof(deleted), "%s ago", age);

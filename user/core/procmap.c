@@ -61,6 +61,19 @@ void procmap__clear(struct procmap *map, enum procmap_removal why)
 		unlink_entry(map, entry, why);
 }
 
+void procmap__remove_entry(struct procmap *map, struct procmap_entry *entry,
+			   enum procmap_removal why)
+{
+	unlink_entry(map, entry, why);
+}
+
+struct procmap_entry *procmap__first_from(struct procmap *map, uint64_t addr)
+{
+	struct procmap_entry key = { .start = addr };
+
+	return RB_NFIND(procmap_tree, &map->tree, &key);
+}
+
 struct procmap_entry *procmap__first(struct procmap *map)
 {
 	return RB_MIN(procmap_tree, &map->tree);

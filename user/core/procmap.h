@@ -76,6 +76,12 @@ int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length,
 /* mprotect(2): sets prot on [start, end), splitting and merging. Returns 0 or -ENOMEM. */
 int procmap__mprotect(struct procmap *map, uint64_t start, uint64_t end, uint32_t prot);
 
+/* Removes one entry of the map, reporting it as why. */
+void procmap__remove_entry(struct procmap *map, struct procmap_entry *entry,
+			   enum procmap_removal why);
+/* The first entry that starts at or above addr, or NULL. */
+struct procmap_entry *procmap__first_from(struct procmap *map, uint64_t addr);
+
 /* The entry containing addr, or NULL. */
 struct procmap_entry *procmap__find(struct procmap *map, uint64_t addr);
 struct procmap_entry *procmap__first(struct procmap *map);

@@ -18,8 +18,10 @@ void snapshot__clear(struct mw_snapshot *snapshot)
 	for (size_t i = 0; i < snapshot->process_count; i++) {
 		struct mw_process_report *process = &snapshot->processes[i];
 
-		for (size_t j = 0; j < process->orphan_count; j++)
+		for (size_t j = 0; j < process->orphan_count; j++) {
 			free(process->orphans[j].path);
+			free(process->orphans[j].ranges);
+		}
 		free(process->orphans);
 		free(process->cgroup);
 	}

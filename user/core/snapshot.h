@@ -13,15 +13,28 @@
 #include "container_id.h"
 #include "mapwatch_events.h"
 
-struct mw_orphan {
+/* One orphaned mapping (VMA): where it is, as /proc/PID/maps spells it. */
+struct mw_orphan_range {
 	uint64_t start;
 	uint64_t end;
 	uint64_t offset;
+};
+
+/*
+ * One deleted file as one process maps it: its orphaned mappings grouped, so a
+ * process that maps a file a hundred times lists the file once. The ranges
+ * listed may be fewer than the mappings (the snapshot's cap on listed ranges).
+ */
+struct mw_orphan {
 	uint64_t ino;
 	uint32_t dev; /* kernel encoding: major << 20 | minor */
 	bool deleted_age_known; /* false when deleted before mapwatch started */
 	double deleted_seconds_ago;
 	char *path; /* owned; without " (deleted)" */
+	uint64_t mappings; /* its orphaned mappings in this process */
+	uint64_t bytes; /* the address space they cover */
+	struct mw_orphan_range *ranges; /* owned, ascending; the first range_count of them */
+	size_t range_count;
 };
 
 struct mw_process_report {
@@ -36,8 +49,10 @@ struct mw_process_report {
 	double oldest_orphan_age_seconds;
 	bool map_count_growing; /* seconds_to_map_limit is meaningful only when true */
 	double seconds_to_map_limit;
-	struct mw_orphan *orphans; /* owned, sorted by start */
+	/* owned: one per deleted file, in the order of their lowest mapping */
+	struct mw_orphan *orphans;
 	size_t orphan_count;
+	uint64_t orphan_ranges_omitted; /* orphaned mappings past the cap, not in any ranges */
 	/*
 	 * The deleted files behind its orphaned mappings, each once however often
 	 * it maps one: what they hold on disk, where orphaned_bytes is address space.

@@ -703,6 +703,13 @@ int tracker__set_comm(struct mw_tracker *tracker, uint32_t pid, const char *comm
 	return 0;
 }
 
+size_t tracker__process_mapping_count(struct mw_tracker *tracker, uint32_t pid)
+{
+	struct process *process = tracker__find_process(tracker, pid);
+
+	return process ? procmap__count(&process->map) : 0;
+}
+
 bool tracker__has_process(struct mw_tracker *tracker, uint32_t pid)
 {
 	return tracker__find_process(tracker, pid) != NULL;

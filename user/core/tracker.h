@@ -31,6 +31,11 @@ struct mw_tracker_options {
 	 * 0: forgotten at once. Forgetting then waits for tracker__sweep_unused_inodes().
 	 */
 	uint64_t forget_delay_ns;
+	/*
+	 * Orphaned mappings a snapshot lists as ranges, per process, lowest
+	 * addresses first; the rest are only counted. 0: every one.
+	 */
+	size_t snapshot_ranges;
 	/* Hooks to the outside, all optional; ctx is hook_context. */
 	void *hook_context;
 	/*
@@ -83,6 +88,30 @@ int tracker__apply(struct mw_tracker *tracker, const union mw_event *event);
 int tracker__seed_process(struct mw_tracker *tracker, uint32_t pid, const char *comm,
 			  uint64_t map_count, const struct mw_vma *vmas, size_t count,
 			  uint64_t scan_started_ns);
+
+/*
+ * The same, streamed: begin, then each VMA as /proc hands it over (address
+ * order), then end with the process's map count, which returns what
+ * tracker__seed_process returns. A walk that fails half way is abandoned:
+ * a process it added goes again; a known one keeps what was applied, and the
+ * caller drops it or reads it again.
+ */
+struct mw_tracker_seed {
+	struct mw_tracker *tracker;
+	uint32_t pid;
+	uint64_t scan_started_ns;
+	uint64_t cursor; /* /proc has spoken for the addresses below */
+	size_t differences;
+	bool view_held; /* the tracker had a view of pid to compare with */
+	bool added; /* pid was added by this seed */
+};
+
+int tracker__seed_begin(struct mw_tracker *tracker, struct mw_tracker_seed *seed, uint32_t pid,
+			const char *comm, uint64_t scan_started_ns);
+/* Returns 0, -ENOMEM, or -ENOENT when the process was dropped meanwhile. */
+int tracker__seed_vma(struct mw_tracker_seed *seed, const struct mw_vma *vma);
+int tracker__seed_end(struct mw_tracker_seed *seed, uint64_t map_count);
+void tracker__seed_abandon(struct mw_tracker_seed *seed);
 
 /*
  * The process is gone (seen missing from /proc after lost events): drops it
@@ -173,6 +202,8 @@ int tracker__snapshot(struct mw_tracker *tracker, uint64_t now_ns, double realti
 
 /* Whether the tracker follows pid. */
 bool tracker__has_process(struct mw_tracker *tracker, uint32_t pid);
+/* The file mappings the tracker holds for pid (0 for a process it does not know). */
+size_t tracker__process_mapping_count(struct mw_tracker *tracker, uint32_t pid);
 /* Writes up to max known pids into out; returns how many processes are known. */
 size_t tracker__pids(const struct mw_tracker *tracker, uint32_t *out, size_t max);
 /* File mappings held across every process. */

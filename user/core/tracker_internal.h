@@ -26,6 +26,9 @@ struct process_inode {
 	uint64_t newest_generation;
 	size_t entries_at_newest_generation;
 	struct process_inode *users_prev, *users_next; /* in inode->users */
+	/* its orphan in the snapshot being made: valid while report_serial is the tracker's */
+	uint64_t report_serial;
+	size_t report_index;
 };
 
 struct process {
@@ -52,6 +55,7 @@ struct mw_tracker {
 	struct mw_inode *pending_forgets; /* oldest first, through forget_prev/forget_next */
 	struct mw_inode *verify_next; /* where tracker__verify_kernel_inodes() goes on */
 	size_t tracked_mappings;
+	uint64_t report_serial; /* bumped by every snapshot */
 	uint64_t now_ns; /* timestamp of what is being applied */
 	struct mw_duration_histogram unlink_to_unmap;
 };

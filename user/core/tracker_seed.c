@@ -6,16 +6,11 @@
 #include <utlist.h>
 #include "tracker_internal.h"
 
-/* What an unchanged mapping keeps across a rescan: its size generation. */
-struct kept_history {
-	bool matched;
-	uint64_t size_generation;
-};
-
 static bool same_mapping(const struct procmap_entry *entry, const struct mw_vma *vma)
 {
 	return entry->start == vma->start && entry->end == vma->end &&
-	       entry->offset == vma->offset && entry->dev == vma->dev && entry->ino == vma->ino;
+	       entry->offset == vma->offset && entry->dev == vma->dev &&
+	       entry->ino == vma->ino && entry->prot == vma->prot && entry->shared == vma->shared;
 }
 
 /* The inode a VMA maps, added or brought up to date with what /proc showed. */
@@ -23,12 +18,13 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 				     uint64_t scan_started_ns)
 {
 	const char *path = vma->path[0] ? vma->path : "";
-	uint64_t name_hash = inode_table__name_hash(inode_table__basename(path));
 	struct mw_inode *inode = inode_table__find(&tracker->inodes, vma->dev, vma->ino);
+	uint64_t name_hash;
 	/* Without a stat, " (deleted)" is the best evidence there is. */
 	bool orphaned = vma->deleted && (!vma->file_stat_known || vma->nlink == 0);
 
 	if (!inode) {
+		name_hash = inode_table__name_hash(inode_table__basename(path));
 		inode = inode_table__add(&tracker->inodes, vma->dev, vma->ino, path, name_hash);
 		if (!inode)
 			return NULL;
@@ -60,6 +56,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		inode->deleted = false;
 	}
 	if (path[0] && strcmp(path, inode->path) != 0) {
+		name_hash = inode_table__name_hash(inode_table__basename(path));
 		if (inode_table__set_path(&tracker->inodes, inode, path, name_hash))
 			return NULL;
 		tracker__watch_inode(tracker, inode, false);
@@ -67,8 +64,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 	return inode;
 }
 
-static int insert_seeded(struct process *process, struct mw_inode *inode, const struct mw_vma *vma,
-			 const struct kept_history *kept)
+static int insert_seeded(struct process *process, struct mw_inode *inode, const struct mw_vma *vma)
 {
 	struct procmap_entry entry = { 0 };
 
@@ -82,77 +78,133 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 	entry.ino = vma->ino;
 	entry.prot = vma->prot;
 	entry.shared = vma->shared;
-	entry.size_generation = kept->matched ? kept->size_generation : inode->size_generation;
+	entry.size_generation = inode->size_generation;
 	/* Exactly the VMAs /proc showed: the kernel did not merge them, neither do we. */
 	return procmap__insert(&process->map, &entry, false);
 }
 
-static int seed(struct mw_tracker *tracker, struct process *process, const struct mw_vma *vmas,
-		size_t count, uint64_t scan_started_ns, size_t *differences)
+/*
+ * /proc hands the VMAs over in address order, so the process's map is brought
+ * to match them in one pass, in place: entries /proc shows unchanged stay as
+ * they are (with the size generation they were made at), the others are
+ * replaced. Nothing is held per VMA beyond the map itself, so a process with
+ * hundreds of thousands of mappings is read at the memory its map takes.
+ */
+int tracker__seed_begin(struct mw_tracker *tracker, struct mw_tracker_seed *seed, uint32_t pid,
+			const char *comm, uint64_t scan_started_ns)
 {
-	size_t old_count = procmap__count(&process->map), new_count = 0, matched = 0;
-	struct kept_history *kept = calloc(count ? count : 1, sizeof(*kept));
-	int err = 0;
+	struct process *process = tracker__find_process(tracker, pid);
 
-	if (!kept)
-		return -ENOMEM;
-	for (size_t i = 0; i < count; i++) {
-		struct procmap_entry *entry;
+	memset(seed, 0, sizeof(*seed));
+	seed->tracker = tracker;
+	seed->pid = pid;
+	seed->scan_started_ns = scan_started_ns;
+	seed->view_held = process && !process->awaiting_rescan;
+	if (!process) {
+		process = tracker__get_process(tracker, pid, comm);
+		if (!process)
+			return -ENOMEM;
+		seed->added = true;
+	} else if (comm) {
+		strncpy(process->comm, comm, MW_COMM_LEN - 1);
+		process->comm[MW_COMM_LEN - 1] = '\0';
+	}
+	tracker->now_ns = scan_started_ns;
+	return 0;
+}
 
-		if (vmas[i].kind != MW_VMA_FILE || vmas[i].start >= vmas[i].end)
+/* Replaces the entries from the cursor up to end that are not the one kept. */
+static void replace_unlisted(struct mw_tracker_seed *seed, struct process *process, uint64_t end,
+			     const struct mw_vma *kept, bool *matched)
+{
+	struct procmap_entry *entry = procmap__first_from(&process->map, seed->cursor), *next;
+
+	for (; entry && entry->start < end; entry = next) {
+		next = procmap__next(entry);
+		if (kept && same_mapping(entry, kept)) {
+			*matched = true;
 			continue;
-		new_count++;
-		entry = procmap__find(&process->map, vmas[i].start);
-		if (entry && same_mapping(entry, &vmas[i])) {
-			kept[i] = (struct kept_history){ true, entry->size_generation };
-			matched++;
 		}
+		procmap__remove_entry(&process->map, entry, PROCMAP_REPLACED);
+		seed->differences++;
 	}
-	*differences = (old_count - matched) + (new_count - matched);
-	procmap__clear(&process->map, PROCMAP_REPLACED);
-	for (size_t i = 0; !err && i < count; i++) {
-		struct mw_inode *inode;
+}
 
-		if (vmas[i].kind != MW_VMA_FILE || vmas[i].start >= vmas[i].end)
-			continue;
-		inode = seeded_inode(tracker, &vmas[i], scan_started_ns);
-		err = inode ? insert_seeded(process, inode, &vmas[i], &kept[i]) : -ENOMEM;
+int tracker__seed_vma(struct mw_tracker_seed *seed, const struct mw_vma *vma)
+{
+	struct mw_tracker *tracker = seed->tracker;
+	struct process *process = tracker__find_process(tracker, seed->pid);
+	struct mw_inode *inode;
+	bool matched = false;
+	int err;
+
+	if (!process)
+		return -ENOENT;
+	if (vma->kind != MW_VMA_FILE || vma->start >= vma->end)
+		return 0;
+	inode = seeded_inode(tracker, vma, seed->scan_started_ns);
+	if (!inode)
+		return -ENOMEM;
+	if (vma->start < seed->cursor) {
+		/* out of order (never from the kernel's walks): replace whatever overlaps */
+		seed->differences++;
+		return insert_seeded(process, inode, vma);
 	}
-	free(kept);
+	/* a process this seed added has no old entries to compare with */
+	if (!seed->added)
+		replace_unlisted(seed, process, vma->end, vma, &matched);
+	seed->cursor = vma->end;
+	if (matched)
+		return 0;
+	err = insert_seeded(process, inode, vma);
+	if (!err)
+		seed->differences++;
 	return err;
+}
+
+int tracker__seed_end(struct mw_tracker_seed *seed, uint64_t map_count)
+{
+	struct mw_tracker *tracker = seed->tracker;
+	struct process *process = tracker__find_process(tracker, seed->pid);
+
+	if (!process)
+		return -ENOENT;
+	replace_unlisted(seed, process, UINT64_MAX, NULL, NULL);
+	tracker__record_map_count(tracker, process, map_count, seed->scan_started_ns);
+	if (seed->scan_started_ns > process->ignore_before_ns)
+		process->ignore_before_ns = seed->scan_started_ns;
+	process->awaiting_rescan = false;
+	tracker__forget_unused_inodes(tracker);
+	return seed->view_held ? (int)seed->differences : 0;
+}
+
+void tracker__seed_abandon(struct mw_tracker_seed *seed)
+{
+	struct process *process = tracker__find_process(seed->tracker, seed->pid);
+
+	/* half a walk is no view: a process added for it goes (a known one is the caller's) */
+	if (process && seed->added)
+		tracker__drop_process(seed->tracker, process, PROCMAP_REPLACED);
+	tracker__forget_unused_inodes(seed->tracker);
 }
 
 int tracker__seed_process(struct mw_tracker *tracker, uint32_t pid, const char *comm,
 			  uint64_t map_count, const struct mw_vma *vmas, size_t count,
 			  uint64_t scan_started_ns)
 {
-	struct process *process = tracker__find_process(tracker, pid);
-	bool view_held = process && !process->awaiting_rescan;
-	size_t differences = 0;
+	struct mw_tracker_seed seed;
 	int err;
 
 	if (!vmas && count)
 		return -EINVAL;
-	if (!process) {
-		process = tracker__get_process(tracker, pid, comm);
-		if (!process)
-			return -ENOMEM;
-	} else if (comm) {
-		strncpy(process->comm, comm, MW_COMM_LEN - 1);
-		process->comm[MW_COMM_LEN - 1] = '\0';
-	}
-	tracker->now_ns = scan_started_ns;
-	err = seed(tracker, process, vmas, count, scan_started_ns, &differences);
-	if (!err) {
-		tracker__record_map_count(tracker, process, map_count, scan_started_ns);
-		if (scan_started_ns > process->ignore_before_ns)
-			process->ignore_before_ns = scan_started_ns;
-		process->awaiting_rescan = false;
-	}
-	tracker__forget_unused_inodes(tracker);
-	if (err)
+	err = tracker__seed_begin(tracker, &seed, pid, comm, scan_started_ns);
+	for (size_t i = 0; !err && i < count; i++)
+		err = tracker__seed_vma(&seed, &vmas[i]);
+	if (err) {
+		tracker__seed_abandon(&seed);
 		return err;
-	return view_held ? (int)differences : 0;
+	}
+	return tracker__seed_end(&seed, map_count);
 }
 
 int tracker__set_file_status(struct mw_tracker *tracker, uint32_t dev, uint64_t ino, uint32_t nlink,

@@ -13,53 +13,110 @@ static bool stale(const struct procmap_entry *entry, uint64_t file_size, uint64_
 	return entry->offset + (entry->end - entry->start) > file_end + page;
 }
 
-static int report_orphans(struct process *process, struct mw_process_report *report,
-			  uint64_t now_ns)
+/* Grows an array of @size-byte items to hold one more; -ENOMEM leaves it as it was. */
+static int make_room(void **items, size_t count, size_t *capacity, size_t size)
 {
+	size_t grown;
+	void *bigger;
+
+	if (count < *capacity)
+		return 0;
+	grown = *capacity ? *capacity * 2 : 4;
+	bigger = realloc(*items, grown * size);
+	if (!bigger)
+		return -ENOMEM;
+	*items = bigger;
+	*capacity = grown;
+	return 0;
+}
+
+/* The process's orphan for the inode @user maps, added at its first mapping. */
+static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct process_inode *user,
+				   struct mw_process_report *report, size_t *capacity,
+				   uint64_t now_ns)
+{
+	const struct mw_inode *inode = user->inode;
+	struct mw_orphan *orphan;
+
+	if (user->report_serial == tracker->report_serial)
+		return &report->orphans[user->report_index];
+	if (make_room((void **)&report->orphans, report->orphan_count, capacity,
+		      sizeof(*report->orphans)))
+		return NULL;
+	orphan = &report->orphans[report->orphan_count];
+	memset(orphan, 0, sizeof(*orphan));
+	orphan->path = strdup(inode->path);
+	if (!orphan->path)
+		return NULL;
+	user->report_serial = tracker->report_serial;
+	user->report_index = report->orphan_count++;
+	orphan->ino = inode->id.ino;
+	orphan->dev = inode->id.dev;
+	orphan->deleted_age_known = inode->deletion_time_known;
+	if (orphan->deleted_age_known) {
+		uint64_t deleted_ns = inode->deleted_ns;
+
+		orphan->deleted_seconds_ago =
+			now_ns > deleted_ns ? (double)(now_ns - deleted_ns) / 1e9 : 0;
+		/* The oldest orphan whose age is known; unknown ages are left out. */
+		if (!report->oldest_orphan_age_known ||
+		    orphan->deleted_seconds_ago > report->oldest_orphan_age_seconds)
+			report->oldest_orphan_age_seconds = orphan->deleted_seconds_ago;
+		report->oldest_orphan_age_known = true;
+	}
+	return orphan;
+}
+
+/*
+ * One pass over the process's map in address order: stale mappings counted,
+ * each orphaned mapping counted and listed as a range of its file's orphan
+ * while the cap allows.
+ */
+static int report_mappings(struct mw_tracker *tracker, struct process *process,
+			   struct mw_process_report *report, uint64_t now_ns)
+{
+	size_t cap = tracker->options.snapshot_ranges, listed = 0, capacity = 0;
 	struct procmap_entry *entry;
-	size_t capacity = 0;
 
 	for (entry = procmap__first(&process->map); entry; entry = procmap__next(entry)) {
-		const struct process_inode *user = entry->owner;
+		struct process_inode *user = entry->owner;
 		struct mw_orphan *orphan;
 
-		if (!user || !user->inode->deleted)
+		if (!user)
 			continue;
-		if (report->orphan_count == capacity) {
-			size_t grown = capacity ? capacity * 2 : 8;
-			struct mw_orphan *bigger =
-				realloc(report->orphans, grown * sizeof(*report->orphans));
+		/* an unknown size (0) would make every mapping look stale */
+		if (user->inode->size_known &&
+		    stale(entry, user->inode->size, tracker->options.page_size))
+			report->stale_mappings++;
+		if (!user->inode->deleted)
+			continue;
+		orphan = orphan_of(tracker, user, report, &capacity, now_ns);
+		if (!orphan)
+			return -ENOMEM;
+		orphan->mappings++;
+		orphan->bytes += entry->end - entry->start;
+		report->orphaned_mappings++;
+		report->orphaned_bytes += entry->end - entry->start;
+		if (cap && listed == cap) {
+			report->orphan_ranges_omitted++;
+			continue;
+		}
+		/* a file's ranges grow by doubling: its count is the capacity's lower half */
+		if (orphan->range_count == 0 ||
+		    (orphan->range_count >= 4 &&
+		     !(orphan->range_count & (orphan->range_count - 1)))) {
+			size_t grown = orphan->range_count ? orphan->range_count * 2 : 4;
+			struct mw_orphan_range *bigger =
+				realloc(orphan->ranges, grown * sizeof(*orphan->ranges));
 
 			if (!bigger)
 				return -ENOMEM;
-			report->orphans = bigger;
-			capacity = grown;
+			orphan->ranges = bigger;
 		}
-		orphan = &report->orphans[report->orphan_count];
-		memset(orphan, 0, sizeof(*orphan));
-		orphan->path = strdup(user->inode->path);
-		if (!orphan->path)
-			return -ENOMEM;
-		report->orphan_count++;
-		orphan->start = entry->start;
-		orphan->end = entry->end;
-		orphan->offset = entry->offset;
-		orphan->ino = entry->ino;
-		orphan->dev = entry->dev;
-		orphan->deleted_age_known = user->inode->deletion_time_known;
-		if (orphan->deleted_age_known) {
-			uint64_t deleted_ns = user->inode->deleted_ns;
-
-			orphan->deleted_seconds_ago =
-				now_ns > deleted_ns ? (double)(now_ns - deleted_ns) / 1e9 : 0;
-			/* The oldest orphan whose age is known; unknown ages are left out. */
-			if (!report->oldest_orphan_age_known ||
-			    orphan->deleted_seconds_ago > report->oldest_orphan_age_seconds)
-				report->oldest_orphan_age_seconds = orphan->deleted_seconds_ago;
-			report->oldest_orphan_age_known = true;
-		}
-		report->orphaned_mappings++;
-		report->orphaned_bytes += entry->end - entry->start;
+		orphan->ranges[orphan->range_count++] = (struct mw_orphan_range){
+			.start = entry->start, .end = entry->end, .offset = entry->offset
+		};
+		listed++;
 	}
 	return 0;
 }
@@ -67,7 +124,6 @@ static int report_orphans(struct process *process, struct mw_process_report *rep
 static int report_process(struct mw_tracker *tracker, struct process *process,
 			  struct mw_process_report *report, uint64_t now_ns, uint64_t max_map_count)
 {
-	struct procmap_entry *entry;
 	double slope;
 
 	report->pid = process->pid;
@@ -78,14 +134,6 @@ static int report_process(struct mw_tracker *tracker, struct process *process,
 	tracker__report_process_files(process, report);
 	report->map_count = process->map_count;
 	report->resize_remaps = process->resize_remaps;
-	for (entry = procmap__first(&process->map); entry; entry = procmap__next(entry)) {
-		const struct process_inode *user = entry->owner;
-
-		/* an unknown size (0) would make every mapping look stale */
-		if (user && user->inode->size_known &&
-		    stale(entry, user->inode->size, tracker->options.page_size))
-			report->stale_mappings++;
-	}
 	if (map_count_history__growth_rate(&process->history, now_ns,
 					   tracker->options.growth_window_ns, &slope)) {
 		report->map_count_growing = true;
@@ -94,7 +142,7 @@ static int report_process(struct mw_tracker *tracker, struct process *process,
 				? 0
 				: (double)(max_map_count - process->map_count) / slope;
 	}
-	return report_orphans(process, report, now_ns);
+	return report_mappings(tracker, process, report, now_ns);
 }
 
 /* Most orphaned bytes first, then the fullest address space, then pid. */
@@ -116,6 +164,7 @@ int tracker__snapshot(struct mw_tracker *tracker, uint64_t now_ns, double realti
 	struct process *process;
 
 	memset(out, 0, sizeof(*out));
+	tracker->report_serial++;
 	out->timestamp = (double)now_ns / 1e9 + realtime_offset_seconds;
 	out->max_map_count = max_map_count;
 	out->tracked_mappings = tracker->tracked_mappings;

@@ -1,92 +1,129 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The snapshot written as it is read, field by field: no document is built in
+ * memory, so a process listing a hundred thousand ranges costs the writer
+ * nothing but the output. Each orphaned file is one line; its ranges are
+ * compact [start, end, offset] triples.
+ */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include "atomic_file.h"
 #include "json_snapshot.h"
 #include "json_values.h"
 
-/*
- * 16 significant digits: microseconds on an epoch timestamp, and 0.1 stays
- * "0.1" instead of the 17-digit "0.10000000000000001".
- */
-#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(16))
+struct writer {
+	FILE *file;
+	int err;
+};
 
-static json_t *build_orphan(const struct mw_orphan *orphan)
+static void put(struct writer *out, const char *format, ...)
 {
-	json_t *object = json_object();
-	bool ok;
+	va_list args;
 
-	if (!object)
-		return NULL;
-	ok = json_values__set(object, "start", json_values__address(orphan->start)) &&
-	     json_values__set(object, "end", json_values__address(orphan->end)) &&
-	     json_values__set(object, "offset", json_values__unsigned(orphan->offset)) &&
-	     json_values__set(object, "dev", json_values__device(orphan->dev)) &&
-	     json_values__set(object, "ino", json_values__unsigned(orphan->ino)) &&
-	     json_values__set(object, "path",
-			      json_values__text(orphan->path ? orphan->path : "", SIZE_MAX)) &&
-	     json_values__set(object, "deleted_seconds_ago",
-			      orphan->deleted_age_known ? json_real(orphan->deleted_seconds_ago)
-							: json_null());
-	if (!ok) {
-		json_decref(object);
-		return NULL;
+	if (out->err)
+		return;
+	va_start(args, format);
+	if (vfprintf(out->file, format, args) < 0)
+		out->err = errno ? -errno : -EIO;
+	va_end(args);
+}
+
+/* A JSON string: invalid UTF-8 replaced by U+FFFD, escaped by jansson. */
+static void put_text(struct writer *out, const char *bytes, size_t max_length)
+{
+	json_t *value = json_values__text(bytes ? bytes : "", max_length);
+
+	if (!value) {
+		out->err = out->err ? out->err : -ENOMEM;
+		return;
 	}
-	return object;
+	if (!out->err && json_dumpf(value, out->file, JSON_ENCODE_ANY))
+		out->err = errno ? -errno : -EIO;
+	json_decref(value);
 }
 
 /* A string, or null when unknown (NULL or empty). */
-static json_t *optional_text(const char *text)
+static void put_optional_text(struct writer *out, const char *text)
 {
-	return text && text[0] ? json_values__text(text, SIZE_MAX) : json_null();
+	if (text && text[0])
+		put_text(out, text, SIZE_MAX);
+	else
+		put(out, "null");
 }
 
-static json_t *build_process(const struct mw_process_report *process)
+/*
+ * As jansson spells a real: 16 significant digits (microseconds on an epoch
+ * timestamp, and 0.1 stays "0.1"), and a ".0" where that looks like an integer.
+ */
+static void put_real(struct writer *out, double value)
 {
-	json_t *object = json_object(), *orphans = json_array();
-	bool ok;
+	char buffer[40];
 
-	if (!object || !orphans) {
-		json_decref(object);
-		json_decref(orphans);
-		return NULL;
+	snprintf(buffer, sizeof(buffer), "%.16g", value);
+	put(out, "%s%s", buffer, strpbrk(buffer, ".eEna") ? "" : ".0");
+}
+
+static void put_device(struct writer *out, uint32_t dev)
+{
+	char buffer[16];
+
+	json_values__format_device(dev, buffer);
+	put(out, "\"%s\"", buffer);
+}
+
+static void put_orphan(struct writer *out, const struct mw_orphan *orphan)
+{
+	put(out, "{\"dev\": ");
+	put_device(out, orphan->dev);
+	put(out, ", \"ino\": %" PRIu64 ", \"path\": ", orphan->ino);
+	put_text(out, orphan->path, SIZE_MAX);
+	put(out, ", \"deleted_seconds_ago\": ");
+	if (orphan->deleted_age_known)
+		put_real(out, orphan->deleted_seconds_ago);
+	else
+		put(out, "null");
+	put(out, ", \"mappings\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"ranges\": [",
+	    orphan->mappings, orphan->bytes);
+	for (size_t i = 0; i < orphan->range_count && !out->err; i++) {
+		const struct mw_orphan_range *range = &orphan->ranges[i];
+
+		/* addresses as /proc/PID/maps spells them: %08lx */
+		put(out, "%s[\"%08" PRIx64 "\", \"%08" PRIx64 "\", %" PRIu64 "]", i ? ", " : "",
+		    range->start, range->end, range->offset);
 	}
-	for (size_t i = 0; i < process->orphan_count; i++) {
-		if (json_array_append_new(orphans, build_orphan(&process->orphans[i]))) {
-			json_decref(object);
-			json_decref(orphans);
-			return NULL;
-		}
+	put(out, "]}");
+}
+
+static void put_process(struct writer *out, const struct mw_process_report *process)
+{
+	put(out, "\n    {\n      \"pid\": %" PRIu32 ",\n      \"comm\": ", process->pid);
+	put_text(out, process->comm, sizeof(process->comm));
+	put(out,
+	    ",\n      \"map_count\": %" PRIu64 ",\n      \"orphaned_mappings\": %" PRIu64
+	    ",\n      \"orphaned_bytes\": %" PRIu64 ",\n      \"resize_remaps\": %" PRIu64
+	    ",\n      \"stale_mappings\": %" PRIu64 ",\n      \"orphans\": [",
+	    process->map_count, process->orphaned_mappings, process->orphaned_bytes,
+	    process->resize_remaps, process->stale_mappings);
+	for (size_t i = 0; i < process->orphan_count && !out->err; i++) {
+		put(out, "%s\n        ", i ? "," : "");
+		put_orphan(out, &process->orphans[i]);
 	}
-	ok = json_values__set(object, "pid", json_integer(process->pid)) &&
-	     json_values__set(object, "comm",
-			      json_values__text(process->comm, sizeof(process->comm))) &&
-	     json_values__set(object, "map_count", json_values__unsigned(process->map_count)) &&
-	     json_values__set(object, "orphaned_mappings",
-			      json_values__unsigned(process->orphaned_mappings)) &&
-	     json_values__set(object, "orphaned_bytes",
-			      json_values__unsigned(process->orphaned_bytes)) &&
-	     json_values__set(object, "resize_remaps",
-			      json_values__unsigned(process->resize_remaps)) &&
-	     json_values__set(object, "stale_mappings",
-			      json_values__unsigned(process->stale_mappings)) &&
-	     json_object_set(object, "orphans", orphans) == 0 &&
-	     json_values__set(object, "orphaned_files",
-			      json_values__unsigned(process->orphaned_files)) &&
-	     json_values__set(object, "orphaned_files_size_bytes",
-			      json_values__unsigned(process->orphaned_files_size_bytes)) &&
-	     json_values__set(object, "orphaned_files_disk_bytes",
-			      json_values__unsigned(process->orphaned_files_disk_bytes)) &&
-	     json_values__set(object, "cgroup", optional_text(process->cgroup)) &&
-	     json_values__set(object, "container_id", optional_text(process->container.id)) &&
-	     json_values__set(object, "pod_uid", optional_text(process->container.pod_uid));
-	json_decref(orphans);
-	if (!ok) {
-		json_decref(object);
-		return NULL;
-	}
-	return object;
+	put(out, "%s],\n      \"orphan_ranges_omitted\": %" PRIu64, process->orphan_count ? "\n      " : "",
+	    process->orphan_ranges_omitted);
+	put(out,
+	    ",\n      \"orphaned_files\": %" PRIu64 ",\n      \"orphaned_files_size_bytes\": %" PRIu64
+	    ",\n      \"orphaned_files_disk_bytes\": %" PRIu64 ",\n      \"cgroup\": ",
+	    process->orphaned_files, process->orphaned_files_size_bytes,
+	    process->orphaned_files_disk_bytes);
+	put_optional_text(out, process->cgroup);
+	put(out, ",\n      \"container_id\": ");
+	put_optional_text(out, process->container.id);
+	put(out, ",\n      \"pod_uid\": ");
+	put_optional_text(out, process->container.pod_uid);
+	put(out, "\n    }");
 }
 
 bool json_snapshot__lists_process(const struct mw_process_report *process)
@@ -95,58 +132,30 @@ bool json_snapshot__lists_process(const struct mw_process_report *process)
 	       process->resize_remaps > 0 || process->stale_mappings > 0;
 }
 
-json_t *json_snapshot__build(const struct mw_snapshot *snapshot)
-{
-	json_t *root = json_object(), *processes = json_array();
-	bool ok;
-
-	if (!root || !processes)
-		goto fail;
-	for (size_t i = 0; i < snapshot->process_count; i++) {
-		const struct mw_process_report *process = &snapshot->processes[i];
-
-		if (!json_snapshot__lists_process(process))
-			continue;
-		if (json_array_append_new(processes, build_process(process)))
-			goto fail;
-	}
-	ok = json_values__set(root, "version", json_integer(MW_JSON_SNAPSHOT_VERSION)) &&
-	     json_values__set(root, "timestamp", json_real(snapshot->timestamp)) &&
-	     json_values__set(root, "source",
-			      json_string(snapshot->source ? snapshot->source : "agent")) &&
-	     json_values__set(root, "max_map_count",
-			      json_values__unsigned(snapshot->max_map_count)) &&
-	     json_object_set(root, "processes", processes) == 0 &&
-	     json_values__set(root, "orphaned_files",
-			      json_values__unsigned(snapshot->file_count)) &&
-	     json_values__set(root, "orphaned_files_size_bytes",
-			      json_values__unsigned(snapshot->orphaned_files_size_bytes)) &&
-	     json_values__set(root, "orphaned_files_disk_bytes",
-			      json_values__unsigned(snapshot->orphaned_files_disk_bytes));
-	json_decref(processes);
-	if (!ok) {
-		json_decref(root);
-		return NULL;
-	}
-	return root;
-fail:
-	json_decref(processes);
-	json_decref(root);
-	return NULL;
-}
-
 int json_snapshot__write_stream(const struct mw_snapshot *snapshot, FILE *file)
 {
-	json_t *root = json_snapshot__build(snapshot);
-	int err = 0;
+	struct writer out = { .file = file };
+	bool first = true;
 
-	if (!root)
-		return -ENOMEM;
-	/* jansson reports a failed write without its errno */
-	if (json_dumpf(root, file, JSON_FLAGS) || fputc('\n', file) == EOF)
-		err = ferror(file) && errno ? -errno : -EIO;
-	json_decref(root);
-	return err;
+	put(&out, "{\n  \"version\": %d,\n  \"timestamp\": ", MW_JSON_SNAPSHOT_VERSION);
+	put_real(&out, snapshot->timestamp);
+	put(&out, ",\n  \"source\": \"%s\",\n  \"max_map_count\": %" PRIu64 ",\n  \"processes\": [",
+	    snapshot->source ? snapshot->source : "agent", snapshot->max_map_count);
+	for (size_t i = 0; i < snapshot->process_count && !out.err; i++) {
+		if (!json_snapshot__lists_process(&snapshot->processes[i]))
+			continue;
+		put(&out, "%s", first ? "" : ",");
+		put_process(&out, &snapshot->processes[i]);
+		first = false;
+	}
+	put(&out,
+	    "%s],\n  \"orphaned_files\": %zu,\n  \"orphaned_files_size_bytes\": %" PRIu64
+	    ",\n  \"orphaned_files_disk_bytes\": %" PRIu64 "\n}\n",
+	    first ? "" : "\n  ", snapshot->file_count, snapshot->orphaned_files_size_bytes,
+	    snapshot->orphaned_files_disk_bytes);
+	if (!out.err && ferror(file))
+		out.err = -EIO;
+	return out.err;
 }
 
 static int write_snapshot(FILE *file, void *ctx)
@@ -156,6 +165,6 @@ static int write_snapshot(FILE *file, void *ctx)
 
 int json_snapshot__write_path(const struct mw_snapshot *snapshot, const char *path)
 {
-	/* built inside the writer: the temp file holds it only once it is complete */
+	/* written inside the writer: the temp file holds it only once it is complete */
 	return atomic_file__write(path, write_snapshot, (void *)snapshot);
 }

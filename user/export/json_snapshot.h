@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* PRODUCT.md "JSON snapshot (version 1)": fields, order and spelling are the contract. */
+/*
+ * The JSON snapshot, version 2: fields, order and spelling are the contract
+ * (mapwatch(8), deploy/README.md). Version 2 groups a process's orphaned
+ * mappings by deleted file, with their ranges, where version 1 listed every
+ * orphaned mapping as an object of its own.
+ */
 #ifndef MAPWATCH_EXPORT_JSON_SNAPSHOT_H
 #define MAPWATCH_EXPORT_JSON_SNAPSHOT_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "snapshot.h"
 
-#define MW_JSON_SNAPSHOT_VERSION 1
+#define MW_JSON_SNAPSHOT_VERSION 2
 
 /* Whether the snapshot lists the process: an orphan, a resize remap or a stale mapping. */
 bool json_snapshot__lists_process(const struct mw_process_report *process);
-
-/* The document as a jansson object (the caller json_decref()s it); NULL when out of memory. */
-json_t *json_snapshot__build(const struct mw_snapshot *snapshot);
 
 /* Indented JSON and a final newline to @file. Returns 0 or -errno. */
 int json_snapshot__write_stream(const struct mw_snapshot *snapshot, FILE *file);

@@ -182,6 +182,11 @@ int maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx)
 	file = open_maps(pid_dir);
 	if (!file)
 		return -errno;
+	/*
+	 * Each read() of the text formats as many lines as fit: a larger buffer
+	 * than stdio's 4 KiB takes a 500,000-line file in ~300 reads, not ~9,000.
+	 */
+	setvbuf(file, NULL, _IOFBF, 128 * 1024);
 	/* mw_vma carries PATH_MAX bytes: one on the heap, reused for every line */
 	vma = malloc(sizeof(*vma));
 	if (!vma) {

@@ -237,7 +237,7 @@ static int walk_maps(struct walk *walk)
 {
 	int err;
 
-	if (!(walk->flags & MW_PROC_MAPS_FORCE_TEXT) && query_state >= 0) {
+	if ((walk->flags & MW_PROC_MAPS_QUERY) && query_state >= 0) {
 		walk->stats.used_query = true;
 		err = maps_query__walk(walk->pid_dir, walk_sink, walk);
 		if ((err != -ENOTTY && err != -EINVAL) || walk->handed_out) {

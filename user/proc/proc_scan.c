@@ -51,42 +51,57 @@ static pid_t parse_pid(const char *name)
 	return (pid_t)value;
 }
 
+struct scan_one {
+	const struct mw_proc_scan_handlers *handlers;
+	void *ctx;
+};
+
+static int hand_vma(const struct mw_vma *vma, void *ctx)
+{
+	struct scan_one *one = ctx;
+
+	return one->handlers->vma(vma, one->ctx);
+}
+
 static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *cache,
-		    struct mw_vma_list *vmas, proc_scan_fn fn, void *ctx,
+		    const struct mw_proc_scan_handlers *handlers, void *ctx,
 		    struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_process process = { .pid = pid };
+	struct scan_one one = { handlers, ctx };
 	int err;
 
-	vmas->count = 0;
 	err = proc_scan__read_comm(pid, process.comm);
-	if (!err)
-		err = proc_maps__for_each_cached(pid, maps_flags, cache, vma_list__append, vmas,
-						 &process.stats);
 	if (err == -ESRCH) {
 		stats->vanished++;
 		return 0;
 	}
-	if (err == -ENOMEM)
-		return err;
 	if (err) {
 		stats->unreadable++;
 		return 0;
 	}
-	if (process.stats.map_count == 0)
+	err = handlers->begin(&process, ctx);
+	if (err <= 0)
+		return err;
+	err = proc_maps__for_each_cached(pid, maps_flags, cache, hand_vma, &one, &process.stats);
+	if (err || process.stats.map_count == 0) {
+		handlers->abandon(&process, ctx);
+		if (err == -ENOMEM)
+			return err;
+		if (err == -ESRCH)
+			stats->vanished++;
+		else if (err)
+			stats->unreadable++;
 		return 0;
-	process.vmas = vmas->items;
-	process.vma_count = vmas->count;
+	}
 	stats->processes++;
-	return fn(&process, ctx);
+	return handlers->end(&process, ctx);
 }
 
-int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
-		    struct mw_proc_scan_stats *stats)
+int proc_scan__each(unsigned int maps_flags, const struct mw_proc_scan_handlers *handlers,
+		    void *ctx, struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_scan_stats local = { 0 };
-	/* one array for the whole scan: each process's VMAs overwrite the last one's */
-	struct mw_vma_list vmas = { 0 };
 	struct mw_stat_cache *cache;
 	struct dirent *entry;
 	DIR *proc;
@@ -114,12 +129,11 @@ int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
 		pid = parse_pid(entry->d_name);
 		if (!pid)
 			continue;
-		err = scan_one(pid, maps_flags, cache, &vmas, fn, ctx, &local);
+		err = scan_one(pid, maps_flags, cache, handlers, ctx, &local);
 		if (err)
 			break;
 	}
 	closedir(proc);
-	free(vmas.items);
 	stat_cache__destroy(cache);
 	if (stats)
 		*stats = local;

@@ -11,9 +11,7 @@
 struct mw_proc_process {
 	pid_t pid;
 	char comm[MW_COMM_LEN];
-	const struct mw_vma *vmas; /* valid during the callback only */
-	size_t vma_count;
-	struct mw_proc_maps_stats stats; /* stats.map_count: every VMA, even skipped ones */
+	struct mw_proc_maps_stats stats; /* at end: stats.map_count, every VMA, even skipped ones */
 };
 
 struct mw_proc_scan_stats {
@@ -22,16 +20,33 @@ struct mw_proc_scan_stats {
 	uint64_t unreadable; /* other errors (permissions): skipped */
 };
 
-/* A nonzero return stops the scan and is returned by proc_scan__each. */
-typedef int (*proc_scan_fn)(const struct mw_proc_process *process, void *ctx);
+/*
+ * What a scan hands over, process by process, VMA by VMA as they are read:
+ * nothing is collected in between, so a process with a million mappings costs
+ * the scan no more memory than one with ten. A negative return stops the scan
+ * and is returned by proc_scan__each.
+ */
+struct mw_proc_scan_handlers {
+	/* Before the maps are read: 1 reads them, 0 skips the process. */
+	int (*begin)(const struct mw_proc_process *process, void *ctx);
+	int (*vma)(const struct mw_vma *vma, void *ctx);
+	/* The walk was whole; process->stats is filled. */
+	int (*end)(const struct mw_proc_process *process, void *ctx);
+	/*
+	 * After begin, the walk did not finish: the process vanished mid-walk,
+	 * could not be read, or has no address space (a kernel thread). What vma
+	 * was handed is not to be trusted.
+	 */
+	void (*abandon)(const struct mw_proc_process *process, void *ctx);
+};
 
 /*
- * Calls @fn for every process (thread group) with an address space, its VMAs
- * read with proc_maps__read(@maps_flags). Kernel threads (no VMAs) and
- * processes that vanish mid-scan are skipped. @stats may be NULL.
+ * Walks every process (thread group) in /proc, its VMAs read with
+ * proc_maps__for_each(@maps_flags). Kernel threads (no VMAs) and processes
+ * that vanish mid-scan are abandoned and not counted. @stats may be NULL.
  */
-int proc_scan__each(unsigned int maps_flags, proc_scan_fn fn, void *ctx,
-		    struct mw_proc_scan_stats *stats);
+int proc_scan__each(unsigned int maps_flags, const struct mw_proc_scan_handlers *handlers,
+		    void *ctx, struct mw_proc_scan_stats *stats);
 
 /* /proc/PID/comm without its newline. -ESRCH when the process is gone. */
 int proc_scan__read_comm(pid_t pid, char comm[MW_COMM_LEN]);

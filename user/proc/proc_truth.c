@@ -15,7 +15,7 @@ int proc_truth__orphans(pid_t pid, struct mw_vma **orphans, size_t *count,
 
 	*orphans = NULL;
 	*count = 0;
-	err = proc_maps__read(pid, MW_PROC_MAPS_FILES_ONLY | MW_PROC_MAPS_FORCE_TEXT, &vmas,
+	err = proc_maps__read(pid, MW_PROC_MAPS_FILES_ONLY, &vmas,
 			      &vma_count, &stats);
 	if (err)
 		return err;

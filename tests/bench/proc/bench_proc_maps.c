@@ -27,10 +27,10 @@ struct mode {
 };
 
 static const struct mode modes[] = {
-	{ "PROCMAP_QUERY", MW_PROC_MAPS_NO_STAT },
-	{ "text", MW_PROC_MAPS_FORCE_TEXT | MW_PROC_MAPS_NO_STAT },
-	{ "PROCMAP_QUERY + stat", 0 },
-	{ "text + stat", MW_PROC_MAPS_FORCE_TEXT },
+	{ "PROCMAP_QUERY", MW_PROC_MAPS_QUERY | MW_PROC_MAPS_NO_STAT },
+	{ "text", MW_PROC_MAPS_NO_STAT },
+	{ "PROCMAP_QUERY + stat", MW_PROC_MAPS_QUERY },
+	{ "text + stat", 0 },
 };
 
 #define MODES (sizeof(modes) / sizeof(modes[0]))

@@ -41,8 +41,12 @@ void top_fixture__orphan(struct mw_snapshot *snapshot, struct mw_process_report 
 	cr_assert_not_null(process->orphans);
 	orphan = &process->orphans[process->orphan_count++];
 	memset(orphan, 0, sizeof(*orphan));
-	orphan->start = start;
-	orphan->end = start + bytes;
+	orphan->ranges = malloc(sizeof(*orphan->ranges));
+	cr_assert_not_null(orphan->ranges);
+	orphan->ranges[0] = (struct mw_orphan_range){ .start = start, .end = start + bytes };
+	orphan->range_count = 1;
+	orphan->mappings = 1;
+	orphan->bytes = bytes;
 	orphan->ino = 1000 + process->orphan_count;
 	orphan->dev = 254u << 20;
 	orphan->path = strdup(path);

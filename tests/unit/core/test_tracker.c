@@ -25,8 +25,11 @@ Test(tracker, unlink_of_the_last_name_orphans_the_mapping)
 	cr_assert_eq(report->orphaned_mappings, 1);
 	cr_assert_eq(report->orphaned_bytes, 10 * MIB);
 	cr_assert_eq(report->orphan_count, 1);
-	cr_assert_eq(report->orphans[0].start, A);
-	cr_assert_eq(report->orphans[0].end, A + 10 * MIB);
+	cr_assert_eq(report->orphans[0].mappings, 1);
+	cr_assert_eq(report->orphans[0].bytes, 10 * MIB);
+	cr_assert_eq(report->orphans[0].range_count, 1);
+	cr_assert_eq(report->orphans[0].ranges[0].start, A);
+	cr_assert_eq(report->orphans[0].ranges[0].end, A + 10 * MIB);
 	cr_assert_eq(report->orphans[0].ino, 100);
 	cr_assert_str_eq(report->orphans[0].path, "00000000000000000000.index");
 	cr_assert(report->orphans[0].deleted_age_known);
@@ -56,15 +59,19 @@ Test(tracker, partial_munmap_of_an_orphan_counts_the_pieces_left)
 	report = report_now(PID, 4);
 	cr_assert_eq(report->orphaned_mappings, 2);
 	cr_assert_eq(report->orphaned_bytes, 8 * PAGE);
-	cr_assert_eq(report->orphans[1].start, A + 6 * PAGE);
-	cr_assert_eq(report->orphans[1].offset, 6 * PAGE);
+	/* one file, two pieces: one orphan with two ranges */
+	cr_assert_eq(report->orphan_count, 1);
+	cr_assert_eq(report->orphans[0].mappings, 2);
+	cr_assert_eq(report->orphans[0].range_count, 2);
+	cr_assert_eq(report->orphans[0].ranges[1].start, A + 6 * PAGE);
+	cr_assert_eq(report->orphans[0].ranges[1].offset, 6 * PAGE);
 	apply(munmap_range(PID, 5, A, PAGE));
 	apply(munmap_range(PID, 5, A + 9 * PAGE, PAGE));
 	report = report_now(PID, 6);
 	cr_assert_eq(report->orphaned_mappings, 2);
 	cr_assert_eq(report->orphaned_bytes, 6 * PAGE);
-	cr_assert_eq(report->orphans[0].start, A + PAGE);
-	cr_assert_eq(report->orphans[0].offset, PAGE);
+	cr_assert_eq(report->orphans[0].ranges[0].start, A + PAGE);
+	cr_assert_eq(report->orphans[0].ranges[0].offset, PAGE);
 	/* Nothing ended yet: no unlink-to-unmap duration observed. */
 	cr_assert_eq(snapshot.unlink_to_unmap.count, 0);
 	/* One munmap across both pieces ends both. */
@@ -83,8 +90,8 @@ Test(tracker, map_fixed_over_part_of_an_orphan)
 	apply(mmap_anonymous(PID, 3, A, 3 * PAGE));
 	report = report_now(PID, 4);
 	cr_assert_eq(report->orphaned_mappings, 1);
-	cr_assert_eq(report->orphans[0].start, A + 3 * PAGE);
-	cr_assert_eq(report->orphans[0].offset, 3 * PAGE);
+	cr_assert_eq(report->orphans[0].ranges[0].start, A + 3 * PAGE);
+	cr_assert_eq(report->orphans[0].ranges[0].offset, 3 * PAGE);
 	cr_assert_eq(report->orphaned_bytes, 7 * PAGE);
 
 	/* A live file mapped over the middle leaves two orphan pieces. */
@@ -105,7 +112,7 @@ Test(tracker, mremap_of_an_orphan_moves_grows_and_shrinks_it)
 	apply(mremap_range(PID, 3, A, 4 * PAGE, b, 4 * PAGE, MREMAP_MAYMOVE));
 	report = report_now(PID, 4);
 	cr_assert_eq(report->orphaned_mappings, 1);
-	cr_assert_eq(report->orphans[0].start, b);
+	cr_assert_eq(report->orphans[0].ranges[0].start, b);
 	apply(mremap_range(PID, 5, b, 4 * PAGE, b, 8 * PAGE, 0));
 	report = report_now(PID, 6);
 	cr_assert_eq(report->orphaned_bytes, 8 * PAGE);

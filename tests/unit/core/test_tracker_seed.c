@@ -157,9 +157,13 @@ Test(seed, ten_thousand_orphans_in_one_process_counted_exactly_and_fast)
 	report = report_now(PID, 2 * SECOND);
 	cr_assert_eq(report->orphaned_mappings, mappings);
 	cr_assert_eq(report->orphaned_bytes, mappings * 2 * PAGE);
-	cr_assert_eq(report->orphan_count, mappings);
+	/* one file: one orphan, every mapping a range of it, in address order */
+	cr_assert_eq(report->orphan_count, 1);
+	cr_assert_eq(report->orphans[0].mappings, mappings);
+	cr_assert_eq(report->orphans[0].range_count, mappings);
 	for (uint64_t i = 1; i < mappings; i++)
-		cr_assert_gt(report->orphans[i].start, report->orphans[i - 1].start);
+		cr_assert_gt(report->orphans[0].ranges[i].start,
+			     report->orphans[0].ranges[i - 1].start);
 	/* Every other one goes, then the rest. */
 	for (uint64_t i = 0; i < mappings; i += 2)
 		apply(munmap_range(PID, 3 * SECOND, A + i * 3 * PAGE, 2 * PAGE));
@@ -313,4 +317,82 @@ Test(seed, a_mapping_of_unknown_size_is_never_stale)
 	cr_assert_eq(report_now(PID, 4 * SECOND)->stale_mappings, 2);
 	apply(mmap_file(PID, 5 * SECOND, A + 16 * PAGE, PAGE, 0, 300, PAGE, "unknown.index"));
 	cr_assert_eq(report_now(PID, 6 * SECOND)->resize_remaps, 0);
+}
+
+/* A walk that ends half way leaves no process behind that it added. */
+Test(seed, an_abandoned_walk_drops_the_process_it_added)
+{
+	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", true, 0);
+	struct mw_tracker_seed seed;
+
+	cr_assert_eq(tracker__seed_begin(tracker, &seed, PID, "java", SECOND), 0);
+	cr_assert_eq(tracker__seed_vma(&seed, &vma), 0);
+	tracker__seed_abandon(&seed);
+	cr_assert_not(tracker__has_process(tracker, PID));
+	cr_assert_eq(tracker__tracked_mappings(tracker), 0);
+	cr_assert_eq(tracker__tracked_inodes(tracker), 0);
+}
+
+/*
+ * A rescan streamed in address order: unchanged mappings stay (with the size
+ * generation they were made at), the others are replaced, the ones /proc no
+ * longer lists go, and each change counts once.
+ */
+Test(seed, a_streamed_rescan_changes_only_what_differs)
+{
+	struct mw_vma first[4] = {
+		file_vma(A, 2, 100, "/data/a.index", false, 1),
+		file_vma(A + 4 * PAGE, 2, 101, "/data/b.index", false, 1),
+		file_vma(A + 8 * PAGE, 2, 102, "/data/c.index", false, 1),
+		file_vma(A + 12 * PAGE, 2, 103, "/data/d.index", false, 1),
+	};
+	struct mw_vma second[3] = {
+		first[0],
+		file_vma(A + 4 * PAGE, 2, 104, "/data/e.index", false, 1), /* replaced */
+		first[3], /* c went */
+	};
+	struct mw_tracker_seed seed;
+
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 10, first, 4, SECOND), 0);
+	cr_assert_eq(tracker__tracked_mappings(tracker), 4);
+	cr_assert_eq(tracker__seed_begin(tracker, &seed, PID, "java", 2 * SECOND), 0);
+	for (size_t i = 0; i < 3; i++)
+		cr_assert_eq(tracker__seed_vma(&seed, &second[i]), 0);
+	/* b out and e in, c out: three differences */
+	cr_assert_eq(tracker__seed_end(&seed, 9), 3);
+	cr_assert_eq(tracker__tracked_mappings(tracker), 3);
+	cr_assert_eq(tracker__process_mapping_count(tracker, PID), 3);
+	cr_assert(tracker__file_deleted(tracker, DEV, 104) == false);
+	/* the same view again: nothing differs */
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 9, second, 3, 3 * SECOND), 0);
+}
+
+/* The snapshot lists at most the cap of ranges per process, lowest first, and counts the rest. */
+Test(seed, ranges_past_the_snapshot_cap_are_counted_not_listed)
+{
+	struct mw_vma vmas[7];
+	const struct mw_process_report *report;
+
+	tracker__destroy(tracker);
+	tracker_setup_capped(0, 3);
+	/* file 100 at even slots, file 200 at odd ones: interleaved */
+	for (size_t i = 0; i < 7; i++)
+		vmas[i] = file_vma(A + i * 4 * PAGE, 2, i % 2 ? 200 : 100,
+				   i % 2 ? "/data/y.index" : "/data/x.index", true, 0);
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 20, vmas, 7, SECOND), 0);
+	report = report_now(PID, 2 * SECOND);
+	cr_assert_eq(report->orphaned_mappings, 7);
+	cr_assert_eq(report->orphaned_bytes, 7 * 2 * PAGE);
+	cr_assert_eq(report->orphan_count, 2, "one orphan per file");
+	cr_assert_eq(report->orphans[0].ino, 100, "ordered by lowest mapping");
+	cr_assert_eq(report->orphans[0].mappings, 4);
+	cr_assert_eq(report->orphans[0].bytes, 4 * 2 * PAGE);
+	cr_assert_eq(report->orphans[0].range_count, 2);
+	cr_assert_eq(report->orphans[0].ranges[0].start, A);
+	cr_assert_eq(report->orphans[0].ranges[1].start, A + 8 * PAGE);
+	cr_assert_eq(report->orphans[1].ino, 200);
+	cr_assert_eq(report->orphans[1].mappings, 3);
+	cr_assert_eq(report->orphans[1].range_count, 1);
+	cr_assert_eq(report->orphans[1].ranges[0].start, A + 4 * PAGE);
+	cr_assert_eq(report->orphan_ranges_omitted, 4);
 }

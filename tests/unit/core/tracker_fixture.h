@@ -57,11 +57,12 @@ static void on_rescan(void *ctx, uint32_t pid)
 	log->rescans++;
 }
 
-static void tracker_setup_delayed(uint64_t forget_delay_ns)
+static void tracker_setup_capped(uint64_t forget_delay_ns, size_t snapshot_ranges)
 {
 	struct mw_tracker_options options = {
 		.page_size = PAGE,
 		.forget_delay_ns = forget_delay_ns,
+		.snapshot_ranges = snapshot_ranges,
 		.hook_context = &hooks,
 		.inode_watch = on_watch,
 		.inode_forget = on_forget,
@@ -71,6 +72,11 @@ static void tracker_setup_delayed(uint64_t forget_delay_ns)
 	memset(&hooks, 0, sizeof(hooks));
 	memset(&snapshot, 0, sizeof(snapshot));
 	cr_assert_eq(tracker__create(&options, &tracker), 0);
+}
+
+static void tracker_setup_delayed(uint64_t forget_delay_ns)
+{
+	tracker_setup_capped(forget_delay_ns, 0);
 }
 
 static void tracker_setup(void)

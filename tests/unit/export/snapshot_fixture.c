@@ -28,6 +28,15 @@ void snapshot_fixture__remove_temp_dir(void)
 	temp_dir[0] = '\0';
 }
 
+/* One range on the heap, as the tracker hands them out. */
+static struct mw_orphan_range *range_of(uint64_t start, uint64_t end, uint64_t offset)
+{
+	struct mw_orphan_range *range = malloc(sizeof(*range));
+
+	*range = (struct mw_orphan_range){ .start = start, .end = end, .offset = offset };
+	return range;
+}
+
 void snapshot_fixture__fill(struct mw_snapshot *snapshot)
 {
 	struct mw_process_report *java, *odd, *init;
@@ -56,18 +65,20 @@ void snapshot_fixture__fill(struct mw_snapshot *snapshot)
 	java->seconds_to_map_limit = 3600.5;
 	orphans = calloc(2, sizeof(*orphans));
 	orphans[0] = (struct mw_orphan){
-		.start = 0x1000,
-		.end = 0x3000,
-		.offset = 4096,
+		.mappings = 1,
+		.bytes = 0x2000,
+		.ranges = range_of(0x1000, 0x3000, 4096),
+		.range_count = 1,
 		.ino = 12,
 		.dev = 259u << 20 | 1,
 		.deleted_age_known = false,
 		.path = strdup("/var/lib/old \"quoted\".index"),
 	};
 	orphans[1] = (struct mw_orphan){
-		.start = 0x7f3fc1800000,
-		.end = 0x7f3fc2200000,
-		.offset = 0,
+		.mappings = 1,
+		.bytes = 0xa00000,
+		.ranges = range_of(0x7f3fc1800000, 0x7f3fc2200000, 0),
+		.range_count = 1,
 		.ino = 9440471,
 		.dev = 0xfeu << 20,
 		.deleted_age_known = true,

@@ -52,7 +52,7 @@ Test(json_snapshot, top_level_fields_in_documented_order)
 	cr_assert_str_eq(keys_of(document), "version,timestamp,source,max_map_count,processes,"
 					    "orphaned_files,orphaned_files_size_bytes,"
 					    "orphaned_files_disk_bytes");
-	cr_assert_eq(json_integer_value(json_object_get(document, "version")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(document, "version")), 2);
 	cr_assert(json_is_real(json_object_get(document, "timestamp")));
 	cr_assert_float_eq(json_real_value(json_object_get(document, "timestamp")), 1764050000.25,
 			   1e-6);
@@ -76,7 +76,7 @@ Test(json_snapshot, process_fields)
 
 	cr_assert_str_eq(keys_of(java),
 			 "pid,comm,map_count,orphaned_mappings,orphaned_bytes,"
-			 "resize_remaps,stale_mappings,orphans,orphaned_files,"
+			 "resize_remaps,stale_mappings,orphans,orphan_ranges_omitted,orphaned_files,"
 			 "orphaned_files_size_bytes,orphaned_files_disk_bytes,cgroup,"
 			 "container_id,pod_uid");
 	cr_assert_str_eq(json_string_value(json_object_get(java, "comm")), "java");
@@ -114,17 +114,24 @@ Test(json_snapshot, files_and_containers)
 	cr_assert_eq(json_integer_value(json_object_get(odd, "orphaned_files")), 0);
 }
 
+/* One orphan per deleted file, its mappings as [start, end, offset] ranges. */
 Test(json_snapshot, orphans_spelled_like_proc_maps)
 {
 	json_t *java = json_array_get(json_object_get(document, "processes"), 0);
 	json_t *orphans = json_object_get(java, "orphans");
 	json_t *first = json_array_get(orphans, 0), *second = json_array_get(orphans, 1);
+	json_t *range = json_array_get(json_object_get(first, "ranges"), 0);
 
-	cr_assert_str_eq(keys_of(first), "start,end,offset,dev,ino,path,deleted_seconds_ago");
+	cr_assert_str_eq(keys_of(first), "dev,ino,path,deleted_seconds_ago,mappings,bytes,ranges");
+	cr_assert_eq(json_integer_value(json_object_get(java, "orphan_ranges_omitted")), 0);
+	cr_assert_eq(json_array_size(json_object_get(first, "ranges")), 1);
+	cr_assert_eq(json_array_size(range), 3);
 	/* %08lx like /proc/PID/maps, no 0x */
-	cr_assert_str_eq(json_string_value(json_object_get(first, "start")), "00001000");
-	cr_assert_str_eq(json_string_value(json_object_get(first, "end")), "00003000");
-	cr_assert_eq(json_integer_value(json_object_get(first, "offset")), 4096);
+	cr_assert_str_eq(json_string_value(json_array_get(range, 0)), "00001000");
+	cr_assert_str_eq(json_string_value(json_array_get(range, 1)), "00003000");
+	cr_assert_eq(json_integer_value(json_array_get(range, 2)), 4096);
+	cr_assert_eq(json_integer_value(json_object_get(first, "mappings")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(first, "bytes")), 0x2000);
 	/* major 259, minor 1: %02x:%02x */
 	cr_assert_str_eq(json_string_value(json_object_get(first, "dev")), "103:01");
 	cr_assert_eq(json_integer_value(json_object_get(first, "ino")), 12);
@@ -132,13 +139,43 @@ Test(json_snapshot, orphans_spelled_like_proc_maps)
 			 "/var/lib/old \"quoted\".index");
 	cr_assert(json_is_null(json_object_get(first, "deleted_seconds_ago")));
 
-	cr_assert_str_eq(json_string_value(json_object_get(second, "start")), "7f3fc1800000");
-	cr_assert_str_eq(json_string_value(json_object_get(second, "end")), "7f3fc2200000");
+	range = json_array_get(json_object_get(second, "ranges"), 0);
+	cr_assert_str_eq(json_string_value(json_array_get(range, 0)), "7f3fc1800000");
+	cr_assert_str_eq(json_string_value(json_array_get(range, 1)), "7f3fc2200000");
+	cr_assert_eq(json_integer_value(json_array_get(range, 2)), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(second, "dev")), "fe:00");
 	cr_assert_eq(json_integer_value(json_object_get(second, "ino")), 9440471);
 	cr_assert(json_is_real(json_object_get(second, "deleted_seconds_ago")));
 	cr_assert_float_eq(json_real_value(json_object_get(second, "deleted_seconds_ago")), 12.5,
 			   1e-9);
+}
+
+/* Past the cap, a file is still listed with its counts; the ranges left out are counted. */
+Test(json_snapshot, ranges_past_the_cap_are_counted)
+{
+	struct mw_process_report *java = &snapshot.processes[0];
+	json_error_t error;
+	json_t *reread, *orphan;
+
+	free(java->orphans[1].ranges);
+	java->orphans[1].ranges = NULL;
+	java->orphans[1].range_count = 0;
+	java->orphans[1].mappings = 3;
+	java->orphan_ranges_omitted = 3;
+	cr_assert_eq(json_snapshot__write_path(&snapshot, path), 0);
+	reread = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
+	cr_assert_not_null(reread, "%s", error.text);
+	java = NULL;
+	orphan = json_array_get(
+		json_object_get(json_array_get(json_object_get(reread, "processes"), 0), "orphans"),
+		1);
+	cr_assert_eq(json_integer_value(json_object_get(orphan, "mappings")), 3);
+	cr_assert_eq(json_array_size(json_object_get(orphan, "ranges")), 0);
+	cr_assert_eq(json_integer_value(json_object_get(
+			     json_array_get(json_object_get(reread, "processes"), 0),
+			     "orphan_ranges_omitted")),
+		     3);
+	json_decref(reread);
 }
 
 Test(json_snapshot, bytes_that_are_not_utf8_do_not_break_the_document)
@@ -158,8 +195,11 @@ Test(json_snapshot, numbers_print_as_a_human_expects)
 	cr_assert_eq(json_snapshot__write_stream(&snapshot, memory), 0);
 	fclose(memory);
 	cr_assert_not_null(strstr(text, "\"timestamp\": 1764050000.25,"), "%s", text);
-	cr_assert_not_null(strstr(text, "\"deleted_seconds_ago\": 12.5\n"), "%s", text);
-	cr_assert_not_null(strstr(text, "\"deleted_seconds_ago\": null\n"), "%s", text);
+	cr_assert_not_null(strstr(text, "\"deleted_seconds_ago\": 12.5,"), "%s", text);
+	cr_assert_not_null(strstr(text, "\"deleted_seconds_ago\": null,"), "%s", text);
+	/* one line per orphaned file, ranges compact */
+	cr_assert_not_null(strstr(text, "\"ranges\": [[\"7f3fc1800000\", \"7f3fc2200000\", 0]]}"),
+			   "%s", text);
 	cr_assert_eq(text[length - 1], '\n');
 	free(text);
 }
@@ -167,14 +207,34 @@ Test(json_snapshot, numbers_print_as_a_human_expects)
 Test(json_snapshot, scan_source_and_no_processes)
 {
 	struct mw_snapshot empty = { .timestamp = 5, .source = "scan", .max_map_count = 1 };
-	json_t *root = json_snapshot__build(&empty);
+	char *text = NULL;
+	size_t length = 0;
+	FILE *memory = open_memstream(&text, &length);
+	json_error_t error;
+	json_t *root;
 
-	cr_assert_not_null(root);
+	cr_assert_eq(json_snapshot__write_stream(&empty, memory), 0);
+	fclose(memory);
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &error);
+	cr_assert_not_null(root, "%s: %s", text, error.text);
 	cr_assert_str_eq(json_string_value(json_object_get(root, "source")), "scan");
 	cr_assert(json_is_array(json_object_get(root, "processes")));
 	cr_assert_eq(json_array_size(json_object_get(root, "processes")), 0);
 	cr_assert(json_is_real(json_object_get(root, "timestamp")));
+	cr_assert_float_eq(json_real_value(json_object_get(root, "timestamp")), 5.0, 1e-9);
 	json_decref(root);
+	free(text);
+}
+
+/* A full disk or a closed pipe is an error, not a short document passed off as whole. */
+Test(json_snapshot, a_failing_stream_is_an_error)
+{
+	FILE *full = fopen("/dev/full", "w");
+
+	cr_assert_not_null(full);
+	setvbuf(full, NULL, _IONBF, 0);
+	cr_assert_lt(json_snapshot__write_stream(&snapshot, full), 0);
+	fclose(full);
 }
 
 Test(json_snapshot, unwritable_path_is_an_error_and_leaves_nothing)

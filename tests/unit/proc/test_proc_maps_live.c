@@ -163,7 +163,7 @@ static void check_known_mappings(unsigned int flags)
 	size_t count;
 
 	cr_assert_eq(proc_maps__read(child, flags, &vmas, &count, &stats), 0);
-	cr_assert_eq(stats.used_query, !(flags & MW_PROC_MAPS_FORCE_TEXT));
+	cr_assert_eq(stats.used_query, !!(flags & MW_PROC_MAPS_QUERY));
 	cr_assert_eq(stats.stat_failures, 0);
 	cr_assert_geq(stats.map_count, count);
 
@@ -238,14 +238,14 @@ TestSuite(proc_maps_live, .init = setup, .fini = teardown);
 Test(proc_maps_live, query_reads_the_known_mappings)
 {
 	cr_assert(proc_maps__query_supported(), "this kernel (6.11+) should answer PROCMAP_QUERY");
-	check_known_mappings(0);
-	check_known_mappings(MW_PROC_MAPS_FILES_ONLY);
+	check_known_mappings(MW_PROC_MAPS_QUERY);
+	check_known_mappings(MW_PROC_MAPS_QUERY | MW_PROC_MAPS_FILES_ONLY);
 }
 
 Test(proc_maps_live, text_reads_the_known_mappings)
 {
-	check_known_mappings(MW_PROC_MAPS_FORCE_TEXT);
-	check_known_mappings(MW_PROC_MAPS_FORCE_TEXT | MW_PROC_MAPS_FILES_ONLY);
+	check_known_mappings(0);
+	check_known_mappings(MW_PROC_MAPS_FILES_ONLY);
 }
 
 /* Lines of /proc/PID/maps, counted independently of the parser. */
@@ -273,10 +273,10 @@ Test(proc_maps_live, text_and_query_agree_exactly)
 	struct mw_vma *text, *query;
 	size_t text_count, query_count;
 
-	cr_assert_eq(
-		proc_maps__read(child, MW_PROC_MAPS_FORCE_TEXT, &text, &text_count, &text_stats),
-		0);
-	cr_assert_eq(proc_maps__read(child, 0, &query, &query_count, &query_stats), 0);
+	cr_assert_eq(proc_maps__read(child, 0, &text, &text_count, &text_stats), 0);
+	cr_assert_not(text_stats.used_query, "a whole-process walk reads the text");
+	cr_assert_eq(proc_maps__read(child, MW_PROC_MAPS_QUERY, &query, &query_count, &query_stats),
+		     0);
 	cr_assert(query_stats.used_query);
 	cr_assert_eq(text_count, query_count);
 	cr_assert_eq(text_stats.map_count, query_stats.map_count);
@@ -369,14 +369,14 @@ Test(proc_maps_live, exited_processes_are_a_clean_esrch)
 	/* a zombie: killed, not yet reaped */
 	cr_assert_eq(kill(child, SIGKILL), 0);
 	cr_assert_eq(waitid(P_PID, child, NULL, WEXITED | WNOWAIT), 0);
-	cr_assert_eq(proc_maps__read(child, 0, &vmas, &count, NULL), -ESRCH);
+	cr_assert_eq(proc_maps__read(child, MW_PROC_MAPS_QUERY, &vmas, &count, NULL), -ESRCH);
 	cr_assert_null(vmas);
 	cr_assert_eq(count, 0);
-	cr_assert_eq(proc_maps__read(child, MW_PROC_MAPS_FORCE_TEXT, &vmas, &count, NULL), -ESRCH);
+	cr_assert_eq(proc_maps__read(child, 0, &vmas, &count, NULL), -ESRCH);
 	/* reaped */
 	cr_assert_eq(waitpid(child, NULL, 0), child);
+	cr_assert_eq(proc_maps__read(child, MW_PROC_MAPS_QUERY, &vmas, &count, NULL), -ESRCH);
 	cr_assert_eq(proc_maps__read(child, 0, &vmas, &count, NULL), -ESRCH);
-	cr_assert_eq(proc_maps__read(child, MW_PROC_MAPS_FORCE_TEXT, &vmas, &count, NULL), -ESRCH);
 	child = 0;
 	cr_assert_eq(proc_maps__read(-1, 0, &vmas, &count, NULL), -EINVAL);
 }
@@ -401,7 +401,7 @@ static int kill_after_first(const struct mw_vma *vma, void *ctx)
 
 Test(proc_maps_live, process_exiting_mid_read_is_esrch_not_a_short_list)
 {
-	unsigned int modes[] = { 0, MW_PROC_MAPS_FORCE_TEXT };
+	unsigned int modes[] = { MW_PROC_MAPS_QUERY, 0 };
 
 	for (size_t i = 0; i < 2; i++) {
 		struct kill_midway midway = { .pid = spawn_sleeper("mw-victim") };
@@ -469,7 +469,7 @@ static void wait_for_zombie_leader(pid_t pid)
 
 Test(proc_maps_live, process_living_on_after_its_main_thread_exited)
 {
-	unsigned int modes[] = { 0, MW_PROC_MAPS_FORCE_TEXT };
+	unsigned int modes[] = { MW_PROC_MAPS_QUERY, 0 };
 	pid_t leaderless = spawn_leaderless();
 
 	wait_for_zombie_leader(leaderless);
@@ -499,30 +499,59 @@ struct find_child {
 	size_t file_vmas;
 };
 
+/* Only the child is read; every VMA it has passes through one by one. */
 static int look_for_child(const struct mw_proc_process *process, void *ctx)
 {
 	struct find_child *find = ctx;
 
-	if (process->pid == find->pid) {
-		find->found = true;
-		memcpy(find->comm, process->comm, sizeof(find->comm));
-		find->map_count = process->stats.map_count;
-		find->file_vmas = process->vma_count;
-	}
+	return process->pid == find->pid;
+}
+
+static int count_child_vma(const struct mw_vma *vma, void *ctx)
+{
+	struct find_child *find = ctx;
+
+	cr_assert(vma->kind != MW_VMA_ANONYMOUS);
+	find->file_vmas++;
 	return 0;
 }
+
+static int found_child(const struct mw_proc_process *process, void *ctx)
+{
+	struct find_child *find = ctx;
+
+	find->found = true;
+	memcpy(find->comm, process->comm, sizeof(find->comm));
+	find->map_count = process->stats.map_count;
+	return 0;
+}
+
+static void child_walk_failed(const struct mw_proc_process *process, void *ctx)
+{
+	(void)ctx;
+	cr_assert_fail("the walk of %d did not finish", (int)process->pid);
+}
+
+static const struct mw_proc_scan_handlers find_child_handlers = {
+	.begin = look_for_child,
+	.vma = count_child_vma,
+	.end = found_child,
+	.abandon = child_walk_failed,
+};
 
 Test(proc_maps_live, scan_finds_the_child_with_its_comm_and_map_count)
 {
 	struct find_child find = { .pid = child };
 	struct mw_proc_scan_stats stats;
 
-	cr_assert_eq(proc_scan__each(MW_PROC_MAPS_FILES_ONLY, look_for_child, &find, &stats), 0);
+	cr_assert_eq(proc_scan__each(MW_PROC_MAPS_FILES_ONLY, &find_child_handlers, &find, &stats),
+		     0);
 	cr_assert(find.found);
 	cr_assert_str_eq(find.comm, "mw-sleeper");
 	cr_assert_eq(find.map_count, count_lines(child));
 	cr_assert_lt(find.file_vmas, find.map_count);
-	cr_assert_geq(stats.processes, 2);
+	cr_assert_gt(find.file_vmas, 0);
+	cr_assert_eq(stats.processes, 1, "only the child was read");
 }
 
 Test(proc_maps_live, max_map_count_matches_the_sysctl)
@@ -546,7 +575,7 @@ Test(proc_maps_live, max_map_count_matches_the_sysctl)
 	cr_assert_eq(sysctl__read_u64(name, &value), -ENOENT);
 }
 
-static const unsigned int both_readers[] = { 0, MW_PROC_MAPS_FORCE_TEXT };
+static const unsigned int both_readers[] = { MW_PROC_MAPS_QUERY, 0 };
 
 /*
  * Creates directories under the test's directory so that @path, a file in the
