@@ -40,6 +40,48 @@ static void format_address(uint64_t address, char *text, size_t size)
 	snprintf(text, size, "%08" PRIx64, address);
 }
 
+static int by_start(const void *left, const void *right)
+{
+	uint64_t a = strtoull(json_string_value(json_object_get(*(json_t *const *)left, "start")),
+			      NULL, 16);
+	uint64_t b = strtoull(json_string_value(json_object_get(*(json_t *const *)right, "start")),
+			      NULL, 16);
+
+	return a < b ? -1 : a > b;
+}
+
+json_t *truth__orphan_mappings(json_t *entry)
+{
+	json_t *orphans = entry ? json_object_get(entry, "orphans") : NULL, *orphan, *range;
+	json_t *mappings = json_array(), **sorted;
+	size_t index, count = 0, listed = 0, i;
+
+	cr_assert(!entry || json_is_array(orphans), "a process entry without an orphans array");
+	json_array_foreach(orphans, index, orphan)
+		count += json_array_size(json_object_get(orphan, "ranges"));
+	sorted = calloc(count + 1, sizeof(*sorted));
+	cr_assert_not_null(sorted);
+	json_array_foreach(orphans, index, orphan)
+	{
+		json_array_foreach(json_object_get(orphan, "ranges"), i, range)
+		{
+			cr_assert_eq(json_array_size(range), 3, "a range is [start, end, offset]");
+			sorted[listed++] = json_pack(
+				"{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "start", json_array_get(range, 0),
+				"end", json_array_get(range, 1), "offset", json_array_get(range, 2), "dev",
+				json_object_get(orphan, "dev"), "ino", json_object_get(orphan, "ino"),
+				"path", json_object_get(orphan, "path"), "deleted_seconds_ago",
+				json_object_get(orphan, "deleted_seconds_ago"));
+			cr_assert_not_null(sorted[listed - 1], "orphan %zu: a field is missing", index);
+		}
+	}
+	qsort(sorted, listed, sizeof(*sorted), by_start);
+	for (i = 0; i < listed; i++)
+		json_array_append_new(mappings, sorted[i]);
+	free(sorted);
+	return mappings;
+}
+
 static void format_dev(uint32_t dev, char *text, size_t size)
 {
 	snprintf(text, size, "%02x:%02x", dev >> 20, dev & 0xfffff);
@@ -99,8 +141,10 @@ json_t *truth__expect_snapshot_matches(json_t *snapshot, const struct truth *tru
 			     truth->pid, truth->count, listing);
 		return NULL;
 	}
-	orphans = json_object_get(entry, "orphans");
-	cr_assert(json_is_array(orphans), "pid %d: no orphans array", truth->pid);
+	orphans = truth__orphan_mappings(entry);
+	cr_assert_eq(json_integer_value(json_object_get(entry, "orphan_ranges_omitted")), 0,
+		     "pid %d: ranges left out of the snapshot (run the agent with --ranges 0)",
+		     truth->pid);
 	describe(orphans, truth, listing, sizeof(listing));
 	cr_assert_eq(json_array_size(orphans), truth->count,
 		     "pid %d: %zu orphans, /proc has %zu:%s", truth->pid, json_array_size(orphans),
@@ -138,6 +182,7 @@ json_t *truth__expect_snapshot_matches(json_t *snapshot, const struct truth *tru
 		cr_assert_str_eq(json_string_value(json_object_get(orphan, "path")), vma->path,
 				 "orphan %zu path:%s", i, listing);
 	}
+	json_decref(orphans);
 	return entry;
 }
 
@@ -149,23 +194,25 @@ json_t *truth__check(json_t *snapshot, pid_t pid, struct truth *truth)
 
 size_t truth__snapshot_count_inode(json_t *entry, uint64_t ino)
 {
-	json_t *orphan;
+	json_t *orphan, *mappings = truth__orphan_mappings(entry);
 	size_t index, count = 0;
 
-	json_array_foreach(json_object_get(entry, "orphans"), index, orphan)
+	json_array_foreach(mappings, index, orphan)
 	{
 		count += json_integer_value(json_object_get(orphan, "ino")) == (json_int_t)ino;
 	}
+	json_decref(mappings);
 	return count;
 }
 
 void truth__expect_ages(json_t *entry, uint64_t ino, bool known, double max_seconds)
 {
-	json_t *orphan;
+	json_t *orphan, *mappings;
 	size_t index, seen = 0;
 
 	cr_assert_not_null(entry, "no snapshot entry");
-	json_array_foreach(json_object_get(entry, "orphans"), index, orphan)
+	mappings = truth__orphan_mappings(entry);
+	json_array_foreach(mappings, index, orphan)
 	{
 		json_t *age = json_object_get(orphan, "deleted_seconds_ago");
 
@@ -188,5 +235,6 @@ void truth__expect_ages(json_t *entry, uint64_t ino, bool known, double max_seco
 			      json_string_value(json_object_get(orphan, "start")),
 			      json_number_value(age), max_seconds);
 	}
+	json_decref(mappings);
 	cr_assert_gt(seen, 0, "no orphan of inode %" PRIu64 " in the snapshot", ino);
 }

@@ -16,6 +16,14 @@ struct truth {
 	struct mw_truth_summary summary;
 };
 
+/*
+ * The orphaned mappings of a snapshot's process entry, one object each as
+ * /proc/PID/maps has them, in address order: {start, end, offset, dev, ino,
+ * path, deleted_seconds_ago}, from the orphans (one per file) and their
+ * ranges. A new reference; an empty array for NULL.
+ */
+json_t *truth__orphan_mappings(json_t *entry);
+
 /* Reads the orphaned mappings of @pid from /proc; fails the test when it cannot. */
 void truth__read(pid_t pid, struct truth *truth);
 void truth__free(struct truth *truth);
