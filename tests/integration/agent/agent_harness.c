@@ -1,32 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <linux/bpf.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent_harness.h"
 #include "promtool_check.h"
+#include "test_deadline.h"
 
 #define ENV_WORK_DIR "MAPWATCH_TEST_WORK_DIR"
 #define ENV_AGENT_PID "MAPWATCH_TEST_AGENT_PID"
 #define ENV_AGENT_ERROR "MAPWATCH_TEST_AGENT_ERROR"
 #define ENV_EXTERNAL "MAPWATCH_TEST_AGENT_EXTERNAL"
 /* Seeding walks every process of the host first; give a busy machine time. */
-#define START_TIMEOUT_NS (60ull * 1000000000ull)
+#define START_TIMEOUT_NS TEST_DEADLINE_NS
 /* 10,000 orphans take a while to resolve the first time; still far below this. */
-#define WRITE_TIMEOUT_NS (30ull * 1000000000ull)
+#define WRITE_TIMEOUT_NS TEST_DEADLINE_NS
+/* A clean exit frees the BPF programs and the tracker; SIGKILL after this. */
+#define STOP_TIMEOUT_NS TEST_DEADLINE_NS
 #define POLL_NS 2000000l
 
 static char path_buffer[PATH_MAX];
@@ -193,13 +200,14 @@ void harness__stop_agent(void)
 	if (getenv(ENV_EXTERNAL))
 		return;
 	if (pid > 0) {
-		uint64_t deadline = harness__now_ns() + 10ull * 1000000000ull;
+		uint64_t deadline = harness__now_ns() + STOP_TIMEOUT_NS;
 		int exit_status = 0;
 
 		kill(pid, SIGTERM);
 		while (waitpid(pid, &exit_status, WNOHANG) == 0) {
 			if (harness__now_ns() > deadline) {
-				fprintf(stderr, "the agent ignored SIGTERM for 10 s\n");
+				fprintf(stderr, "the agent ignored SIGTERM for %llu s\n",
+					STOP_TIMEOUT_NS / 1000000000ull);
 				kill(pid, SIGKILL);
 				waitpid(pid, &exit_status, 0);
 				break;
@@ -335,6 +343,80 @@ json_t *harness__fresh_snapshot(void)
 	cr_assert_str_eq(json_string_value(json_object_get(root, "source")), "agent");
 	cr_assert(json_is_array(json_object_get(root, "processes")));
 	return root;
+}
+
+/* The id of the BPF ring buffer among the agent's open fds, from their fdinfo; 0 when none. */
+static unsigned int ring_buffer_map_id(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned int found = 0;
+	struct dirent *entry;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)pid);
+	fds = opendir(path);
+	if (!fds)
+		return 0;
+	while (!found && (entry = readdir(fds))) {
+		unsigned int type = 0, id = 0;
+		FILE *info;
+
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%.32s", (int)pid, entry->d_name);
+		info = fopen(path, "r");
+		if (!info)
+			continue;
+		while (fgets(line, sizeof(line), info))
+			if (sscanf(line, "map_type: %u", &type) != 1)
+				(void)sscanf(line, "map_id: %u", &id);
+		fclose(info);
+		if (type == BPF_MAP_TYPE_RINGBUF)
+			found = id;
+	}
+	closedir(fds);
+	return found;
+}
+
+void harness__wait_ring_drained(void)
+{
+	pid_t pid = harness__agent_pid();
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	union bpf_attr attr = { 0 };
+	unsigned long *consumer, *producer, target, position;
+	char log[4096], state = '?';
+	uint64_t deadline;
+	int fd;
+
+	cr_assert_gt(pid, 0, "no agent");
+	attr.map_id = ring_buffer_map_id(pid);
+	cr_assert_neq(attr.map_id, 0, "the agent (pid %d) holds no BPF ring buffer", (int)pid);
+	fd = (int)syscall(SYS_bpf, BPF_MAP_GET_FD_BY_ID, &attr, sizeof(attr));
+	cr_assert_geq(fd, 0, "BPF_MAP_GET_FD_BY_ID %u: %s", attr.map_id, strerror(errno));
+	/* the ring's first page holds the consumer position, the second the producer's */
+	consumer = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+	producer = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, (off_t)page);
+	cr_assert(consumer != MAP_FAILED && producer != MAP_FAILED, "mmap of the ring buffer: %s",
+		  strerror(errno));
+	target = __atomic_load_n(producer, __ATOMIC_ACQUIRE);
+	deadline = harness__now_ns() + WRITE_TIMEOUT_NS;
+	for (;;) {
+		position = __atomic_load_n(consumer, __ATOMIC_ACQUIRE);
+		/* both only grow; the difference stays right when they wrap */
+		if ((long)(position - target) >= 0)
+			break;
+		if (harness__now_ns() > deadline || !agent_alive(pid, &state)) {
+			read_agent_stderr(log, sizeof(log));
+			cr_assert_fail(
+				"the agent (state %c) consumed its ring buffer up to %lu of %lu "
+				"in %llu s; its stderr:\n%s",
+				state, position, target, WRITE_TIMEOUT_NS / 1000000000ull, log);
+		}
+		sleep_ns(POLL_NS);
+	}
+	munmap(consumer, page);
+	munmap(producer, page);
+	close(fd);
 }
 
 json_t *harness__snapshot_process(json_t *snapshot, pid_t pid)

@@ -51,6 +51,12 @@ void harness__remove_tree(const char *path);
  * on a timeout. The caller json_decref()s the result.
  */
 json_t *harness__fresh_snapshot(void);
+/*
+ * Waits until the agent has consumed every record its BPF ring buffer held
+ * when called, without making it write: what happened before the call is in
+ * the agent's hands, and the ring has room again. Fails the test on a timeout.
+ */
+void harness__wait_ring_drained(void);
 /* The snapshot as it is now, not asking for a new one (the agent's first, right after a start). */
 json_t *harness__current_snapshot(void);
 /* The entry of @pid in the snapshot's "processes", or NULL. */

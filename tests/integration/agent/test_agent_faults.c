@@ -34,8 +34,6 @@
 #define SURVIVORS (WORKERS * (WORKER_CHILDREN + 1))
 /* Reports of the burst: the workers, their children, the reaped ones included. */
 #define BURST_REPORTS (WORKERS * (WORKER_CHILDREN + 1))
-/* Long enough for the agent to drain the ring (it does every 50 ms), not to refresh. */
-#define DRAIN_WAIT_US 300000
 /* Kernel table test: far more files than the table holds. */
 #define SMALL_TABLE "16"
 #define TABLE_FILES 40
@@ -245,7 +243,8 @@ Test(agent_faults, lost_events_are_repaired_within_one_interval, .fini = stop_ag
 	close(hold_pipe[0]);
 	read_reports(report_pipe[0], reports, BURST_REPORTS);
 	cr_assert_eq(kill(harness__agent_pid(), SIGCONT), 0);
-	usleep(DRAIN_WAIT_US);
+	/* drained, not refreshed: the late children copy the view the lost records left */
+	harness__wait_ring_drained();
 	for (int i = 0; i < WORKERS; i++)
 		cr_assert_eq(write(go_pipe[1], "g", 1), 1);
 	read_reports(report_pipe[0], reports + BURST_REPORTS, WORKERS);

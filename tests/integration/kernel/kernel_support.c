@@ -222,6 +222,43 @@ int support_count_vmas(void)
 	return lines;
 }
 
+char support_thread_state(pid_t tid, long *syscall_nr)
+{
+	char path[64], text[512], *close_paren;
+	char state;
+	ssize_t got;
+	int fd;
+
+	*syscall_nr = -1;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	got = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	text[got] = '\0';
+	/* the name in parentheses may hold anything: the state follows the last ')' */
+	close_paren = strrchr(text, ')');
+	if (!close_paren || close_paren[1] != ' ' || !close_paren[2])
+		return 0;
+	state = close_paren[2];
+	/* "running" while on a CPU; the number and arguments while blocked */
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		got = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (got > 0) {
+			text[got] = '\0';
+			if (text[0] >= '0' && text[0] <= '9')
+				*syscall_nr = strtol(text, NULL, 10);
+		}
+	}
+	return state;
+}
+
 void support_map_file(struct support_mapped_file *file, const char *dir, const char *name,
 		      size_t length)
 {
@@ -250,7 +287,7 @@ const struct support_record *support_wait_mapped(struct mw_kernel_tracer *tracer
 							  .pid = getpid(),
 							  .addr = (uintptr_t)file->mapping,
 							  .flags_set = MW_MMAP_FILE },
-				 1000);
+				 SUPPORT_WAIT_MS);
 
 	cr_assert_not_null(record, "no MMAP event for %s", file->path);
 	return record;

@@ -12,6 +12,14 @@
 
 #include "kernel_tracer.h"
 
+/*
+ * How long a test waits for a record it expects. The kernel writes a record
+ * before the syscall that makes it returns, so the first drain usually has
+ * it; the deadline only ends a wait that would never end, with room for a
+ * machine whose cores are busy with other work.
+ */
+#define SUPPORT_WAIT_MS 60000
+
 /* Largest record the kernel sends (mw_mmap_event), rounded up. */
 #define SUPPORT_RECORD_MAX 256
 
@@ -72,6 +80,12 @@ uint32_t support_kernel_dev(dev_t dev);
 uint64_t support_now_ns(void);
 /* Lines of /proc/self/maps that are VMAs ([vsyscall] is not one). */
 int support_count_vmas(void);
+/*
+ * The state letter of thread @tid of this process (R, S, Z...), and in
+ * @syscall_nr the syscall it is blocked in, -1 when it is not blocked in one;
+ * 0 when the thread is gone. Fails no test: threads of forked children use it.
+ */
+char support_thread_state(pid_t tid, long *syscall_nr);
 
 /* A file made under dir and mapped shared (its fd closed), for the tests to delete. */
 struct support_mapped_file {
@@ -85,7 +99,7 @@ struct support_mapped_file {
 void support_map_file(struct support_mapped_file *file, const char *dir, const char *name,
 		      size_t length);
 void support_unmap_file(struct support_mapped_file *file);
-/* Waits until the tracer has sent the file's MMAP record; fails the test after 1 s. */
+/* Waits until the tracer has sent the file's MMAP record; fails the test after SUPPORT_WAIT_MS. */
 const struct support_record *support_wait_mapped(struct mw_kernel_tracer *tracer,
 						 struct support_records *records,
 						 struct support_mapped_file *file);

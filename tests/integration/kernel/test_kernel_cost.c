@@ -13,6 +13,12 @@
 #define PAGE 4096
 #define TRACKED_INODES 10000
 #define UNLINKS 3000
+/*
+ * Rounds of both measurements, each with a tracer loaded afresh: the quickest
+ * of each kind is compared, since other work on a busy machine only ever adds
+ * time, and it comes and goes between the two.
+ */
+#define ROUNDS 3
 
 static int compare_u64(const void *a, const void *b)
 {
@@ -51,33 +57,45 @@ static int discard(void *context, const void *data, size_t size)
 	return 0;
 }
 
-Test(kernel_cost, unlink_cost_does_not_grow_with_tracked_inodes, .timeout = 120)
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+Test(kernel_cost, unlink_cost_does_not_grow_with_tracked_inodes, .timeout = 240)
 {
 	static void *mappings[TRACKED_INODES];
-	struct mw_kernel_tracer *tracer;
-	uint64_t untraced, none_tracked, many_tracked, load_started;
+	uint64_t untraced, none_tracked = UINT64_MAX, many_tracked = UINT64_MAX, load_started;
 	char dir[256], path[300];
 
 	support_make_dir("/dev/shm", dir, sizeof(dir));
 	untraced = median_unlink_ns(dir, "untraced");
-	load_started = support_now_ns();
-	tracer = support_load(NULL);
-	fprintf(stderr, "open+load+attach: %.0f ms\n", (support_now_ns() - load_started) / 1e6);
-	none_tracked = median_unlink_ns(dir, "none");
+	for (int round = 0; round < ROUNDS; round++) {
+		struct mw_kernel_tracer *tracer;
 
-	for (int i = 0; i < TRACKED_INODES; i++) {
-		int fd;
+		load_started = support_now_ns();
+		tracer = support_load(NULL);
+		fprintf(stderr, "open+load+attach: %.0f ms\n",
+			(support_now_ns() - load_started) / 1e6);
+		none_tracked = min_u64(none_tracked, median_unlink_ns(dir, "none"));
 
-		snprintf(path, sizeof(path), "%s/%020d.index", dir, i);
-		fd = support_create_file(path, PAGE);
-		mappings[i] = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-		cr_assert_neq(mappings[i], MAP_FAILED);
-		close(fd);
-		if (i % 1000 == 0)
-			kernel_tracer__drain(tracer, discard, NULL);
+		for (int i = 0; i < TRACKED_INODES; i++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/%020d.index", dir, i);
+			fd = support_create_file(path, PAGE);
+			mappings[i] = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+			cr_assert_neq(mappings[i], MAP_FAILED);
+			close(fd);
+			if (i % 1000 == 0)
+				kernel_tracer__drain(tracer, discard, NULL);
+		}
+		kernel_tracer__drain(tracer, discard, NULL);
+		many_tracked = min_u64(many_tracked, median_unlink_ns(dir, "many"));
+		for (int i = 0; i < TRACKED_INODES; i++)
+			munmap(mappings[i], PAGE);
+		kernel_tracer__destroy(tracer);
 	}
-	kernel_tracer__drain(tracer, discard, NULL);
-	many_tracked = median_unlink_ns(dir, "many");
 
 	fprintf(stderr,
 		"unlink median: %.2f us without tracer, %.2f us traced with 0 tracked inodes, %.2f us with %d\n",
@@ -87,8 +105,5 @@ Test(kernel_cost, unlink_cost_does_not_grow_with_tracked_inodes, .timeout = 120)
 		     "unlink took %llu ns with %d tracked inodes, %llu ns with none",
 		     (unsigned long long)many_tracked, TRACKED_INODES,
 		     (unsigned long long)none_tracked);
-	for (int i = 0; i < TRACKED_INODES; i++)
-		munmap(mappings[i], PAGE);
 	support_remove_tree(dir);
-	kernel_tracer__destroy(tracer);
 }

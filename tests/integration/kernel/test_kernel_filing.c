@@ -27,7 +27,7 @@ static const struct support_record *wait_mmap_at(struct mw_kernel_tracer *tracer
 		tracer, records,
 		&(struct support_match){
 			.type = MW_EVENT_MMAP, .pid = getpid(), .addr = (uintptr_t)address },
-		1000);
+		SUPPORT_WAIT_MS);
 
 	cr_assert_not_null(record, "no MMAP record at %p", address);
 	return record;
@@ -102,7 +102,8 @@ Test(kernel_filing, filed_file_still_reports_truncate_rename_and_deletion)
 	cr_assert_eq(ftruncate(fd, 2 * PAGE), 0);
 	record = support_wait_for(
 		tracer, &records,
-		&(struct support_match){ .type = MW_EVENT_TRUNCATE, .ino = st.st_ino }, 1000);
+		&(struct support_match){ .type = MW_EVENT_TRUNCATE, .ino = st.st_ino },
+		SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "no TRUNCATE of a filed inode");
 	cr_assert_eq(record->file.file.size, 2 * PAGE);
 	resized = map_again(fd, 2 * PAGE);
@@ -113,7 +114,8 @@ Test(kernel_filing, filed_file_still_reports_truncate_rename_and_deletion)
 	cr_assert_eq(rename(path, retired), 0);
 	record = support_wait_for(
 		tracer, &records,
-		&(struct support_match){ .type = MW_EVENT_RENAME, .ino = st.st_ino }, 1000);
+		&(struct support_match){ .type = MW_EVENT_RENAME, .ino = st.st_ino },
+		SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "no RENAME of a filed inode");
 	cr_assert_str_eq(record->rename.name, "00000000000000000042.index.deleted");
 	after_rename = map_again(fd, 2 * PAGE);
@@ -128,7 +130,7 @@ Test(kernel_filing, filed_file_still_reports_truncate_rename_and_deletion)
 				  &(struct support_match){ .type = MW_EVENT_UNLINK,
 							   .ino = st.st_ino,
 							   .flags_set = MW_UNLINK_LAST },
-				  1000);
+				  SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "no UNLINK of a filed inode under its new name");
 	cr_assert_not(record->header.flags & MW_UNLINK_AUDIT);
 	munmap(first, 8 * PAGE);
@@ -162,9 +164,9 @@ Test(kernel_filing, forget_spares_the_filing_of_a_newer_file)
 	cr_assert_eq(kernel_tracer__forget_inode(tracer, &older), 1,
 		     "another file's filing is kept");
 	cr_assert_eq(unlink(file.path), 0);
-	cr_assert_not_null(
-		support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, MW_UNLINK_AUDIT, 1000),
-		"the newer file's deletion is still seen");
+	cr_assert_not_null(support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST,
+					       MW_UNLINK_AUDIT, SUPPORT_WAIT_MS),
+			   "the newer file's deletion is still seen");
 	record = support_find(&records, &(struct support_match){ .type = MW_EVENT_MMAP,
 								 .addr = (uintptr_t)file.mapping });
 	cr_assert_eq(kernel_tracer__forget_inode(tracer, &record->mmap.file), 0);
@@ -201,6 +203,8 @@ Test(kernel_filing, audit_finds_a_deletion_no_hook_saw)
 	struct support_mapped_file file, kept;
 	struct mw_inode_audit audit;
 	char dir[256];
+	void *marker;
+	int fd;
 
 	support_make_dir("/tmp", dir, sizeof(dir));
 	support_map_file(&file, dir, "uring.index", PAGE);
@@ -209,14 +213,21 @@ Test(kernel_filing, audit_finds_a_deletion_no_hook_saw)
 	support_wait_mapped(tracer, &records, &kept);
 	unlink_through_io_uring(file.path);
 	cr_assert_eq(access(file.path, F_OK), -1);
-	cr_assert_null(support_wait_unlink(tracer, &records, &file, 0, 0, 200),
+	/* a mapping made after it: once its record is in, a record of the unlink would be too */
+	fd = open(kept.path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s: %s", kept.path, strerror(errno));
+	marker = map_again(fd, PAGE);
+	close(fd);
+	wait_mmap_at(tracer, &records, marker);
+	cr_assert_null(support_find(&records, &(struct support_match){ .type = MW_EVENT_UNLINK,
+								       .ino = file.st.st_ino }),
 		       "io_uring's unlink passed a hook: this test proves nothing");
 
 	cr_assert_eq(kernel_tracer__audit_inodes(tracer, &audit), 0);
 	cr_assert_geq(audit.entries, 2);
 	cr_assert_eq(audit.unlinks_found, 1);
 	record = support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST | MW_UNLINK_AUDIT, 0,
-				     1000);
+				     SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "the audit sent no UNLINK");
 	cr_assert_eq(record->file.file.nlink, 0);
 	cr_assert_eq(record->file.file.dev, support_kernel_dev(file.st.st_dev));
@@ -224,6 +235,7 @@ Test(kernel_filing, audit_finds_a_deletion_no_hook_saw)
 	/* found once: the next audit has nothing new */
 	cr_assert_eq(kernel_tracer__audit_inodes(tracer, &audit), 0);
 	cr_assert_eq(audit.unlinks_found, 0);
+	munmap(marker, PAGE);
 	support_unmap_file(&file);
 	support_unmap_file(&kept);
 	support_remove_tree(dir);
@@ -266,7 +278,7 @@ Test(kernel_filing, names_of_every_length_hash_alike_from_dentry_path_and_usersp
 			cr_assert_eq(unlink(file.path), 0);
 		}
 		cr_assert_not_null(support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST,
-						       MW_UNLINK_AUDIT, 1000),
+						       MW_UNLINK_AUDIT, SUPPORT_WAIT_MS),
 				   "length %d (%s path): the unlink missed the bucket", length,
 				   relative ? "relative" : "absolute");
 		support_unmap_file(&file);
@@ -296,14 +308,16 @@ Test(kernel_filing, a_late_watch_under_an_old_name_keeps_the_kernel_filing)
 	cr_assert_eq(rename(file.path, renamed), 0);
 	cr_assert_not_null(support_wait_for(
 		tracer, &records,
-		&(struct support_match){ .type = MW_EVENT_RENAME, .ino = file.st.st_ino }, 1000));
+		&(struct support_match){ .type = MW_EVENT_RENAME, .ino = file.st.st_ino },
+		SUPPORT_WAIT_MS));
 	cr_assert_eq(kernel_tracer__watch_inode(
 			     tracer, &record->mmap.file,
 			     kernel_tracer__name_hash("00000000000000000213.timeindex")),
 		     0, "the kernel had it: nothing to insert");
 	cr_assert_eq(unlink(renamed), 0);
 	cr_assert_not_null(
-		support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, MW_UNLINK_AUDIT, 1000),
+		support_wait_unlink(tracer, &records, &file, MW_UNLINK_LAST, MW_UNLINK_AUDIT,
+				    SUPPORT_WAIT_MS),
 		"the unlink of the new name was missed after a late watch under the old one");
 	support_unmap_file(&file);
 	support_remove_tree(dir);

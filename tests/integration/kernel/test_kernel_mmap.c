@@ -63,7 +63,7 @@ static void check_file_mmap(const char *parent)
 				  &(struct support_match){ .type = MW_EVENT_MMAP,
 							   .pid = getpid(),
 							   .addr = (uintptr_t)mapping },
-				  1000);
+				  SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "no MMAP event for the mapping");
 	cr_assert(record->header.flags & MW_MMAP_FILE);
 	cr_assert(record->header.flags & MW_MMAP_INODE_KNOWN);
@@ -122,7 +122,7 @@ Test(kernel_mmap, long_name_is_cut_and_flagged)
 				  &(struct support_match){ .type = MW_EVENT_MMAP,
 							   .pid = getpid(),
 							   .addr = (uintptr_t)mapping },
-				  1000);
+				  SUPPORT_WAIT_MS);
 	cr_assert_not_null(record);
 	cr_assert(record->header.flags & MW_MMAP_NAME_TRUNCATED);
 	cr_assert_eq(strlen(record->mmap.name), MW_NAME_LEN - 1);
@@ -210,7 +210,7 @@ Test(kernel_mmap, memfd_is_not_a_file_mapping)
 				  &(struct support_match){ .type = MW_EVENT_MMAP,
 							   .pid = getpid(),
 							   .addr = (uintptr_t)over },
-				  1000);
+				  SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "MAP_FIXED over a file mapping is reported");
 	cr_assert_eq(record->header.flags & MW_MMAP_FILE, 0);
 	cr_assert_eq(record->mmap.length, PAGE);
@@ -257,12 +257,13 @@ Test(kernel_mmap, munmap_mremap_mprotect_of_tracked_process)
 				 &(struct support_match){ .type = MW_EVENT_MUNMAP,
 							  .pid = getpid(),
 							  .addr = (uintptr_t)(mapping + 3 * PAGE) },
-				 1000);
+				 SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "no MUNMAP event");
 	cr_assert_eq(record->munmap.length, PAGE);
 	record = support_wait_for(
 		tracer, &records,
-		&(struct support_match){ .type = MW_EVENT_MREMAP, .pid = getpid() }, 1000);
+		&(struct support_match){ .type = MW_EVENT_MREMAP, .pid = getpid() },
+		SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "no MREMAP event");
 	cr_assert_eq(record->mremap.old_addr, (uintptr_t)(mapping + PAGE));
 	cr_assert_eq(record->mremap.old_length, 2 * PAGE);

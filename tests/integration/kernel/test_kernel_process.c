@@ -17,12 +17,14 @@
 
 #define PAGE 4096
 
-static void wait_child(pid_t child)
+/* Reaps @child, which must have exited normally; its exit status. */
+static int wait_child(pid_t child)
 {
 	int status;
 
 	cr_assert_eq(waitpid(child, &status, 0), child);
 	cr_assert(WIFEXITED(status), "child did not exit normally");
+	return WEXITSTATUS(status);
 }
 
 Test(kernel_process, fork_and_exit)
@@ -38,13 +40,13 @@ Test(kernel_process, fork_and_exit)
 	wait_child(child);
 	record = support_wait_for(tracer, &records,
 				  &(struct support_match){ .type = MW_EVENT_FORK, .pid = getpid() },
-				  1000);
+				  SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "no FORK event");
 	cr_assert_eq(record->fork.child_pid, (uint32_t)child);
 	cr_assert_eq(record->header.flags & MW_FORK_SHARED_MM, 0);
 	record = support_wait_for(tracer, &records,
 				  &(struct support_match){ .type = MW_EVENT_EXIT, .pid = child },
-				  1000);
+				  SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "no EXIT event");
 	cr_assert_eq(record->exit.exit_code, 7 << 8, "exit code %#x", record->exit.exit_code);
 	cr_assert_eq(support_count(&records,
@@ -67,7 +69,7 @@ Test(kernel_process, vfork_shares_the_address_space)
 	wait_child(child);
 	record = support_wait_for(tracer, &records,
 				  &(struct support_match){ .type = MW_EVENT_FORK, .pid = getpid() },
-				  1000);
+				  SUPPORT_WAIT_MS);
 	cr_assert_not_null(record);
 	cr_assert_eq(record->fork.child_pid, (uint32_t)child);
 	cr_assert(record->header.flags & MW_FORK_SHARED_MM);
@@ -90,13 +92,13 @@ Test(kernel_process, exec)
 	wait_child(child);
 	record = support_wait_for(tracer, &records,
 				  &(struct support_match){ .type = MW_EVENT_EXEC, .pid = child },
-				  1000);
+				  SUPPORT_WAIT_MS);
 	cr_assert_not_null(record, "no EXEC event");
 	cr_assert_eq(record->exec.old_pid, (uint32_t)child);
 	cr_assert_str_eq(record->header.comm, "true");
 	cr_assert_not_null(support_wait_for(
 		tracer, &records, &(struct support_match){ .type = MW_EVENT_EXIT, .pid = child },
-		1000));
+		SUPPORT_WAIT_MS));
 	cr_assert_eq(support_count(&records,
 				   &(struct support_match){ .type = MW_EVENT_EXIT, .pid = child }),
 		     1);
@@ -104,18 +106,34 @@ Test(kernel_process, exec)
 	kernel_tracer__destroy(tracer);
 }
 
+/* How long a thread of a forked child waits for its leader before it gives up. */
+#define LEADER_EXIT_DEADLINE_NS (60ull * 1000000000ull)
+/* The exit status of a child whose threads gave up on the leader. */
+#define LEADER_STILL_THERE 3
+
+static pthread_barrier_t all_running;
+
 static void *sleep_forever(void *unused)
 {
 	(void)unused;
+	pthread_barrier_wait(&all_running);
 	for (;;)
 		pause();
 	return NULL;
 }
 
-static void *exit_thread_later(void *unused)
+static void *exit_thread_after_the_leader(void *unused)
 {
+	uint64_t deadline = support_now_ns() + LEADER_EXIT_DEADLINE_NS;
+	long syscall_nr;
+
 	(void)unused;
-	usleep(20000);
+	/* the leader has run its pthread_exit() once its thread is a zombie */
+	while (support_thread_state(getpid(), &syscall_nr) != 'Z') {
+		if (support_now_ns() > deadline)
+			syscall(SYS_exit_group, LEADER_STILL_THERE);
+		usleep(1000);
+	}
 	/*
 	 * The thread's own exit, not exit_group: the last one to go ends the
 	 * process. (Returning would have glibc call exit() for the last thread,
@@ -130,16 +148,19 @@ Test(kernel_process, process_with_threads_exits_once)
 {
 	struct mw_kernel_tracer *tracer = support_load(NULL);
 	struct support_records records = {};
-	pid_t together, leader_first;
+	pid_t together, leader_first, marker;
 
 	together = fork();
 	cr_assert_geq(together, 0);
 	if (together == 0) {
 		pthread_t thread;
 
+		/* all four running when the process exits */
+		pthread_barrier_init(&all_running, NULL, 5);
 		for (int i = 0; i < 4; i++)
-			pthread_create(&thread, NULL, sleep_forever, NULL);
-		usleep(10000);
+			if (pthread_create(&thread, NULL, sleep_forever, NULL))
+				_exit(2); /* the barrier would wait for ever */
+		pthread_barrier_wait(&all_running);
 		_exit(0); /* exit_group: all threads at once, without atexit (LeakSanitizer) */
 	}
 	leader_first = fork();
@@ -148,20 +169,29 @@ Test(kernel_process, process_with_threads_exits_once)
 		pthread_t thread;
 
 		for (int i = 0; i < 4; i++)
-			pthread_create(&thread, NULL, exit_thread_later, NULL);
+			pthread_create(&thread, NULL, exit_thread_after_the_leader, NULL);
 		pthread_exit(NULL); /* the leader goes first, the last thread ends the process */
 	}
 	wait_child(together);
-	wait_child(leader_first);
+	cr_assert_neq(wait_child(leader_first), LEADER_STILL_THERE,
+		      "the leader's thread was not gone after %llu s",
+		      LEADER_EXIT_DEADLINE_NS / 1000000000ull);
 	cr_assert_not_null(support_wait_for(
 		tracer, &records, &(struct support_match){ .type = MW_EVENT_EXIT, .pid = together },
-		1000));
+		SUPPORT_WAIT_MS));
 	cr_assert_not_null(support_wait_for(
 		tracer, &records,
-		&(struct support_match){ .type = MW_EVENT_EXIT, .pid = leader_first }, 1000));
-	/* late duplicates would be in the buffer by now */
-	support_wait_for(tracer, &records, &(struct support_match){ .type = MW_EVENT_TYPE_COUNT },
-			 50);
+		&(struct support_match){ .type = MW_EVENT_EXIT, .pid = leader_first },
+		SUPPORT_WAIT_MS));
+	/* a process that exits after both: once its EXIT is in, a late duplicate would be too */
+	marker = fork();
+	cr_assert_geq(marker, 0);
+	if (marker == 0)
+		_exit(0);
+	wait_child(marker);
+	cr_assert_not_null(support_wait_for(
+		tracer, &records, &(struct support_match){ .type = MW_EVENT_EXIT, .pid = marker },
+		SUPPORT_WAIT_MS));
 	cr_assert_eq(support_count(&records, &(struct support_match){ .type = MW_EVENT_EXIT,
 								      .pid = together }),
 		     1);
@@ -234,7 +264,7 @@ Test(kernel_process, pid_filter_for_our_process_passes_it)
 					    &(struct support_match){ .type = MW_EVENT_UNLINK,
 								     .ino = st.st_ino,
 								     .flags_set = MW_UNLINK_LAST },
-					    1000));
+					    SUPPORT_WAIT_MS));
 	munmap(mapping, PAGE);
 	support_remove_tree(dir);
 	support_records_free(&records);
@@ -260,7 +290,7 @@ Test(kernel_process, comm_filter)
 					    &(struct support_match){ .type = MW_EVENT_UNLINK,
 								     .ino = after.st_ino,
 								     .flags_set = MW_UNLINK_LAST },
-					    1000),
+					    SUPPORT_WAIT_MS),
 			   "a process named in --comm is followed");
 	cr_assert_eq(support_count(&records, &(struct support_match){ .type = MW_EVENT_MMAP,
 								      .pid = getpid() }),

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/idxstore-cli-XXXXXX";
@@ -140,13 +141,55 @@ Test(cli, unusable_directory_exits_1)
 	cr_assert_eq(out[0], '\0');
 }
 
-Test(cli, hold_answers_sigusr1_and_stops_on_sigterm)
+/* How long a wait for the held process gives it: ample on a machine busy with other work. */
+#define HOLD_DEADLINE_SECONDS 60
+
+static double now_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* Complete lines in @path so far; 0 when it does not exist yet. */
+static int count_lines(const char *path)
+{
+	FILE *file = fopen(path, "r");
+	int lines = 0, c;
+
+	if (!file)
+		return 0;
+	while ((c = fgetc(file)) != EOF)
+		lines += c == '\n';
+	fclose(file);
+	return lines;
+}
+
+/* Waits until the held process has printed @wanted reports; fails if it exits first. */
+static void wait_for_reports(pid_t child, const char *out_path, int wanted)
+{
+	double deadline = now_seconds() + HOLD_DEADLINE_SECONDS;
+	int lines, status = 0;
+
+	while ((lines = count_lines(out_path)) < wanted) {
+		cr_assert_eq(waitpid(child, &status, WNOHANG), 0,
+			     "the held process exited (status %#x) after %d of %d reports", status,
+			     lines, wanted);
+		cr_assert_lt(now_seconds(), deadline,
+			     "%d of %d reports from the held process in %d s", lines, wanted,
+			     HOLD_DEADLINE_SECONDS);
+		usleep(10000);
+	}
+}
+
+Test(cli, hold_answers_sigusr1_and_stops_on_sigterm, .timeout = 100)
 {
 	char path[256], out_path[256], line[4096];
-	json_t *first, *second;
+	json_t *first, *second, *third;
 	FILE *out;
 	pid_t child;
-	int status, lines = 0;
+	int status;
 
 	snprintf(path, sizeof(path), "%s/held", dir);
 	snprintf(out_path, sizeof(out_path), "%s/out", dir);
@@ -162,17 +205,12 @@ Test(cli, hold_answers_sigusr1_and_stops_on_sigterm)
 		_exit(127);
 	}
 	/* The first report marks the end of the workload. */
-	for (int i = 0; i < 500 && !lines; i++) {
-		usleep(10000);
-		out = fopen(out_path, "r");
-		if (out) {
-			lines = fgets(line, sizeof(line), out) && strchr(line, '\n');
-			fclose(out);
-		}
-	}
-	cr_assert(lines, "no report from the held process");
+	wait_for_reports(child, out_path, 1);
+	/* each SIGUSR1 is answered with one more report, and it holds on after each */
 	cr_assert_eq(kill(child, SIGUSR1), 0);
-	usleep(200000);
+	wait_for_reports(child, out_path, 2);
+	cr_assert_eq(kill(child, SIGUSR1), 0);
+	wait_for_reports(child, out_path, 3);
 	cr_assert_eq(waitpid(child, &status, WNOHANG), 0, "--hold should keep it alive");
 	cr_assert_eq(kill(child, SIGTERM), 0);
 	cr_assert_eq(waitpid(child, &status, 0), child);
@@ -184,13 +222,17 @@ Test(cli, hold_answers_sigusr1_and_stops_on_sigterm)
 	first = json_loads(line, 0, NULL);
 	cr_assert_not_null(fgets(line, sizeof(line), out));
 	second = json_loads(line, 0, NULL);
+	cr_assert_not_null(fgets(line, sizeof(line), out));
+	third = json_loads(line, 0, NULL);
 	fclose(out);
-	cr_assert(first && second);
+	cr_assert(first && second && third);
 	cr_assert_eq(field(first, "pid"), child);
 	/* Nothing changes while held: the state an observer sees is stable. */
 	cr_assert_eq(field(second, "deleted_mappings_live"), field(first, "deleted_mappings_live"));
+	cr_assert_eq(field(third, "deleted_mappings_live"), field(first, "deleted_mappings_live"));
 	cr_assert_eq(field(second, "rolls"), 5);
 	cr_assert_gt(field(first, "deleted_mappings_live"), 0);
 	json_decref(first);
 	json_decref(second);
+	json_decref(third);
 }

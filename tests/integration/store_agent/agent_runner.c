@@ -14,6 +14,7 @@
 #include "agent_runner.h"
 #include "process_util.h"
 #include "promtool_check.h"
+#include "test_deadline.h"
 
 /*
  * Long enough that no timed write lands while a test waits for the one it
@@ -21,8 +22,8 @@
  * seconds on a busy host.
  */
 #define AGENT_INTERVAL "120"
-#define AGENT_START_TIMEOUT_SECONDS 60.0
-#define SNAPSHOT_TIMEOUT_SECONDS 20.0
+#define AGENT_START_TIMEOUT_SECONDS ((double)TEST_DEADLINE_SECONDS)
+#define SNAPSHOT_TIMEOUT_SECONDS ((double)TEST_DEADLINE_SECONDS)
 
 static int cannot_start(struct agent_runner *agent, const char *why, char *reason,
 			size_t reason_size)
@@ -150,7 +151,7 @@ void agent_runner__stop(struct agent_runner *agent)
 	int status;
 
 	if (agent->pid > 0) {
-		status = process__stop(agent->pid, 10000);
+		status = process__stop(agent->pid, TEST_DEADLINE_SECONDS * 1000);
 		agent->pid = 0;
 		process__read_text(agent->stderr_path, text, sizeof(text));
 		cr_expect(

@@ -48,15 +48,19 @@ bool process__exited(pid_t pid, int *status)
 
 int process__stop(pid_t pid, int grace_ms)
 {
+	double deadline = clock__monotonic_seconds() + grace_ms / 1000.0;
 	int status = 0;
 
 	if (kill(pid, SIGTERM) < 0 && errno == ESRCH)
 		return waitpid(pid, &status, 0) == pid ? status : -1;
-	for (int waited = 0; waited < grace_ms; waited += 10) {
+	/* returns as soon as it exits; a busy machine may take a while to let it */
+	while (clock__monotonic_seconds() < deadline) {
 		if (process__exited(pid, &status))
 			return status;
 		usleep(10 * 1000);
 	}
+	if (process__exited(pid, &status))
+		return status;
 	kill(pid, SIGKILL);
 	return waitpid(pid, &status, 0) == pid ? status : -1;
 }

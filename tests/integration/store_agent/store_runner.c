@@ -13,6 +13,7 @@
 
 #include "process_util.h"
 #include "store_runner.h"
+#include "test_deadline.h"
 
 #define REPORT_TIMEOUT_MS 120000
 #define ROLLS "10"
@@ -116,7 +117,7 @@ void store_runner__stop(struct store_runner *store)
 	int status;
 
 	if (store->pid > 0) {
-		status = process__stop(store->pid, 10000);
+		status = process__stop(store->pid, TEST_DEADLINE_SECONDS * 1000);
 		store->pid = 0;
 		process__read_text(store->stderr_path, text, sizeof(text));
 		cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,

@@ -380,7 +380,10 @@ static char *scrape(int port)
 	return body;
 }
 
-Test(prometheus_textfile, node_exporter_textfile_collector_accepts_it, .timeout = 30)
+/* How long node_exporter is given to listen: well under a second on an idle machine. */
+#define EXPORTER_DEADLINE_SECONDS 60
+
+Test(prometheus_textfile, node_exporter_textfile_collector_accepts_it, .timeout = 90)
 {
 	char path[200], directory_flag[200], listen_flag[64], *body = NULL;
 	const char *dir = snapshot_fixture__temp_dir();
@@ -399,16 +402,22 @@ Test(prometheus_textfile, node_exporter_textfile_collector_accepts_it, .timeout 
 		       listen_flag, "--log.level=error", (char *)NULL);
 		_exit(127);
 	}
-	for (int attempt = 0; attempt < 100 && !body; attempt++) {
+	for (time_t deadline = time(NULL) + EXPORTER_DEADLINE_SECONDS;
+	     !body && time(NULL) < deadline;) {
 		struct timespec pause = { 0, 50 * 1000 * 1000 };
+		int status = 0;
 
+		cr_assert_eq(waitpid(exporter, &status, WNOHANG), 0,
+			     "prometheus-node-exporter exited with status %d before answering",
+			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		body = scrape(port);
 		if (!body)
 			nanosleep(&pause, NULL);
 	}
 	kill(exporter, SIGTERM);
 	waitpid(exporter, NULL, 0);
-	cr_assert_not_null(body, "prometheus-node-exporter did not answer on port %d", port);
+	cr_assert_not_null(body, "prometheus-node-exporter did not answer on port %d in %d s", port,
+			   EXPORTER_DEADLINE_SECONDS);
 	cr_assert_not_null(strstr(body, "\nnode_textfile_scrape_error 0\n"), "%s", body);
 	cr_assert_not_null(strstr(body, "\nmapwatch_orphaned_bytes 2.097152e+07\n"), "%s", body);
 	cr_assert_not_null(

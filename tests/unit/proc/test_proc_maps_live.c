@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "proc_maps.h"
@@ -448,23 +449,30 @@ static pid_t spawn_leaderless(void)
 	return pid;
 }
 
+/* How long the child is given to run its pthread_exit(): ample on a busy machine. */
+#define ZOMBIE_DEADLINE_SECONDS 60
+
 /* The leader's state turns Z once pthread_exit() has run. */
 static void wait_for_zombie_leader(pid_t pid)
 {
-	char name[64], buffer[256];
+	time_t deadline = time(NULL) + ZOMBIE_DEADLINE_SECONDS;
+	char name[64], buffer[256] = "";
 
 	snprintf(name, sizeof(name), "/proc/%d/stat", (int)pid);
-	for (int attempt = 0; attempt < 1000; attempt++) {
+	while (time(NULL) < deadline) {
 		FILE *file = fopen(name, "r");
-		size_t length = fread(buffer, 1, sizeof(buffer) - 1, file);
+		size_t length;
 
+		cr_assert_not_null(file, "%s: %s", name, strerror(errno));
+		length = fread(buffer, 1, sizeof(buffer) - 1, file);
 		fclose(file);
 		buffer[length] = '\0';
 		if (strstr(buffer, ") Z "))
 			return;
 		usleep(1000);
 	}
-	cr_assert_fail("leader of %d never became a zombie", (int)pid);
+	cr_assert_fail("leader of %d not a zombie after %d s: %s", (int)pid,
+		       ZOMBIE_DEADLINE_SECONDS, buffer);
 }
 
 Test(proc_maps_live, process_living_on_after_its_main_thread_exited)

@@ -17,6 +17,18 @@
 #define HAMMER_READERS (DISTRIBUTED_RWLOCK_SLOTS + 4)
 #define HAMMER_WRITERS 2
 #define GUARDED_WORDS 32
+/*
+ * The hammer runs this long, and on until its threads have had the CPU time
+ * those seconds give them on two idle cores: a machine busy with other work
+ * does not shorten the test. It stops after HAMMER_MAX_SECONDS in any case.
+ */
+#define HAMMER_SECONDS 1.5
+#define HAMMER_CPU_SECONDS 3.0
+#define HAMMER_MAX_SECONDS 40.0
+/* How long a thread is waited for before the test fails: ample on a busy machine. */
+#define WAIT_DEADLINE_SECONDS 60.0
+/* CPU time a thread spinning for the lock gets before it counts as kept out. */
+#define KEPT_OUT_CPU_SECONDS 0.02
 
 struct hammer {
 	struct distributed_rwlock lock; /* first: the struct is allocated aligned */
@@ -38,6 +50,25 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+static double cpu_seconds(clockid_t clock)
+{
+	struct timespec used;
+
+	if (clock_gettime(clock, &used))
+		return -1;
+	return used.tv_sec + used.tv_nsec / 1e9;
+}
+
+/* CPU time @thread has had, in seconds; -1 once it is gone. */
+static double thread_cpu_seconds(pthread_t thread)
+{
+	clockid_t clock;
+
+	if (pthread_getcpuclockid(thread, &clock))
+		return -1;
+	return cpu_seconds(clock);
 }
 
 static struct hammer *hammer__new(void)
@@ -110,20 +141,25 @@ Test(distributed_rwlock, readers_and_writers_exclude_each_other, .timeout = 60)
 {
 	struct hammer *hammer = hammer__new();
 	pthread_t readers[HAMMER_READERS], writers[HAMMER_WRITERS];
+	double started = now_seconds(), cpu_started = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
 
 	for (int i = 0; i < HAMMER_READERS; i++)
 		cr_assert_eq(pthread_create(&readers[i], NULL, hammer__reader, hammer), 0);
 	for (int i = 0; i < HAMMER_WRITERS; i++)
 		cr_assert_eq(pthread_create(&writers[i], NULL, hammer__writer, hammer), 0);
-	usleep(1500 * 1000);
+	while (now_seconds() - started < HAMMER_SECONDS ||
+	       (cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_started < HAMMER_CPU_SECONDS &&
+		now_seconds() - started < HAMMER_MAX_SECONDS))
+		usleep(10 * 1000);
 	atomic_store(&hammer->stop, true);
 	for (int i = 0; i < HAMMER_READERS; i++)
 		pthread_join(readers[i], NULL);
 	for (int i = 0; i < HAMMER_WRITERS; i++)
 		pthread_join(writers[i], NULL);
 
-	cr_log_info("%lu read sections, %lu write sections", (unsigned long)hammer->read_sections,
-		    (unsigned long)hammer->write_sections);
+	cr_log_info("%lu read sections, %lu write sections in %.1f s, %.1f s of CPU time",
+		    (unsigned long)hammer->read_sections, (unsigned long)hammer->write_sections,
+		    now_seconds() - started, cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_started);
 	cr_expect_eq(hammer->torn_reads, 0, "readers saw a write half done");
 	cr_expect_eq(hammer->reader_saw_writer, 0, "a reader ran inside a writer's section");
 	cr_expect_eq(hammer->writer_saw_reader, 0, "a writer ran beside a reader or writer");
@@ -161,6 +197,31 @@ static bool wait_for(_Atomic bool *flag, double seconds)
 	return atomic_load(flag);
 }
 
+/*
+ * Whether @flag stays false for @seconds while @thread spins for the lock,
+ * and until the thread has had KEPT_OUT_CPU_SECONDS of CPU time meanwhile: a
+ * busy machine that gives it no time to try cannot make the check pass.
+ */
+static bool stays_false(_Atomic bool *flag, pthread_t thread, double seconds)
+{
+	double started = now_seconds(), cpu_started = thread_cpu_seconds(thread), cpu = 0;
+
+	while (!atomic_load(flag)) {
+		double now = now_seconds(), used = thread_cpu_seconds(thread);
+
+		/* gone: it can only have got in, which the flag says next round */
+		if (used >= 0)
+			cpu = used - cpu_started;
+		if (now - started >= seconds && cpu >= KEPT_OUT_CPU_SECONDS)
+			return true;
+		cr_assert_lt(now - started, WAIT_DEADLINE_SECONDS,
+			     "the waiting thread had %.3f s of CPU time in %.0f s", cpu,
+			     WAIT_DEADLINE_SECONDS);
+		usleep(1000);
+	}
+	return false;
+}
+
 Test(distributed_rwlock, a_held_write_side_keeps_readers_out_until_released)
 {
 	struct hammer *hammer = hammer__new();
@@ -169,10 +230,11 @@ Test(distributed_rwlock, a_held_write_side_keeps_readers_out_until_released)
 
 	distributed_rwlock__write_lock(&hammer->lock);
 	cr_assert_eq(pthread_create(&thread, NULL, waiting_reader__run, &reader), 0);
-	cr_expect_not(wait_for(&reader.entered, 0.2),
-		      "a reader entered while a writer held the lock");
+	cr_expect(stays_false(&reader.entered, thread, 0.2),
+		  "a reader entered while a writer held the lock");
 	distributed_rwlock__write_unlock(&hammer->lock);
-	cr_expect(wait_for(&reader.entered, 10), "the reader never entered after the writer left");
+	cr_expect(wait_for(&reader.entered, WAIT_DEADLINE_SECONDS),
+		  "the reader never entered after the writer left");
 	pthread_join(thread, NULL);
 	hammer__free(hammer);
 }
@@ -200,19 +262,23 @@ Test(distributed_rwlock, readers_share_and_a_writer_waits_for_all_of_them)
 	pthread_t threads[3];
 
 	cr_assert_eq(pthread_create(&threads[0], NULL, waiting_reader__run, &first), 0);
-	cr_assert(wait_for(&first.entered, 10));
+	cr_assert(wait_for(&first.entered, WAIT_DEADLINE_SECONDS));
 	/* A second reader gets in while the first still holds the read side. */
 	cr_assert_eq(pthread_create(&threads[1], NULL, waiting_reader__run, &second), 0);
-	cr_expect(wait_for(&second.entered, 10), "readers do not share the lock");
+	cr_expect(wait_for(&second.entered, WAIT_DEADLINE_SECONDS),
+		  "readers do not share the lock");
 
 	cr_assert_eq(pthread_create(&threads[2], NULL, waiting_writer__run, &writer), 0);
-	cr_expect_not(wait_for(&writer.entered, 0.2), "a writer entered beside two readers");
+	cr_expect(stays_false(&writer.entered, threads[2], 0.2),
+		  "a writer entered beside two readers");
 	atomic_store(&first.release, true);
 	pthread_join(threads[0], NULL);
-	cr_expect_not(wait_for(&writer.entered, 0.2), "a writer entered beside a reader");
+	cr_expect(stays_false(&writer.entered, threads[2], 0.2),
+		  "a writer entered beside a reader");
 	atomic_store(&second.release, true);
 	pthread_join(threads[1], NULL);
-	cr_expect(wait_for(&writer.entered, 10), "the writer never entered after the readers left");
+	cr_expect(wait_for(&writer.entered, WAIT_DEADLINE_SECONDS),
+		  "the writer never entered after the readers left");
 	pthread_join(threads[2], NULL);
 	hammer__free(hammer);
 }
