@@ -13,10 +13,7 @@ struct sort_context {
 
 bool top_rows__has_orphan_of_unknown_age(const struct mw_process_report *process)
 {
-	for (size_t i = 0; i < process->orphan_count; i++)
-		if (!process->orphans[i].deleted_age_known)
-			return true;
-	return false;
+	return process->orphan_age_unknown;
 }
 
 /* Deleted before mapwatch started is older than any age it measured. */

@@ -47,9 +47,13 @@ struct mw_process_report {
 	uint64_t stale_mappings;
 	bool oldest_orphan_age_known;
 	double oldest_orphan_age_seconds;
+	bool orphan_age_unknown; /* an orphan's file was deleted before mapwatch started */
 	bool map_count_growing; /* seconds_to_map_limit is meaningful only when true */
 	double seconds_to_map_limit;
-	/* owned: one per deleted file, in the order of their lowest mapping */
+	/*
+	 * owned: one per deleted file, in the order of their lowest mapping; past
+	 * the cap on listed ranges, files with no listed mapping are left out
+	 */
 	struct mw_orphan *orphans;
 	size_t orphan_count;
 	uint64_t orphan_ranges_omitted; /* orphaned mappings past the cap, not in any ranges */

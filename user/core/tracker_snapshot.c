@@ -30,16 +30,29 @@ static int make_room(void **items, size_t count, size_t *capacity, size_t size)
 	return 0;
 }
 
-/* The process's orphan for the inode @user maps, added at its first mapping. */
+static double seconds_since(uint64_t then_ns, uint64_t now_ns)
+{
+	return now_ns > then_ns ? (double)(now_ns - then_ns) / 1e9 : 0;
+}
+
+/*
+ * The process's orphan for the inode @user maps: found, or added at its first
+ * mapping while @may_add (the cap on listed ranges is not reached). NULL with
+ * *err 0 when not listed.
+ */
 static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct process_inode *user,
 				   struct mw_process_report *report, size_t *capacity,
-				   uint64_t now_ns)
+				   uint64_t now_ns, bool may_add, int *err)
 {
 	const struct mw_inode *inode = user->inode;
 	struct mw_orphan *orphan;
 
+	*err = 0;
 	if (user->report_serial == tracker->report_serial)
 		return &report->orphans[user->report_index];
+	if (!may_add)
+		return NULL;
+	*err = -ENOMEM;
 	if (make_room((void **)&report->orphans, report->orphan_count, capacity,
 		      sizeof(*report->orphans)))
 		return NULL;
@@ -48,29 +61,60 @@ static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct process_in
 	orphan->path = strdup(inode->path);
 	if (!orphan->path)
 		return NULL;
+	*err = 0;
 	user->report_serial = tracker->report_serial;
 	user->report_index = report->orphan_count++;
 	orphan->ino = inode->id.ino;
 	orphan->dev = inode->id.dev;
 	orphan->deleted_age_known = inode->deletion_time_known;
-	if (orphan->deleted_age_known) {
-		uint64_t deleted_ns = inode->deleted_ns;
-
-		orphan->deleted_seconds_ago =
-			now_ns > deleted_ns ? (double)(now_ns - deleted_ns) / 1e9 : 0;
-		/* The oldest orphan whose age is known; unknown ages are left out. */
-		if (!report->oldest_orphan_age_known ||
-		    orphan->deleted_seconds_ago > report->oldest_orphan_age_seconds)
-			report->oldest_orphan_age_seconds = orphan->deleted_seconds_ago;
-		report->oldest_orphan_age_known = true;
-	}
+	if (orphan->deleted_age_known)
+		orphan->deleted_seconds_ago = seconds_since(inode->deleted_ns, now_ns);
 	return orphan;
+}
+
+/* Appends a range to the orphan; its ranges grow by doubling from 4. */
+static int add_range(struct mw_orphan *orphan, const struct procmap_entry *entry)
+{
+	size_t count = orphan->range_count;
+
+	/* the capacity is the count whenever the count is 0 or a power of two from 4 */
+	if (count == 0 || (count >= 4 && !(count & (count - 1)))) {
+		struct mw_orphan_range *bigger =
+			realloc(orphan->ranges, (count ? count * 2 : 4) * sizeof(*orphan->ranges));
+
+		if (!bigger)
+			return -ENOMEM;
+		orphan->ranges = bigger;
+	}
+	orphan->ranges[orphan->range_count++] = (struct mw_orphan_range){
+		.start = entry->start, .end = entry->end, .offset = entry->offset
+	};
+	return 0;
+}
+
+/* The oldest known deletion age of the process's orphans; unknown ages are flagged. */
+static void note_age(struct mw_process_report *report, const struct mw_inode *inode,
+		     uint64_t now_ns)
+{
+	double age;
+
+	if (!inode->deletion_time_known) {
+		report->orphan_age_unknown = true;
+		return;
+	}
+	age = seconds_since(inode->deleted_ns, now_ns);
+	if (!report->oldest_orphan_age_known || age > report->oldest_orphan_age_seconds)
+		report->oldest_orphan_age_seconds = age;
+	report->oldest_orphan_age_known = true;
 }
 
 /*
  * One pass over the process's map in address order: stale mappings counted,
- * each orphaned mapping counted and listed as a range of its file's orphan
- * while the cap allows.
+ * every orphaned mapping counted, and the first of them (the cap on listed
+ * ranges) listed as ranges of their file's orphan. A file is listed when one
+ * of its mappings is, with all its mappings counted; the mappings of files
+ * that are not are only counted, so a snapshot stays small however many
+ * files a process holds.
  */
 static int report_mappings(struct mw_tracker *tracker, struct process *process,
 			   struct mw_process_report *report, uint64_t now_ns)
@@ -80,7 +124,9 @@ static int report_mappings(struct mw_tracker *tracker, struct process *process,
 
 	for (entry = procmap__first(&process->map); entry; entry = procmap__next(entry)) {
 		struct process_inode *user = entry->owner;
+		bool room = !cap || listed < cap;
 		struct mw_orphan *orphan;
+		int err;
 
 		if (!user)
 			continue;
@@ -90,32 +136,22 @@ static int report_mappings(struct mw_tracker *tracker, struct process *process,
 			report->stale_mappings++;
 		if (!user->inode->deleted)
 			continue;
-		orphan = orphan_of(tracker, user, report, &capacity, now_ns);
-		if (!orphan)
-			return -ENOMEM;
-		orphan->mappings++;
-		orphan->bytes += entry->end - entry->start;
 		report->orphaned_mappings++;
 		report->orphaned_bytes += entry->end - entry->start;
-		if (cap && listed == cap) {
+		note_age(report, user->inode, now_ns);
+		orphan = orphan_of(tracker, user, report, &capacity, now_ns, room, &err);
+		if (err)
+			return err;
+		if (orphan) {
+			orphan->mappings++;
+			orphan->bytes += entry->end - entry->start;
+		}
+		if (!orphan || !room) {
 			report->orphan_ranges_omitted++;
 			continue;
 		}
-		/* a file's ranges grow by doubling: its count is the capacity's lower half */
-		if (orphan->range_count == 0 ||
-		    (orphan->range_count >= 4 &&
-		     !(orphan->range_count & (orphan->range_count - 1)))) {
-			size_t grown = orphan->range_count ? orphan->range_count * 2 : 4;
-			struct mw_orphan_range *bigger =
-				realloc(orphan->ranges, grown * sizeof(*orphan->ranges));
-
-			if (!bigger)
-				return -ENOMEM;
-			orphan->ranges = bigger;
-		}
-		orphan->ranges[orphan->range_count++] = (struct mw_orphan_range){
-			.start = entry->start, .end = entry->end, .offset = entry->offset
-		};
+		if (add_range(orphan, entry))
+			return -ENOMEM;
 		listed++;
 	}
 	return 0;

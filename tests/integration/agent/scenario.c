@@ -195,3 +195,31 @@ int scenario__inode(int fd, uint64_t *ino)
 	*ino = (uint64_t)status.st_ino;
 	return 0;
 }
+
+int scenario__orphan_files_step(void *state, int step, uint64_t *value)
+{
+	struct scenario_orphan_files *files = state;
+	char path[PATH_MAX + 64];
+
+	(void)step;
+	for (int i = 0; i < files->count; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%020d.index", files->dir, i);
+		fd = scenario__create_file(path, files->page);
+		if (fd < 0)
+			return fd;
+		if (!scenario__map_file(fd, files->page, 0)) {
+			close(fd);
+			return -errno;
+		}
+		close(fd);
+	}
+	for (int i = 0; i < files->count; i++) {
+		snprintf(path, sizeof(path), "%s/%020d.index", files->dir, i);
+		if (unlink(path))
+			return -errno;
+	}
+	*value = harness__now_ns();
+	return 0;
+}

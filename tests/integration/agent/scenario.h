@@ -7,6 +7,7 @@
 #ifndef MAPWATCH_SCENARIO_H
 #define MAPWATCH_SCENARIO_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -40,6 +41,19 @@ void scenario__stop(struct scenario *scenario);
 int scenario__create_file(const char *path, size_t size);
 /* mmap of @length bytes of @fd at @offset, shared, read/write; the address or NULL. */
 void *scenario__map_file(int fd, size_t length, off_t offset);
+
+/* Files of one page each in @dir, each mapped once and then all unlinked. */
+struct scenario_orphan_files {
+	char dir[PATH_MAX];
+	size_t page;
+	int count;
+};
+
+/*
+ * A scenario step (state: struct scenario_orphan_files): maps every file,
+ * then unlinks them all; the value is when the last unlink returned.
+ */
+int scenario__orphan_files_step(void *state, int step, uint64_t *value);
 /* The inode number of an open file. */
 int scenario__inode(int fd, uint64_t *ino);
 

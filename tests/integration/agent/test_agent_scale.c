@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent_harness.h"
@@ -17,11 +18,6 @@
 /* far below vm.max_map_count (65530): the process stays healthy */
 #define CONVERGE_TIMEOUT_NS TEST_DEADLINE_NS
 
-struct many_files {
-	char dir[PATH_MAX];
-	size_t page;
-};
-
 static void setup(void)
 {
 	harness__require_agent();
@@ -29,38 +25,10 @@ static void setup(void)
 
 TestSuite(agent_scale, .init = setup, .timeout = 300);
 
-/* Maps every file, then unlinks them all; the value is when the last unlink returned. */
-static int many_orphans_step(void *state, int step, uint64_t *value)
-{
-	struct many_files *files = state;
-	char path[PATH_MAX + 64];
-
-	(void)step;
-	for (int i = 0; i < ORPHANS; i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/%020d.index", files->dir, i);
-		fd = scenario__create_file(path, files->page);
-		if (fd < 0)
-			return fd;
-		if (!scenario__map_file(fd, files->page, 0)) {
-			close(fd);
-			return -errno;
-		}
-		close(fd);
-	}
-	for (int i = 0; i < ORPHANS; i++) {
-		snprintf(path, sizeof(path), "%s/%020d.index", files->dir, i);
-		if (unlink(path))
-			return -errno;
-	}
-	*value = harness__now_ns();
-	return 0;
-}
-
 Test(agent_scale, ten_thousand_orphans_in_one_process_counted_exactly)
 {
-	struct many_files files = { .page = (size_t)sysconf(_SC_PAGESIZE) };
+	struct scenario_orphan_files files = { .page = (size_t)sysconf(_SC_PAGESIZE),
+					       .count = ORPHANS };
 	struct scenario scenario;
 	struct truth before, truth;
 	json_t *snapshot = NULL, *entry;
@@ -68,7 +36,7 @@ Test(agent_scale, ten_thousand_orphans_in_one_process_counted_exactly)
 	int refreshes = 0;
 
 	harness__make_dir(harness__work_dir(), files.dir, sizeof(files.dir));
-	scenario__start(&scenario, many_orphans_step, &files);
+	scenario__start(&scenario, scenario__orphan_files_step, &files);
 	/* what the child inherited from the test process (the test runner's own files) */
 	truth__read(scenario.pid, &before);
 	expected = before.count + ORPHANS;
@@ -104,3 +72,4 @@ Test(agent_scale, ten_thousand_orphans_in_one_process_counted_exactly)
 	scenario__stop(&scenario);
 	harness__remove_tree(files.dir);
 }
+

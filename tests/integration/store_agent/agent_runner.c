@@ -42,6 +42,9 @@ int agent_runner__start(struct agent_runner *agent, char *reason, size_t reason_
 			 "agent",
 			 "--interval",
 			 AGENT_INTERVAL,
+			 /* every orphaned mapping listed: they are matched one by one */
+			 "--ranges",
+			 "0",
 			 "--snapshot",
 			 agent->snapshot_path,
 			 "--textfile",
@@ -83,7 +86,7 @@ static json_t *load_snapshot(const char *path)
 
 	/* The file is replaced by rename: a reader never sees half of it. */
 	cr_assert_not_null(snapshot, "%s is not JSON: %s (line %d)", path, error.text, error.line);
-	cr_assert_eq(json_integer_value(json_object_get(snapshot, "version")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(snapshot, "version")), 2);
 	cr_assert_str_eq(json_string_value(json_object_get(snapshot, "source")), "agent");
 	cr_assert(json_is_array(json_object_get(snapshot, "processes")));
 	return snapshot;

@@ -9,42 +9,52 @@
 
 #include "orphan_match.h"
 
-/* Addresses are spelled as /proc/PID/maps spells them: lower-case hex, no 0x. */
-static uint64_t parse_address(json_t *orphan, const char *name)
+/*
+ * Addresses are spelled as /proc/PID/maps spells them: lower-case hex, no 0x.
+ * @index 0 is a range's start, 1 its end.
+ */
+static uint64_t parse_address(json_t *range, size_t index)
 {
-	const char *text = json_string_value(json_object_get(orphan, name));
+	const char *text = json_string_value(json_array_get(range, index));
 	char *end;
 	uint64_t value;
 
-	cr_assert_not_null(text, "an orphan has no string \"%s\"", name);
+	cr_assert_not_null(text, "a range has no address at %zu", index);
 	errno = 0;
 	value = strtoull(text, &end, 16);
-	cr_assert(text[0] && !*end && !errno, "orphan \"%s\": \"%s\" is not hex", name, text);
+	cr_assert(text[0] && !*end && !errno, "range address \"%s\" is not hex", text);
 	return value;
 }
 
+/* One key per orphaned mapping: each orphan is a file, its mappings its ranges. */
 void orphan_list__from_snapshot(json_t *entry, struct orphan_list *list)
 {
-	json_t *orphans = entry ? json_object_get(entry, "orphans") : NULL, *orphan;
-	size_t index;
+	json_t *orphans = entry ? json_object_get(entry, "orphans") : NULL, *orphan, *range;
+	size_t index, i, total = 0;
 
 	list->count = 0;
 	list->keys = NULL;
 	if (!entry)
 		return;
 	cr_assert(json_is_array(orphans), "a process entry has no \"orphans\" array");
-	list->keys = calloc(json_array_size(orphans) + 1, sizeof(*list->keys));
+	json_array_foreach(orphans, index, orphan)
+		total += json_array_size(json_object_get(orphan, "ranges"));
+	list->keys = calloc(total + 1, sizeof(*list->keys));
 	cr_assert_not_null(list->keys);
 	json_array_foreach(orphans, index, orphan)
 	{
-		struct orphan_key *key = &list->keys[list->count++];
-
-		key->start = parse_address(orphan, "start");
-		key->end = parse_address(orphan, "end");
 		cr_assert(json_is_integer(json_object_get(orphan, "ino")), "an orphan has no ino");
-		key->ino = (uint64_t)json_integer_value(json_object_get(orphan, "ino"));
-		key->path = json_string_value(json_object_get(orphan, "path"));
-		cr_assert_not_null(key->path, "an orphan has no path");
+		cr_assert_not_null(json_string_value(json_object_get(orphan, "path")),
+				   "an orphan has no path");
+		json_array_foreach(json_object_get(orphan, "ranges"), i, range)
+		{
+			struct orphan_key *key = &list->keys[list->count++];
+
+			key->start = parse_address(range, 0);
+			key->end = parse_address(range, 1);
+			key->ino = (uint64_t)json_integer_value(json_object_get(orphan, "ino"));
+			key->path = json_string_value(json_object_get(orphan, "path"));
+		}
 	}
 }
 

@@ -51,6 +51,7 @@ void top_fixture__orphan(struct mw_snapshot *snapshot, struct mw_process_report 
 	orphan->dev = 254u << 20;
 	orphan->path = strdup(path);
 	orphan->deleted_age_known = deleted_seconds_ago >= 0;
+	process->orphan_age_unknown |= !orphan->deleted_age_known;
 	if (orphan->deleted_age_known) {
 		orphan->deleted_seconds_ago = deleted_seconds_ago;
 		if (!process->oldest_orphan_age_known ||

@@ -367,25 +367,29 @@ Test(seed, a_streamed_rescan_changes_only_what_differs)
 	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 9, second, 3, 3 * SECOND), 0);
 }
 
-/* The snapshot lists at most the cap of ranges per process, lowest first, and counts the rest. */
+/*
+ * The snapshot lists at most the cap of ranges per process, lowest first, and
+ * counts the rest; a file none of whose mappings is listed is left out.
+ */
 Test(seed, ranges_past_the_snapshot_cap_are_counted_not_listed)
 {
-	struct mw_vma vmas[7];
+	struct mw_vma vmas[8];
 	const struct mw_process_report *report;
 
 	tracker__destroy(tracker);
 	tracker_setup_capped(0, 3);
-	/* file 100 at even slots, file 200 at odd ones: interleaved */
-	for (size_t i = 0; i < 7; i++)
-		vmas[i] = file_vma(A + i * 4 * PAGE, 2, i % 2 ? 200 : 100,
-				   i % 2 ? "/data/y.index" : "/data/x.index", true, 0);
-	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 20, vmas, 7, SECOND), 0);
+	/* file 100 at even slots, file 200 at odd ones, file 300 last, past the cap */
+	for (size_t i = 0; i < 8; i++)
+		vmas[i] = file_vma(A + i * 4 * PAGE, 2, i == 7 ? 300 : i % 2 ? 200 : 100,
+				   i == 7 ? "/data/z.index" : i % 2 ? "/data/y.index" : "/data/x.index",
+				   true, 0);
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 20, vmas, 8, SECOND), 0);
 	report = report_now(PID, 2 * SECOND);
-	cr_assert_eq(report->orphaned_mappings, 7);
-	cr_assert_eq(report->orphaned_bytes, 7 * 2 * PAGE);
-	cr_assert_eq(report->orphan_count, 2, "one orphan per file");
+	cr_assert_eq(report->orphaned_mappings, 8);
+	cr_assert_eq(report->orphaned_bytes, 8 * 2 * PAGE);
+	cr_assert_eq(report->orphan_count, 2, "one orphan per listed file");
 	cr_assert_eq(report->orphans[0].ino, 100, "ordered by lowest mapping");
-	cr_assert_eq(report->orphans[0].mappings, 4);
+	cr_assert_eq(report->orphans[0].mappings, 4, "a listed file counts all its mappings");
 	cr_assert_eq(report->orphans[0].bytes, 4 * 2 * PAGE);
 	cr_assert_eq(report->orphans[0].range_count, 2);
 	cr_assert_eq(report->orphans[0].ranges[0].start, A);
@@ -394,5 +398,8 @@ Test(seed, ranges_past_the_snapshot_cap_are_counted_not_listed)
 	cr_assert_eq(report->orphans[1].mappings, 3);
 	cr_assert_eq(report->orphans[1].range_count, 1);
 	cr_assert_eq(report->orphans[1].ranges[0].start, A + 4 * PAGE);
-	cr_assert_eq(report->orphan_ranges_omitted, 4);
+	cr_assert_eq(report->orphan_ranges_omitted, 5);
+	/* seeded before any deletion was seen: the age is unknown, for every orphan */
+	cr_assert(report->orphan_age_unknown);
+	cr_assert_not(report->oldest_orphan_age_known);
 }
