@@ -2,6 +2,8 @@
 # processes a check started, killed when it ends however it ends.
 failures=0
 passes=0
+# The checks' Python reads the snapshot through snapshot_orphans.py.
+export PYTHONPATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/cli${PYTHONPATH:+:$PYTHONPATH}"
 pass() { passes=$((passes + 1)); echo "ok: $1"; }
 fail() { failures=$((failures + 1)); echo "FAIL: $1"; }
 

@@ -28,7 +28,7 @@ trap cleanup EXIT
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 sample() { awk -v name="$1" '$1 == name { print $2 }' "$work/m.prom"; }
 
-"$mapwatch" agent --interval 5 --top 0 --textfile "$work/m.prom" --snapshot "$work/s.json" \
+"$mapwatch" agent --interval 5 --top 0 --ranges 0 --textfile "$work/m.prom" --snapshot "$work/s.json" \
 	>/dev/null 2>"$work/agent.err" &
 agent_pid=$!
 for _ in $(seq 200); do [ -e "$work/s.json" ] && break; sleep 0.1; done
@@ -57,9 +57,10 @@ corrections=$(sample mapwatch_reconcile_corrections_total)
 rss_end=$(rss_kib "$agent_pid")
 echo "$elapsed $rss_end" >>"$work/rss"
 
-python3 - "$work" "$elapsed" "$seconds" "$events_before" "$events" "$lost" "$corrections" \
+PYTHONPATH="$(dirname "$0")/../integration/cli" python3 - "$work" "$elapsed" "$seconds" "$events_before" "$events" "$lost" "$corrections" \
 	$(cat "$work/holders") <<'PY'
 import json, os, sys
+from snapshot_orphans import orphan_mappings
 work, elapsed, seconds, events_before, events, lost, corrections = sys.argv[1:8]
 holders = [int(pid) for pid in sys.argv[8:]]
 elapsed, events, lost = int(elapsed), int(events) - int(events_before), int(lost)
@@ -95,7 +96,7 @@ def truth(pid):
 snapshot = json.load(open(os.path.join(work, "s.json")))
 for pid in holders:
     entries = [p for p in snapshot["processes"] if p["pid"] == pid]
-    seen = {(o["start"], o["end"], o["ino"]) for o in entries[0]["orphans"]} if entries else set()
+    seen = {(o["start"], o["end"], o["ino"]) for o in orphan_mappings(entries[0])} if entries else set()
     true = truth(pid)
     if seen != true:
         problems.append("holder %d: %d orphans in the snapshot, %d in /proc, %d differ"

@@ -91,12 +91,16 @@ fi
 if "$mapwatch" scan --json >"$work/scan.json" 2>"$work/err" &&
 	python3 -c '
 import json, sys
+from snapshot_orphans import orphan_mappings
 document = json.load(open(sys.argv[1]))
-assert document["version"] == 1 and document["source"] == "scan", document
+assert document["version"] == 2 and document["source"] == "scan", document
 assert isinstance(document["max_map_count"], int) and document["max_map_count"] > 0
 for process in document["processes"]:
     assert process["orphaned_mappings"] or process["resize_remaps"] or process["stale_mappings"], process
-    assert process["orphaned_mappings"] == len(process["orphans"]), process
+    # scan lists every orphaned mapping: each file's ranges are all of its mappings
+    assert process["orphan_ranges_omitted"] == 0, process
+    assert process["orphaned_mappings"] == len(orphan_mappings(process)), process
+    assert all(o["mappings"] == len(o["ranges"]) for o in process["orphans"]), process
 ' "$work/scan.json"; then
 	pass "scan --json schema"
 else
@@ -179,7 +183,7 @@ deadline = time.time() + 3
 reads = 0
 while time.time() < deadline:
     document = json.load(open(snapshot))
-    assert document["version"] == 1 and document["source"] == "agent"
+    assert document["version"] == 2 and document["source"] == "agent"
     text = open(textfile).read()
     assert text.endswith("\n") and "mapwatch_last_update_timestamp_seconds " in text, text[-200:]
     reads += 1

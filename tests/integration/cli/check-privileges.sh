@@ -112,9 +112,10 @@ expect_orphans() {
 	local name=$1 dir=$2 count=$3 known=$4
 	if python3 - "$dir/s.json" "$holder_pid" "$count" "$work/files" "$known" >"$work/why" 2>&1 <<'EOF'; then
 import json, sys
+from snapshot_orphans import orphan_mappings
 snapshot, pid, count, directory, known = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 entries = [p for p in json.load(open(snapshot))["processes"] if p["pid"] == pid]
-orphans = entries[0]["orphans"] if entries else []
+orphans = orphan_mappings(entries[0]) if entries else []
 if len(orphans) != count:
     sys.exit("%d orphans, wanted %d" % (len(orphans), count))
 for orphan in orphans:

@@ -80,13 +80,14 @@ check_scan() {
 	fi
 	if python3 - "$work/made.json" "$work/scan.json" "$holder_pid" >"$work/why" 2>&1 <<'EOF'; then
 import json, sys
+from snapshot_orphans import orphan_mappings
 made = json.load(open(sys.argv[1]))
 document = json.load(open(sys.argv[2]))
 processes = [p for p in document["processes"] if p["pid"] == int(sys.argv[3])]
 if len(processes) != 1:
     sys.exit("holder not listed: %s" % document["processes"])
 process = processes[0]
-seen = {o["start"]: o["path"] for o in process["orphans"]}
+seen = {o["start"]: o["path"] for o in orphan_mappings(process)}
 problems = []
 for start, path in made["orphans"].items():
     if start not in seen:

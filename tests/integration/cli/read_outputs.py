@@ -15,6 +15,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from snapshot_orphans import counted_mappings  # noqa: E402
+
 METRIC_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
 SAMPLE = re.compile(r"(%s)(?:\{(%s(?:,%s)*)?\})? (\S+)$" % (METRIC_NAME, LABEL, LABEL))
@@ -91,12 +94,14 @@ def check_textfile(text):
 
 def check_snapshot(text):
     document = json.loads(text)
-    if document.get("version") != 1 or document.get("source") != "agent":
-        raise ValueError("not a version 1 agent snapshot")
+    if document.get("version") != 2 or document.get("source") != "agent":
+        raise ValueError("not a version 2 agent snapshot")
     if not isinstance(document.get("processes"), list):
         raise ValueError("no processes list")
     for process in document["processes"]:
-        if process["orphaned_mappings"] != len(process["orphans"]):
+        listed = sum(len(orphan["ranges"]) for orphan in process["orphans"])
+        if (counted_mappings(process) + process["orphan_ranges_omitted"] - listed
+                != process["orphaned_mappings"]):
             raise ValueError("pid %d: orphaned_mappings disagrees" % process["pid"])
 
 
