@@ -7,6 +7,7 @@
 # machine for its whole run.
 # usage: tests/soak/soak.sh BUILD_DIR [SECONDS [RATE]]
 set -u
+. "$(dirname "$0")/../integration/check_harness.sh"
 build=$(cd "$1" && pwd)
 seconds=${2:-600}
 rate=${3:-100000}
@@ -31,26 +32,33 @@ sample() { awk -v name="$1" '$1 == name { print $2 }' "$work/m.prom"; }
 "$mapwatch" agent --interval 5 --top 0 --ranges 0 --textfile "$work/m.prom" --snapshot "$work/s.json" \
 	>/dev/null 2>"$work/agent.err" &
 agent_pid=$!
-for _ in $(seq 200); do [ -e "$work/s.json" ] && break; sleep 0.1; done
+# the load starts once the agent has started and written: every event is one it sees
+wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 "" || exit 1
 mkdir "$work/files"
 "$load" --dir "$work/files" --seconds "$seconds" --rate "$rate" >"$work/holders" 2>"$work/load.err" &
 load_pid=$!
 
-started=$(date +%s)
+started=$EPOCHSECONDS
 events_before=$(awk '/^mapwatch_events_total/ { sum += $2 } END { print sum }' "$work/m.prom")
 : >"$work/rss"
-while [ ! -s "$work/holders" ]; do
+# the agent's RSS every 10 s until the load prints its holders' pids: its end
+next_sample=0
+while ! ends_a_line "$work/holders"; do
 	kill -0 "$load_pid" 2>/dev/null || { echo "FAIL: the load died: $(cat "$work/load.err")"; exit 1; }
 	kill -0 "$agent_pid" 2>/dev/null || { echo "FAIL: the agent died: $(cat "$work/agent.err")"; exit 1; }
-	echo "$(($(date +%s) - started)) $(rss_kib "$agent_pid")" >>"$work/rss"
-	sleep 10
+	if [ $((EPOCHSECONDS - started)) -ge "$next_sample" ]; then
+		echo "$((EPOCHSECONDS - started)) $(rss_kib "$agent_pid")" >>"$work/rss"
+		next_sample=$((next_sample + 10))
+	fi
+	sleep 0.5
 done
-elapsed=$(($(date +%s) - started))
+elapsed=$((EPOCHSECONDS - started))
 
-# the last snapshot, once everything has landed
-before=$(stat -c %i "$work/s.json")
+# the last snapshot, once everything has landed: a write asked for drains
+# the ring buffer first
+before=$(output_id "$work/s.json")
 kill -USR1 "$agent_pid"
-for _ in $(seq 400); do [ "$(stat -c %i "$work/s.json")" != "$before" ] && break; sleep 0.05; done
+wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 "$before" || exit 1
 events=$(awk '/^mapwatch_events_total/ { sum += $2 } END { print sum }' "$work/m.prom")
 lost=$(sample mapwatch_events_lost_total)
 corrections=$(sample mapwatch_reconcile_corrections_total)

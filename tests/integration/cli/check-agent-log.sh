@@ -16,30 +16,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for_line FILE PATTERN: until a line of FILE matches (10 s at most).
-wait_for_line() {
-	for _ in $(seq 200); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-	return 1
-}
-
-# A write now (SIGUSR1), and until the snapshot is replaced.
+# write_now FILE LOG: a write now (SIGUSR1), and until the snapshot FILE is replaced.
 write_now() {
 	local before
-	# each write renames a new file into place: a new inode
-	before=$(stat -c %i "$1" 2>/dev/null)
+	before=$(output_id "$1")
 	kill -USR1 "$agent_pid"
-	for _ in $(seq 200); do
-		[ "$(stat -c %i "$1" 2>/dev/null)" != "$before" ] && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for_new_write -p "$agent_pid" -l "$2" "$1" 1 "$before"
 }
 
 # Outputs named: the start line names both, and how many processes and programs.
 "$mapwatch" agent --interval 600 --textfile "$work/m.prom" --snapshot "$work/s.json" \
 	>/dev/null 2>"$work/named.err" &
 agent_pid=$!
-if wait_for_line "$work/named.err" "agent started"; then
+if poll -p "$agent_pid" 60 grep -q "agent started" "$work/named.err"; then
 	line=$(head -1 "$work/named.err")
 	pattern="^mapwatch: agent started: ([0-9]+) processes seeded, ([0-9]+) BPF programs attached; textfile $work/m.prom, snapshot $work/s.json, every 600s$"
 	if [[ $line =~ $pattern ]]; then
@@ -79,16 +68,19 @@ else
 	expected=mapwatch.prom
 fi
 unshare -m --propagation private bash -c '
+	. "$4"
 	if [ "$1" = /var/lib/prometheus/node-exporter ]; then
 		mount -t tmpfs tmpfs "$1" || exit 3
 	fi
 	cd "$1" || exit 3
 	"$2" agent --interval 600 >/dev/null 2>"$3/default.err" &
 	pid=$!
-	for _ in $(seq 200); do [ -s "$1/mapwatch.prom" ] && break; sleep 0.05; done
+	# its first textfile, written once it has started
+	poll -p $pid 60 test -s "$1/mapwatch.prom"
 	kill -TERM $pid
 	wait $pid
-	[ -s "$1/mapwatch.prom" ] || exit 4' sh "$default_dir" "$mapwatch" "$work"
+	[ -s "$1/mapwatch.prom" ] || exit 4' sh "$default_dir" "$mapwatch" "$work" \
+	"$(realpath "$(dirname "$0")/../check_harness.sh")"
 status=$?
 line=$(head -1 "$work/default.err" 2>/dev/null)
 if [ "$status" -eq 0 ] &&
@@ -105,12 +97,13 @@ mkdir "$dir"
 "$mapwatch" agent --interval 600 --textfile "$dir/m.prom" --snapshot "$work/t.json" \
 	>/dev/null 2>"$work/fail.err" &
 agent_pid=$!
-wait_for_line "$work/fail.err" "agent started" || fail "no start: $(cat "$work/fail.err")"
+# its first files written: the next writes are the ones asked for
+wait_for_new_write -p "$agent_pid" -l "$work/fail.err" "$work/t.json" 1 ""
 mv "$dir" "$dir.away"
-write_now "$work/t.json"
-write_now "$work/t.json"
+write_now "$work/t.json" "$work/fail.err"
+write_now "$work/t.json" "$work/fail.err"
 mv "$dir.away" "$dir"
-write_now "$work/t.json"
+write_now "$work/t.json" "$work/fail.err"
 kill -TERM "$agent_pid"
 wait "$agent_pid"
 agent_pid=""

@@ -8,9 +8,10 @@ mapwatch=$1
 work=$(mktemp -d /tmp/mapwatch-cli.XXXXXX)
 chmod 1777 "$work"
 agent_pid=""
+trace_pid=""
 
 cleanup() {
-	kill_and_reap $agent_pid
+	kill_and_reap $agent_pid $trace_pid
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -108,17 +109,30 @@ else
 fi
 
 # The agent mounts tracefs itself when it is missing (private mount namespace).
-if unshare -m --propagation private sh -c '
+# trace is stopped once it has printed an event: attached by then, so
+# SIGINT is its clean stop (each date and sleep below is an event it sees).
+unshare -m --propagation private sh -c '
 	umount /sys/kernel/debug/tracing 2>/dev/null
 	umount /sys/kernel/tracing 2>/dev/null
 	mountpoint -q /sys/kernel/tracing && exit 3
-	timeout --preserve-status -s INT 3 "$1" trace >/dev/null 2>"$2"
+	"$1" trace >"$3" 2>"$2" &
+	trace=$!
+	deadline=$(($(date +%s) + 60))
+	while [ ! -s "$3" ] && kill -0 $trace 2>/dev/null; do
+		[ "$(date +%s)" -lt $deadline ] || { kill -9 $trace; exit 5; }
+		sleep 0.05
+	done
+	kill -INT $trace 2>/dev/null
+	wait $trace
 	status=$?
 	mountpoint -q /sys/kernel/tracing || exit 4
-	exit $status' sh "$mapwatch" "$work/tracefs.err"; then
+	exit $status' sh "$mapwatch" "$work/tracefs.err" "$work/tracefs.out"
+status=$?
+if [ "$status" -eq 0 ]; then
 	pass "tracefs mounted by the agent"
 else
-	fail "tracefs not handled: $(cat "$work/tracefs.err")"
+	# 3: tracefs still mounted, 4: not mounted after, 5: no event in 60 s
+	fail "tracefs not handled: status $status: $(cat "$work/tracefs.err")"
 fi
 
 # Kernel faults, each in a private mount namespace: one line naming the cause
@@ -145,9 +159,12 @@ expect_fault "tracefs missing and not mountable" "tracefs is not mounted and can
 	2>/dev/null; ! mountpoint -q /sys/kernel/tracing" \
 	setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin --
 
-# trace --json: one JSON object per line, a file mapping among them.
-(
-	sleep 1
+# trace --json: one JSON object per line, a file mapping among them. The
+# file is mapped once trace has printed an event (so is attached), and
+# trace stopped once it has printed that file's events.
+"$mapwatch" trace --json >"$work/trace.jsonl" 2>"$work/err" &
+trace_pid=$!
+if wait_for_trace -l "$work/err" "$work/trace.jsonl" "$trace_pid" /bin/true; then
 	python3 -c '
 import mmap, os, sys
 path = sys.argv[1]
@@ -158,9 +175,11 @@ with open(path, "r+b") as f:
     m.close()
 os.unlink(path)
 ' "$work/traced.bin"
-) &
-timeout -s INT 3 "$mapwatch" trace --json >"$work/trace.jsonl" 2>"$work/err"
-wait
+	poll 60 grep -q traced.bin "$work/trace.jsonl"
+fi
+kill -INT "$trace_pid"
+wait "$trace_pid"
+trace_pid=""
 if python3 -c '
 import json, sys
 events = [json.loads(line) for line in open(sys.argv[1])]
@@ -175,7 +194,8 @@ fi
 "$mapwatch" agent --interval 0.05 --snapshot "$work/s.json" --textfile "$work/m.prom" \
 	>/dev/null 2>"$work/agent.err" &
 agent_pid=$!
-for _ in $(seq 100); do [ -e "$work/s.json" ] && [ -e "$work/m.prom" ] && break; sleep 0.1; done
+# the textfile is written before the snapshot: both there once the snapshot is
+wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 ""
 python3 -c '
 import json, sys, time
 snapshot, textfile = sys.argv[1], sys.argv[2]
@@ -211,7 +231,8 @@ fi
 "$mapwatch" agent --interval 1 --snapshot "$work/t.json" --textfile "$work/t.prom" \
 	>/dev/null 2>"$work/agent.err" &
 agent_pid=$!
-for _ in $(seq 100); do [ -e "$work/t.json" ] && break; sleep 0.1; done
+# written once: its signals are handled by then
+wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/t.json" 1 ""
 kill -TERM "$agent_pid"
 wait "$agent_pid"
 status=$?

@@ -54,8 +54,9 @@ time.sleep(3600)
 " "$2"' sh "$mount_point$2" "$work/$1" 2>>"$work/holders.err" &
 	holder=$!
 	pids+=("$holder")
-	for _ in $(seq 100); do [ -e "$work/$1.ready" ] && return 0; sleep 0.05; done
-	echo "FAIL: holder $1 did not start: $(cat "$work/holders.err")"
+	wait_for -p "$holder" -l "$work/holders.err" 60 "holder $1's orphan" test -e "$work/$1.ready" &&
+		return 0
+	finish
 	exit 1
 }
 
@@ -123,14 +124,16 @@ listed=$(python3 -c 'import json, sys; print(" ".join(sorted(str(p["pid"]) for p
 "$mapwatch" agent --interval 600 --top 0 --cgroup "$base/kubepods.slice" --snapshot "$work/s.json" \
 	--textfile "$work/m.prom" >/dev/null 2>"$work/agent.err" &
 agent_pid=$!
-for _ in $(seq 200); do [ -s "$work/s.json" ] && break; sleep 0.05; done
+# started and seeded once its first snapshot is in: the holders below are new to it
+wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 ""
 holder new-in-container "$container"
 new_inside=$holder
 holder new-outside "$other"
 new_outside=$holder
-before=$(stat -c %i "$work/s.json")
+# a write asked for drains the ring buffer first: it has both new holders
+before=$(output_id "$work/s.json")
 kill -USR1 "$agent_pid"
-for _ in $(seq 200); do [ "$(stat -c %i "$work/s.json")" != "$before" ] && break; sleep 0.05; done
+wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 "$before"
 if python3 - "$work/s.json" "$inside" "$new_inside" "$container" "$id" "$uid" >"$work/why" 2>&1 <<'EOF'; then
 import json, sys
 document = json.load(open(sys.argv[1]))
@@ -162,14 +165,26 @@ wait "$agent_pid"
 agent_pid=""
 
 # ---- trace --cgroup: events of the container's processes only ----
+# Attached once it prints: a process started in the container, until it does.
 "$mapwatch" trace --cgroup "$container" >"$work/trace.txt" 2>"$work/trace.err" &
 agent_pid=$!
-sleep 1.5
+# in_container: a process started in the container, gone at once
+in_container() { sh -c 'echo $$ >"$1/cgroup.procs" && exec true' sh "$mount_point$container"; }
+attached=0
+wait_for_trace -l "$work/trace.err" "$work/trace.txt" "$agent_pid" in_container && attached=1
 holder traced-in-container "$container"
 traced_inside=$holder
 holder traced-outside "$other"
 traced_outside=$holder
-sleep 0.5
+# Then one more process in the container: once trace prints it, all that came
+# before it in the ring buffer is printed too, the outside holder's events
+# among them were they let through.
+if [ "$attached" -eq 1 ]; then
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec true' sh "$mount_point$container" &
+	marker=$!
+	wait "$marker"
+	poll 60 grep -q " pid=$marker " "$work/trace.txt"
+fi
 kill -INT "$agent_pid"
 wait "$agent_pid"
 agent_pid=""

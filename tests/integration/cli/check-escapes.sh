@@ -10,9 +10,11 @@ set -u
 mapwatch=$1
 work=$(mktemp -d /tmp/mapwatch-escapes.XXXXXX)
 holder_pid=""
+trace_pid=""
+agent_pid=""
 
 cleanup() {
-	kill_and_reap $holder_pid
+	kill_and_reap $holder_pid $trace_pid $agent_pid
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -52,8 +54,11 @@ while True:
     time.sleep(3600)
 EOF
 holder_pid=$!
-for _ in $(seq 100); do grep -q ready "$work/holder.out" 2>/dev/null && break; sleep 0.05; done
-grep -q ready "$work/holder.out" || { echo "FAIL: no holder: $(cat "$work/holder.err")"; exit 1; }
+if ! wait_for -p "$holder_pid" -l "$work/holder.err" 60 "the holder's orphan" \
+	grep -q ready "$work/holder.out"; then
+	finish
+	exit 1
+fi
 name='\\033\[2J\\033\[31mred\\012fake line\.index'
 comm='x\\033\[31m\\012y'
 
@@ -70,15 +75,14 @@ grep -qE " $holder_pid +$work/$name$" "$work/by-file.txt" && pass "scan --by-fil
 	fail "scan --by-file: $(cat -A "$work/by-file.txt")"
 
 # trace: the mapping of that file, its comm and name escaped; every line is one event.
+# The holder maps it again on each SIGUSR1, sent until trace prints (then attached).
 "$mapwatch" trace --pid "$holder_pid" >"$work/trace.txt" 2>"$work/trace.err" &
 trace_pid=$!
-sleep 1.5
-kill -USR1 "$holder_pid"
-for _ in $(seq 100); do grep -q "mapped again" "$work/holder.out" && break; sleep 0.05; done
-sleep 0.5
+wait_for_trace -l "$work/trace.err" "$work/trace.txt" "$trace_pid" kill -USR1 "$holder_pid"
 kill -INT "$trace_pid"
 wait "$trace_pid"
 status=$?
+trace_pid=""
 [ "$status" -eq 0 ] && pass "trace ends with status 0" ||
 	fail "trace: status $status: $(cat "$work/trace.err")"
 no_raw_bytes "trace" "$work/trace.txt"
@@ -93,10 +97,12 @@ bad_lines=$(grep -cvE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} [a-z]+ pid=' "$work
 
 # A name the kernel sends: a new file, mapped while every process is traced,
 # its name escaped as one field (space, escape and newline spelled out).
+# The file is mapped once trace has printed (so is attached): any process
+# started is an event it prints.
 "$mapwatch" trace >"$work/trace2.txt" 2>"$work/trace.err" &
 trace_pid=$!
-sleep 1.5
-python3 -c '
+if wait_for_trace -l "$work/trace.err" "$work/trace2.txt" "$trace_pid" /bin/true; then
+	python3 -c '
 import mmap, os, sys
 path = os.path.join(sys.argv[1], "new \x1b[5m\nname.bin")
 with open(path, "wb") as f:
@@ -105,17 +111,26 @@ with open(path, "r+b") as f:
     mmap.mmap(f.fileno(), 4096).close()
 os.unlink(path)
 ' "$work"
-sleep 0.5
+	# printed at trace's next drain
+	poll 60 grep -qa ' name=new' "$work/trace2.txt"
+fi
 kill -INT "$trace_pid"
 wait "$trace_pid"
+trace_pid=""
 no_raw_bytes "trace of a new file" "$work/trace2.txt"
 grep -qF ' name=new\040\033[5m\012name.bin ' "$work/trace2.txt" &&
 	pass "trace: a file name with a space, an escape and a newline, one field" ||
 	fail "trace name: $(grep -a 'name=new' "$work/trace2.txt" | cat -A | head -3)"
 
 # The agent's summary line, on standard output with -v (or without outputs named).
-timeout -s INT 3 "$mapwatch" agent -v --interval 1 --textfile "$work/m.prom" >"$work/summary.txt" \
-	2>"$work/agent.err"
+"$mapwatch" agent -v --interval 1 --textfile "$work/m.prom" >"$work/summary.txt" \
+	2>"$work/agent.err" &
+agent_pid=$!
+# each write of the textfile is followed by its summary: the first is out by the second write
+wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/m.prom" 2 ""
+kill -INT "$agent_pid"
+wait "$agent_pid"
+agent_pid=""
 no_raw_bytes "agent summary" "$work/summary.txt"
 grep -qE '^[0-9:]{8} orphaned=[0-9]+ \(' "$work/summary.txt" && pass "agent summary printed" ||
 	fail "agent summary: $(cat -A "$work/summary.txt")"

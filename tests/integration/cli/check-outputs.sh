@@ -38,12 +38,6 @@ stop_agent() {
 	agent_pid=""
 }
 
-# wait_for PATH: until it exists (10 s at most).
-wait_for() {
-	for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done
-	return 1
-}
-
 # A process holding 300 orphans: snapshots of ~100 KiB, so writes take long enough to be hit.
 mkdir "$work/held"
 python3 - "$work/held" >"$work/holder.out" <<'EOF' &
@@ -60,7 +54,7 @@ print("ready", flush=True)
 time.sleep(3600)
 EOF
 holder_pid=$!
-for _ in $(seq 100); do grep -q ready "$work/holder.out" 2>/dev/null && break; sleep 0.05; done
+wait_for -p "$holder_pid" 60 "the holder's orphans" grep -q ready "$work/holder.out"
 
 # ---- SIGKILL at random moments, a reader polling both files all along ----
 mkdir "$work/kill" "$work/samples"
@@ -70,9 +64,14 @@ reader_pid=$!
 killed_mid_run=0
 mid_write=0
 for round in $(seq "$rounds"); do
-	start_agent "$work/kill"
-	# the first write comes ~0.2 s after the start, then one every 50 ms
-	sleep "0.$((RANDOM % 6 + 1))$((RANDOM % 10))"
+	before=$(output_id "$work/kill/s.json")
+	# the holder only: its start-up (seeding) then does not grow with whatever
+	# else the host runs, 40 times over; the snapshot is the holder's anyway
+	start_agent "$work/kill" --pid "$holder_pid"
+	# Its first write, however long loading takes on a busy host; then a kill
+	# up to 0.6 s later, among its writes every 50 ms.
+	wait_for_new_write -p "$agent_pid" -l "$work/kill/agent.err" "$work/kill/s.json" 1 "$before"
+	sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
 	kill -9 "$agent_pid" 2>/dev/null && killed_mid_run=$((killed_mid_run + 1))
 	wait "$agent_pid" 2>/dev/null
 	agent_pid=""
@@ -120,8 +119,12 @@ for name in m.prom s.json; do
 		ln -s "$work/outside/$name$suffix" "$work/links/$name$suffix"
 	done
 done
+before=$(output_id "$work/links/m.prom")
 start_agent "$work/links"
-sleep 1
+# its own file at each name (a new inode there: the symlink's is replaced),
+# then writes enough for every temporary name to have been used
+wait_for_new_write -p "$agent_pid" -l "$work/links/agent.err" "$work/links/m.prom" 1 "$before"
+wait_for_new_write -p "$agent_pid" -l "$work/links/agent.err" "$work/links/s.json" 5
 stop_agent
 intact=$(grep -l -x precious "$work"/outside/* | wc -l)
 total=$(ls "$work"/outside | wc -l)
@@ -141,8 +144,8 @@ for mask in 077 000; do
 	(umask "$mask" && exec "$mapwatch" agent --interval 0.05 --textfile "$work/mode$mask/m.prom" \
 		--snapshot "$work/mode$mask/s.json" >/dev/null 2>&1) &
 	agent_pid=$!
-	wait_for "$work/mode$mask/s.json"
-	sleep 0.2
+	# the textfile is written before the snapshot: both there once it is
+	wait_for_new_write -p "$agent_pid" "$work/mode$mask/s.json" 1 ""
 	stop_agent
 	modes=$(stat -c %a "$work/mode$mask/m.prom" "$work/mode$mask/s.json" | sort -u)
 	[ "$modes" = 644 ] && pass "files are 0644 under umask $mask" ||
@@ -152,22 +155,21 @@ done
 # ---- a textfile that cannot be written does not stop the snapshot ----
 mkdir "$work/fail"
 start_agent "$work/fail" --interval 0.1
-wait_for "$work/fail/s.json" && wait_for "$work/fail/m.prom"
-# rename() cannot replace a directory with a file, even as root
-rm "$work/fail/m.prom" && mkdir "$work/fail/m.prom"
-replaced=0
-last=$(stat -c %i "$work/fail/s.json")
-for _ in $(seq 20); do
-	sleep 0.1
-	now=$(stat -c %i "$work/fail/s.json")
-	[ "$now" != "$last" ] && replaced=$((replaced + 1))
-	last=$now
-done
-[ "$replaced" -ge 5 ] && pass "the snapshot went on being replaced ($replaced times in 2 s)" ||
-	fail "the snapshot was replaced $replaced times in 2 s while the textfile failed"
+wait_for_new_write -p "$agent_pid" -l "$work/fail/agent.err" "$work/fail/s.json" 1 ""
+# rename() cannot replace a directory with a file, even as root. The agent
+# may put a new file there between the rm and the mkdir: again until it sticks.
+to_directory() { rm -f "$1" 2>/dev/null && mkdir "$1" 2>/dev/null; [ -d "$1" ]; }
+wait_for -p "$agent_pid" 60 "the textfile made a directory" to_directory "$work/fail/m.prom"
+# five snapshots, each begun after the textfile became a directory (counted
+# from now: the write in progress may have had its textfile in place)
+wait_for_new_write -p "$agent_pid" -l "$work/fail/agent.err" "$work/fail/s.json" 6 &&
+	pass "the snapshot went on being replaced while the textfile failed"
 rmdir "$work/fail/m.prom"
-wait_for "$work/fail/m.prom"
-sleep 0.3
+wait_for -p "$agent_pid" -l "$work/fail/agent.err" 60 "the textfile back" \
+	test -f "$work/fail/m.prom"
+# the snapshot follows the textfile in each write, its log line too; three
+# more writes, for a second recovery line to show if there were one
+wait_for_new_write -p "$agent_pid" -l "$work/fail/agent.err" "$work/fail/s.json" 3
 stop_agent
 failed=$(grep -c "cannot write textfile $work/fail/m.prom" "$work/fail/agent.err")
 again=$(grep -c "writing textfile $work/fail/m.prom again" "$work/fail/agent.err")

@@ -36,9 +36,8 @@ start_agent() {
 	"$@" "$mapwatch" agent --interval 600 --top 0 --ring-buffer-size 64K \
 		--textfile "$dir/m.prom" --snapshot "$dir/s.json" >/dev/null 2>"$dir/agent.err" &
 	agent_pid=$!
-	for _ in $(seq 200); do [ -e "$dir/s.json" ] && return 0; sleep 0.05; done
-	fail "no first snapshot: $(cat "$dir/agent.err")"
-	return 1
+	# the first snapshot follows the drop of capabilities
+	wait_for_new_write -p "$agent_pid" -l "$dir/agent.err" "$dir/s.json" 1 ""
 }
 
 stop_agent() {
@@ -49,17 +48,13 @@ stop_agent() {
 	return $status
 }
 
-# fresh_snapshot DIR: asks for a write and waits for the new snapshot.
+# fresh_snapshot DIR: asks for a write and waits for the new snapshot. The
+# write drains the ring buffer first: it has all that happened before it.
 fresh_snapshot() {
 	local before
-	before=$(stat -c %i "$1/s.json")
+	before=$(output_id "$1/s.json")
 	kill -USR1 "$agent_pid"
-	for _ in $(seq 400); do
-		[ "$(stat -c %i "$1/s.json" 2>/dev/null)" != "$before" ] && return 0
-		sleep 0.025
-	done
-	fail "no fresh snapshot: $(cat "$1/agent.err")"
-	return 1
+	wait_for_new_write -p "$agent_pid" -l "$1/agent.err" "$1/s.json" 1 "$before"
 }
 
 # expect_caps NAME PID MASK: permitted, effective and bounding are MASK; nothing inheritable.
@@ -99,12 +94,10 @@ holder_round() {
 	local before
 	before=$(grep -c done "$work/holder.out")
 	echo "$1 $2" >&3
-	for _ in $(seq 400); do
-		[ "$(grep -c done "$work/holder.out")" -gt "$before" ] && return 0
-		sleep 0.025
-	done
-	fail "the holder did not do its round: $(cat "$work/holder.err")"
+	wait_for -p "$holder_pid" -l "$work/holder.err" 60 "the holder's round of $1 files" \
+		done_more_than "$before"
 }
+done_more_than() { [ "$(grep -c done "$work/holder.out")" -gt "$1" ]; }
 
 # expect_orphans NAME DIR COUNT KNOWN_AGES: the snapshot lists COUNT orphans of the holder,
 # each named with its full path, the last KNOWN_AGES deleted at a time the agent knows.

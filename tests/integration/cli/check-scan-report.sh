@@ -53,9 +53,9 @@ EOF
 holder_pid=$!
 sleep 3600 &
 clean_pid=$!
-for _ in $(seq 100); do [ -s "$work/made.json" ] && break; sleep 0.05; done
-if [ ! -s "$work/made.json" ]; then
-	echo "FAIL: the holder did not start: $(cat "$work/holder.err")"
+if ! wait_for -p "$holder_pid" -l "$work/holder.err" 60 "the holder's mappings" \
+	ends_a_line "$work/made.json"; then
+	finish
 	exit 1
 fi
 child_pid=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pids"][1])' \

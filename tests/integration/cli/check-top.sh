@@ -26,21 +26,24 @@ check() { # check NAME command...
 }
 
 screen() { tmux capture-pane -p -t "$session"; }
-wait_for() { # wait_for TEXT: the screen shows TEXT (a fixed string) within 20 s (a loaded CI host is slow)
-	for _ in $(seq 100); do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.2
-	done
-	return 1
+has() { screen | grep -qF -- "$1"; }    # has TEXT: a fixed string on the screen now
+has_re() { screen | grep -qE -- "$1"; } # has_re REGEX
+lacks() { ! has "$1"; }
+line_has() { screen | sed -n "$1p" | grep -qE -- "$2"; } # line_has N REGEX: on line N
+line_differs() { [ "$(screen | sed -n "$1p")" != "$2" ]; } # line_differs N TEXT
+# What top draws, waited for: it redraws when its data or the terminal
+# changes, later on a loaded host; 60 s before a check fails with the screen.
+shows() { poll 60 has "$1"; }
+shows_re() { poll 60 has_re "$1"; }
+shows_on() { poll 60 line_has "$1" "$2"; }
+gone() { poll 60 lacks "$1"; }
+above() { # above A B: a line with fixed string A above one with B, on one screen
+	local now a b
+	now=$(screen)
+	a=$(grep -nF -- "$1" <<<"$now" | head -1 | cut -d: -f1)
+	b=$(grep -nF -- "$2" <<<"$now" | head -1 | cut -d: -f1)
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
 }
-wait_gone() {
-	for _ in $(seq 100); do
-		screen | grep -qF -- "$1" || return 0
-		sleep 0.2
-	done
-	return 1
-}
-row_of() { screen | grep -nF -- "$1" | head -1 | cut -d: -f1; }
 keys() { tmux send-keys -t "$session" "$@"; }
 
 # A holder: names itself (prctl), maps files, deletes them, waits. SIGUSR1:
@@ -81,10 +84,8 @@ big=$!
 "$python" "$work/holder.py" $'esc\e[7mB' "$work/small" 65536,65536,65536 \
 	"b1.bin,b2.bin,"$'bad\e[31mname\n.bin' >"$work/small.out" &
 small=$!
-for _ in $(seq 100); do
-	grep -q ready "$work/big.out" && grep -q ready "$work/small.out" && break
-	sleep 0.1
-done
+wait_for -p "$big" 60 "holder-big's orphans" grep -q ready "$work/big.out"
+wait_for -p "$small" 60 "the other holder's orphans" grep -q ready "$work/small.out"
 max_map_count=$(cat /proc/sys/vm/max_map_count)
 
 # Not a terminal, not --batch: one line saying what to do instead.
@@ -113,17 +114,19 @@ tmux new-session -d -s "$session" -x 80 -y 24 \
 	"env LC_ALL=C TZ=UTC $mapwatch top --interval 0.5 --pid $big --pid $small; echo exited \$?; sleep 30"
 
 # The header: host totals, processes watched, the limit, the event rate.
-check "header" wait_for "mapwatch top - "
+check "header" shows "mapwatch top - "
 check "orphan totals and processes watched" \
-	wait_for "Orphaned: 4 mappings, 4.2 MiB   Processes watched: 2"
-check "vm.max_map_count and lost events" wait_for "Lost events: 0   vm.max_map_count: $max_map_count"
-check "events per second once two snapshots are in" \
-	bash -c "for i in \$(seq 100); do tmux capture-pane -p -t '$session' | grep -qE '^Events: [0-9]+\.[0-9]/s' && exit 0; sleep 0.2; done; exit 1"
+	shows "Orphaned: 4 mappings, 4.2 MiB   Processes watched: 2"
+check "vm.max_map_count and lost events" shows "Lost events: 0   vm.max_map_count: $max_map_count"
+check "events per second once two snapshots are in" shows_re '^Events: [0-9]+\.[0-9]/s'
 
 # The table at 80x24: every column, in order.
 check "column headings at 80 columns" \
-	wait_for "    PID COMM              MAPS  MAP% ORPHANS ORPHANED BYTES  OLDEST REMAPS STALE"
-check "help line at the bottom" bash -c "tmux capture-pane -p -t '$session' | sed -n 24p | grep -q '^q quit'"
+	shows "    PID COMM              MAPS  MAP% ORPHANS ORPHANED BYTES  OLDEST REMAPS STALE"
+check "help line at the bottom" shows_on 24 '^q quit'
+# both rows drawn in full (top writes a frame line by line) before reading them
+poll 60 has_re "^ +$big holder-big +[0-9]+ +[0-9.]+ +1 +4\.0 MiB +>[0-9]+[smh]" &&
+	poll 60 has_re "^ +$small esc.* 3 +192\.0 KiB "
 big_row=$(screen | grep -E "^ +$big holder-big ")
 small_row=$(screen | grep -F -- "$small esc")
 echo "$big_row" | grep -qE "^ +$big holder-big +[0-9]+ +[0-9.]+ +1 +4\.0 MiB +>[0-9]+[smh]" &&
@@ -140,33 +143,30 @@ percent=$(echo "$big_row" | awk '{print $4}')
 expected=$(awk -v m="$maps" -v l="$max_map_count" 'BEGIN { printf "%.1f", 100 * m / l }')
 [ "$percent" = "$expected" ] && pass "MAP% is MAPS / vm.max_map_count" ||
 	fail "MAP% $percent, expected $expected"
-[ "$(row_of holder-big)" -lt "$(row_of 'esc\033')" ] && pass "most orphaned bytes first" ||
-	fail "order: $(screen)"
+check "most orphaned bytes first" poll 60 above holder-big 'esc\033'
 
 # Selection: Enter opens the selected process, so what it opens shows which
 # row is selected. Sorting keeps the selection on its process; Up moves it.
 opens() { # opens PID COMM: Enter shows that process's detail; Esc goes back
 	keys Enter
-	wait_for "PID $1  $2  orphans"
+	shows "PID $1  $2  orphans"
 	local found=$?
 	keys Escape
-	wait_for "Enter files" >/dev/null
+	shows "Enter files" >/dev/null
 	return $found
 }
 check "the first row is selected" opens "$big" holder-big
 
 # Sorting: < moves the sort to the ORPHANS column.
 keys '<'
-check "< sorts by orphans" wait_for "sort: orphans"
-[ "$(row_of 'esc\033')" -lt "$(row_of holder-big)" ] && pass "three orphans before one" ||
-	fail "sort by orphans: $(screen)"
+check "< sorts by orphans" shows "sort: orphans"
+check "three orphans before one" poll 60 above 'esc\033' holder-big
 check "the selection stays on its process when re-sorted" opens "$big" holder-big
 keys R
-check "R reverses" wait_for "sort: orphans, reversed"
-[ "$(row_of holder-big)" -lt "$(row_of 'esc\033')" ] && pass "reversed order" ||
-	fail "reversed: $(screen)"
+check "R reverses" shows "sort: orphans, reversed"
+check "reversed order" poll 60 above holder-big 'esc\033'
 keys R
-check "R again" wait_gone "reversed"
+check "R again" gone "reversed"
 keys Up
 check "Up selects the row above" opens "$small" 'esc\033[7mB'
 keys Down
@@ -175,84 +175,84 @@ keys Up
 
 # Filter by name: / then the text, Enter; Esc clears it.
 keys / e s c Enter
-check "/ filters by name" wait_for "Filter: 'esc', 1 of 2 processes"
-check "the filtered-out process is gone" wait_gone "holder-big"
+check "/ filters by name" shows "Filter: 'esc', 1 of 2 processes"
+check "the filtered-out process is gone" gone "holder-big"
 keys Escape
-check "Esc clears the filter" wait_for "holder-big"
+check "Esc clears the filter" shows "holder-big"
 
 # Detail: the selected process's orphaned files with size and age, and charts.
 keys Enter
-check "Enter opens the process" wait_for "PID $small  esc\\033[7mB  orphans 3 (192.0 KiB)"
-check "its files, with size and deletion time" wait_for "  64.0 KiB  before start  $work/small/b1.bin"
+check "Enter opens the process" shows "PID $small  esc\\033[7mB  orphans 3 (192.0 KiB)"
+check "its files, with size and deletion time" shows "  64.0 KiB  before start  $work/small/b1.bin"
 check "a file name's escape sequence and newline, escaped" \
-	wait_for "small/bad\\033[31mname\\012.bin"
-check "map count chart" wait_for "Map count over "
+	shows "small/bad\\033[31mname\\012.bin"
+check "map count chart" shows "Map count over "
 kill -USR1 "$small"
 check "an orphan made while top watches shows when it was deleted" \
-	bash -c "for i in \$(seq 100); do tmux capture-pane -p -t '$session' | grep -qE '^  64\.0 KiB  [0-9]+s ago +.*/late\.bin' && exit 0; sleep 0.2; done; exit 1"
-check "the orphan chart's scale follows" wait_for "Orphaned mappings over"
-check "the title counts it" wait_for "orphans 4 (256.0 KiB)"
-chart=$(screen | sed -n '/Map count over/,/SIZE/p')
-echo "$chart" | grep -q '#' && pass "the charts draw bars" || fail "charts: $chart"
+	shows_re '^  64\.0 KiB  [0-9]+s ago +.*/late\.bin'
+check "the orphan chart's scale follows" shows "Orphaned mappings over"
+check "the title counts it" shows "orphans 4 (256.0 KiB)"
+charts_drawn() { screen | sed -n '/Map count over/,/SIZE/p' | grep -q '#'; }
+check "the charts draw bars" poll 60 charts_drawn
 keys Escape
-check "Esc goes back to the list" wait_for "Enter files"
-check "host totals follow" wait_for "Orphaned: 5 mappings"
+check "Esc goes back to the list" shows "Enter files"
+check "host totals follow" shows "Orphaned: 5 mappings"
 
 # f: every orphaned file once, across processes, with the disk space it holds.
 keys f
-check "f lists every orphaned file" wait_for "Deleted files still mapped: 5, "
+check "f lists every orphaned file" shows "Deleted files still mapped: 5, "
 check "a file with its size, age unknown, pid and path" \
-	bash -c "for i in \$(seq 100); do tmux capture-pane -p -t '$session' | grep -qE '^ +[0-9.]+ KiB +64\.0 KiB  before start +$small +.*small/b1\.bin' && exit 0; sleep 0.2; done; exit 1"
-check "a file name's escapes, escaped there too" wait_for "small/bad\\033[31mname\\012.bin"
-check "its help line" wait_for "Esc back  Up Down scroll  f processes"
+	shows_re "^ +[0-9.]+ KiB +64\.0 KiB  before start +$small +.*small/b1\.bin"
+check "a file name's escapes, escaped there too" shows "small/bad\\033[31mname\\012.bin"
+check "its help line" shows "Esc back  Up Down scroll  f processes"
 keys Escape
-check "Esc goes back from the files" wait_for "Enter files"
+check "Esc goes back from the files" shows "Enter files"
 
 # Pause: the view holds still, collecting goes on; Space again resumes.
 keys Space
-check "Space pauses" wait_for "PAUSED"
+check "Space pauses" shows "PAUSED"
 before=$(screen | head -1)
+# Nothing to wait for: a window in which a live view redraws three times
+# and its clock moves on, the paused one must not.
 sleep 1.5
 [ "$(screen | head -1)" = "$before" ] && pass "a paused view does not change" ||
 	fail "paused: $before / $(screen | head -1)"
 keys Space
-check "Space resumes" wait_gone "PAUSED"
-check "and the clock moves again" \
-	bash -c "for i in \$(seq 100); do [ \"\$(tmux capture-pane -p -t '$session' | head -1)\" != '$before' ] && exit 0; sleep 0.2; done; exit 1"
+check "Space resumes" gone "PAUSED"
+check "and the clock moves again" poll 60 line_differs 1 "$before"
 
 # Refresh interval: d and a number; + doubles it; a bad value is refused.
 keys d 2 Enter
-check "d sets the refresh interval" wait_for "refresh every 2s"
+check "d sets the refresh interval" shows "refresh every 2s"
 keys +
-check "+ doubles it" wait_for "refresh every 4s"
+check "+ doubles it" shows "refresh every 4s"
 keys d x Enter
-check "a bad interval is refused with a reason" wait_for "is not a number of seconds"
+check "a bad interval is refused with a reason" shows "is not a number of seconds"
 keys d 0 . 5 Enter
-check "back to half a second" wait_for "refresh every 0.5s"
+check "back to half a second" shows "refresh every 0.5s"
 
 # A process that exits while its detail is shown.
 keys G Enter
-check "holder-big opened" wait_for "PID $big  holder-big  orphans 1 (4.0 MiB)"
+check "holder-big opened" shows "PID $big  holder-big  orphans 1 (4.0 MiB)"
 kill "$big"
 wait "$big" 2>/dev/null
 big=""
-check "it exits: the detail says so" wait_for "holder-big  has exited"
-check "with its last figures" wait_for "Last seen"
+check "it exits: the detail says so" shows "holder-big  has exited"
+check "with its last figures" shows "Last seen"
 keys Escape
-check "the list goes on without it" wait_for "Processes watched: 1"
-check "its row is gone" wait_gone "holder-big"
+check "the list goes on without it" shows "Processes watched: 1"
+check "its row is gone" gone "holder-big"
 
 # Resizing: a bigger terminal gets the names more room, 80x24 again fits.
 tmux resize-window -t "$session" -x 132 -y 40
-check "resized to 132x40: the help line moves to the bottom" \
-	bash -c "for i in \$(seq 100); do tmux capture-pane -p -t '$session' | sed -n 40p | grep -q '^q quit' && exit 0; sleep 0.2; done; exit 1"
-screen | grep -qE '^    PID COMM {50,}MAPS' && pass "a wider COMM column" || fail "wide: $(screen)"
+check "resized to 132x40: the help line moves to the bottom" shows_on 40 '^q quit'
+check "a wider COMM column" shows_re '^    PID COMM {50,}MAPS'
 tmux resize-window -t "$session" -x 80 -y 24
 check "back at 80x24" \
-	wait_for "    PID COMM              MAPS  MAP% ORPHANS ORPHANED BYTES  OLDEST REMAPS STALE"
-check "help line at row 24" bash -c "tmux capture-pane -p -t '$session' | sed -n 24p | grep -q '^q quit'"
+	shows "    PID COMM              MAPS  MAP% ORPHANS ORPHANED BYTES  OLDEST REMAPS STALE"
+check "help line at row 24" shows_on 24 '^q quit'
 
 keys q
-check "q quits with status 0" wait_for "exited 0"
+check "q quits with status 0" shows "exited 0"
 
 finish

@@ -45,27 +45,40 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# How long node_exporter may take to serve, however busy the host: within
+# the test's 60 s, with room for the rest.
+SERVE_SECONDS = 45
+
+
 def scrape(node_exporter, directory):
-    """Starts node_exporter on a free loopback port, returns one scrape."""
-    for _ in range(5):
+    """Starts node_exporter on a free loopback port, returns one scrape: polls
+    until it answers, on another port should it exit (the port taken
+    between the probe and its bind)."""
+    deadline = time.monotonic() + SERVE_SECONDS
+    errors = ""
+    while time.monotonic() < deadline:
         port = free_port()
-        server = subprocess.Popen(
-            [node_exporter, "--collector.disable-defaults", "--collector.textfile",
-             f"--collector.textfile.directory={directory}",
-             f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and server.poll() is None:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as reply:
-                        return reply.read().decode()
-                except OSError:
-                    time.sleep(0.1)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    sys.exit(f"node_exporter did not serve /metrics: {server.stderr.read()}")
+        with tempfile.TemporaryFile(mode="w+") as log:
+            server = subprocess.Popen(
+                [node_exporter, "--collector.disable-defaults", "--collector.textfile",
+                 f"--collector.textfile.directory={directory}",
+                 f"--web.listen-address=127.0.0.1:{port}"],
+                stdout=subprocess.DEVNULL, stderr=log, text=True)
+            try:
+                while time.monotonic() < deadline and server.poll() is None:
+                    try:
+                        timeout = max(1, deadline - time.monotonic())
+                        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                                    timeout=timeout) as reply:
+                            return reply.read().decode()
+                    except OSError:
+                        time.sleep(0.1)
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+                log.seek(0)
+                errors = log.read()[-2000:]
+    sys.exit(f"node_exporter did not serve /metrics within {SERVE_SECONDS} s: {errors}")
 
 
 def stale_alert_selects(rules, promtool, file_label, directory):

@@ -49,7 +49,7 @@ for line in open(sys.argv[2]):
 PY
 holder_pid=$!
 exec 3>"$work/holder.in"
-for _ in $(seq 100); do grep -q ready "$work/holder.out" && break; sleep 0.05; done
+wait_for -p "$holder_pid" 60 "the holder's orphans" grep -q ready "$work/holder.out"
 
 # ---- scan ----
 if "${memcheck[@]}" "$mapwatch" scan --json >"$work/scan.json" 2>"$work/scan.err" &&
@@ -69,14 +69,30 @@ assert processes and processes[0]["orphaned_mappings"] == 10, processes
 "${memcheck[@]}" "$mapwatch" agent --interval 0.5 --textfile "$work/m.prom" --snapshot "$work/s.json" \
 	>/dev/null 2>"$work/agent.err" &
 agent_pid=$!
-# seeding under valgrind takes a while
-for _ in $(seq 600); do [ -e "$work/s.json" ] && break; sleep 0.1; done
+# loading and seeding under valgrind take long, the more so on a busy host
+wait_for_new_write -t 200 -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 ""
 echo go >&3
-for _ in $(seq 100); do grep -q done "$work/holder.out" && break; sleep 0.05; done
-# two more intervals: the exit, the deletions and the fork are applied and exported
-sleep 1.5
+wait_for -p "$holder_pid" 60 "the holder's round" grep -q done "$work/holder.out"
+# the exit, the deletions and the fork applied and exported: a snapshot with
+# the 15 orphans (compared below; waited for here). Each snapshot read once:
+# the agent under memcheck needs the CPU more than the polling does.
+read_id=""
+orphans_of_holder() {
+	local id
+	id=$(output_id "$work/s.json")
+	[ "$id" != "$read_id" ] || return 1
+	read_id=$id
+	python3 -c '
+import json, sys
+processes = [p for p in json.load(open(sys.argv[1]))["processes"] if p["pid"] == int(sys.argv[2])]
+sys.exit(not (processes and processes[0]["orphaned_mappings"] == int(sys.argv[3])))
+' "$work/s.json" "$holder_pid" "$1" 2>/dev/null
+}
+poll -p "$agent_pid" 120 orphans_of_holder 15
+# and a write asked for by SIGUSR1, under memcheck too
+before=$(output_id "$work/s.json")
 kill -USR1 "$agent_pid"
-sleep 1
+wait_for_new_write -t 120 -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 "$before"
 kill -TERM "$agent_pid"
 wait "$agent_pid"
 status=$?
