@@ -98,7 +98,7 @@ assert document["version"] == 2 and document["source"] == "scan", document
 assert isinstance(document["max_map_count"], int) and document["max_map_count"] > 0
 for process in document["processes"]:
     assert process["orphaned_mappings"] or process["resize_remaps"] or process["stale_mappings"], process
-    # scan lists every orphaned mapping: each file's ranges are all of its mappings
+    # scan lists every orphaned mapping: the ranges of each file are all its mappings
     assert process["orphan_ranges_omitted"] == 0, process
     assert process["orphaned_mappings"] == len(orphan_mappings(process)), process
     assert all(o["mappings"] == len(o["ranges"]) for o in process["orphans"]), process

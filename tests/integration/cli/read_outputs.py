@@ -16,7 +16,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snapshot_orphans import counted_mappings  # noqa: E402
+from snapshot_orphans import counted_mappings, orphan_mappings  # noqa: E402
 
 METRIC_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
@@ -99,9 +99,10 @@ def check_snapshot(text):
     if not isinstance(document.get("processes"), list):
         raise ValueError("no processes list")
     for process in document["processes"]:
-        listed = sum(len(orphan["ranges"]) for orphan in process["orphans"])
-        if (counted_mappings(process) + process["orphan_ranges_omitted"] - listed
-                != process["orphaned_mappings"]):
+        # every orphaned mapping is listed as a range or counted as left out
+        listed = len(orphan_mappings(process))
+        if (listed + process["orphan_ranges_omitted"] != process["orphaned_mappings"]
+                or counted_mappings(process) < listed):
             raise ValueError("pid %d: orphaned_mappings disagrees" % process["pid"])
 
 
