@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,4 +110,13 @@ void bench__note(const char *format, ...)
 	va_end(args);
 	fputc('\n', stdout);
 	fflush(stdout);
+}
+
+bool bench__parse_count(const char *text, long *value)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtol(text, &end, 10);
+	return !errno && end != text && !*end && *value > 0;
 }

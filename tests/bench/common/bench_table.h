@@ -10,6 +10,7 @@
 #define MAPWATCH_BENCH_TABLE_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,9 @@ void bench__table_row_floored(const char *workload, const char *unit, double bas
 /* A row that only reports: no ratio, no goal. */
 void bench__report_row(const char *workload, const char *unit, double baseline, double mapwatch,
 		       double peer);
+/* A whole positive decimal count, as the benchmarks' options take them. */
+bool bench__parse_count(const char *text, long *value);
+
 /* A "# " note line, printf style. */
 __attribute__((format(printf, 1, 2))) void bench__note(const char *format, ...);
 

@@ -695,15 +695,6 @@ static int usage(const char *program)
 	return 2;
 }
 
-static bool parse_count(const char *text, long *value)
-{
-	char *end;
-
-	errno = 0;
-	*value = strtol(text, &end, 10);
-	return !errno && end != text && !*end && *value > 0;
-}
-
 static int parse_options(int argc, char **argv, struct settings *settings)
 {
 	bool interval_given = false;
@@ -733,10 +724,10 @@ static int parse_options(int argc, char **argv, struct settings *settings)
 				return -EINVAL;
 			interval_given = true;
 		} else if (strcmp(option, "--mappings") == 0) {
-			if (!parse_count(value, &settings->mappings))
+			if (!bench__parse_count(value, &settings->mappings))
 				return -EINVAL;
 		} else if (strcmp(option, "--processes") == 0) {
-			if (!parse_count(value, &settings->processes))
+			if (!bench__parse_count(value, &settings->processes))
 				return -EINVAL;
 		} else {
 			return -EINVAL;

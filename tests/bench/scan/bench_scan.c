@@ -392,15 +392,6 @@ static int usage(const char *program)
 	return 2;
 }
 
-static bool parse_count(const char *text, long *value)
-{
-	char *end;
-
-	errno = 0;
-	*value = strtol(text, &end, 10);
-	return !errno && end != text && !*end && *value > 0;
-}
-
 static int parse_options(int argc, char **argv, struct settings *settings)
 {
 	for (int i = 1; i < argc; i++) {
@@ -420,13 +411,13 @@ static int parse_options(int argc, char **argv, struct settings *settings)
 			return -EINVAL;
 		i++;
 		if (strcmp(option, "--processes") == 0) {
-			if (!parse_count(value, &settings->processes))
+			if (!bench__parse_count(value, &settings->processes))
 				return -EINVAL;
 		} else if (strcmp(option, "--mappings") == 0) {
-			if (!parse_count(value, &settings->mappings))
+			if (!bench__parse_count(value, &settings->mappings))
 				return -EINVAL;
 		} else if (strcmp(option, "--rounds") == 0) {
-			if (!parse_count(value, &settings->rounds))
+			if (!bench__parse_count(value, &settings->rounds))
 				return -EINVAL;
 		} else if (strcmp(option, "--layout") == 0) {
 			bool both = strcmp(value, "both") == 0;
