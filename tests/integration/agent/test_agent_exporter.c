@@ -300,10 +300,16 @@ static const char *label(const struct sample *sample, const char *name)
 	return NULL;
 }
 
-/* Same name and the same labels, in any order (node_exporter sorts them). */
+/*
+ * Same name and the same labels, in any order (node_exporter sorts them): @a
+ * as written, @b as node_exporter serves it. node_exporter gives every
+ * series of a family the same label names, filling the ones a series lacks
+ * with "": a process in a container carries a container label, so the
+ * others are served with container="". Those, and only those, may be extra.
+ */
 static bool same_series(const struct sample *a, const struct sample *b)
 {
-	if (strcmp(a->name, b->name) || a->label_count != b->label_count)
+	if (strcmp(a->name, b->name))
 		return false;
 	for (size_t i = 0; i < a->label_count; i++) {
 		const char *value = label(b, a->labels[i][0]);
@@ -311,6 +317,9 @@ static bool same_series(const struct sample *a, const struct sample *b)
 		if (!value || strcmp(value, a->labels[i][1]))
 			return false;
 	}
+	for (size_t i = 0; i < b->label_count; i++)
+		if (!label(a, b->labels[i][0]) && b->labels[i][1][0])
+			return false;
 	return true;
 }
 
