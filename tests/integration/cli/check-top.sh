@@ -172,6 +172,8 @@ check "Up selects the row above" opens "$small" 'esc\033[7mB'
 keys Down
 check "Down the row below" opens "$big" holder-big
 keys Up
+# the next keys only once Up has been read whole: a late '/' must not meet half an escape sequence
+check "Up again" opens "$small" 'esc\033[7mB'
 
 # Filter by name: / then the text, Enter; Esc clears it.
 keys / e s c Enter
