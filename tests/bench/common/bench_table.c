@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,4 +120,14 @@ bool bench__parse_count(const char *text, long *value)
 	errno = 0;
 	*value = strtol(text, &end, 10);
 	return !errno && end != text && !*end && *value > 0;
+}
+
+void bench__catch_signals(void (*handler)(int))
+{
+	struct sigaction action = { .sa_handler = handler };
+	int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+	sigemptyset(&action.sa_mask);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &action, NULL);
 }

@@ -34,6 +34,12 @@ void bench__table_row_floored(const char *workload, const char *unit, double bas
 /* A row that only reports: no ratio, no goal. */
 void bench__report_row(const char *workload, const char *unit, double baseline, double mapwatch,
 		       double peer);
+/*
+ * @handler for SIGINT, SIGTERM, SIGHUP and SIGQUIT, without SA_RESTART: a
+ * blocked wait returns, so the benchmark unwinds to its clean-up.
+ */
+void bench__catch_signals(void (*handler)(int));
+
 /* A whole positive decimal count, as the benchmarks' options take them. */
 bool bench__parse_count(const char *text, long *value);
 

@@ -106,17 +106,6 @@ static void on_signal(int signal_number)
 		scan_fixture__kill(active_fixture);
 }
 
-static void catch_signals(void)
-{
-	struct sigaction action = { .sa_handler = on_signal };
-	int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-
-	/* no SA_RESTART: a blocked wait returns and the run unwinds to its clean-up */
-	sigemptyset(&action.sa_mask);
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigaction(signals[i], &action, NULL);
-}
-
 /* A step's error, or -EINTR when a signal is what ended it. */
 static int stopped_or(int err)
 {
@@ -794,7 +783,7 @@ int main(int argc, char **argv)
 	}
 	/* scan_fixture's sleepers are reparented to us when its leader dies: we reap them */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	catch_signals();
+	bench__catch_signals(on_signal);
 	err = run(&settings);
 	host_tuning__restore(&limits);
 	host_tuning__restore(&tuning);

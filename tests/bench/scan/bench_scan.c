@@ -78,17 +78,6 @@ static void on_signal(int signal_number)
 		scan_fixture__kill(active_fixture);
 }
 
-static void catch_signals(void)
-{
-	struct sigaction action = { .sa_handler = on_signal };
-	int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-
-	/* no SA_RESTART: a blocked wait returns and the run stops at once */
-	sigemptyset(&action.sa_mask);
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigaction(signals[i], &action, NULL);
-}
-
 static bool in_path(const char *program)
 {
 	const char *path = getenv("PATH");
@@ -476,7 +465,7 @@ int main(int argc, char **argv)
 	}
 	/* the fixture's children are reparented to us when its leader dies: we reap them */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	catch_signals();
+	bench__catch_signals(on_signal);
 	for (int layout = 0; !err && layout < 2; layout++)
 		if (settings.layouts[layout])
 			err = measure_layout(&settings, layout, tools, &results[layout]);
