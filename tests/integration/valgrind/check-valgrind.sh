@@ -70,7 +70,7 @@ assert processes and processes[0]["orphaned_mappings"] == 10, processes
 	>/dev/null 2>"$work/agent.err" &
 agent_pid=$!
 # loading and seeding under valgrind take long, the more so on a busy host
-wait_for_new_write -t 200 -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 ""
+wait_for_new_write -t 400 -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 ""
 echo go >&3
 wait_for -p "$holder_pid" 60 "the holder's round" grep -q done "$work/holder.out"
 # the exit, the deletions and the fork applied and exported: a snapshot with
@@ -92,7 +92,7 @@ poll -p "$agent_pid" 120 orphans_of_holder 15
 # and a write asked for by SIGUSR1, under memcheck too
 before=$(output_id "$work/s.json")
 kill -USR1 "$agent_pid"
-wait_for_new_write -t 120 -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 "$before"
+wait_for_new_write -t 300 -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 "$before"
 kill -TERM "$agent_pid"
 wait "$agent_pid"
 status=$?
