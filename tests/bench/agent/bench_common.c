@@ -34,9 +34,16 @@ void bench__pin_to_cpu(pid_t pid, int cpu)
 	sched_setaffinity(pid, sizeof(set), &set);
 }
 
+/*
+ * Waits until path exists (and holds needle) or the process exits. The limit is
+ * wall time, generous: seeding reads every process, which takes long on a host
+ * whose cores are busy, and only a hang should end the benchmark.
+ */
 static int wait_for_file(const char *path, const char *needle, int timeout_ms, pid_t pid)
 {
-	for (int waited = 0; waited < timeout_ms; waited += 20) {
+	uint64_t deadline_ns = bench__now_ns() + (uint64_t)timeout_ms * 1000000;
+
+	while (bench__now_ns() < deadline_ns) {
 		char buffer[4096];
 		ssize_t length;
 		int fd = open(path, O_RDONLY);
@@ -95,7 +102,7 @@ int bench__start_agent(struct bench_process *agent, const char *mapwatch, double
 	snprintf(interval, sizeof(interval), "%g", interval_seconds);
 	agent->pid = spawn(argv, output);
 	/* written by rename: once it is there, it is whole */
-	err = wait_for_file(textfile, NULL, 30000, agent->pid);
+	err = wait_for_file(textfile, NULL, 180000, agent->pid);
 	if (err) {
 		fprintf(stderr, "benchmark: the agent did not start (%s), see %s\n", strerror(-err),
 			output);
@@ -115,7 +122,7 @@ int bench__start_bpftrace(struct bench_process *peer, const char *script)
 		bench__die("mkdtemp");
 	snprintf(output, sizeof(output), "%s/bpftrace.log", peer->directory);
 	peer->pid = spawn(argv, output);
-	err = wait_for_file(output, "Attaching", 60000, peer->pid);
+	err = wait_for_file(output, "Attaching", 180000, peer->pid);
 	if (err) {
 		fprintf(stderr, "benchmark: bpftrace did not attach (%s), see %s\n", strerror(-err),
 			output);
@@ -137,7 +144,7 @@ int bench__start_floor(struct bench_process *floor_tracer, const char *binary)
 		bench__die("mkdtemp");
 	snprintf(output, sizeof(output), "%s/floor.log", floor_tracer->directory);
 	floor_tracer->pid = spawn(argv, output);
-	err = wait_for_file(output, "attached", 30000, floor_tracer->pid);
+	err = wait_for_file(output, "attached", 180000, floor_tracer->pid);
 	if (err)
 		fprintf(stderr, "benchmark: the floor tracer did not attach (%s), see %s\n",
 			strerror(-err), output);
