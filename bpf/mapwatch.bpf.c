@@ -28,6 +28,7 @@ static __always_inline __u64 mw_file_inode(struct mw_tracked_inode *tracked,
 					   struct mw_inode_key *key, struct inode *inode,
 					   struct file *file)
 {
+	/* inode: the one the mapping holds, whose links decide deletion */
 	__u64 dentry_address = 0, name_hash;
 	long err;
 	struct mw_tracked_inode fresh = {
@@ -71,23 +72,50 @@ static __always_inline bool mw_filed_already(const struct mw_tracked_inode *trac
 	       (tracked->slot < MW_NAME_SLOTS || (tracked->flags & MW_TRACKED_DELETED));
 }
 
+static long mw_vma_file_inode(struct task_struct *task, struct vm_area_struct *vma, void *context)
+{
+	struct file *file = vma->vm_file;
+
+	*(__u64 *)context = file ? (__u64)file->f_inode : 0;
+	return 0;
+}
+
+/*
+ * The inode the new mapping holds. A stacking filesystem (overlayfs) maps
+ * the real upper or lower file in its own file's place: an unlink through
+ * the overlay only whites a lower file out, and that real file's links are
+ * what say whether the mapping pins a deleted file. Only files of a stacking
+ * filesystem pay for the VMA lookup.
+ */
+static __always_inline struct inode *mw_held_inode(struct task_struct *task, long address,
+						   struct inode *inode)
+{
+	__u64 held = 0;
+
+	if (!inode->i_sb->s_stack_depth)
+		return inode;
+	bpf_find_vma(task, address, mw_vma_file_inode, &held, 0);
+	return held ? mw_cast(inode, held) : inode;
+}
+
 static __always_inline void mw_file_mmap(struct task_struct *task, struct pt_regs *regs,
 					 long address, struct file *file)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	struct inode *inode = file->f_inode;
-	struct mw_inode_key key = { .ino = inode->i_ino, .dev = inode->i_sb->s_dev };
+	struct mw_inode_key key = { .ino = inode->i_ino, .dev = mw_stat_dev(inode) };
 	struct mw_tracked_inode *tracked = bpf_map_lookup_elem(&tracked_inodes, &key);
 	__u32 flags = MW_MMAP_FILE | MW_MMAP_INODE_KNOWN;
+	struct inode *held = mw_held_inode(task, address, inode);
 	struct mw_mmap_event *event;
 	__u64 name_hash;
 
-	if (mw_filed_already(tracked, inode)) {
+	if (mw_filed_already(tracked, held)) {
 		name_hash = tracked->name_hash;
 		event = mw_event_reserve(task, MW_MMAP_EVENT_FILED_SIZE, MW_EVENT_MMAP,
 					 flags | MW_MMAP_INODE_FILED);
 	} else {
-		name_hash = mw_file_inode(tracked, &key, inode, file);
+		name_hash = mw_file_inode(tracked, &key, held, file);
 		event = mw_event_reserve(task, sizeof(*event), MW_EVENT_MMAP, flags);
 		if (event && mw_copy_dentry_name(dentry, event->name))
 			event->header.flags |= MW_MMAP_NAME_TRUNCATED;
@@ -99,7 +127,7 @@ static __always_inline void mw_file_mmap(struct task_struct *task, struct pt_reg
 	event->prot = regs->dx;
 	event->map_flags = regs->r10;
 	event->offset = regs->r9;
-	mw_read_file_id(inode, &event->file);
+	mw_read_file_id(inode, held, key.dev, &event->file);
 	event->name_hash = name_hash;
 	mw_event_submit(event, false);
 }
@@ -246,11 +274,12 @@ int ftruncate_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	inode = file->f_inode;
 	key.ino = inode->i_ino;
-	key.dev = inode->i_sb->s_dev;
+	key.dev = mw_stat_dev(inode);
 	tracked = bpf_map_lookup_elem(&tracked_inodes, &key);
 	if (!tracked)
 		return 0;
-	if (!tracked->inode) {
+	/* a stacking filesystem's fd does not say which real inode a mapping holds */
+	if (!tracked->inode && !inode->i_sb->s_stack_depth) {
 		/* seeded from /proc: learn the address here too */
 		tracked->dentry = (__u64)file->f_path.dentry;
 		tracked->generation = inode->i_generation;
@@ -259,7 +288,7 @@ int ftruncate_exit(struct trace_event_raw_sys_exit *ctx)
 	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_TRUNCATE, 0);
 	if (!event)
 		return 0;
-	mw_read_file_id(inode, &event->file);
+	mw_read_file_id(inode, inode, key.dev, &event->file);
 	mw_event_submit(event, false);
 	return 0;
 }

@@ -82,19 +82,25 @@ struct mw_event_header {
 _Static_assert(sizeof(struct mw_event_header) == 48, "mw_event_header layout");
 
 /*
- * A file as the kernel sees it. dev is the kernel's encoding (major << 20 |
- * minor). {dev, ino} names a file only while it lives: ext4 hands a freed
- * inode number to the next new file at once, so inode and generation tell
- * the new file from the old one.
+ * A file as the kernel sees it. Devices are the kernel's encoding (major << 20
+ * | minor). {dev, ino} is the file's identity as stat() gives it: dev is the
+ * device stat() reports, which on btrfs is the subvolume's (or snapshot's),
+ * while maps_dev is the filesystem's, the one /proc/PID/maps prints and that
+ * every subvolume repeats with the same inode numbers. {dev, ino} names a
+ * file only while it lives: ext4 hands a freed inode number to the next new
+ * file at once, so inode and generation tell the new file from the old one.
+ * On a stacking filesystem (overlayfs) inode is the real (upper or lower)
+ * inode the mapping holds, whose links decide deletion; ino and the devices
+ * stay the overlay's, as /proc shows them.
  */
 struct mw_file_id {
 	__u64 inode; /* kernel address of struct inode, 0 if unknown */
 	__u64 ino;
 	__u64 size; /* i_size when the event was made */
-	__u32 dev;
-	__u32 nlink; /* i_nlink when the event was made */
+	__u32 dev; /* as stat() reports it */
+	__u32 nlink; /* i_nlink of the inode held, when the event was made */
 	__u32 generation; /* i_generation, valid when inode is */
-	__u32 pad;
+	__u32 maps_dev; /* i_sb->s_dev, as /proc/PID/maps spells it; 0 when not read */
 };
 _Static_assert(sizeof(struct mw_file_id) == 40, "mw_file_id layout");
 
@@ -190,11 +196,11 @@ _Static_assert(sizeof(struct mw_exit_event) == 56, "mw_exit_event layout");
  * Kernel maps userspace reads or writes.
  *
  * tracked_inodes: every inode the agent holds a mapping of, keyed by {dev,
- * ino}. The kernel files the ones it sees mapped; userspace inserts the ones
- * it seeds from /proc (inode 0: address unknown, learned the next time the
- * kernel sees the file through an fd) and deletes them a while after their
- * last mapping goes, unless the kernel has filed another file under the same
- * number since.
+ * ino} as stat() gives them (mw_file_id). The kernel files the ones it sees
+ * mapped; userspace inserts the ones it seeds from /proc (inode 0: address
+ * unknown, learned the next time the kernel sees the file through an fd) and
+ * deletes them a while after their last mapping goes, unless the kernel has
+ * filed another file under the same number since.
  */
 struct mw_inode_key {
 	__u64 ino;
@@ -207,7 +213,8 @@ _Static_assert(sizeof(struct mw_inode_key) == 16, "mw_inode_key layout");
 #define MW_TRACKED_DELETED (1u << 0) /* its last link's removal was reported */
 
 struct mw_tracked_inode {
-	__u64 inode; /* kernel address of struct inode, 0 until learned */
+	/* kernel address of the struct inode the mapping holds (mw_file_id), 0 until learned */
+	__u64 inode;
 	__u64 dentry; /* kernel address of the dentry it was mapped through, 0 if unknown */
 	__u64 name_hash; /* bucket it stands in */
 	__u32 generation; /* i_generation, valid when inode is */

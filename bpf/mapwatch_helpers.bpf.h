@@ -185,15 +185,43 @@ static __always_inline struct file *mw_file_of_fd(struct task_struct *task, long
 	return file ? mw_cast(file, file) : NULL;
 }
 
-static __always_inline void mw_read_file_id(struct inode *inode, struct mw_file_id *id)
+/* BTRFS_SUPER_MAGIC (include/uapi/linux/magic.h) */
+#define MW_BTRFS_SUPER_MAGIC 0x9123683EUL
+
+/*
+ * The device stat() reports for the inode. btrfs files every subvolume and
+ * snapshot under one super block, each numbering its inodes from 256, and
+ * gives each its own anonymous device in stat(): that device is what tells
+ * their files apart. Elsewhere it is the super block's. A kernel without
+ * btrfs types (btrfs a module not loaded) keeps the super block's.
+ */
+static __always_inline __u32 mw_stat_dev(struct inode *inode)
 {
-	id->inode = (__u64)inode;
+	struct super_block *sb = inode->i_sb;
+
+	if (bpf_core_type_exists(struct btrfs_inode) && sb->s_magic == MW_BTRFS_SUPER_MAGIC) {
+		__u64 address = (__u64)inode - bpf_core_field_offset(struct btrfs_inode, vfs_inode);
+
+		return mw_cast(btrfs_inode, address)->root->anon_dev;
+	}
+	return sb->s_dev;
+}
+
+/*
+ * The file as /proc names it (inode, through which it was mapped or
+ * truncated) and held (the inode the mapping really holds, which differs on
+ * a stacking filesystem), with dev already worked out by mw_stat_dev().
+ */
+static __always_inline void mw_read_file_id(struct inode *inode, struct inode *held, __u32 dev,
+					    struct mw_file_id *id)
+{
+	id->inode = (__u64)held;
 	id->ino = inode->i_ino;
-	id->size = inode->i_size;
-	id->dev = inode->i_sb->s_dev;
-	id->nlink = inode->i_nlink;
-	id->generation = inode->i_generation;
-	id->pad = 0;
+	id->size = held->i_size;
+	id->dev = dev;
+	id->nlink = held->i_nlink;
+	id->generation = held->i_generation;
+	id->maps_dev = inode->i_sb->s_dev;
 }
 
 /* A regular file on a mount users can see: what PRODUCT.md calls a file mapping. */

@@ -19,10 +19,13 @@
 static __always_inline void mw_file_id_of_tracked(struct mw_inode_key *key, __u64 inode_address,
 						  struct mw_file_id *id)
 {
-	mw_read_file_id(mw_cast(inode, inode_address), id);
+	struct inode *inode = mw_cast(inode, inode_address);
+
+	mw_read_file_id(inode, inode, key->dev, id);
 	/* The key is the identity userspace knows; never report a stale address's fields for it. */
 	id->ino = key->ino;
-	id->dev = key->dev;
+	/* the held inode's device, not the one /proc prints on a stacking filesystem */
+	id->maps_dev = 0;
 }
 
 static __always_inline void mw_emit_file_event(__u32 type, __u32 flags, struct mw_inode_key *key,

@@ -506,8 +506,8 @@ static void resolve_orphan_paths(struct mw_collector *collector, struct mw_snaps
 					  status.st_nlink == 0, path, sizeof(path));
 			if (!path[0] || !(copy = strdup(path)))
 				continue;
-			(void)tracker__set_file_status(collector->tracker, orphan->dev, orphan->ino,
-						       (uint32_t)status.st_nlink,
+			(void)tracker__set_file_status(collector->tracker, orphan->st_dev,
+						       orphan->ino, (uint32_t)status.st_nlink,
 						       (uint64_t)status.st_size, path,
 						       clock__monotonic_ns());
 			free(orphan->path);

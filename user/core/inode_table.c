@@ -66,6 +66,7 @@ struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint6
 		return NULL;
 	inode->id.ino = ino;
 	inode->id.dev = dev;
+	inode->maps_dev = dev; /* the same on most filesystems; the caller knows better */
 	inode->size_known = true; /* every kernel record carries the size */
 	inode->path = strdup(path);
 	bucket = inode->path ? bucket_get(table, name_hash) : NULL;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Every inode some tracked mapping references, keyed by {dev, ino}, with a
+ * Every inode some tracked mapping references, keyed by {dev, ino} as stat()
+ * gives them (btrfs subvolumes repeat the maps line's {dev, ino}), with a
  * second index by basename hash: the kernel reports unlinks it cannot settle
  * as a basename bucket, and many files share a basename (Kafka names every
  * partition's first segment 00000000000000000000.index).
@@ -24,6 +25,7 @@ struct process_inode;
 struct mw_inode {
 	struct inode_id id;
 	UT_hash_handle hh;
+	uint32_t maps_dev; /* the device /proc/PID/maps prints for it, kernel encoding */
 	char *path; /* full path when /proc told us, else the basename the kernel reported */
 	uint64_t name_hash; /* of the basename */
 	uint64_t size;

@@ -27,7 +27,9 @@ struct mw_orphan_range {
  */
 struct mw_orphan {
 	uint64_t ino;
-	uint32_t dev; /* kernel encoding: major << 20 | minor */
+	uint32_t dev; /* kernel encoding: major << 20 | minor, as /proc/PID/maps spells it */
+	/* as stat() reports it: with ino, tells files apart where dev and ino repeat (btrfs) */
+	uint32_t st_dev;
 	bool deleted_age_known; /* false when deleted before mapwatch started */
 	double deleted_seconds_ago;
 	char *path; /* owned; without " (deleted)" */
@@ -70,7 +72,8 @@ struct mw_process_report {
 
 /* One deleted file still mapped, across every process that maps it. */
 struct mw_orphaned_file {
-	uint32_t dev; /* kernel encoding */
+	uint32_t dev; /* kernel encoding, as /proc/PID/maps spells it */
+	uint32_t st_dev; /* as stat() reports it (mw_orphan) */
 	uint64_t ino;
 	char *path; /* owned; without " (deleted)" */
 	bool size_known; /* false: seeded without a stat (no CAP_SYS_ADMIN) */

@@ -366,6 +366,8 @@ static struct mw_inode *add_mapped_inode(struct mw_tracker *tracker,
 	if (!inode)
 		return NULL;
 	learn_identity(inode, file);
+	if (file->maps_dev)
+		inode->maps_dev = file->maps_dev;
 	inode->size = file->size;
 	inode->nlink = file->nlink;
 	tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
@@ -405,6 +407,8 @@ static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw
 		return NULL;
 	}
 	learn_identity(inode, file);
+	if (file->maps_dev)
+		inode->maps_dev = file->maps_dev;
 	tracker__set_size(inode, file->size);
 	if (file->nlink == 0) {
 		tracker__mark_deleted(inode, false, 0, false);

@@ -44,7 +44,8 @@ static int report_file(const struct mw_inode *inode, uint64_t now_ns, struct mw_
 	size_t users = 0;
 
 	memset(file, 0, sizeof(*file));
-	file->dev = inode->id.dev;
+	file->dev = inode->maps_dev;
+	file->st_dev = inode->id.dev;
 	file->ino = inode->id.ino;
 	file->size_known = inode->size_known;
 	file->size = inode->size;
@@ -88,7 +89,9 @@ static int compare_files(const void *left, const void *right)
 		return a->size > b->size ? -1 : 1;
 	if (a->dev != b->dev)
 		return a->dev < b->dev ? -1 : 1;
-	return a->ino < b->ino ? -1 : a->ino > b->ino;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return a->st_dev < b->st_dev ? -1 : a->st_dev > b->st_dev;
 }
 
 int tracker__report_files(struct mw_tracker *tracker, uint64_t now_ns, struct mw_snapshot *out)

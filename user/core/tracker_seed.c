@@ -9,7 +9,7 @@
 static bool same_mapping(const struct procmap_entry *entry, const struct mw_vma *vma)
 {
 	return entry->start == vma->start && entry->end == vma->end &&
-	       entry->offset == vma->offset && entry->dev == vma->dev &&
+	       entry->offset == vma->offset && entry->dev == mw_vma_file_dev(vma) &&
 	       entry->ino == vma->ino && entry->prot == vma->prot && entry->shared == vma->shared;
 }
 
@@ -18,16 +18,18 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 				     uint64_t scan_started_ns)
 {
 	const char *path = vma->path[0] ? vma->path : "";
-	struct mw_inode *inode = inode_table__find(&tracker->inodes, vma->dev, vma->ino);
+	uint32_t dev = mw_vma_file_dev(vma);
+	struct mw_inode *inode = inode_table__find(&tracker->inodes, dev, vma->ino);
 	uint64_t name_hash;
 	/* Without a stat, " (deleted)" is the best evidence there is. */
 	bool orphaned = vma->deleted && (!vma->file_stat_known || vma->nlink == 0);
 
 	if (!inode) {
 		name_hash = inode_table__name_hash(inode_table__basename(path));
-		inode = inode_table__add(&tracker->inodes, vma->dev, vma->ino, path, name_hash);
+		inode = inode_table__add(&tracker->inodes, dev, vma->ino, path, name_hash);
 		if (!inode)
 			return NULL;
+		inode->maps_dev = vma->dev;
 		tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
 		inode->size_known = vma->file_stat_known;
 		if (vma->file_stat_known) {
@@ -74,7 +76,7 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 	entry.start = vma->start;
 	entry.end = vma->end;
 	entry.offset = vma->offset;
-	entry.dev = vma->dev;
+	entry.dev = inode->id.dev;
 	entry.ino = vma->ino;
 	entry.prot = vma->prot;
 	entry.shared = vma->shared;

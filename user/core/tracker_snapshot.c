@@ -65,7 +65,8 @@ static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct process_in
 	user->report_serial = tracker->report_serial;
 	user->report_index = report->orphan_count++;
 	orphan->ino = inode->id.ino;
-	orphan->dev = inode->id.dev;
+	orphan->dev = inode->maps_dev;
+	orphan->st_dev = inode->id.dev;
 	orphan->deleted_age_known = inode->deletion_time_known;
 	if (orphan->deleted_age_known)
 		orphan->deleted_seconds_ago = seconds_since(inode->deleted_ns, now_ns);

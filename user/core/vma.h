@@ -25,10 +25,22 @@ struct mw_vma {
 	enum mw_vma_kind kind;
 	/* Filled by the reader for MW_VMA_FILE when it can stat the mapping: */
 	bool file_stat_known;
+	/*
+	 * st_dev, kernel encoding: with ino, the file's identity. It differs from
+	 * dev where one filesystem repeats inode numbers (btrfs subvolumes and
+	 * snapshots, which the maps line all gives the filesystem's device).
+	 */
+	uint32_t file_dev;
 	uint32_t nlink;
 	uint64_t file_size;
 	uint64_t file_disk_bytes; /* st_blocks * 512: the disk space the file holds */
 	char path[PATH_MAX]; /* as /proc prints it, without " (deleted)" */
 };
+
+/* The device that, with ino, tells the VMA's file apart: stat's when known. */
+static inline uint32_t mw_vma_file_dev(const struct mw_vma *vma)
+{
+	return vma->file_stat_known ? vma->file_dev : vma->dev;
+}
 
 #endif

@@ -113,7 +113,7 @@ static void text_file_id(FILE *out, const struct mw_file_id *file)
 {
 	char dev[16];
 
-	json_values__format_device(file->dev, dev);
+	json_values__format_device(file->maps_dev ? file->maps_dev : file->dev, dev);
 	fprintf(out, " dev=%s ino=%" PRIu64 " size=%" PRIu64 " nlink=%" PRIu32, dev,
 		(uint64_t)file->ino, (uint64_t)file->size, file->nlink);
 }
@@ -307,7 +307,7 @@ static bool json_file_id(json_t *object, const struct mw_file_id *file)
 {
 	char dev[16];
 
-	json_values__format_device(file->dev, dev);
+	json_values__format_device(file->maps_dev ? file->maps_dev : file->dev, dev);
 	return json_values__set(object, "dev", json_string(dev)) &&
 	       json_values__set(object, "ino", json_values__unsigned(file->ino)) &&
 	       json_values__set(object, "size", json_values__unsigned(file->size)) &&

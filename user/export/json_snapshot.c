@@ -78,7 +78,9 @@ static void put_orphan(struct writer *out, const struct mw_orphan *orphan)
 {
 	put(out, "{\"dev\": ");
 	put_device(out, orphan->dev);
-	put(out, ", \"ino\": %" PRIu64 ", \"path\": ", orphan->ino);
+	put(out, ", \"ino\": %" PRIu64 ", \"st_dev\": ", orphan->ino);
+	put_device(out, orphan->st_dev);
+	put(out, ", \"path\": ");
 	put_text(out, orphan->path, SIZE_MAX);
 	put(out, ", \"deleted_seconds_ago\": ");
 	if (orphan->deleted_age_known)

@@ -16,6 +16,7 @@
 static int query_state;
 
 struct walk {
+	uint32_t pid;
 	int pid_dir;
 	int root_dir; /* /proc/PID/root, opened at its first use: -1 not yet, -2 unusable */
 	struct mw_stat_cache *stat_cache;
@@ -63,8 +64,9 @@ static int stat_by_path(struct walk *walk, const struct mw_vma *vma, const char 
 
 static const struct mw_file_status *stat_file(struct walk *walk, const struct mw_vma *vma)
 {
+	uint64_t seen_as = stat_cache__seen_as(walk->pid, vma->path);
 	const struct mw_file_status *status =
-		stat_cache__find(walk->stat_cache, vma->dev, vma->ino);
+		stat_cache__find(walk->stat_cache, vma->dev, vma->ino, seen_as);
 	struct stat st;
 
 	if (status)
@@ -73,7 +75,7 @@ static const struct mw_file_status *stat_file(struct walk *walk, const struct mw
 	if ((vma->deleted || stat_by_path(walk, vma, vma->path, &st)) &&
 	    stat_map_file(walk->pid_dir, vma->start, vma->end, &st))
 		return NULL;
-	return stat_cache__add(walk->stat_cache, vma->dev, vma->ino, &st);
+	return stat_cache__add(walk->stat_cache, vma->dev, vma->ino, seen_as, &st);
 }
 
 /*
@@ -97,7 +99,9 @@ static const struct mw_file_status *settle_deleted_marker(struct walk *walk, str
 		return status;
 	memcpy(vma->path, name, length + 1);
 	vma->deleted = false;
-	return status ? status : stat_cache__add(walk->stat_cache, vma->dev, vma->ino, &st);
+	return status ? status
+		      : stat_cache__add(walk->stat_cache, vma->dev, vma->ino,
+					stat_cache__seen_as(walk->pid, vma->path), &st);
 }
 
 static void stat_file_vma(struct walk *walk, struct mw_vma *vma)
@@ -117,6 +121,7 @@ static void stat_file_vma(struct walk *walk, struct mw_vma *vma)
 	}
 	vma->kind = MW_VMA_FILE;
 	vma->file_stat_known = true;
+	vma->file_dev = st->dev;
 	vma->nlink = st->nlink;
 	vma->file_size = st->size;
 	vma->file_disk_bytes = (uint64_t)st->blocks * 512;
@@ -263,7 +268,12 @@ int proc_maps__for_each_cached(pid_t pid, unsigned int flags, struct mw_stat_cac
 			       proc_maps_fn fn, void *ctx, struct mw_proc_maps_stats *stats)
 {
 	struct walk walk = {
-		.root_dir = -1, .flags = flags, .fn = fn, .ctx = ctx, .stat_cache = cache
+		.pid = (uint32_t)pid,
+		.root_dir = -1,
+		.flags = flags,
+		.fn = fn,
+		.ctx = ctx,
+		.stat_cache = cache,
 	};
 	char name[32];
 	int err;

@@ -6,6 +6,8 @@
  */
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/sysmacros.h>
+#include "mapwatch_events.h"
 #include "stat_cache.h"
 
 #define INITIAL_SLOTS 1024
@@ -67,12 +69,22 @@ void stat_cache__destroy(struct mw_stat_cache *cache)
 	free(cache);
 }
 
+uint64_t stat_cache__seen_as(uint32_t pid, const char *path)
+{
+	return mw_name_hash_mix(mw_name_hash(path), pid);
+}
+
 const struct mw_file_status *stat_cache__find(struct mw_stat_cache *cache, uint32_t dev,
-					      uint64_t ino)
+					      uint64_t ino, uint64_t seen_as)
 {
 	struct slot *slot = probe(cache->slots, cache->capacity, dev, ino);
 
-	return slot->used ? &slot->status : NULL;
+	if (!slot->used)
+		return NULL;
+	/* another subvolume's file may have this number: only the same VMA's name knows */
+	if (slot->status.dev != dev && slot->status.seen_as != seen_as)
+		return NULL;
+	return &slot->status;
 }
 
 /* Doubles the table: at most half full keeps the probes short. */
@@ -94,7 +106,7 @@ static int grow(struct mw_stat_cache *cache)
 }
 
 const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32_t dev,
-					     uint64_t ino, const struct stat *st)
+					     uint64_t ino, uint64_t seen_as, const struct stat *st)
 {
 	struct slot *slot;
 
@@ -107,6 +119,8 @@ const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32
 		slot->dev = dev;
 		cache->used++;
 	}
+	slot->status.dev = major(st->st_dev) << 20 | minor(st->st_dev);
+	slot->status.seen_as = seen_as;
 	slot->status.mode = st->st_mode;
 	slot->status.nlink = st->st_nlink;
 	slot->status.size = st->st_size;

@@ -4,6 +4,12 @@
  * costs several times the read of the VMA itself, and a shared library, a
  * file mapped in pieces or a file inherited across fork has many VMAs of one
  * inode. A cache lives for one walk or one scan; its answers are as old as it.
+ *
+ * The maps line's {dev, ino} does not always name one file: btrfs gives every
+ * subvolume and snapshot the filesystem's device there, and their inode
+ * numbers repeat. Such a file (its st_dev is not the maps line's) is kept with
+ * the VMA it was seen through, and answers only the same name in the same
+ * process.
  */
 #ifndef MAPWATCH_PROC_STAT_CACHE_H
 #define MAPWATCH_PROC_STAT_CACHE_H
@@ -12,6 +18,8 @@
 #include <sys/stat.h>
 
 struct mw_file_status {
+	uint32_t dev; /* st_dev, kernel encoding */
+	uint64_t seen_as; /* stat_cache__seen_as() of the VMA, when dev is not the maps line's */
 	mode_t mode;
 	nlink_t nlink;
 	off_t size;
@@ -24,18 +32,22 @@ struct mw_stat_cache;
 struct mw_stat_cache *stat_cache__create(void);
 void stat_cache__destroy(struct mw_stat_cache *cache);
 
-/*
- * What is kept for the inode, or NULL. @dev in the kernel's encoding
- * (major << 20 | minor), as /proc/PID/maps spells it.
- */
-const struct mw_file_status *stat_cache__find(struct mw_stat_cache *cache, uint32_t dev,
-					      uint64_t ino);
+/* Who saw a file: its process and the name that process maps it under. */
+uint64_t stat_cache__seen_as(uint32_t pid, const char *path);
 
 /*
- * Keeps what @st says for the inode; returns the kept copy (valid until the
- * next add), or NULL when out of memory.
+ * What is kept for the inode, or NULL. @dev in the kernel's encoding
+ * (major << 20 | minor), as /proc/PID/maps spells it; @seen_as of the VMA
+ * asking, which a file of an ambiguous {dev, ino} must match.
+ */
+const struct mw_file_status *stat_cache__find(struct mw_stat_cache *cache, uint32_t dev,
+					      uint64_t ino, uint64_t seen_as);
+
+/*
+ * Keeps what @st says for the inode the VMA seen as @seen_as maps; returns
+ * the kept copy (valid until the next add), or NULL when out of memory.
  */
 const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32_t dev,
-					     uint64_t ino, const struct stat *st);
+					     uint64_t ino, uint64_t seen_as, const struct stat *st);
 
 #endif
