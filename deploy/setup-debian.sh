@@ -18,10 +18,11 @@ if [ "${1:-}" = "--test" ]; then
 	# audit sees; libclang-rt-14-dev: libFuzzer for the fuzz harnesses;
 	# valgrind: the memcheck runs; bpftrace: the peer the benchmarks compare
 	# against; mmdebstrap: the bare Debian root README's first command is
-	# tried in; stress-ng: the load the suite is run under.
+	# tried in; stress-ng: the load the suite is run under; btrfs-progs,
+	# xfsprogs: the filesystems check-filesystems.sh makes on loop files.
 	packages="$packages libcriterion-dev prometheus prometheus-node-exporter tmux python3-yaml
 		procps bpftrace systemd groff-base man-db util-linux liburing-dev libclang-rt-14-dev
-		valgrind mmdebstrap stress-ng"
+		valgrind mmdebstrap stress-ng btrfs-progs xfsprogs"
 fi
 
 missing=""

@@ -29,6 +29,7 @@ struct mw_vma {
 	 * st_dev, kernel encoding: with ino, the file's identity. It differs from
 	 * dev where one filesystem repeats inode numbers (btrfs subvolumes and
 	 * snapshots, which the maps line all gives the filesystem's device).
+	 * 0: not told, dev stands in.
 	 */
 	uint32_t file_dev;
 	uint32_t nlink;
@@ -40,7 +41,7 @@ struct mw_vma {
 /* The device that, with ino, tells the VMA's file apart: stat's when known. */
 static inline uint32_t mw_vma_file_dev(const struct mw_vma *vma)
 {
-	return vma->file_stat_known ? vma->file_dev : vma->dev;
+	return vma->file_stat_known && vma->file_dev ? vma->file_dev : vma->dev;
 }
 
 #endif

@@ -403,3 +403,48 @@ Test(seed, ranges_past_the_snapshot_cap_are_counted_not_listed)
 	cr_assert(report->orphan_age_unknown);
 	cr_assert_not(report->oldest_orphan_age_known);
 }
+
+/*
+ * btrfs: every subvolume numbers its inodes from 256 and the maps line gives
+ * them all the filesystem's device; stat's device tells them apart, live and
+ * seeded, and the snapshot keeps the maps line's beside it.
+ */
+Test(seed, subvolume_files_sharing_dev_and_ino_stay_apart)
+{
+	const uint32_t sv1 = 0x2a, sv2 = 0x2b, sv3 = 0x2c;
+	struct mw_vma vmas[] = {
+		file_vma(A, 2, 257, "/b/sv1/a", false, 1),
+		file_vma(A + 4 * PAGE, 2, 257, "/b/sv2/b", true, 0),
+	};
+	const struct mw_process_report *report;
+	union mw_event event;
+
+	vmas[0].file_dev = sv1;
+	vmas[1].file_dev = sv2;
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 2, vmas, 2, SECOND), 0);
+	report = report_now(PID, 2 * SECOND);
+	cr_assert_eq(report->orphaned_mappings, 1);
+	cr_assert_eq(report->orphaned_files, 1);
+	cr_assert_eq(report->orphans[0].dev, DEV);
+	cr_assert_eq(report->orphans[0].st_dev, sv2);
+	cr_assert_str_eq(report->orphans[0].path, "/b/sv2/b");
+
+	/* a third subvolume's linked file of the same number, mapped by another process */
+	event = mmap_file(PID + 1, 3 * SECOND, A, 2 * PAGE, 0, 257, 2 * PAGE, "c");
+	event.mmap.file.dev = sv3;
+	event.mmap.file.maps_dev = DEV;
+	apply(event);
+	report = report_now(PID, 4 * SECOND);
+	cr_assert_eq(report->orphaned_mappings, 1);
+	cr_assert_eq(report_of(PID + 1)->orphaned_mappings, 0);
+
+	/* sv1's file goes: only it joins sv2's */
+	event = unlink_file(PID + 2, 5 * SECOND, 257, true);
+	event.file.file.dev = sv1;
+	apply(event);
+	report = report_now(PID, 6 * SECOND);
+	cr_assert_eq(report->orphaned_mappings, 2);
+	cr_assert_eq(report->orphaned_files, 2);
+	cr_assert_eq(report_of(PID + 1)->orphaned_mappings, 0);
+	cr_assert_eq(snapshot.file_count, 2);
+}

@@ -71,6 +71,7 @@ void snapshot_fixture__fill(struct mw_snapshot *snapshot)
 		.range_count = 1,
 		.ino = 12,
 		.dev = 259u << 20 | 1,
+		.st_dev = 259u << 20 | 1,
 		.deleted_age_known = false,
 		.path = strdup("/var/lib/old \"quoted\".index"),
 	};
@@ -81,6 +82,8 @@ void snapshot_fixture__fill(struct mw_snapshot *snapshot)
 		.range_count = 1,
 		.ino = 9440471,
 		.dev = 0xfeu << 20,
+		/* a btrfs subvolume's: stat's device, not the maps line's */
+		.st_dev = 0x2a,
 		.deleted_age_known = true,
 		.deleted_seconds_ago = 12.5,
 		.path = strdup("/kafka-logs/t-4/00000000000000461285.timeindex.deleted"),

@@ -122,7 +122,8 @@ Test(json_snapshot, orphans_spelled_like_proc_maps)
 	json_t *first = json_array_get(orphans, 0), *second = json_array_get(orphans, 1);
 	json_t *range = json_array_get(json_object_get(first, "ranges"), 0);
 
-	cr_assert_str_eq(keys_of(first), "dev,ino,path,deleted_seconds_ago,mappings,bytes,ranges");
+	cr_assert_str_eq(keys_of(first),
+			 "dev,ino,st_dev,path,deleted_seconds_ago,mappings,bytes,ranges");
 	cr_assert_eq(json_integer_value(json_object_get(java, "orphan_ranges_omitted")), 0);
 	cr_assert_eq(json_array_size(json_object_get(first, "ranges")), 1);
 	cr_assert_eq(json_array_size(range), 3);
@@ -135,6 +136,7 @@ Test(json_snapshot, orphans_spelled_like_proc_maps)
 	/* major 259, minor 1: %02x:%02x */
 	cr_assert_str_eq(json_string_value(json_object_get(first, "dev")), "103:01");
 	cr_assert_eq(json_integer_value(json_object_get(first, "ino")), 12);
+	cr_assert_str_eq(json_string_value(json_object_get(first, "st_dev")), "103:01");
 	cr_assert_str_eq(json_string_value(json_object_get(first, "path")),
 			 "/var/lib/old \"quoted\".index");
 	cr_assert(json_is_null(json_object_get(first, "deleted_seconds_ago")));
@@ -145,6 +147,8 @@ Test(json_snapshot, orphans_spelled_like_proc_maps)
 	cr_assert_eq(json_integer_value(json_array_get(range, 2)), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(second, "dev")), "fe:00");
 	cr_assert_eq(json_integer_value(json_object_get(second, "ino")), 9440471);
+	/* the device stat() reports, beside the maps line's */
+	cr_assert_str_eq(json_string_value(json_object_get(second, "st_dev")), "00:2a");
 	cr_assert(json_is_real(json_object_get(second, "deleted_seconds_ago")));
 	cr_assert_float_eq(json_real_value(json_object_get(second, "deleted_seconds_ago")), 12.5,
 			   1e-9);
