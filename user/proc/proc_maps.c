@@ -64,9 +64,8 @@ static int stat_by_path(struct walk *walk, const struct mw_vma *vma, const char 
 
 static const struct mw_file_status *stat_file(struct walk *walk, const struct mw_vma *vma)
 {
-	uint64_t seen_as = stat_cache__seen_as(walk->pid, vma->path);
 	const struct mw_file_status *status =
-		stat_cache__find(walk->stat_cache, vma->dev, vma->ino, seen_as);
+		stat_cache__find(walk->stat_cache, vma->dev, vma->ino, walk->pid, vma->path);
 	struct stat st;
 
 	if (status)
@@ -75,7 +74,7 @@ static const struct mw_file_status *stat_file(struct walk *walk, const struct mw
 	if ((vma->deleted || stat_by_path(walk, vma, vma->path, &st)) &&
 	    stat_map_file(walk->pid_dir, vma->start, vma->end, &st))
 		return NULL;
-	return stat_cache__add(walk->stat_cache, vma->dev, vma->ino, seen_as, &st);
+	return stat_cache__add(walk->stat_cache, vma->dev, vma->ino, walk->pid, vma->path, &st);
 }
 
 /*
@@ -100,8 +99,8 @@ static const struct mw_file_status *settle_deleted_marker(struct walk *walk, str
 	memcpy(vma->path, name, length + 1);
 	vma->deleted = false;
 	return status ? status
-		      : stat_cache__add(walk->stat_cache, vma->dev, vma->ino,
-					stat_cache__seen_as(walk->pid, vma->path), &st);
+		      : stat_cache__add(walk->stat_cache, vma->dev, vma->ino, walk->pid, vma->path,
+					&st);
 }
 
 static void stat_file_vma(struct walk *walk, struct mw_vma *vma)

@@ -69,20 +69,21 @@ void stat_cache__destroy(struct mw_stat_cache *cache)
 	free(cache);
 }
 
-uint64_t stat_cache__seen_as(uint32_t pid, const char *path)
+/* The process and the name it maps a file under: hashed only for ambiguous numbers. */
+static uint64_t seen_as(uint32_t pid, const char *path)
 {
 	return mw_name_hash_mix(mw_name_hash(path), pid);
 }
 
 const struct mw_file_status *stat_cache__find(struct mw_stat_cache *cache, uint32_t dev,
-					      uint64_t ino, uint64_t seen_as)
+					      uint64_t ino, uint32_t pid, const char *path)
 {
 	struct slot *slot = probe(cache->slots, cache->capacity, dev, ino);
 
 	if (!slot->used)
 		return NULL;
 	/* another subvolume's file may have this number: only the same VMA's name knows */
-	if (slot->status.dev != dev && slot->status.seen_as != seen_as)
+	if (slot->status.dev != dev && slot->status.seen_as != seen_as(pid, path))
 		return NULL;
 	return &slot->status;
 }
@@ -106,7 +107,8 @@ static int grow(struct mw_stat_cache *cache)
 }
 
 const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32_t dev,
-					     uint64_t ino, uint64_t seen_as, const struct stat *st)
+					     uint64_t ino, uint32_t pid, const char *path,
+					     const struct stat *st)
 {
 	struct slot *slot;
 
@@ -120,7 +122,7 @@ const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32
 		cache->used++;
 	}
 	slot->status.dev = major(st->st_dev) << 20 | minor(st->st_dev);
-	slot->status.seen_as = seen_as;
+	slot->status.seen_as = slot->status.dev != dev ? seen_as(pid, path) : 0;
 	slot->status.mode = st->st_mode;
 	slot->status.nlink = st->st_nlink;
 	slot->status.size = st->st_size;

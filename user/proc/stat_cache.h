@@ -19,7 +19,7 @@
 
 struct mw_file_status {
 	uint32_t dev; /* st_dev, kernel encoding */
-	uint64_t seen_as; /* stat_cache__seen_as() of the VMA, when dev is not the maps line's */
+	uint64_t seen_as; /* who saw it (its pid and name), when dev is not the maps line's */
 	mode_t mode;
 	nlink_t nlink;
 	off_t size;
@@ -32,22 +32,20 @@ struct mw_stat_cache;
 struct mw_stat_cache *stat_cache__create(void);
 void stat_cache__destroy(struct mw_stat_cache *cache);
 
-/* Who saw a file: its process and the name that process maps it under. */
-uint64_t stat_cache__seen_as(uint32_t pid, const char *path);
-
 /*
  * What is kept for the inode, or NULL. @dev in the kernel's encoding
- * (major << 20 | minor), as /proc/PID/maps spells it; @seen_as of the VMA
- * asking, which a file of an ambiguous {dev, ino} must match.
+ * (major << 20 | minor), as /proc/PID/maps spells it; @pid and @path of the
+ * VMA asking, which a file of an ambiguous {dev, ino} must match.
  */
 const struct mw_file_status *stat_cache__find(struct mw_stat_cache *cache, uint32_t dev,
-					      uint64_t ino, uint64_t seen_as);
+					      uint64_t ino, uint32_t pid, const char *path);
 
 /*
- * Keeps what @st says for the inode the VMA seen as @seen_as maps; returns
- * the kept copy (valid until the next add), or NULL when out of memory.
+ * Keeps what @st says for the inode process @pid maps as @path; returns the
+ * kept copy (valid until the next add), or NULL when out of memory.
  */
 const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32_t dev,
-					     uint64_t ino, uint64_t seen_as, const struct stat *st);
+					     uint64_t ino, uint32_t pid, const char *path,
+					     const struct stat *st);
 
 #endif
