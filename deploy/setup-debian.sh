@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages="gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-	libjansson-dev uthash-dev libbsd-dev libncurses-dev libcap-ng-dev"
+	libjansson-dev uthash-dev libbsd-dev libncurses-dev libcap-ng-dev libmicrohttpd-dev"
 if [ "${1:-}" = "--test" ]; then
 	# systemd-analyze (systemd), groff and man (groff-base, man-db) check
 	# the unit and the man page; setpriv (util-linux) runs with the unit's

@@ -3,13 +3,16 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "attached_programs.h"
 #include "atomic_file.h"
 #include "collector.h"
 #include "commands.h"
 #include "event_loop.h"
+#include "http_metrics.h"
 #include "json_snapshot.h"
+#include "listen_address.h"
 #include "log_line.h"
 #include "output_check.h"
 #include "privileges.h"
@@ -24,6 +27,7 @@ struct agent {
 	int snapshot_error;
 	bool outputs_named; /* false: run by hand, so a summary line goes to stdout too */
 	size_t programs_attached;
+	struct mw_http_metrics *http; /* --listen; NULL without */
 };
 
 /*
@@ -43,16 +47,42 @@ static void note_write(const char *what, const char *path, int err, int *last_er
 static void note_start(const struct agent *agent, bool textfile_defaulted)
 {
 	const struct mw_options *options = agent->options;
-	char snapshot[PATH_MAX + 16] = "";
+	char snapshot[PATH_MAX + 16] = "", served[128] = "";
+	struct sockaddr_storage bound;
 
 	if (options->snapshot_path)
 		snprintf(snapshot, sizeof(snapshot), ", snapshot %s", options->snapshot_path);
+	/* the port the kernel picked, for --listen ADDR:0 */
+	if (agent->http && !http_metrics__address(agent->http, &bound)) {
+		char address[80];
+
+		listen_address__format((const struct sockaddr *)&bound, address, sizeof(address));
+		snprintf(served, sizeof(served), ", metrics at http://%s/metrics", address);
+	}
 	log_line__print("agent started: %zu processes seeded, %zu BPF programs attached; "
-			"textfile %s%s%s, every %gs",
+			"textfile %s%s%s%s, every %gs",
 			collector__process_count(agent->collector), agent->programs_attached,
 			options->textfile_path,
 			textfile_defaulted ? " (the default; --textfile changes it)" : "", snapshot,
-			options->interval_seconds);
+			served, options->interval_seconds);
+}
+
+/* Rendered once: the file and /metrics give out the same bytes. */
+static void export_textfile(struct agent *agent, const struct mw_snapshot *snapshot)
+{
+	const struct mw_options *options = agent->options;
+	char *text;
+	size_t length;
+	int err = prometheus_textfile__render(snapshot, options->top, &text, &length);
+
+	if (!err)
+		err = prometheus_textfile__write_text(text, length, options->textfile_path);
+	note_write("textfile", options->textfile_path, err, &agent->textfile_error);
+	/* served even when the file could not be replaced: the text is whole */
+	if (text && agent->http)
+		(void)http_metrics__publish(agent->http, text, length);
+	else
+		free(text);
 }
 
 static int export_now(struct agent *agent)
@@ -69,10 +99,7 @@ static int export_now(struct agent *agent)
 		return err;
 	}
 	if (options->textfile_path)
-		note_write("textfile", options->textfile_path,
-			   prometheus_textfile__write_path(&snapshot, options->top,
-							   options->textfile_path),
-			   &agent->textfile_error);
+		export_textfile(agent, &snapshot);
 	if (options->snapshot_path)
 		note_write("snapshot", options->snapshot_path,
 			   json_snapshot__write_path(&snapshot, options->snapshot_path),
@@ -108,6 +135,37 @@ static int drop_privileges(struct agent *agent)
 		fprintf(stderr, "mapwatch: %s\n", error);
 	else if (agent->options->verbosity)
 		fprintf(stderr, "mapwatch: capabilities kept after start-up: %s\n", kept);
+	return err;
+}
+
+/*
+ * Bound before anything is loaded (a taken port fails fast) and before the
+ * capabilities are dropped (a port below 1024 works when run with
+ * CAP_NET_BIND_SERVICE); served only once the agent runs.
+ */
+static int open_listener(struct agent *agent)
+{
+	const char *given = agent->options->listen;
+	struct mw_listen_address address;
+	const char *hint = "";
+	char error[256];
+	int err;
+
+	err = listen_address__parse(given, &address, error, sizeof(error));
+	if (err) {
+		log_line__print("%s", error);
+		return err;
+	}
+	err = http_metrics__bind(&agent->http, (const struct sockaddr *)&address.address,
+				 address.length);
+	if (err == -EACCES)
+		hint = ": a port below 1024 needs CAP_NET_BIND_SERVICE; pick one above";
+	else if (err == -EADDRNOTAVAIL)
+		hint = ": no interface of this host has that address";
+	else if (err == -EADDRINUSE)
+		hint = ": another process listens there";
+	if (err)
+		log_line__print("--listen %s: cannot listen: %s%s", given, strerror(-err), hint);
 	return err;
 }
 
@@ -160,14 +218,18 @@ int command__agent(const struct mw_options *given)
 		(void)atomic_file__remove_stale(options->textfile_path);
 	if (options->snapshot_path)
 		(void)atomic_file__remove_stale(options->snapshot_path);
+	if (options->listen && open_listener(&agent))
+		return MW_EXIT_FAILURE;
 	err = collector__open(&agent.collector, options, error, sizeof(error));
 	if (err) {
 		log_line__print("%s", error);
+		http_metrics__destroy(agent.http);
 		return MW_EXIT_FAILURE;
 	}
 	/* counted now: what the process may read of itself can shrink below */
 	agent.programs_attached = attached_programs__count();
 	if (drop_privileges(&agent)) {
+		http_metrics__destroy(agent.http);
 		collector__destroy(agent.collector);
 		return MW_EXIT_FAILURE;
 	}
@@ -189,6 +251,17 @@ int command__agent(const struct mw_options *given)
 	/* The first files appear right away, not one interval later. */
 	if (!err)
 		err = export_now(&agent);
+	/*
+	 * Its thread only now: capabilities are per thread, and it must have
+	 * the few kept, not those held before the drop; and the signals the
+	 * loop reads are blocked already (http_metrics__start blocks the rest).
+	 */
+	if (!err && agent.http) {
+		err = http_metrics__start(agent.http);
+		if (err)
+			log_line__print("--listen %s: libmicrohttpd would not start",
+					options->listen);
+	}
 	if (!err)
 		err = event_loop__run(loop);
 	if (!err)
@@ -197,6 +270,8 @@ int command__agent(const struct mw_options *given)
 cleanup:
 	if (err)
 		fprintf(stderr, "mapwatch: agent stopped: %s\n", strerror(-err));
+	/* clients still connected are cut off; their requests are no part of a clean stop */
+	http_metrics__destroy(agent.http);
 	event_loop__destroy(loop);
 	collector__destroy(agent.collector);
 	return status;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "listen_address.h"
 #include "options.h"
 
 /* The kernel's ceiling for pid_max (PID_MAX_LIMIT on 64-bit). */
@@ -36,6 +37,7 @@ enum option_id {
 	OPTION_CHECK,
 	OPTION_BY_FILE,
 	OPTION_RANGES,
+	OPTION_LISTEN,
 };
 
 /* Which options each command takes, as a bit per option_id below. */
@@ -56,6 +58,7 @@ enum option_bit {
 	BIT_CHECK,
 	BIT_BY_FILE,
 	BIT_RANGES,
+	BIT_LISTEN,
 };
 
 #define FILTERS (ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_CGROUP))
@@ -76,7 +79,8 @@ static const struct {
 } commands[] = {
 	[MW_COMMAND_AGENT] = { "agent",
 			       FILTERS | KERNEL_SIZES | ALLOW(BIT_INTERVAL) | ALLOW(BIT_TEXTFILE) |
-				       ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP) | ALLOW(BIT_RANGES),
+				       ALLOW(BIT_SNAPSHOT) | ALLOW(BIT_TOP) | ALLOW(BIT_RANGES) |
+				       ALLOW(BIT_LISTEN),
 			       15.0, 50, 1000 },
 	[MW_COMMAND_TOP] = { "top",
 			     FILTERS | KERNEL_SIZES | ALLOW(BIT_INTERVAL) | ALLOW(BIT_TOP) |
@@ -106,6 +110,7 @@ static const struct option long_options[] = {
 	{ "check", no_argument, NULL, OPTION_CHECK },
 	{ "by-file", no_argument, NULL, OPTION_BY_FILE },
 	{ "ranges", required_argument, NULL, OPTION_RANGES },
+	{ "listen", required_argument, NULL, OPTION_LISTEN },
 	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
 	{ "help", no_argument, NULL, OPTION_HELP },
 	{ "version", no_argument, NULL, OPTION_VERSION },
@@ -221,6 +226,8 @@ static int option_bit(int id)
 		return BIT_BY_FILE;
 	case OPTION_RANGES:
 		return BIT_RANGES;
+	case OPTION_LISTEN:
+		return BIT_LISTEN;
 	default:
 		return -1;
 	}
@@ -285,6 +292,14 @@ static int parse_one(struct mw_options *options, int id, const char *argument, c
 				    "--ranges: '%s' is not a count from 0 (all) to 16M", argument);
 		options->ranges = (size_t)number;
 		return 0;
+	case OPTION_LISTEN: {
+		struct mw_listen_address address;
+
+		if (listen_address__parse(argument, &address, error, error_size))
+			return -EINVAL;
+		options->listen = argument;
+		return 0;
+	}
 	case OPTION_JSON:
 		options->json = true;
 		return 0;
@@ -464,6 +479,8 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"      --top N            cap on per-process series, 0 for none (default 50)\n"
 			"      --ranges N         orphaned mappings the snapshot lists per process, the\n"
 			"                         rest counted; 0 lists all (default 1000)\n"
+			"      --listen ADDR:PORT also serve the textfile's metrics over HTTP at /metrics\n"
+			"                         (off by default; e.g. 127.0.0.1:9437, [::1]:9437)\n"
 			"%s%s",
 			kernel_sizes, common);
 		return;

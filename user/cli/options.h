@@ -42,6 +42,7 @@ struct mw_options {
 	bool check; /* scan: exit MW_EXIT_ORPHANS_FOUND when an orphaned mapping is found */
 	bool by_file; /* scan: one line per orphaned file, across processes */
 	size_t ranges; /* agent, scan: orphaned mappings listed per process; 0: all */
+	const char *listen; /* agent: ADDR:PORT to serve /metrics at, checked; NULL: no server */
 	int verbosity;
 	bool help;
 	bool version;

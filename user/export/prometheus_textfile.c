@@ -350,3 +350,48 @@ int prometheus_textfile__write_path(const struct mw_snapshot *snapshot, size_t t
 
 	return atomic_file__write(path, write_job, &job);
 }
+
+int prometheus_textfile__render(const struct mw_snapshot *snapshot, size_t top, char **text,
+				size_t *length)
+{
+	FILE *stream;
+	int err;
+
+	*text = NULL;
+	*length = 0;
+	stream = open_memstream(text, length);
+	if (!stream)
+		return -errno;
+	err = prometheus_textfile__write_stream(snapshot, top, stream);
+	if (!err && ferror(stream))
+		err = -ENOMEM;
+	if (fclose(stream) && !err)
+		err = -errno;
+	if (err) {
+		free(*text);
+		*text = NULL;
+		*length = 0;
+	}
+	return err;
+}
+
+struct text_job {
+	const char *text;
+	size_t length;
+};
+
+static int write_text_job(FILE *file, void *ctx)
+{
+	const struct text_job *job = ctx;
+
+	if (job->length && fwrite(job->text, 1, job->length, file) != job->length)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int prometheus_textfile__write_text(const char *text, size_t length, const char *path)
+{
+	struct text_job job = { text, length };
+
+	return atomic_file__write(path, write_text_job, &job);
+}

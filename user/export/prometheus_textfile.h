@@ -24,6 +24,17 @@ int prometheus_textfile__write_stream(const struct mw_snapshot *snapshot, size_t
 int prometheus_textfile__write_path(const struct mw_snapshot *snapshot, size_t top,
 				    const char *path);
 
+/*
+ * The whole exposition in memory: *text (malloc'd, the caller frees it) and
+ * its *length, for the file and `agent --listen` to give out the same bytes.
+ * Returns 0 or -errno, *text NULL then.
+ */
+int prometheus_textfile__render(const struct mw_snapshot *snapshot, size_t top, char **text,
+				size_t *length);
+
+/* Replaces @path atomically with @length bytes of @text, as rendered. Returns 0 or -errno. */
+int prometheus_textfile__write_text(const char *text, size_t length, const char *path);
+
 /* A label value with \\, \" and \n escaped as the text format wants, into @file. */
 void prometheus_textfile__write_label_value(FILE *file, const char *value);
 
