@@ -13,9 +13,13 @@
 	"ADDR:PORT, an IPv4 address or an IPv6 one in brackets and a port from 0 to 65535 " \
 	"(e.g. 127.0.0.1:9437 or [::1]:9437)"
 
+#define QUOTED_MAX 64
+
 static int fail(const char *text, const char *why, char *error, size_t error_size)
 {
-	snprintf(error, error_size, "--listen: '%s' %s; expected " EXPECTED, text, why);
+	/* quoted whole up to a length a line can hold: the reason must not be cut off */
+	snprintf(error, error_size, "--listen: '%.*s%s' %s; expected " EXPECTED, QUOTED_MAX, text,
+		 strlen(text) > QUOTED_MAX ? "..." : "", why);
 	return -EINVAL;
 }
 

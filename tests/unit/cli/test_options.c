@@ -34,6 +34,7 @@ Test(options, agent_defaults)
 	cr_assert_eq(options.top, 50);
 	cr_assert_null(options.textfile_path);
 	cr_assert_eq(options.pid_count, 0);
+	cr_assert_null(options.listen, "no HTTP server unless asked for");
 }
 
 Test(options, agent_everything)
@@ -196,4 +197,21 @@ Test(options, scan_check_and_by_file)
 	cr_assert_not_null(strstr(error, "--by-file"), "%s", error);
 	cr_assert_eq(PARSE(&options, error, "agent", "--check"), -EINVAL);
 	cr_assert_str_eq(error, "'agent' does not take option '--check'");
+}
+
+Test(options, listen_is_the_agents_and_checked)
+{
+	struct mw_options options;
+	char error[256];
+
+	cr_assert_eq(PARSE(&options, error, "agent", "--listen", "[::1]:9437"), 0, "%s", error);
+	cr_assert_str_eq(options.listen, "[::1]:9437");
+	cr_assert_eq(PARSE(&options, error, "agent", "--listen", "localhost:9437"), -EINVAL);
+	cr_assert(strstr(error, "--listen: 'localhost:9437'"), "%s", error);
+	for (int command = MW_COMMAND_TOP; command <= MW_COMMAND_TRACE; command++) {
+		cr_assert_eq(PARSE(&options, error, options__command_name(command), "--listen",
+				   "127.0.0.1:9437"),
+			     -EINVAL, "%s took --listen", options__command_name(command));
+		cr_assert(strstr(error, "does not take option '--listen'"), "%s", error);
+	}
 }
