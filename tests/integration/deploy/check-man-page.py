@@ -22,7 +22,8 @@ from check_tally import check, failures, finish
 
 
 # A value the option parser accepts, by the name --help gives the value.
-SAMPLE_VALUES = {"SECONDS": "1", "N": "64", "PID": "1", "NAME": "init", "BYTES": "1M"}
+SAMPLE_VALUES = {"SECONDS": "1", "N": "64", "PID": "1", "NAME": "init", "BYTES": "1M",
+                 "ADDR": "127.0.0.1:9437"}
 
 
 def run(command, **kwargs):
