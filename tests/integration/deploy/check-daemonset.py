@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Usage: check-daemonset.py DAEMONSET_YAML SYSTEMD_UNIT
+"""Usage: check-daemonset.py DAEMONSET_YAML SYSTEMD_UNIT PODMONITOR_YAML
 
 Parses the Kubernetes manifest and checks what a cluster operator relies on:
 every node runs the agent (every taint tolerated, no node selection beyond
@@ -8,7 +8,9 @@ node_exporter textfile directory the systemd unit writes too; it runs the
 same command as the unit; it holds capabilities, each explained, instead of
 privileged: true, and nothing that unmasks the host's /proc; it has resource
 requests and limits; and its liveness probe really tells a fresh snapshot
-from a stale one.
+from a stale one. It serves its metrics (--listen) on a named container
+port of the pod's own network namespace, and the PodMonitor scrapes that port
+of exactly these pods.
 """
 import os
 import re
@@ -73,8 +75,61 @@ def check_probe(name, probe, real_snapshot):
               f"{name}: passes on a snapshot 5 minutes old")
 
 
+def without_option(args, name):
+    """args with the option and its value taken out."""
+    if name not in args[:-1]:
+        return list(args)
+    at = args.index(name)
+    return args[:at] + args[at + 2:]
+
+
+def check_listen(command, container, pod):
+    """--listen on every address of the pod, its port declared and named."""
+    listen = option_value(command, "--listen")
+    if not check(listen, "agent has no --listen: Prometheus cannot scrape the pods directly"):
+        return None
+    host, _, port = listen.rpartition(":")
+    check(host in ("0.0.0.0", "[::]"),
+          f"--listen {listen}: a pod is scraped at its pod IP; loopback or a fixed address is unreachable")
+    check(not pod.get("hostNetwork"), "hostNetwork: --listen would take a port of the node")
+    check(port.isdigit() and 1024 < int(port) < 65536,
+          f"--listen {listen}: a port above 1024 needs no capability")
+    ports = [p for p in container.get("ports", []) if str(p.get("containerPort")) == port]
+    if not check(len(ports) == 1, f"no containerPort {port} for --listen {listen}"):
+        return None
+    check(ports[0].get("protocol", "TCP") == "TCP", f"containerPort {port} is not TCP")
+    check(ports[0].get("name"), f"containerPort {port} has no name for a PodMonitor to use")
+    check("hostPort" not in ports[0], f"containerPort {port} has a hostPort: it would be open on the node")
+    return ports[0].get("name")
+
+
+def check_podmonitor(path, namespace, pod_labels, port_name):
+    with open(path) as file:
+        documents = [d for d in yaml.safe_load_all(file) if d is not None]
+    monitors = [d for d in documents if d.get("kind") == "PodMonitor"]
+    if not check(len(documents) == 1 and len(monitors) == 1, f"{path}: one PodMonitor and nothing else"):
+        return
+    monitor = monitors[0]
+    check(monitor.get("apiVersion") == "monitoring.coreos.com/v1", f"{path}: not monitoring.coreos.com/v1")
+    check(monitor["metadata"].get("namespace") == namespace, f"{path}: not in namespace {namespace}")
+    spec = monitor["spec"]
+    selector = spec.get("selector", {}).get("matchLabels", {})
+    check(selector and all(pod_labels.get(k) == v for k, v in selector.items()),
+          f"{path}: selector {selector} does not match the DaemonSet's pods {pod_labels}")
+    names = spec.get("namespaceSelector", {}).get("matchNames", [namespace])
+    check(namespace in names, f"{path}: namespaceSelector {names} leaves out {namespace}")
+    endpoints = spec.get("podMetricsEndpoints", [])
+    if not check(len(endpoints) == 1, f"{path}: expected one podMetricsEndpoint"):
+        return
+    endpoint = endpoints[0]
+    check(port_name and endpoint.get("port") == port_name,
+          f"{path}: scrapes port {endpoint.get('port')!r}, the container's is {port_name!r}")
+    check(endpoint.get("path", "/metrics") == "/metrics", f"{path}: path {endpoint.get('path')} is not /metrics")
+    check(endpoint.get("scheme", "http") == "http", f"{path}: the agent serves plain HTTP")
+
+
 def main():
-    manifest_path, unit_path = sys.argv[1], sys.argv[2]
+    manifest_path, unit_path, podmonitor_path = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(manifest_path) as manifest:
         documents = [d for d in yaml.safe_load_all(manifest) if d is not None]
     by_kind = {d.get("kind"): d for d in documents}
@@ -103,7 +158,6 @@ def main():
     check(set(selector) <= {"kubernetes.io/os"} and selector.get("kubernetes.io/os", "linux") == "linux",
           f"nodeSelector {selector} keeps the agent off some Linux nodes")
     check("affinity" not in pod, "affinity keeps the agent off some nodes")
-    check(not pod.get("hostNetwork"), "hostNetwork: the agent serves nothing; node_exporter does")
     check(pod.get("serviceAccountName") == by_kind.get("ServiceAccount", {}).get("metadata", {}).get("name"),
           "pod does not use the manifest's service account")
 
@@ -115,8 +169,11 @@ def main():
 
     command = container.get("command", []) + container.get("args", [])
     expected = unit_command(unit_path)
-    check(command == expected,
+    # the unit has no network to serve on (PrivateNetwork=); otherwise the same
+    check(without_option(command, "--listen") == without_option(expected, "--listen"),
           f"container runs {' '.join(command)!r}, the systemd unit {' '.join(expected)!r}")
+    port_name = check_listen(command, container, pod)
+    check_podmonitor(podmonitor_path, namespace, labels, port_name)
 
     security = container.get("securityContext", {})
     check(not security.get("privileged"), "container is privileged; it needs only its capabilities")

@@ -27,6 +27,7 @@ share/doc/mapwatch/deploy.md deploy/README.md
 share/man/man8/mapwatch.8
 share/mapwatch/grafana/mapwatch-dashboard.json deploy/grafana/mapwatch-dashboard.json
 share/mapwatch/kubernetes/daemonset.yaml deploy/kubernetes/daemonset.yaml
+share/mapwatch/kubernetes/podmonitor.yaml deploy/kubernetes/podmonitor.yaml
 share/mapwatch/prometheus/mapwatch-alerts.test.yml deploy/prometheus/mapwatch-alerts.test.yml
 share/mapwatch/prometheus/mapwatch-alerts.yml deploy/prometheus/mapwatch-alerts.yml"
 
