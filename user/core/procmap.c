@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "procmap.h"
+#include "slab.h"
 
 /* tree.h marks its static functions __unused, which glibc's cdefs does not define. */
 #ifndef __unused
@@ -16,6 +17,19 @@ static int compare_start(const struct procmap_entry *a, const struct procmap_ent
 }
 
 RB_GENERATE_STATIC(procmap_tree, procmap_entry, tree_link, compare_start)
+
+/* One entry per VMA of every tracked process: from a slab, not one malloc each. */
+static struct mw_slab entry_slab = MW_SLAB_INIT(sizeof(struct procmap_entry));
+
+static struct procmap_entry *new_entry(void)
+{
+	return slab__alloc(&entry_slab);
+}
+
+static void free_entry(struct procmap_entry *entry)
+{
+	slab__free(&entry_slab, entry);
+}
 
 static void report_added(struct procmap *map, struct procmap_entry *entry)
 {
@@ -45,12 +59,25 @@ static void link_entry(struct procmap *map, struct procmap_entry *entry)
 	report_added(map, entry);
 }
 
+/* Links an entry that starts above every other one: the place is known, no search down the tree. */
+static void link_last(struct procmap *map, struct procmap_entry *last, struct procmap_entry *entry)
+{
+	RB_SET(entry, last, tree_link);
+	if (last)
+		RB_RIGHT(last, tree_link) = entry;
+	else
+		RB_ROOT(&map->tree) = entry;
+	procmap_tree_RB_INSERT_COLOR(&map->tree, entry);
+	map->count++;
+	report_added(map, entry);
+}
+
 static void unlink_entry(struct procmap *map, struct procmap_entry *entry, enum procmap_removal why)
 {
 	report_removed(map, entry, why);
 	RB_REMOVE(procmap_tree, &map->tree, entry);
 	map->count--;
-	free(entry);
+	free_entry(entry);
 }
 
 void procmap__clear(struct procmap *map, enum procmap_removal why)
@@ -130,7 +157,7 @@ static void merge_pair(struct procmap *map, struct procmap_entry *entry, struct 
 		entry->size_generation = next->size_generation;
 	RB_REMOVE(procmap_tree, &map->tree, next);
 	map->count--;
-	free(next);
+	free_entry(next);
 	report_added(map, entry);
 }
 
@@ -157,7 +184,7 @@ static int split_at(struct procmap *map, uint64_t addr)
 
 	if (!entry || entry->start == addr)
 		return 0;
-	upper = malloc(sizeof(*upper));
+	upper = new_entry();
 	if (!upper)
 		return -ENOMEM;
 	*upper = *entry;
@@ -179,7 +206,7 @@ int procmap__remove_range(struct procmap *map, uint64_t start, uint64_t end,
 	entry = first_ending_after(map, start);
 	if (entry && entry->start < start && entry->end > end) {
 		/* A hole in the middle: the entry lives on as two pieces. */
-		struct procmap_entry *upper = malloc(sizeof(*upper));
+		struct procmap_entry *upper = new_entry();
 
 		if (!upper)
 			return -ENOMEM;
@@ -208,22 +235,29 @@ int procmap__remove_range(struct procmap *map, uint64_t start, uint64_t end,
 
 int procmap__insert(struct procmap *map, const struct procmap_entry *proto, bool merge)
 {
-	struct procmap_entry *entry;
+	struct procmap_entry *entry, *last;
+	bool append;
 	int err;
 
 	if (proto->start >= proto->end)
 		return -EINVAL;
-	entry = malloc(sizeof(*entry));
+	entry = new_entry();
 	if (!entry)
 		return -ENOMEM;
-	err = procmap__remove_range(map, proto->start, proto->end, PROCMAP_UNMAPPED);
+	/* in address order, as /proc lists VMAs: nothing to remove, and it goes last */
+	last = RB_MAX(procmap_tree, &map->tree);
+	append = !last || last->end <= proto->start;
+	err = append ? 0 : procmap__remove_range(map, proto->start, proto->end, PROCMAP_UNMAPPED);
 	if (err) {
-		free(entry);
+		free_entry(entry);
 		return err;
 	}
 	*entry = *proto;
 	entry->owner_prev = entry->owner_next = NULL;
-	link_entry(map, entry);
+	if (append)
+		link_last(map, last, entry);
+	else
+		link_entry(map, entry);
 	if (merge)
 		merge_around(map, entry);
 	return 0;

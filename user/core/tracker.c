@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <utlist.h>
+#include "slab.h"
 #include "tracker_internal.h"
 
 #define DEFAULT_PAGE_SIZE 4096
@@ -12,6 +13,9 @@
 #define DEFAULT_GROWTH_WINDOW_NS (120ULL * 1000000000ULL)
 /* Syscall results above this are -errno, not addresses. */
 #define MAX_ERRNO_ADDRESS ((uint64_t)-4095)
+
+/* One per process and file it maps: as many as mappings on a host of small processes. */
+static struct mw_slab process_inode_slab = MW_SLAB_INIT(sizeof(struct process_inode));
 
 static uint64_t page_round_up(const struct mw_tracker *tracker, uint64_t value)
 {
@@ -144,10 +148,11 @@ static void free_process(struct process *process)
 {
 	struct process_inode *user, *next;
 
+	process->tracker->seed_cache_serial++;
 	HASH_ITER(hh, process->inodes, user, next) {
 		HASH_DEL(process->inodes, user);
 		DL_DELETE2(user->inode->users, user, users_prev, users_next);
-		free(user);
+		slab__free(&process_inode_slab, user);
 	}
 	free(process->cgroup);
 	free(process);
@@ -167,6 +172,7 @@ void tracker__destroy(struct mw_tracker *tracker)
 		free_process(process);
 	}
 	inode_table__destroy(&tracker->inodes);
+	free(tracker->seed_cache);
 	free(tracker);
 }
 
@@ -210,9 +216,10 @@ struct process_inode *tracker__get_process_inode(struct process *process, struct
 	HASH_FIND(hh, process->inodes, &inode->id, sizeof(inode->id), user);
 	if (user)
 		return user;
-	user = calloc(1, sizeof(*user));
+	user = slab__alloc(&process_inode_slab);
 	if (!user)
 		return NULL;
+	memset(user, 0, sizeof(*user));
 	user->id = inode->id;
 	user->process = process;
 	user->inode = inode;
@@ -225,10 +232,11 @@ static void forget_inode(struct mw_tracker *tracker, struct mw_inode *inode)
 {
 	struct process_inode *user, *next_user;
 
+	tracker->seed_cache_serial++;
 	DL_FOREACH_SAFE2(inode->users, user, next_user, users_next)
 	{
 		HASH_DEL(user->process->inodes, user);
-		free(user);
+		slab__free(&process_inode_slab, user);
 	}
 	if (inode->check_pending)
 		DL_DELETE2(tracker->pending_checks, inode, check_prev, check_next);

@@ -47,6 +47,13 @@ struct process {
 	struct mw_tracker *tracker;
 };
 
+/* A process_inode this seed filed, found again without two hash lookups (tracker_seed.c). */
+struct seed_cache_slot {
+	struct inode_id id;
+	struct process_inode *user;
+	uint64_t serial; /* valid while it is the tracker's seed_cache_serial */
+};
+
 struct mw_tracker {
 	struct mw_tracker_options options;
 	struct process *processes;
@@ -58,6 +65,8 @@ struct mw_tracker {
 	uint64_t report_serial; /* bumped by every snapshot */
 	uint64_t now_ns; /* timestamp of what is being applied */
 	struct mw_duration_histogram unlink_to_unmap;
+	struct seed_cache_slot *seed_cache; /* allocated by the first seed */
+	uint64_t seed_cache_serial; /* bumped whenever a process_inode is freed */
 };
 
 struct process *tracker__find_process(struct mw_tracker *tracker, uint32_t pid);

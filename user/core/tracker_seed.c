@@ -6,6 +6,83 @@
 #include <utlist.h>
 #include "tracker_internal.h"
 
+/* Two ways per set: a file whose set is taken only costs the lookups the slots save. */
+#define SEED_CACHE_SLOTS 8192
+
+/*
+ * A process's VMAs map the same files again and again (a JVM maps each index
+ * segment many times): a slot remembers the process_inode the last VMA of a
+ * file was filed under, for as long as no process_inode is freed.
+ */
+static struct seed_cache_slot *seed_cache_set(struct mw_tracker *tracker, uint32_t dev,
+					      uint64_t ino)
+{
+	uint64_t x = ino ^ ((uint64_t)dev << 40 | dev);
+
+	if (!tracker->seed_cache)
+		return NULL;
+	/* splitmix64's finalizer: inode numbers come in runs */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return &tracker->seed_cache[x & (SEED_CACHE_SLOTS - 2)];
+}
+
+static bool slot_holds(const struct mw_tracker *tracker, const struct seed_cache_slot *slot,
+		       uint32_t dev, uint64_t ino)
+{
+	return slot->user && slot->serial == tracker->seed_cache_serial && slot->id.ino == ino &&
+	       slot->id.dev == dev;
+}
+
+static struct process_inode *seed_cache_find(struct mw_tracker *tracker, uint32_t dev, uint64_t ino)
+{
+	struct seed_cache_slot *set = seed_cache_set(tracker, dev, ino);
+
+	if (!set)
+		return NULL;
+	if (slot_holds(tracker, &set[0], dev, ino))
+		return set[0].user;
+	return slot_holds(tracker, &set[1], dev, ino) ? set[1].user : NULL;
+}
+
+static void seed_cache_add(struct mw_tracker *tracker, struct process_inode *user)
+{
+	struct seed_cache_slot *set = seed_cache_set(tracker, user->id.dev, user->id.ino);
+	struct seed_cache_slot *slot;
+
+	if (!set)
+		return;
+	/* the first way unless it holds a live slot of another file */
+	slot = &set[0];
+	if (set[0].user && set[0].serial == tracker->seed_cache_serial &&
+	    !slot_holds(tracker, &set[0], user->id.dev, user->id.ino))
+		slot = &set[1];
+	*slot = (struct seed_cache_slot){ user->id, user, tracker->seed_cache_serial };
+}
+
+static struct mw_inode *find_inode(struct mw_tracker *tracker, uint32_t dev, uint64_t ino)
+{
+	struct process_inode *user = seed_cache_find(tracker, dev, ino);
+
+	return user ? user->inode : inode_table__find(&tracker->inodes, dev, ino);
+}
+
+static struct process_inode *process_inode_of(struct process *process, struct mw_inode *inode)
+{
+	struct process_inode *user =
+		seed_cache_find(process->tracker, inode->id.dev, inode->id.ino);
+
+	if (user && user->process == process)
+		return user;
+	user = tracker__get_process_inode(process, inode);
+	if (user)
+		seed_cache_add(process->tracker, user);
+	return user;
+}
+
 static bool same_mapping(const struct procmap_entry *entry, const struct mw_vma *vma)
 {
 	return entry->start == vma->start && entry->end == vma->end &&
@@ -19,7 +96,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 {
 	const char *path = vma->path[0] ? vma->path : "";
 	uint32_t dev = mw_vma_file_dev(vma);
-	struct mw_inode *inode = inode_table__find(&tracker->inodes, dev, vma->ino);
+	struct mw_inode *inode = find_inode(tracker, dev, vma->ino);
 	uint64_t name_hash;
 	/* Without a stat, " (deleted)" is the best evidence there is. */
 	bool orphaned = vma->deleted && (!vma->file_stat_known || vma->nlink == 0);
@@ -70,7 +147,7 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 {
 	struct procmap_entry entry = { 0 };
 
-	entry.owner = tracker__get_process_inode(process, inode);
+	entry.owner = process_inode_of(process, inode);
 	if (!entry.owner)
 		return -ENOMEM;
 	entry.start = vma->start;
@@ -98,6 +175,9 @@ int tracker__seed_begin(struct mw_tracker *tracker, struct mw_tracker_seed *seed
 	struct process *process = tracker__find_process(tracker, pid);
 
 	memset(seed, 0, sizeof(*seed));
+	/* without it seeding only runs slower */
+	if (!tracker->seed_cache)
+		tracker->seed_cache = calloc(SEED_CACHE_SLOTS, sizeof(*tracker->seed_cache));
 	seed->tracker = tracker;
 	seed->pid = pid;
 	seed->scan_started_ns = scan_started_ns;
