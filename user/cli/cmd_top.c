@@ -10,15 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "clock.h"
 #include "collector.h"
 #include "commands.h"
 #include "event_loop.h"
 #include "log_line.h"
+#include "orphan_measure.h"
+#include "process_filter.h"
+#include "proc_seed.h"
+#include "sysctl.h"
 #include "terminal_text.h"
 #include "top_frame.h"
 #include "top_keys.h"
 #include "top_model.h"
 #include "top_view.h"
+#include "tracker.h"
 
 #define BATCH_WIDTH_DEFAULT 80
 #define BATCH_WIDTH_MIN 40
@@ -197,6 +203,59 @@ static int run(struct top *top, struct mw_event_loop *loop)
 	return err;
 }
 
+/*
+ * One frame and no more (-n 1): /proc read as scan reads it. No later frame
+ * needs the kernel's records to keep it current, so the BPF programs are not
+ * loaded: their load and detach take about a second on any host, most of a
+ * one-frame look. Returns 0, or -errno with the reason in @error.
+ */
+static int look_once(struct top *top, char *error, size_t error_size)
+{
+	const struct mw_options *options = top->options;
+	struct mw_tracker_options tracker_options = {
+		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
+		.snapshot_ranges = options->ranges,
+	};
+	/* on the heap: it holds PATH_MAX per cgroup */
+	struct mw_process_filter *filter = malloc(sizeof(*filter));
+	struct mw_snapshot snapshot = { 0 };
+	struct mw_tracker *tracker = NULL;
+	uint64_t max_map_count = 0;
+	int err;
+
+	err = filter ? tracker__create(&tracker_options, &tracker) : -ENOMEM;
+	if (err) {
+		snprintf(error, error_size, "out of memory");
+		goto out;
+	}
+	err = sysctl__max_map_count(&max_map_count);
+	if (err) {
+		snprintf(error, error_size, "cannot read /proc/sys/vm/max_map_count: %s",
+			 strerror(-err));
+		goto out;
+	}
+	err = process_filter__init(filter, options, error, error_size);
+	if (err)
+		goto out;
+	err = proc_seed__all(tracker, filter, clock__monotonic_ns(), NULL);
+	if (err) {
+		snprintf(error, error_size, "cannot read /proc: %s", strerror(-err));
+		goto out;
+	}
+	orphan_measure__run(tracker, clock__monotonic_ns());
+	err = tracker__snapshot(tracker, clock__monotonic_ns(), clock__realtime_offset_seconds(),
+				max_map_count, &snapshot);
+	if (!err)
+		err = top_model__update(&top->model, &snapshot);
+	if (err)
+		snprintf(error, error_size, "out of memory");
+out:
+	snapshot__clear(&snapshot);
+	tracker__destroy(tracker);
+	free(filter);
+	return err;
+}
+
 int command__top(const struct mw_options *options)
 {
 	struct top top = { .options = options, .timer_fd = -1 };
@@ -213,6 +272,23 @@ int command__top(const struct mw_options *options)
 	top.batch_width = batch_width();
 	top_state__init(&top.state, options->interval_seconds, options->top);
 	top_model__init(&top.model);
+	if (options->iterations == 1) {
+		err = look_once(&top, error, sizeof(error));
+		if (err) {
+			log_line__print("%s", error);
+		} else {
+			if (!options->batch)
+				top_view__open();
+			err = show(&top);
+			if (!options->batch)
+				top_view__close();
+			if (err)
+				fprintf(stderr, "mapwatch: top stopped: %s\n", strerror(-err));
+		}
+		top_frame__clear(&top.frame);
+		top_model__clear(&top.model);
+		return err ? MW_EXIT_FAILURE : MW_EXIT_OK;
+	}
 	err = collector__open(&top.collector, options, error, sizeof(error));
 	if (err) {
 		log_line__print("%s", error);

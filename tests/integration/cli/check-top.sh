@@ -10,12 +10,13 @@ set -u
 mapwatch=$1
 session=mapwatch-top-$$
 work=$(mktemp -d /tmp/mapwatch-top.XXXXXX)
-big="" small=""
+big="" small="" own=""
 
 cleanup() {
 	tmux kill-session -t "$session" 2>/dev/null
 	[ -n "$big" ] && kill "$big" 2>/dev/null
 	[ -n "$small" ] && kill "$small" 2>/dev/null
+	[ -n "$own" ] && kill "$own" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -109,6 +110,23 @@ grep -qF 'esc\033[7mB' "$work/batch.out" &&
 	fail "batch escaping: $(cat -v "$work/batch.out")"
 grep -qE "^ +$big holder-big +[0-9]+ +[0-9.]+ +1 +4\.0 MiB " "$work/batch.out" &&
 	pass "batch row of holder-big" || fail "batch rows: $(cat "$work/batch.out")"
+
+# -n 1: one frame, read from /proc alone. No later frame needs the kernel's
+# records, so no BPF program is loaded: a user without capabilities can look
+# at its own processes (the live view refuses to start without them).
+chmod 755 "$work"
+mkdir "$work/own" && chown nobody "$work/own"
+setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	"$python" "$work/holder.py" holder-own "$work/own" 65536 >"$work/own.out" &
+own=$!
+wait_for -p "$own" 60 "holder-own's orphan" grep -q ready "$work/own.out"
+timeout 60 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	"$mapwatch" top --batch -n 1 --pid "$own" >"$work/once.out" 2>"$work/once.err"
+status=$?
+[ "$status" -eq 0 ] && [ "$(grep -c '^mapwatch top - ' "$work/once.out")" -eq 1 ] &&
+	grep -qE "^ +$own holder-own +[0-9]+ +[0-9.]+ +1 +64\.0 KiB " "$work/once.out" &&
+	pass "top --batch -n 1: one frame from /proc, without the live view's capabilities" ||
+	fail "top --batch -n 1: status $status: $(cat "$work/once.out" "$work/once.err")"
 
 tmux new-session -d -s "$session" -x 80 -y 24 \
 	"env LC_ALL=C TZ=UTC $mapwatch top --interval 0.5 --pid $big --pid $small; echo exited \$?; sleep 30"
