@@ -5,6 +5,11 @@
 #include <utlist.h>
 #include "inode_table.h"
 #include "mapwatch_events.h"
+#include "slab.h"
+
+/* One of each per mapped file: a scan of a host of distinct files makes 100,000s. */
+static struct mw_slab inode_slab = MW_SLAB_INIT(sizeof(struct mw_inode));
+static struct mw_slab bucket_slab = MW_SLAB_INIT(sizeof(struct name_bucket));
 
 uint64_t inode_table__name_hash(const char *basename)
 {
@@ -33,9 +38,10 @@ static struct name_bucket *bucket_get(struct inode_table *table, uint64_t name_h
 
 	HASH_FIND(hh, table->by_name, &name_hash, sizeof(name_hash), bucket);
 	if (!bucket) {
-		bucket = calloc(1, sizeof(*bucket));
+		bucket = slab__alloc(&bucket_slab);
 		if (!bucket)
 			return NULL;
+		memset(bucket, 0, sizeof(*bucket));
 		bucket->name_hash = name_hash;
 		HASH_ADD(hh, table->by_name, name_hash, sizeof(bucket->name_hash), bucket);
 	}
@@ -52,18 +58,19 @@ static void bucket_remove(struct inode_table *table, struct mw_inode *inode)
 	DL_DELETE2(bucket->inodes, inode, bucket_prev, bucket_next);
 	if (!bucket->inodes) {
 		HASH_DEL(table->by_name, bucket);
-		free(bucket);
+		slab__free(&bucket_slab, bucket);
 	}
 }
 
 struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint64_t ino,
 				  const char *path, uint64_t name_hash)
 {
-	struct mw_inode *inode = calloc(1, sizeof(*inode));
+	struct mw_inode *inode = slab__alloc(&inode_slab);
 	struct name_bucket *bucket;
 
 	if (!inode)
 		return NULL;
+	memset(inode, 0, sizeof(*inode));
 	inode->id.ino = ino;
 	inode->id.dev = dev;
 	inode->maps_dev = dev; /* the same on most filesystems; the caller knows better */
@@ -72,7 +79,7 @@ struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint6
 	bucket = inode->path ? bucket_get(table, name_hash) : NULL;
 	if (!bucket) {
 		free(inode->path);
-		free(inode);
+		slab__free(&inode_slab, inode);
 		return NULL;
 	}
 	inode->name_hash = name_hash;
@@ -131,7 +138,7 @@ void inode_table__remove(struct inode_table *table, struct mw_inode *inode)
 	bucket_remove(table, inode);
 	HASH_DEL(table->by_id, inode);
 	free(inode->path);
-	free(inode);
+	slab__free(&inode_slab, inode);
 }
 
 struct mw_inode *inode_table__by_name(struct inode_table *table, uint64_t name_hash)
@@ -155,10 +162,10 @@ void inode_table__destroy(struct inode_table *table)
 	HASH_ITER(hh, table->by_id, inode, next_inode) {
 		HASH_DEL(table->by_id, inode);
 		free(inode->path);
-		free(inode);
+		slab__free(&inode_slab, inode);
 	}
 	HASH_ITER(hh, table->by_name, bucket, next_bucket) {
 		HASH_DEL(table->by_name, bucket);
-		free(bucket);
+		slab__free(&bucket_slab, bucket);
 	}
 }
