@@ -108,6 +108,8 @@ static int print_process(FILE *stream, const struct mw_snapshot *snapshot,
 		const struct mw_orphan *orphan = &process->orphans[j];
 		char age[32], *path = terminal_text__escape(orphan->path ? orphan->path : "",
 							    SIZE_MAX, utf8);
+		char *tail;
+		int length;
 
 		if (!path)
 			return -ENOMEM;
@@ -116,13 +118,19 @@ static int print_process(FILE *stream, const struct mw_snapshot *snapshot,
 				 orphan->deleted_seconds_ago);
 		else
 			snprintf(age, sizeof(age), "deleted before start");
-		/* one line per orphaned mapping, as /proc/PID/maps has them */
-		for (size_t k = 0; k < orphan->range_count; k++)
-			fprintf(stream,
-				"    %08" PRIx64 "-%08" PRIx64 " %02x:%02x %-10" PRIu64 " %s  (%s)\n",
-				orphan->ranges[k].start, orphan->ranges[k].end, orphan->dev >> 20,
-				orphan->dev & 0xfffff, orphan->ino, path, age);
+		/* the same for every mapping of the file: formatted once, not per line */
+		length = asprintf(&tail, " %02x:%02x %-10" PRIu64 " %s  (%s)\n", orphan->dev >> 20,
+				  orphan->dev & 0xfffff, orphan->ino, path, age);
 		free(path);
+		if (length < 0)
+			return -ENOMEM;
+		/* one line per orphaned mapping, as /proc/PID/maps has them */
+		for (size_t k = 0; k < orphan->range_count; k++) {
+			fprintf(stream, "    %08" PRIx64 "-%08" PRIx64, orphan->ranges[k].start,
+				orphan->ranges[k].end);
+			fwrite(tail, 1, (size_t)length, stream);
+		}
+		free(tail);
 	}
 	if (process->orphan_ranges_omitted)
 		fprintf(stream, "    (%" PRIu64 " more orphaned mappings not listed)\n",
