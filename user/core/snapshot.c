@@ -24,6 +24,8 @@ void snapshot__clear(struct mw_snapshot *snapshot)
 		}
 		free(process->orphans);
 		free(process->cgroup);
+		for (size_t j = 0; j < process->cause_example_count; j++)
+			free(process->cause_examples[j]);
 	}
 	free(snapshot->processes);
 	for (size_t i = 0; i < snapshot->file_count; i++) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "container_id.h"
+#include "leak_cause.h"
 #include "mapwatch_events.h"
 
 /* One orphaned mapping (VMA): where it is, as /proc/PID/maps spells it. */
@@ -37,7 +38,12 @@ struct mw_orphan {
 	uint64_t bytes; /* the address space they cover */
 	struct mw_orphan_range *ranges; /* owned, ascending; the first range_count of them */
 	size_t range_count;
+	bool cached_bytes_known; /* false: not measured (see orphan_cache.h) */
+	uint64_t cached_bytes; /* its pages in the page cache, the memory it pins */
 };
+
+/* The deleted files a cause's evidence names, at most. */
+#define MW_CAUSE_EXAMPLES 5
 
 struct mw_process_report {
 	uint32_t pid;
@@ -66,8 +72,15 @@ struct mw_process_report {
 	uint64_t orphaned_files;
 	uint64_t orphaned_files_size_bytes; /* st_size; a file never stat'ed counts 0 */
 	uint64_t orphaned_files_disk_bytes; /* st_blocks * 512: the space deleting them frees */
+	uint64_t orphaned_files_cached_bytes; /* their page cache, each file once */
 	char *cgroup; /* owned: its cgroup v2 path as /proc/PID/cgroup says it; NULL unknown */
 	struct mw_container container; /* the container and pod that cgroup names, if any */
+	/* what most likely leaked its orphans (leak_cause.h), and the evidence for it */
+	enum mw_leak_cause cause;
+	bool jvm; /* it maps libjvm.so */
+	uint64_t cause_files; /* its deleted files that bear the cause's signature */
+	char *cause_examples[MW_CAUSE_EXAMPLES]; /* owned: paths of the first of them */
+	size_t cause_example_count;
 };
 
 /* One deleted file still mapped, across every process that maps it. */
@@ -86,6 +99,8 @@ struct mw_orphaned_file {
 	uint64_t mapped_bytes; /* the address space they cover */
 	uint32_t *pids; /* owned, ascending: the processes that map it */
 	size_t pid_count;
+	bool cached_bytes_known; /* false: not measured */
+	uint64_t cached_bytes; /* its pages in the page cache */
 };
 
 #define MW_DURATION_BUCKETS 10
@@ -118,6 +133,7 @@ struct mw_snapshot {
 	size_t file_count;
 	uint64_t orphaned_files_size_bytes;
 	uint64_t orphaned_files_disk_bytes;
+	uint64_t orphaned_files_cached_bytes; /* page cache of every orphaned file, each once */
 	/* the agent's own counters; scan leaves them zero and has_agent_counters false */
 	bool has_agent_counters;
 	uint64_t events_by_type[MW_EVENT_TYPE_COUNT];

@@ -99,6 +99,8 @@ int tracker__assign_cgroup(struct process *process, const char *cgroup);
 /* The process's deleted files, each once, into its report. */
 void tracker__report_process_files(const struct process *process,
 				   struct mw_process_report *report);
+/* The process's leak cause and its evidence into its report (after its files). -ENOMEM. */
+int tracker__report_cause(const struct process *process, struct mw_process_report *report);
 /* Every orphaned file on the host into out->files and the host totals. 0 or -ENOMEM. */
 int tracker__report_files(struct mw_tracker *tracker, uint64_t now_ns, struct mw_snapshot *out);
 

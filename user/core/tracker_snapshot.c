@@ -169,6 +169,8 @@ static int report_process(struct mw_tracker *tracker, struct process *process,
 		return -ENOMEM;
 	report->container = process->container;
 	tracker__report_process_files(process, report);
+	if (tracker__report_cause(process, report))
+		return -ENOMEM;
 	report->map_count = process->map_count;
 	report->resize_remaps = process->resize_remaps;
 	if (map_count_history__growth_rate(&process->history, now_ns,
