@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "log_line.h"
 #include "json_snapshot.h"
+#include "orphan_cache.h"
 #include "output_check.h"
 #include "process_filter.h"
 #include "prometheus_textfile.h"
@@ -146,6 +147,7 @@ int command__scan(const struct mw_options *options)
 		goto cleanup;
 	}
 	snapshot.source = "scan";
+	orphan_cache__measure(&snapshot);
 
 	err = print_report(options, &snapshot, &stats);
 	if (!err)

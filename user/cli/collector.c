@@ -12,6 +12,7 @@
 #include "event.h"
 #include "kernel_options.h"
 #include "kernel_tracer.h"
+#include "orphan_cache.h"
 #include "orphan_measure.h"
 #include "process_cgroups.h"
 #include "proc_maps.h"
@@ -527,6 +528,7 @@ int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 	if (err)
 		return err;
 	resolve_orphan_paths(collector, out);
+	orphan_cache__measure(out);
 	out->source = "agent";
 	out->has_agent_counters = true;
 	memcpy(out->events_by_type, collector->events_by_type, sizeof(out->events_by_type));

@@ -30,6 +30,8 @@ int main(int argc, char **argv)
 		return command__scan(&options);
 	case MW_COMMAND_TRACE:
 		return command__trace(&options);
+	case MW_COMMAND_RELEASE:
+		return command__release(&options);
 	default:
 		options__print_usage(stderr, MW_COMMAND_NONE);
 		return MW_EXIT_USAGE;

@@ -92,6 +92,8 @@ static const struct {
 				      ALLOW(BIT_RANGES),
 			      0.0, 50, 0 },
 	[MW_COMMAND_TRACE] = { "trace", FILTERS | KERNEL_SIZES | ALLOW(BIT_JSON), 0.0, 0, 0 },
+	/* one process, by pid; its orphans listed in full */
+	[MW_COMMAND_RELEASE] = { "release", ALLOW(BIT_PID), 0.0, 0, 0 },
 };
 
 static const struct option long_options[] = {
@@ -130,7 +132,7 @@ __attribute__((format(printf, 3, 4))) static int fail(char *error, size_t error_
 
 const char *options__command_name(enum mw_command command)
 {
-	if (command > MW_COMMAND_NONE && command <= MW_COMMAND_TRACE)
+	if (command > MW_COMMAND_NONE && command <= MW_COMMAND_RELEASE)
 		return commands[command].name;
 	return "mapwatch";
 }
@@ -187,7 +189,7 @@ static int parse_seconds(const char *text, double *value)
 
 static enum mw_command command_from_name(const char *name)
 {
-	for (size_t i = MW_COMMAND_AGENT; i <= MW_COMMAND_TRACE; i++)
+	for (size_t i = MW_COMMAND_AGENT; i <= MW_COMMAND_RELEASE; i++)
 		if (!strcmp(name, commands[i].name))
 			return (enum mw_command)i;
 	return MW_COMMAND_NONE;
@@ -369,13 +371,13 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 	if (argc < 2)
 		return fail(
 			error, error_size,
-			"no command given: use agent, top, scan or trace (see mapwatch --help)");
+			"no command given: use agent, top, scan, trace or release (see mapwatch --help)");
 
 	if (argv[1][0] != '-') {
 		options->command = command_from_name(argv[1]);
 		if (options->command == MW_COMMAND_NONE)
 			return fail(error, error_size,
-				    "unknown command '%s': use agent, top, scan or trace", argv[1]);
+				    "unknown command '%s': use agent, top, scan, trace or release", argv[1]);
 		options->interval_seconds = commands[options->command].default_interval;
 		options->top = commands[options->command].default_top;
 		options->ranges = commands[options->command].default_ranges;
@@ -414,7 +416,7 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 			if (options->command == MW_COMMAND_NONE)
 				return fail(
 					error, error_size,
-					"option '%s' needs a command before it (agent, top, scan or trace)",
+					"option '%s' needs a command before it (agent, top, scan, trace or release)",
 					long_name);
 			return fail(error, error_size, "'%s' does not take option '%s'",
 				    commands[options->command].name, long_name);
@@ -429,7 +431,9 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 	if (options->command == MW_COMMAND_NONE && !options->help && !options->version)
 		return fail(
 			error, error_size,
-			"no command given: use agent, top, scan or trace (see mapwatch --help)");
+			"no command given: use agent, top, scan, trace or release (see mapwatch --help)");
+	if (options->command == MW_COMMAND_RELEASE && options->pid_count != 1)
+		return fail(error, error_size, "release needs exactly one --pid: the JVM to collect");
 	if (options->by_file && options->json)
 		return fail(error, error_size,
 			    "--by-file prints a table; with --json the snapshot's orphans carry "
@@ -524,6 +528,26 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"%s%s",
 			kernel_sizes, common);
 		return;
+	case MW_COMMAND_RELEASE:
+		fprintf(stream,
+			"usage: mapwatch release --pid PID\n"
+			"Asks a JVM for a garbage collection (jcmd GC.run, through HotSpot's attach\n"
+			"mechanism, also in a container), so the MappedByteBuffers of deleted files it no\n"
+			"longer uses are unmapped, and reports its orphaned files before and after.\n"
+			"Refuses any process that is not a JVM (maps no libjvm.so) and touches nothing else.\n\n"
+			"cost: the JVM's flags (VM.flags) decide, and are told before acting. By default a\n"
+			"stop-the-world full collection: every application thread stops for as long as\n"
+			"it takes (seconds on a large heap). With G1 and -XX:+ExplicitGCInvokesConcurrent\n"
+			"(Kafka's start script sets it) a concurrent cycle with short pauses; ZGC and\n"
+			"Shenandoah collect concurrently; Epsilon never collects. -XX:+DisableExplicitGC\n"
+			"turns off System.gc() only: GC.run still collects.\n\n"
+			"  -p, --pid PID          the JVM\n"
+			"  -v, --verbose          more detail on stderr\n"
+			"  -h, --help             this help\n\n"
+			"exit status: 0 it holds no orphaned file afterwards, 3 some remain (nothing or\n"
+			"not all freed: a GC cannot free what is still referenced), 4 not a JVM (nothing\n"
+			"done), 1 a failure (no such process, the JVM did not answer), 2 bad usage\n");
+		return;
 	default:
 		fprintf(stream,
 			"usage: mapwatch COMMAND [options]\n"
@@ -533,7 +557,8 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"  agent    host agent: BPF tracing, Prometheus textfile and JSON snapshot\n"
 			"  top      interactive top-like view\n"
 			"  scan     one-shot /proc walk, no BPF\n"
-			"  trace    stream decoded kernel events\n\n"
+			"  trace    stream decoded kernel events\n"
+			"  release  ask a JVM for a GC that unmaps the deleted files it dropped\n\n"
 			"  --version              print the version\n"
 			"  --help                 this help; 'mapwatch COMMAND --help' for a command\n");
 	}

@@ -19,6 +19,7 @@ enum mw_command {
 	MW_COMMAND_TOP,
 	MW_COMMAND_SCAN,
 	MW_COMMAND_TRACE,
+	MW_COMMAND_RELEASE,
 };
 
 struct mw_options {

@@ -75,14 +75,42 @@ static int print_cgroup(FILE *stream, const struct mw_process_report *process, b
 
 static void print_files_line(FILE *stream, const struct mw_process_report *process)
 {
-	char disk[32], size[32];
+	char disk[32], size[32], cached[32];
 
 	if (!process->orphaned_files)
 		return;
 	text_report__format_bytes(process->orphaned_files_disk_bytes, disk, sizeof(disk));
 	text_report__format_bytes(process->orphaned_files_size_bytes, size, sizeof(size));
-	fprintf(stream, "    %" PRIu64 " deleted file%s: %s on disk, %s in size\n",
-		process->orphaned_files, process->orphaned_files == 1 ? "" : "s", disk, size);
+	text_report__format_bytes(process->orphaned_files_cached_bytes, cached, sizeof(cached));
+	fprintf(stream,
+		"    %" PRIu64 " deleted file%s: %s on disk, %s in size, %s in page cache\n",
+		process->orphaned_files, process->orphaned_files == 1 ? "" : "s", disk, size,
+		cached);
+}
+
+/* "    cause: jvm_mapped_buffers: MappedByteBuffers ... (2 files: /a, /b)" */
+static int print_cause(FILE *stream, const struct mw_process_report *process, bool utf8)
+{
+	if (process->cause == MW_LEAK_CAUSE_NONE)
+		return 0;
+	fprintf(stream, "    cause: %s: %s (%" PRIu64 " file%s", leak_cause__name(process->cause),
+		leak_cause__summary(process->cause), process->cause_files,
+		process->cause_files == 1 ? "" : "s");
+	if (process->resize_remaps)
+		fprintf(stream, ", %" PRIu64 " resize remap%s", process->resize_remaps,
+			process->resize_remaps == 1 ? "" : "s");
+	for (size_t i = 0; i < process->cause_example_count; i++) {
+		char *path = terminal_text__escape(process->cause_examples[i], SIZE_MAX, utf8);
+
+		if (!path)
+			return -ENOMEM;
+		fprintf(stream, "%s%s", i ? ", " : ": ", path);
+		free(path);
+	}
+	if (process->cause_files > process->cause_example_count)
+		fprintf(stream, " +%" PRIu64, process->cause_files - process->cause_example_count);
+	fputs(")\n", stream);
+	return 0;
 }
 
 static int print_process(FILE *stream, const struct mw_snapshot *snapshot,
@@ -102,7 +130,7 @@ static int print_process(FILE *stream, const struct mw_snapshot *snapshot,
 		process->resize_remaps, process->stale_mappings);
 	free(comm);
 	print_files_line(stream, process);
-	if (print_cgroup(stream, process, utf8))
+	if (print_cause(stream, process, utf8) || print_cgroup(stream, process, utf8))
 		return -ENOMEM;
 	for (size_t j = 0; j < process->orphan_count; j++) {
 		const struct mw_orphan *orphan = &process->orphans[j];
@@ -215,10 +243,10 @@ void text_report__format_pids(const struct mw_orphaned_file *file, size_t shown,
 int text_report__print_files(FILE *stream, const struct mw_snapshot *snapshot, bool utf8)
 {
 	uint64_t mappings = 0;
-	char disk[32], size[32];
+	char disk[32], size[32], cached[32];
 
-	fprintf(stream, "%10s %10s %13s %5s %-24s %s\n", "DISK", "SIZE", "DELETED", "MAPS", "PIDS",
-		"PATH");
+	fprintf(stream, "%10s %10s %10s %13s %5s %-24s %s\n", "DISK", "SIZE", "CACHED", "DELETED",
+		"MAPS", "PIDS", "PATH");
 	for (size_t i = 0; i < snapshot->file_count; i++) {
 		const struct mw_orphaned_file *file = &snapshot->files[i];
 		char deleted[32], pids[64],
@@ -229,13 +257,15 @@ int text_report__print_files(FILE *stream, const struct mw_snapshot *snapshot, b
 		text_report__format_bytes_known(file->disk_bytes_known, file->disk_bytes, disk,
 						sizeof(disk));
 		text_report__format_bytes_known(file->size_known, file->size, size, sizeof(size));
+		text_report__format_bytes_known(file->cached_bytes_known, file->cached_bytes,
+						cached, sizeof(cached));
 		if (file->deleted_age_known)
 			snprintf(deleted, sizeof(deleted), "%.1fs ago", file->deleted_seconds_ago);
 		else
 			snprintf(deleted, sizeof(deleted), "-");
 		text_report__format_pids(file, PIDS_SHOWN, pids, sizeof(pids));
-		fprintf(stream, "%10s %10s %13s %5" PRIu64 " %-24s %s\n", disk, size, deleted,
-			file->mappings, pids, path);
+		fprintf(stream, "%10s %10s %10s %13s %5" PRIu64 " %-24s %s\n", disk, size, cached,
+			deleted, file->mappings, pids, path);
 		free(path);
 		mappings += file->mappings;
 	}
@@ -243,10 +273,11 @@ int text_report__print_files(FILE *stream, const struct mw_snapshot *snapshot, b
 		fprintf(stream, "(no deleted file is mapped)\n");
 	text_report__format_bytes(snapshot->orphaned_files_disk_bytes, disk, sizeof(disk));
 	text_report__format_bytes(snapshot->orphaned_files_size_bytes, size, sizeof(size));
+	text_report__format_bytes(snapshot->orphaned_files_cached_bytes, cached, sizeof(cached));
 	fprintf(stream,
-		"\nhost: %zu deleted files hold %s on disk (%s in size), in %" PRIu64
+		"\nhost: %zu deleted files hold %s on disk (%s in size) and %s of page cache, in %" PRIu64
 		" orphaned mappings\n",
-		snapshot->file_count, disk, size, mappings);
+		snapshot->file_count, disk, size, cached, mappings);
 	return 0;
 }
 

@@ -87,14 +87,36 @@ static void put_orphan(struct writer *out, const struct mw_orphan *orphan)
 		put_real(out, orphan->deleted_seconds_ago);
 	else
 		put(out, "null");
-	put(out, ", \"mappings\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"ranges\": [",
+	put(out, ", \"mappings\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"cached_bytes\": ",
 	    orphan->mappings, orphan->bytes);
+	if (orphan->cached_bytes_known)
+		put(out, "%" PRIu64, orphan->cached_bytes);
+	else
+		put(out, "null");
+	put(out, ", \"ranges\": [");
 	for (size_t i = 0; i < orphan->range_count && !out->err; i++) {
 		const struct mw_orphan_range *range = &orphan->ranges[i];
 
 		/* addresses as /proc/PID/maps spells them: %08lx */
 		put(out, "%s[\"%08" PRIx64 "\", \"%08" PRIx64 "\", %" PRIu64 "]", i ? ", " : "",
 		    range->start, range->end, range->offset);
+	}
+	put(out, "]}");
+}
+
+/* The cause and its evidence: which files bear its signature, how many remaps. */
+static void put_cause(struct writer *out, const struct mw_process_report *process)
+{
+	put(out, ",\n      \"cause\": {\"name\": \"%s\", \"summary\": ",
+	    leak_cause__name(process->cause));
+	put_text(out, leak_cause__summary(process->cause), SIZE_MAX);
+	put(out,
+	    ", \"jvm\": %s, \"resize_remaps\": %" PRIu64 ", \"files\": %" PRIu64
+	    ", \"examples\": [",
+	    process->jvm ? "true" : "false", process->resize_remaps, process->cause_files);
+	for (size_t i = 0; i < process->cause_example_count; i++) {
+		put(out, "%s", i ? ", " : "");
+		put_text(out, process->cause_examples[i], SIZE_MAX);
 	}
 	put(out, "]}");
 }
@@ -113,13 +135,17 @@ static void put_process(struct writer *out, const struct mw_process_report *proc
 		put(out, "%s\n        ", i ? "," : "");
 		put_orphan(out, &process->orphans[i]);
 	}
-	put(out, "%s],\n      \"orphan_ranges_omitted\": %" PRIu64, process->orphan_count ? "\n      " : "",
-	    process->orphan_ranges_omitted);
+	put(out, "%s],\n      \"orphan_ranges_omitted\": %" PRIu64,
+	    process->orphan_count ? "\n      " : "", process->orphan_ranges_omitted);
 	put(out,
-	    ",\n      \"orphaned_files\": %" PRIu64 ",\n      \"orphaned_files_size_bytes\": %" PRIu64
-	    ",\n      \"orphaned_files_disk_bytes\": %" PRIu64 ",\n      \"cgroup\": ",
+	    ",\n      \"orphaned_files\": %" PRIu64
+	    ",\n      \"orphaned_files_size_bytes\": %" PRIu64
+	    ",\n      \"orphaned_files_disk_bytes\": %" PRIu64
+	    ",\n      \"orphaned_files_cached_bytes\": %" PRIu64,
 	    process->orphaned_files, process->orphaned_files_size_bytes,
-	    process->orphaned_files_disk_bytes);
+	    process->orphaned_files_disk_bytes, process->orphaned_files_cached_bytes);
+	put_cause(out, process);
+	put(out, ",\n      \"cgroup\": ");
 	put_optional_text(out, process->cgroup);
 	put(out, ",\n      \"container_id\": ");
 	put_optional_text(out, process->container.id);
@@ -152,9 +178,10 @@ int json_snapshot__write_stream(const struct mw_snapshot *snapshot, FILE *file)
 	}
 	put(&out,
 	    "%s],\n  \"orphaned_files\": %zu,\n  \"orphaned_files_size_bytes\": %" PRIu64
-	    ",\n  \"orphaned_files_disk_bytes\": %" PRIu64 "\n}\n",
+	    ",\n  \"orphaned_files_disk_bytes\": %" PRIu64
+	    ",\n  \"orphaned_files_cached_bytes\": %" PRIu64 "\n}\n",
 	    first ? "" : "\n  ", snapshot->file_count, snapshot->orphaned_files_size_bytes,
-	    snapshot->orphaned_files_disk_bytes);
+	    snapshot->orphaned_files_disk_bytes, snapshot->orphaned_files_cached_bytes);
 	if (!out.err && ferror(file))
 		out.err = -EIO;
 	return out.err;

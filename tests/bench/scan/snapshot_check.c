@@ -33,7 +33,7 @@ long snapshot_check__orphan_holders(const char *path, const char *directory)
 	if (!document)
 		return -EBADMSG;
 	processes = json_object_get(document, "processes");
-	if (json_integer_value(json_object_get(document, "version")) != 2 ||
+	if (json_integer_value(json_object_get(document, "version")) != 3 ||
 	    !json_is_array(processes)) {
 		json_decref(document);
 		return -EBADMSG;

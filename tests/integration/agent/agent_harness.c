@@ -344,7 +344,7 @@ json_t *harness__fresh_snapshot(void)
 	promtool_check__textfile(harness__textfile_path());
 	root = json_load_file(snapshot, 0, &error);
 	cr_assert_not_null(root, "%s: line %d: %s", snapshot, error.line, error.text);
-	cr_assert_eq(json_integer_value(json_object_get(root, "version")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(root, "version")), 3);
 	cr_assert_str_eq(json_string_value(json_object_get(root, "source")), "agent");
 	cr_assert(json_is_array(json_object_get(root, "processes")));
 	return root;

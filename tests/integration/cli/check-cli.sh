@@ -94,7 +94,7 @@ if "$mapwatch" scan --json >"$work/scan.json" 2>"$work/err" &&
 import json, sys
 from snapshot_orphans import orphan_mappings
 document = json.load(open(sys.argv[1]))
-assert document["version"] == 2 and document["source"] == "scan", document
+assert document["version"] == 3 and document["source"] == "scan", document
 assert isinstance(document["max_map_count"], int) and document["max_map_count"] > 0
 for process in document["processes"]:
     assert process["orphaned_mappings"] or process["resize_remaps"] or process["stale_mappings"], process
@@ -203,7 +203,7 @@ deadline = time.time() + 3
 reads = 0
 while time.time() < deadline:
     document = json.load(open(snapshot))
-    assert document["version"] == 2 and document["source"] == "agent"
+    assert document["version"] == 3 and document["source"] == "agent"
     text = open(textfile).read()
     assert text.endswith("\n") and "mapwatch_last_update_timestamp_seconds " in text, text[-200:]
     reads += 1

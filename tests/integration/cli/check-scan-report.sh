@@ -148,7 +148,7 @@ problems = []
 if sys.argv[3] != "0":
     problems.append("status %s" % sys.argv[3])
 header = lines[0].split()
-if header != ["DISK", "SIZE", "DELETED", "MAPS", "PIDS", "PATH"]:
+if header != ["DISK", "SIZE", "CACHED", "DELETED", "MAPS", "PIDS", "PATH"]:
     problems.append("header %r" % lines[0])
 pids = ",".join(str(p) for p in sorted(made["pids"]))
 for ino, made_file in made["files"].items():
@@ -157,9 +157,9 @@ for ino, made_file in made["files"].items():
         problems.append("%d lines for %s" % (len(rows), made_file["path"]))
         continue
     fields = rows[0].split()
-    # "64.0 KiB" "1.0 MiB" "-" MAPS PIDS PATH
-    if fields[5] != "2" or fields[6] != pids:
-        problems.append("maps and pids %r, wanted 2 and %s" % (fields[5:7], pids))
+    # "64.0 KiB" "1.0 MiB" "4.0 KiB" "-" MAPS PIDS PATH
+    if fields[7] != "2" or fields[8] != pids:
+        problems.append("maps and pids %r, wanted 2 and %s" % (fields[7:9], pids))
     if made_file["size"] == 1 << 20 and fields[2:4] != ["1.0", "MiB"]:
         problems.append("size of the sparse file %r" % fields[2:4])
     if made_file["size"] == 1 << 20 and fields[0:2] != ["%.1f" % (made_file["disk"] / 1024), "KiB"]:

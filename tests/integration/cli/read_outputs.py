@@ -94,7 +94,7 @@ def check_textfile(text):
 
 def check_snapshot(text):
     document = json.loads(text)
-    if document.get("version") != 2 or document.get("source") != "agent":
+    if document.get("version") != 3 or document.get("source") != "agent":
         raise ValueError("not a version 2 agent snapshot")
     if not isinstance(document.get("processes"), list):
         raise ValueError("no processes list")

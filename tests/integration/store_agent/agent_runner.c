@@ -86,7 +86,7 @@ static json_t *load_snapshot(const char *path)
 
 	/* The file is replaced by rename: a reader never sees half of it. */
 	cr_assert_not_null(snapshot, "%s is not JSON: %s (line %d)", path, error.text, error.line);
-	cr_assert_eq(json_integer_value(json_object_get(snapshot, "version")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(snapshot, "version")), 3);
 	cr_assert_str_eq(json_string_value(json_object_get(snapshot, "source")), "agent");
 	cr_assert(json_is_array(json_object_get(snapshot, "processes")));
 	return snapshot;

@@ -52,7 +52,7 @@ Test(json_snapshot, top_level_fields_in_documented_order)
 	cr_assert_str_eq(keys_of(document), "version,timestamp,source,max_map_count,processes,"
 					    "orphaned_files,orphaned_files_size_bytes,"
 					    "orphaned_files_disk_bytes");
-	cr_assert_eq(json_integer_value(json_object_get(document, "version")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(document, "version")), 3);
 	cr_assert(json_is_real(json_object_get(document, "timestamp")));
 	cr_assert_float_eq(json_real_value(json_object_get(document, "timestamp")), 1764050000.25,
 			   1e-6);
