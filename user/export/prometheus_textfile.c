@@ -176,6 +176,9 @@ static void process_families(const struct writer *writer)
 		       "Disk space (allocated blocks) of the deleted files the process still maps, "
 		       "each file once.",
 		       REPORT_FIELD(orphaned_files_disk_bytes));
+	process_family(writer, "mapwatch_process_orphaned_files_cached_bytes", "gauge",
+		       "Page cache the deleted files the process still maps hold, each file once.",
+		       REPORT_FIELD(orphaned_files_cached_bytes));
 	cgroup_info(writer);
 }
 
@@ -243,6 +246,11 @@ static int write_all(const struct writer *writer)
 	       "each file once.");
 	sample_count(writer, "mapwatch_orphaned_files_disk_bytes",
 		     snapshot->orphaned_files_disk_bytes);
+	family(writer, "mapwatch_orphaned_files_cached_bytes", "gauge",
+	       "Page cache the deleted files still mapped on the host hold, each file once: "
+	       "memory no reclaim frees while they stay mapped.");
+	sample_count(writer, "mapwatch_orphaned_files_cached_bytes",
+		     snapshot->orphaned_files_cached_bytes);
 	process_families(writer);
 	family(writer, "mapwatch_max_map_count", "gauge", "The vm.max_map_count sysctl.");
 	sample_count(writer, "mapwatch_max_map_count", snapshot->max_map_count);

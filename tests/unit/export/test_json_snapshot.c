@@ -51,7 +51,7 @@ Test(json_snapshot, top_level_fields_in_documented_order)
 	/* the contract's fields first, as they were; what later issues added after them */
 	cr_assert_str_eq(keys_of(document), "version,timestamp,source,max_map_count,processes,"
 					    "orphaned_files,orphaned_files_size_bytes,"
-					    "orphaned_files_disk_bytes");
+					    "orphaned_files_disk_bytes,orphaned_files_cached_bytes");
 	cr_assert_eq(json_integer_value(json_object_get(document, "version")), 3);
 	cr_assert(json_is_real(json_object_get(document, "timestamp")));
 	cr_assert_float_eq(json_real_value(json_object_get(document, "timestamp")), 1764050000.25,
@@ -77,7 +77,7 @@ Test(json_snapshot, process_fields)
 	cr_assert_str_eq(keys_of(java),
 			 "pid,comm,map_count,orphaned_mappings,orphaned_bytes,"
 			 "resize_remaps,stale_mappings,orphans,orphan_ranges_omitted,orphaned_files,"
-			 "orphaned_files_size_bytes,orphaned_files_disk_bytes,cgroup,"
+			 "orphaned_files_size_bytes,orphaned_files_disk_bytes,orphaned_files_cached_bytes,cause,cgroup,"
 			 "container_id,pod_uid");
 	cr_assert_str_eq(json_string_value(json_object_get(java, "comm")), "java");
 	cr_assert_eq(json_integer_value(json_object_get(java, "map_count")), 812);
@@ -123,7 +123,7 @@ Test(json_snapshot, orphans_spelled_like_proc_maps)
 	json_t *range = json_array_get(json_object_get(first, "ranges"), 0);
 
 	cr_assert_str_eq(keys_of(first),
-			 "dev,ino,st_dev,path,deleted_seconds_ago,mappings,bytes,ranges");
+			 "dev,ino,st_dev,path,deleted_seconds_ago,mappings,bytes,cached_bytes,ranges");
 	cr_assert_eq(json_integer_value(json_object_get(java, "orphan_ranges_omitted")), 0);
 	cr_assert_eq(json_array_size(json_object_get(first, "ranges")), 1);
 	cr_assert_eq(json_array_size(range), 3);
