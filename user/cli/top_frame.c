@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "terminal_text.h"
+#include "leak_cause.h"
 #include "text_report.h"
 #include "top_chart.h"
 #include "top_format.h"
@@ -356,14 +357,26 @@ static void format_percent(const struct mw_snapshot *snapshot, uint64_t map_coun
 static void add_detail_place(struct build *build, const struct mw_process_report *process)
 {
 	struct top_line_builder line;
-	char disk[32], size[32], *cgroup;
+	char disk[32], size[32], cached[32], *cgroup;
 
 	if (process->orphaned_files) {
 		text_report__format_bytes(process->orphaned_files_disk_bytes, disk, sizeof(disk));
 		text_report__format_bytes(process->orphaned_files_size_bytes, size, sizeof(size));
+		text_report__format_bytes(process->orphaned_files_cached_bytes, cached,
+					  sizeof(cached));
 		start_line(build, &line);
-		top_line__append_format(&line, "Deleted files %" PRIu64 ": %s on disk, %s in size",
-					process->orphaned_files, disk, size);
+		top_line__append_format(&line,
+					"Deleted files %" PRIu64
+					": %s on disk, %s in size, %s in page cache",
+					process->orphaned_files, disk, size, cached);
+		add_line(build, &line, TOP_STYLE_PLAIN, 0, 0);
+	}
+	if (process->cause != MW_LEAK_CAUSE_NONE) {
+		start_line(build, &line);
+		top_line__append_format(
+			&line, "Cause %s (%" PRIu64 " files, %" PRIu64 " remaps): %s",
+			leak_cause__name(process->cause), process->cause_files,
+			process->resize_remaps, leak_cause__summary(process->cause));
 		add_line(build, &line, TOP_STYLE_PLAIN, 0, 0);
 	}
 	if (!process->cgroup || (!strcmp(process->cgroup, "/") && !process->container.pod_uid[0]))
@@ -599,7 +612,7 @@ static void add_file_row(struct build *build, const struct mw_orphaned_file *fil
 			 size_t path_width)
 {
 	struct top_line_builder line;
-	char disk[32], size[32], age[32], deleted[48], pids[48];
+	char disk[32], size[32], cached[32], age[32], deleted[48], pids[48];
 	char *path = safe_name(build, file->path ? file->path : "", SIZE_MAX);
 
 	if (!path)
@@ -607,6 +620,8 @@ static void add_file_row(struct build *build, const struct mw_orphaned_file *fil
 	text_report__format_bytes_known(file->disk_bytes_known, file->disk_bytes, disk,
 					sizeof(disk));
 	text_report__format_bytes_known(file->size_known, file->size, size, sizeof(size));
+	text_report__format_bytes_known(file->cached_bytes_known, file->cached_bytes, cached,
+					sizeof(cached));
 	if (file->deleted_age_known) {
 		top_format__age(file->deleted_seconds_ago, age, sizeof(age));
 		snprintf(deleted, sizeof(deleted), "%s ago", age);
@@ -618,6 +633,8 @@ static void add_file_row(struct build *build, const struct mw_orphaned_file *fil
 	top_line__append_cell(&line, disk, 9, TOP_ALIGN_RIGHT);
 	top_line__append(&line, " ");
 	top_line__append_cell(&line, size, 9, TOP_ALIGN_RIGHT);
+	top_line__append(&line, " ");
+	top_line__append_cell(&line, cached, 9, TOP_ALIGN_RIGHT);
 	top_line__append(&line, "  ");
 	top_line__append_cell(&line, deleted, 12, TOP_ALIGN_LEFT);
 	top_line__append(&line, " ");
@@ -633,16 +650,18 @@ static void add_files(struct build *build)
 {
 	const struct mw_snapshot *snapshot = build->snapshot;
 	struct top_state *state = build->state;
-	size_t width = build->layout->width, path_width = width > 47 ? width - 47 : 0;
+	size_t width = build->layout->width, path_width = width > 57 ? width - 57 : 0;
 	size_t visible, count = snapshot->file_count;
 	struct top_line_builder line;
-	char disk[32], size[32], heading[64];
+	char disk[32], size[32], cached[32], heading[64];
 
 	text_report__format_bytes(snapshot->orphaned_files_disk_bytes, disk, sizeof(disk));
 	text_report__format_bytes(snapshot->orphaned_files_size_bytes, size, sizeof(size));
+	text_report__format_bytes(snapshot->orphaned_files_cached_bytes, cached, sizeof(cached));
 	start_line(build, &line);
-	top_line__append_format(&line, "Deleted files still mapped: %zu, %s on disk, %s in size",
-				count, disk, size);
+	top_line__append_format(
+		&line, "Deleted files still mapped: %zu, %s on disk, %s in size, %s RAM", count,
+		disk, size, cached);
 	add_line(build, &line, TOP_STYLE_TITLE, 0, 0);
 	visible = room_for_rows(build, build->frame->count + 1);
 	if (visible == SIZE_MAX)
@@ -660,6 +679,8 @@ static void add_files(struct build *build)
 	top_line__append_cell(&line, "DISK", 9, TOP_ALIGN_RIGHT);
 	top_line__append(&line, " ");
 	top_line__append_cell(&line, "SIZE", 9, TOP_ALIGN_RIGHT);
+	top_line__append(&line, " ");
+	top_line__append_cell(&line, "CACHED", 9, TOP_ALIGN_RIGHT);
 	top_line__append(&line, "  ");
 	top_line__append_cell(&line, "DELETED", 12, TOP_ALIGN_LEFT);
 	top_line__append(&line, " ");

@@ -535,19 +535,28 @@ Test(top_frame, files_view_lists_each_deleted_file_once)
 			  4242, 1);
 	top_fixture__file(&snapshot, "/srv/shared/\x1b[2Jlib\n.so", 2 * MIB, 512 * 1024, -1, 100,
 			  5);
+	/* the first measured, the second not (no mapping listed) */
+	snapshot.files[0].cached_bytes_known = true;
+	snapshot.files[0].cached_bytes = 3 * MIB;
+	snapshot.orphaned_files_cached_bytes = 3 * MIB;
 	cr_assert_eq(top_model__update(&model, &snapshot), 0);
 	build(80, 24);
 	top_keys__handle(&state, 'f');
 	build(80, 24);
-	cr_assert_str_eq(line(4),
-			 "Deleted files still mapped: 2, 10.5 MiB on disk, 12.0 MiB in size");
-	cr_assert_eq(strncmp(line(5), "     DISK      SIZE  DELETED      PIDS         PATH ", 51),
+	cr_assert_str_eq(
+		line(4),
+		"Deleted files still mapped: 2, 10.5 MiB on disk, 12.0 MiB in size, 3.0 MiB RAM");
+	cr_assert_eq(strncmp(line(5),
+			     "     DISK      SIZE    CACHED  DELETED      PIDS         PATH ", 61),
 		     0, "%s", line(5));
-	cr_assert_eq(top_fixture__find(&frame, " 10.0 MiB  10.0 MiB  1m15s ago    4242         "
-					       "/kafka/t-4/461285.index.deleted"),
+	/* the CACHED column leaves 23 columns of path at 80: cut from the start */
+	cr_assert_eq(top_fixture__find(&frame,
+				       " 10.0 MiB  10.0 MiB   3.0 MiB  1m15s ago    4242    "
+				       "     ...461285.index.deleted"),
 		     6, "%s", top_fixture__dump(&frame));
-	cr_assert_eq(top_fixture__find(&frame, "512.0 KiB   2.0 MiB  before start 100,101 +3   "
-					       "/srv/shared/\\033[2Jlib\\012.so"),
+	cr_assert_eq(top_fixture__find(&frame,
+				       "512.0 KiB   2.0 MiB         -  before start 100,101 "
+				       "+3   ...ed/\\033[2Jlib\\012.so"),
 		     7, "%s", top_fixture__dump(&frame));
 	cr_assert_str_eq(line(23), "Esc back  Up Down scroll  f processes  Space pause  d refresh  "
 				   "q quit");
@@ -629,6 +638,9 @@ Test(top_frame, detail_shows_disk_space_and_container)
 	process->orphaned_files = 1;
 	process->orphaned_files_size_bytes = 10 * MIB;
 	process->orphaned_files_disk_bytes = 4 * MIB;
+	process->orphaned_files_cached_bytes = 2 * MIB;
+	process->cause = MW_LEAK_CAUSE_JVM_MAPPED_BUFFERS;
+	process->cause_files = 1;
 	process->cgroup = strdup("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
 				 "8d2f6c8e_3b1a_4c2d_9e5f_0a1b2c3d4e5f.slice/cri-containerd-"
 				 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -640,15 +652,22 @@ Test(top_frame, detail_shows_disk_space_and_container)
 	build(80, 24);
 	top_keys__handle(&state, '\n');
 	build(80, 24);
-	cr_assert_str_eq(line(6), "Deleted files 1: 4.0 MiB on disk, 10.0 MiB in size");
+	cr_assert_str_eq(
+		line(6),
+		"Deleted files 1: 4.0 MiB on disk, 10.0 MiB in size, 2.0 MiB in page cache");
+	/* the cause, cut to the width */
+	cr_assert_eq(
+		strncmp(line(7), "Cause jvm_mapped_buffers (1 files, 0 remaps): MappedByte", 56), 0,
+		"%s", line(7));
+	cr_assert_leq(terminal_text__width(line(7), false), 80);
 	/* the id as docker ps shortens it; the path cut from its start to fit */
-	cr_assert_str_eq(line(7),
+	cr_assert_str_eq(line(8),
 			 "Container 0123456789ab  Pod 8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f");
 	/* no room left beside them: the cgroup on a line of its own, cut from its start */
-	cr_assert_str_eq(line(8), "Cgroup ...0123456789abcdef0123456789abcdef0123456789abcdef"
+	cr_assert_str_eq(line(9), "Cgroup ...0123456789abcdef0123456789abcdef0123456789abcdef"
 				  "0123456789abcdef.scope");
-	cr_assert_eq(terminal_text__width(line(8), false), 80);
+	cr_assert_eq(terminal_text__width(line(9), false), 80);
 	build(300, 24);
-	cr_assert_not_null(strstr(line(7), "Cgroup /kubepods.slice/kubepods-burstable.slice/"),
-			   "%s", line(7));
+	cr_assert_not_null(strstr(line(8), "Cgroup /kubepods.slice/kubepods-burstable.slice/"),
+			   "%s", line(8));
 }
