@@ -36,6 +36,8 @@
  * traced process no new filing and the agent no map update.
  */
 #define FORGET_DELAY_NS (10ULL * 1000000000ULL)
+/* The page cache of an orphaned file, measured at most once a second however short the interval. */
+#define CACHE_MIN_AGE_NS 1000000000ULL
 /* Tracked inodes whose kernel filing is confirmed per interval: bounded cost, all in turn. */
 #define VERIFY_BATCH 256
 /* Files the kernel's table had no room for, checked from /proc per interval: all in turn. */
@@ -57,6 +59,7 @@ struct mw_collector {
 	uint32_t *rescan_pids;
 	size_t rescan_count;
 	size_t rescan_capacity;
+	struct mw_orphan_cache *cache; /* page cache of orphaned files, between snapshots */
 };
 
 static int hook_inode_watch(void *context, const struct mw_file_id *file, uint64_t name_hash,
@@ -180,6 +183,8 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 	collector->unfiled = unfiled_inodes__create();
 	if (!err && !collector->unfiled)
 		err = -ENOMEM;
+	if (!err)
+		err = orphan_cache__create(CACHE_MIN_AGE_NS, &collector->cache);
 	if (err) {
 		snprintf(error, error_size, "out of memory");
 		goto cleanup;
@@ -227,6 +232,7 @@ void collector__destroy(struct mw_collector *collector)
 	tracker__destroy(collector->tracker);
 	free(collector->filter);
 	unfiled_inodes__destroy(collector->unfiled);
+	orphan_cache__destroy(collector->cache);
 	free(collector->rescan_pids);
 	free(collector);
 }
@@ -528,7 +534,7 @@ int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 	if (err)
 		return err;
 	resolve_orphan_paths(collector, out);
-	orphan_cache__measure(out);
+	orphan_cache__fill(collector->cache, out, clock__monotonic_ns());
 	out->source = "agent";
 	out->has_agent_counters = true;
 	memcpy(out->events_by_type, collector->events_by_type, sizeof(out->events_by_type));

@@ -38,7 +38,42 @@ struct measured {
 	UT_hash_handle hh;
 	bool known;
 	uint64_t bytes;
+	uint64_t measured_ns;
+	uint64_t seen_serial; /* the fill that last found it in the snapshot */
+	uint64_t tried_serial; /* the fill that last tried to measure it */
 };
+
+struct mw_orphan_cache {
+	struct measured *table;
+	uint64_t min_age_ns;
+	uint64_t serial;
+	uint64_t page;
+};
+
+int orphan_cache__create(uint64_t min_age_ns, struct mw_orphan_cache **out)
+{
+	struct mw_orphan_cache *cache = calloc(1, sizeof(*cache));
+
+	if (!cache)
+		return -ENOMEM;
+	cache->min_age_ns = min_age_ns;
+	cache->page = (uint64_t)sysconf(_SC_PAGESIZE);
+	*out = cache;
+	return 0;
+}
+
+void orphan_cache__destroy(struct mw_orphan_cache *cache)
+{
+	struct measured *entry, *next;
+
+	if (!cache)
+		return;
+	HASH_ITER(hh, cache->table, entry, next) {
+		HASH_DEL(cache->table, entry);
+		free(entry);
+	}
+	free(cache);
+}
 
 /* The file's resident pages, through the mapping at [start, end) of @pid. */
 static int cached_bytes(uint32_t pid, const struct mw_orphan_range *range, uint64_t page,
@@ -64,33 +99,43 @@ static int cached_bytes(uint32_t pid, const struct mw_orphan_range *range, uint6
 	return err;
 }
 
-static struct measured *measure(struct measured **table, uint32_t pid,
-				const struct mw_orphan *orphan, uint64_t page)
+static struct measured *measure(struct mw_orphan_cache *cache, uint32_t pid,
+				const struct mw_orphan *orphan, uint64_t now_ns)
 {
 	struct file_key key = { .ino = orphan->ino, .dev = orphan->dev };
 	struct measured *entry;
+	uint64_t bytes = 0;
 
-	HASH_FIND(hh, *table, &key, sizeof(key), entry);
-	if (entry && entry->known)
-		return entry;
+	HASH_FIND(hh, cache->table, &key, sizeof(key), entry);
 	if (!entry) {
 		entry = calloc(1, sizeof(*entry));
 		if (!entry)
 			return NULL;
 		entry->key = key;
-		HASH_ADD(hh, *table, key, sizeof(key), entry);
+		HASH_ADD(hh, cache->table, key, sizeof(key), entry);
 	}
+	entry->seen_serial = cache->serial;
+	if (entry->tried_serial == cache->serial ||
+	    (entry->known && now_ns - entry->measured_ns < cache->min_age_ns))
+		return entry;
 	/* a process that exited meanwhile: another one that maps it may tell */
-	if (orphan->range_count && !cached_bytes(pid, &orphan->ranges[0], page, &entry->bytes))
+	if (!orphan->range_count)
+		return entry;
+	entry->tried_serial = cache->serial;
+	if (!cached_bytes(pid, &orphan->ranges[0], cache->page, &bytes)) {
 		entry->known = true;
+		entry->bytes = bytes;
+		entry->measured_ns = now_ns;
+	}
 	return entry;
 }
 
-void orphan_cache__measure(struct mw_snapshot *snapshot)
+void orphan_cache__fill(struct mw_orphan_cache *cache, struct mw_snapshot *snapshot,
+			uint64_t now_ns)
 {
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	struct measured *table = NULL, *entry, *next;
+	struct measured *entry, *next;
 
+	cache->serial++;
 	for (size_t i = 0; i < snapshot->process_count; i++) {
 		struct mw_process_report *process = &snapshot->processes[i];
 
@@ -98,7 +143,7 @@ void orphan_cache__measure(struct mw_snapshot *snapshot)
 		for (size_t j = 0; j < process->orphan_count; j++) {
 			struct mw_orphan *orphan = &process->orphans[j];
 
-			entry = measure(&table, process->pid, orphan, page);
+			entry = measure(cache, process->pid, orphan, now_ns);
 			orphan->cached_bytes_known = entry && entry->known;
 			orphan->cached_bytes = orphan->cached_bytes_known ? entry->bytes : 0;
 			process->orphaned_files_cached_bytes += orphan->cached_bytes;
@@ -109,13 +154,28 @@ void orphan_cache__measure(struct mw_snapshot *snapshot)
 		struct mw_orphaned_file *file = &snapshot->files[i];
 		struct file_key key = { .ino = file->ino, .dev = file->dev };
 
-		HASH_FIND(hh, table, &key, sizeof(key), entry);
+		HASH_FIND(hh, cache->table, &key, sizeof(key), entry);
 		file->cached_bytes_known = entry && entry->known;
 		file->cached_bytes = file->cached_bytes_known ? entry->bytes : 0;
 		snapshot->orphaned_files_cached_bytes += file->cached_bytes;
 	}
-	HASH_ITER(hh, table, entry, next) {
-		HASH_DEL(table, entry);
+	/* a file no longer listed is measured afresh if it comes back */
+	HASH_ITER(hh, cache->table, entry, next) {
+		if (entry->seen_serial == cache->serial)
+			continue;
+		HASH_DEL(cache->table, entry);
+		free(entry);
+	}
+}
+
+void orphan_cache__measure(struct mw_snapshot *snapshot)
+{
+	struct mw_orphan_cache cache = { .page = (uint64_t)sysconf(_SC_PAGESIZE) };
+	struct measured *entry, *next;
+
+	orphan_cache__fill(&cache, snapshot, 0);
+	HASH_ITER(hh, cache.table, entry, next) {
+		HASH_DEL(cache.table, entry);
 		free(entry);
 	}
 }

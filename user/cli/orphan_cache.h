@@ -12,9 +12,28 @@
 #ifndef MAPWATCH_CLI_ORPHAN_CACHE_H
 #define MAPWATCH_CLI_ORPHAN_CACHE_H
 
+#include <stdint.h>
 #include "snapshot.h"
 
-/* Fills the cached bytes of the snapshot's orphans, processes, files and host. */
+/*
+ * What the agent keeps between snapshots: a file measured less than
+ * @min_age_ns ago is not measured again, so a short --interval does not
+ * multiply the cost (a second for the agent).
+ */
+struct mw_orphan_cache;
+
+int orphan_cache__create(uint64_t min_age_ns, struct mw_orphan_cache **out);
+/* Safe on NULL. */
+void orphan_cache__destroy(struct mw_orphan_cache *cache);
+
+/*
+ * Fills the cached bytes of the snapshot's orphans, processes, files and
+ * host; forgets the files no longer in it.
+ */
+void orphan_cache__fill(struct mw_orphan_cache *cache, struct mw_snapshot *snapshot,
+			uint64_t now_ns);
+
+/* The same, every file measured now (scan, release). */
 void orphan_cache__measure(struct mw_snapshot *snapshot);
 
 #endif
