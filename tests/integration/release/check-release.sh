@@ -11,10 +11,10 @@ set -u
 mapwatch=$1
 holder="$(cd "$(dirname "$0")" && pwd)/Holder.java"
 work=$(mktemp -d /tmp/mapwatch-release.XXXXXX)
-agent_pid="" jvm_pid="" ns_pid="" other_pid="" sharer_pid=""
+agent_pid="" jvm_pid="" ns_pid="" other_pid="" sharer_pid="" nobody_pid=""
 
 cleanup() {
-	kill_and_reap $jvm_pid $ns_pid $other_pid $sharer_pid
+	kill_and_reap $jvm_pid $ns_pid $other_pid $sharer_pid $nobody_pid
 	[ -n "$agent_pid" ] && kill -INT "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
 	umount "$work/ns" 2>/dev/null
 	rm -rf "$work"
@@ -148,6 +148,30 @@ if wait_for -p "$ns_pid" -l "$work/ns.err" 180 "the namespaced JVM is ready" gre
 		pass "release: a JVM in its own pid and mount namespaces, concurrent G1 cycle"
 	else
 		fail "release in namespaces: status $status $(cat "$work/nsrelease.out" "$work/nsrelease.err")"
+	fi
+fi
+
+# A JVM that runs as nobody: the attach file must be its own, and the socket
+# is reached as its user.
+chmod 711 "$work"
+mkdir -m 777 "$work/nobody"
+mkfifo -m 666 "$work/nobody.in"
+exec 9<>"$work/nobody.in"
+setpriv --reuid=65534 --regid=65534 --clear-groups java "$holder" "$work/nobody" 2 16 4 \
+	<"$work/nobody.in" >"$work/nobody.out" 2>"$work/nobody.err" &
+nobody_pid=$!
+if wait_for -p "$nobody_pid" -l "$work/nobody.err" 180 "the JVM of nobody is ready" \
+	grep -q '^ready' "$work/nobody.out"; then
+	echo drop >&9
+	wait_for -p "$nobody_pid" -l "$work/nobody.err" 60 "the JVM of nobody dropped its buffers" \
+		grep -q '^dropped' "$work/nobody.out"
+	"$mapwatch" release --pid "$nobody_pid" >"$work/nobody-release.out" 2>"$work/nobody-release.err"
+	status=$?
+	if [ "$status" -eq 0 ] && grep -q "^freed 2 of 2 deleted files" "$work/nobody-release.out" &&
+		[ -z "$(ls -A /tmp | grep "^\.attach_pid$nobody_pid\$")" ]; then
+		pass "release: a JVM running as another user, its attach file removed"
+	else
+		fail "release as nobody: status $status $(cat "$work/nobody-release.out" "$work/nobody-release.err")"
 	fi
 fi
 
