@@ -135,8 +135,8 @@ static void put_process(struct writer *out, const struct mw_process_report *proc
 		put(out, "%s\n        ", i ? "," : "");
 		put_orphan(out, &process->orphans[i]);
 	}
-	put(out, "%s],\n      \"orphan_ranges_omitted\": %" PRIu64,
-	    process->orphan_count ? "\n      " : "", process->orphan_ranges_omitted);
+	put(out, "%s],\n      \"orphan_ranges_omitted\": %" PRIu64, process->orphan_count ? "\n      " : "",
+	    process->orphan_ranges_omitted);
 	put(out,
 	    ",\n      \"orphaned_files\": %" PRIu64
 	    ",\n      \"orphaned_files_size_bytes\": %" PRIu64

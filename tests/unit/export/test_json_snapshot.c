@@ -77,8 +77,8 @@ Test(json_snapshot, process_fields)
 	cr_assert_str_eq(keys_of(java),
 			 "pid,comm,map_count,orphaned_mappings,orphaned_bytes,"
 			 "resize_remaps,stale_mappings,orphans,orphan_ranges_omitted,orphaned_files,"
-			 "orphaned_files_size_bytes,orphaned_files_disk_bytes,orphaned_files_cached_bytes,cause,cgroup,"
-			 "container_id,pod_uid");
+			 "orphaned_files_size_bytes,orphaned_files_disk_bytes,"
+			 "orphaned_files_cached_bytes,cause,cgroup,container_id,pod_uid");
 	cr_assert_str_eq(json_string_value(json_object_get(java, "comm")), "java");
 	cr_assert_eq(json_integer_value(json_object_get(java, "map_count")), 812);
 	cr_assert_eq(json_integer_value(json_object_get(java, "orphaned_mappings")), 2);
@@ -247,4 +247,60 @@ Test(json_snapshot, unwritable_path_is_an_error_and_leaves_nothing)
 
 	snprintf(bad, sizeof(bad), "%s/missing-dir/snapshot.json", snapshot_fixture__temp_dir());
 	cr_assert_eq(json_snapshot__write_path(&snapshot, bad), -ENOENT);
+}
+
+/* The cause with its evidence, and cached bytes: null when not measured. */
+Test(json_snapshot, cause_and_cached_bytes)
+{
+	struct mw_orphan orphans[2] = {
+		{ .ino = 1,
+		  .path = "/k/00000000000000001000.index",
+		  .cached_bytes_known = true,
+		  .cached_bytes = 8192 },
+		{ .ino = 2, .path = "/k/00000000000000002000.index" },
+	};
+	struct mw_process_report process = {
+		.pid = 7,
+		.comm = "java",
+		.orphaned_mappings = 2,
+		.resize_remaps = 3,
+		.orphans = orphans,
+		.orphan_count = 2,
+		.orphaned_files_cached_bytes = 8192,
+		.cause = MW_LEAK_CAUSE_KAFKA_INDEX_RESIZE,
+		.jvm = true,
+		.cause_files = 2,
+		.cause_examples = { "/k/00000000000000001000.index",
+				    "/k/00000000000000002000.index" },
+		.cause_example_count = 2,
+	};
+	struct mw_snapshot one = { .source = "scan", .processes = &process, .process_count = 1 };
+	char *text = NULL;
+	size_t length = 0;
+	FILE *memory = open_memstream(&text, &length);
+	json_error_t error;
+	json_t *root, *entry, *cause;
+
+	cr_assert_eq(json_snapshot__write_stream(&one, memory), 0);
+	fclose(memory);
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &error);
+	cr_assert_not_null(root, "%s: %s", text, error.text);
+	entry = json_array_get(json_object_get(root, "processes"), 0);
+	cause = json_object_get(entry, "cause");
+	cr_assert_str_eq(keys_of(cause), "name,summary,jvm,resize_remaps,files,examples");
+	cr_assert_str_eq(json_string_value(json_object_get(cause, "name")), "kafka_index_resize");
+	cr_assert(json_is_true(json_object_get(cause, "jvm")));
+	cr_assert_eq(json_integer_value(json_object_get(cause, "resize_remaps")), 3);
+	cr_assert_eq(json_integer_value(json_object_get(cause, "files")), 2);
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(cause, "examples"), 1)),
+			 "/k/00000000000000002000.index");
+	cr_assert_eq(json_integer_value(json_object_get(entry, "orphaned_files_cached_bytes")),
+		     8192);
+	cr_assert_eq(json_integer_value(json_object_get(
+			     json_array_get(json_object_get(entry, "orphans"), 0), "cached_bytes")),
+		     8192);
+	cr_assert(json_is_null(json_object_get(json_array_get(json_object_get(entry, "orphans"), 1),
+					       "cached_bytes")));
+	json_decref(root);
+	free(text);
 }
