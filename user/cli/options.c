@@ -377,7 +377,8 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 		options->command = command_from_name(argv[1]);
 		if (options->command == MW_COMMAND_NONE)
 			return fail(error, error_size,
-				    "unknown command '%s': use agent, top, scan, trace or release", argv[1]);
+				    "unknown command '%s': use agent, top, scan, trace or release",
+				    argv[1]);
 		options->interval_seconds = commands[options->command].default_interval;
 		options->top = commands[options->command].default_top;
 		options->ranges = commands[options->command].default_ranges;
@@ -432,8 +433,9 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 		return fail(
 			error, error_size,
 			"no command given: use agent, top, scan, trace or release (see mapwatch --help)");
-	if (options->command == MW_COMMAND_RELEASE && options->pid_count != 1)
-		return fail(error, error_size, "release needs exactly one --pid: the JVM to collect");
+	if (options->command == MW_COMMAND_RELEASE && options->pid_count != 1 && !options->help)
+		return fail(error, error_size,
+			    "release needs exactly one --pid: the JVM to collect");
 	if (options->by_file && options->json)
 		return fail(error, error_size,
 			    "--by-file prints a table; with --json the snapshot's orphans carry "

@@ -659,9 +659,9 @@ static void add_files(struct build *build)
 	text_report__format_bytes(snapshot->orphaned_files_size_bytes, size, sizeof(size));
 	text_report__format_bytes(snapshot->orphaned_files_cached_bytes, cached, sizeof(cached));
 	start_line(build, &line);
-	top_line__append_format(
-		&line, "Deleted files still mapped: %zu, %s on disk, %s in size, %s RAM", count,
-		disk, size, cached);
+	top_line__append_format(&line,
+				"Deleted files still mapped: %zu, %s on disk, %s in size, %s RAM",
+				count, disk, size, cached);
 	add_line(build, &line, TOP_STYLE_TITLE, 0, 0);
 	visible = room_for_rows(build, build->frame->count + 1);
 	if (visible == SIZE_MAX)
