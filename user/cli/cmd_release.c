@@ -22,10 +22,10 @@
 #include "tracker.h"
 
 /*
- * The Cleaner unmaps a collected buffer after the GC returns: how long to
- * watch the orphans go, at most (a reachable buffer keeps them all along).
+ * The Cleaner unmaps a collected buffer after the GC returns: the orphans are
+ * read again every step until none is left or --wait passed (a reachable
+ * buffer keeps them all along).
  */
-#define SETTLE_SECONDS 10
 #define SETTLE_STEP_MS 100
 
 enum gc_kind {
@@ -175,10 +175,10 @@ static void sleep_ms(long ms)
 	nanosleep(&delay, NULL);
 }
 
-/* Reads the orphans until none is left or SETTLE_SECONDS passed. */
-static int settle(uint32_t pid, const char *comm, struct orphans *after)
+/* Reads the orphans until none is left or @wait_seconds passed. */
+static int settle(uint32_t pid, const char *comm, double wait_seconds, struct orphans *after)
 {
-	uint64_t deadline = clock__monotonic_ns() + SETTLE_SECONDS * 1000000000ull;
+	uint64_t deadline = clock__monotonic_ns() + (uint64_t)(wait_seconds * 1e9);
 	int err;
 
 	for (;;) {
@@ -275,7 +275,7 @@ int command__release(const struct mw_options *options)
 		return MW_EXIT_FAILURE;
 	}
 	free(output);
-	err = settle(pid, comm, &after);
+	err = settle(pid, comm, options->wait_seconds, &after);
 	if (err) {
 		log_line__print("release: cannot read pid %" PRIu32 " after the GC: %s", pid,
 				strerror(-err));

@@ -17,6 +17,9 @@
 #define RING_BUFFER_MAX_BYTES (1ULL << 30)
 #define MAX_INODES_LIMIT (1ULL << 24)
 #define RANGES_LIMIT (1ULL << 24)
+/* release: the Cleaner unmaps soon after the GC; an hour is beyond any need */
+#define WAIT_LIMIT_SECONDS 3600.0
+#define WAIT_DEFAULT_SECONDS 10.0
 
 enum option_id {
 	OPTION_PID = 'p',
@@ -38,6 +41,7 @@ enum option_id {
 	OPTION_BY_FILE,
 	OPTION_RANGES,
 	OPTION_LISTEN,
+	OPTION_WAIT,
 };
 
 /* Which options each command takes, as a bit per option_id below. */
@@ -59,6 +63,7 @@ enum option_bit {
 	BIT_BY_FILE,
 	BIT_RANGES,
 	BIT_LISTEN,
+	BIT_WAIT,
 };
 
 #define FILTERS (ALLOW(BIT_PID) | ALLOW(BIT_COMM) | ALLOW(BIT_CGROUP))
@@ -93,7 +98,7 @@ static const struct {
 			      0.0, 50, 0 },
 	[MW_COMMAND_TRACE] = { "trace", FILTERS | KERNEL_SIZES | ALLOW(BIT_JSON), 0.0, 0, 0 },
 	/* one process, by pid; its orphans listed in full */
-	[MW_COMMAND_RELEASE] = { "release", ALLOW(BIT_PID), 0.0, 0, 0 },
+	[MW_COMMAND_RELEASE] = { "release", ALLOW(BIT_PID) | ALLOW(BIT_WAIT), 0.0, 0, 0 },
 };
 
 static const struct option long_options[] = {
@@ -113,6 +118,7 @@ static const struct option long_options[] = {
 	{ "by-file", no_argument, NULL, OPTION_BY_FILE },
 	{ "ranges", required_argument, NULL, OPTION_RANGES },
 	{ "listen", required_argument, NULL, OPTION_LISTEN },
+	{ "wait", required_argument, NULL, OPTION_WAIT },
 	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
 	{ "help", no_argument, NULL, OPTION_HELP },
 	{ "version", no_argument, NULL, OPTION_VERSION },
@@ -230,6 +236,8 @@ static int option_bit(int id)
 		return BIT_RANGES;
 	case OPTION_LISTEN:
 		return BIT_LISTEN;
+	case OPTION_WAIT:
+		return BIT_WAIT;
 	default:
 		return -1;
 	}
@@ -302,6 +310,13 @@ static int parse_one(struct mw_options *options, int id, const char *argument, c
 		options->listen = argument;
 		return 0;
 	}
+	case OPTION_WAIT:
+		if (parse_seconds(argument, &options->wait_seconds) ||
+		    options->wait_seconds > WAIT_LIMIT_SECONDS)
+			return fail(error, error_size,
+				    "--wait: '%s' is not a number of seconds from 0 to %g",
+				    argument, WAIT_LIMIT_SECONDS);
+		return 0;
 	case OPTION_JSON:
 		options->json = true;
 		return 0;
@@ -382,6 +397,7 @@ int options__parse(struct mw_options *options, int argc, char **argv, char *erro
 		options->interval_seconds = commands[options->command].default_interval;
 		options->top = commands[options->command].default_top;
 		options->ranges = commands[options->command].default_ranges;
+		options->wait_seconds = WAIT_DEFAULT_SECONDS;
 		first = 2;
 	}
 
@@ -544,6 +560,8 @@ void options__print_usage(FILE *stream, enum mw_command command)
 			"Shenandoah collect concurrently; Epsilon never collects. -XX:+DisableExplicitGC\n"
 			"turns off System.gc() only: GC.run still collects.\n\n"
 			"  -p, --pid PID          the JVM\n"
+			"      --wait SECONDS     how long to watch its orphans go after the GC, while\n"
+			"                         the JVM's Cleaner unmaps (default 10)\n"
 			"  -v, --verbose          more detail on stderr\n"
 			"  -h, --help             this help\n\n"
 			"exit status: 0 it holds no orphaned file afterwards, 3 some remain (nothing or\n"

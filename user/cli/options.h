@@ -44,6 +44,7 @@ struct mw_options {
 	bool by_file; /* scan: one line per orphaned file, across processes */
 	size_t ranges; /* agent, scan: orphaned mappings listed per process; 0: all */
 	const char *listen; /* agent: ADDR:PORT to serve /metrics at, checked; NULL: no server */
+	double wait_seconds; /* release: how long to watch the orphans go after the GC */
 	int verbosity;
 	bool help;
 	bool version;

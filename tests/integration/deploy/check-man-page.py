@@ -80,6 +80,9 @@ def synopses(lines):
             result[command] = set()
         elif line.startswith('.OP') and command:
             result[command] |= set(option_tokens(plain(line)))
+        elif line.startswith('.B ') and command:
+            # a required option, in bold rather than in brackets
+            result[command] |= set(option_tokens(plain(line)))
     return result
 
 

@@ -32,6 +32,18 @@ sys.exit(0 if eval(sys.argv[3]) else 1)
 PY
 }
 
+# --help says what a GC costs; no or two --pid is bad usage
+"$mapwatch" release --help >"$work/help" 2>&1
+status=$?
+[ "$status" -eq 0 ] && grep -q "^usage: mapwatch release --pid PID" "$work/help" &&
+	grep -q "stop-the-world full collection" "$work/help" && grep -q "4 not a JVM" "$work/help" &&
+	pass "release --help: the cost and the exit statuses" || fail "release --help: $status $(cat "$work/help")"
+"$mapwatch" release >/dev/null 2>&1
+status=$?
+"$mapwatch" release --pid 1 --pid 2 >/dev/null 2>&1
+[ "$status" -eq 2 ] && [ "$?" -eq 2 ] && pass "release without one --pid: exit 2" ||
+	fail "release without one --pid: status $status"
+
 "$mapwatch" agent --interval 0.2 --snapshot "$work/snapshot.json" \
 	--textfile "$work/mapwatch.prom" --top 0 >"$work/agent.out" 2>"$work/agent.err" &
 agent_pid=$!
