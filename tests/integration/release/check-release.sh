@@ -41,8 +41,9 @@ status=$?
 "$mapwatch" release >/dev/null 2>&1
 status=$?
 "$mapwatch" release --pid 1 --pid 2 >/dev/null 2>&1
-[ "$status" -eq 2 ] && [ "$?" -eq 2 ] && pass "release without one --pid: exit 2" ||
-	fail "release without one --pid: status $status"
+status_two=$?
+[ "$status" -eq 2 ] && [ "$status_two" -eq 2 ] && pass "release without one --pid: exit 2" ||
+	fail "release without one --pid: status $status and $status_two"
 
 "$mapwatch" agent --interval 0.2 --snapshot "$work/snapshot.json" \
 	--textfile "$work/mapwatch.prom" --top 0 >"$work/agent.out" 2>"$work/agent.err" &
