@@ -11,9 +11,13 @@ set -u
 mapwatch=$1
 holder="$(cd "$(dirname "$0")" && pwd)/Holder.java"
 work=$(mktemp -d /tmp/mapwatch-release.XXXXXX)
-agent_pid="" jvm_pid="" ns_pid="" other_pid="" sharer_pid="" nobody_pid=""
+agent_pid="" jvm_pid="" ns_pid="" java_pid="" other_pid="" sharer_pid="" nobody_pid="" child=""
 
 cleanup() {
+	# the namespace's pid 1 is no child of ours: killed by its pid
+	[ -n "$java_pid" ] && kill -9 "$java_pid" 2>/dev/null
+	# nor is the sharer's forked child
+	[ -n "$child" ] && kill -9 "$child" 2>/dev/null
 	kill_and_reap $jvm_pid $ns_pid $other_pid $sharer_pid $nobody_pid
 	[ -n "$agent_pid" ] && kill -INT "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
 	umount "$work/ns" 2>/dev/null
@@ -143,7 +147,7 @@ status=$?
 # JVM knows itself as pid 1. G1 with -XX:+ExplicitGCInvokesConcurrent.
 mkfifo "$work/ns.in"
 exec 8<>"$work/ns.in"
-unshare --pid --fork --mount --mount-proc sh -c \
+unshare --pid --fork --kill-child --mount --mount-proc sh -c \
 	'mount -t tmpfs tmpfs /tmp && mkdir /tmp/files && exec java -XX:+ExplicitGCInvokesConcurrent "$0" /tmp/files 2 32 8' \
 	"$holder" <"$work/ns.in" >"$work/ns.out" 2>"$work/ns.err" &
 ns_pid=$!
