@@ -19,10 +19,11 @@ if [ "${1:-}" = "--test" ]; then
 	# valgrind: the memcheck runs; bpftrace: the peer the benchmarks compare
 	# against; mmdebstrap: the bare Debian root README's first command is
 	# tried in; stress-ng: the load the suite is run under; btrfs-progs,
-	# xfsprogs: the filesystems check-filesystems.sh makes on loop files.
+	# xfsprogs: the filesystems check-filesystems.sh makes on loop files;
+	# default-jdk-headless: the JVMs check-release.sh asks for a collection.
 	packages="$packages libcriterion-dev prometheus prometheus-node-exporter tmux python3-yaml
 		procps bpftrace systemd groff-base man-db util-linux liburing-dev libclang-rt-14-dev
-		valgrind mmdebstrap stress-ng btrfs-progs xfsprogs"
+		valgrind mmdebstrap stress-ng btrfs-progs xfsprogs default-jdk-headless"
 fi
 
 missing=""
