@@ -16,6 +16,12 @@
 #include "mapwatch_names.bpf.h"
 
 #define MW_AT_REMOVEDIR 0x200
+#define MW_FMODE_WRITE 0x2
+#define MW_O_TRUNC 01000
+#define MW_ENOMEM 12
+/* madvise advice that changes VMA flags: MADV_DONTFORK (10) to MADV_KEEPONFORK (19) */
+#define MW_MADV_FLAGS_FIRST 10
+#define MW_MADV_FLAGS_LAST 19
 
 /* ---- mmap ---- */
 
@@ -110,6 +116,9 @@ static __always_inline void mw_file_mmap(struct task_struct *task, struct pt_reg
 	struct mw_mmap_event *event;
 	__u64 name_hash;
 
+	/* a MAP_SHARED VMA keeps VM_SHARED only through an fd open for writing */
+	if (file->f_mode & MW_FMODE_WRITE)
+		flags |= MW_MMAP_FD_WRITABLE;
 	if (mw_filed_already(tracked, held)) {
 		name_hash = tracked->name_hash;
 		event = mw_event_reserve(task, MW_MMAP_EVENT_FILED_SIZE, MW_EVENT_MMAP,
@@ -249,8 +258,119 @@ int mprotect_exit(struct trace_event_raw_sys_exit *ctx)
 	event->addr = regs->di;
 	event->length = regs->si;
 	event->prot = regs->dx;
+	event->pkey = -1;
+	mw_event_submit(event, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_pkey_mprotect")
+int pkey_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task;
+	struct mw_mprotect_event *event;
+	struct pt_regs *regs;
+
+	if (ctx->ret != 0)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (!mw_passes_filter(task))
+		return 0;
+	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_MPROTECT, 0);
+	if (!event)
+		return 0;
+	regs = mw_syscall_regs(task);
+	event->addr = regs->di;
+	event->length = regs->si;
+	event->prot = regs->dx;
+	event->pkey = (int)regs->r10;
+	mw_event_submit(event, false);
+	return 0;
+}
+
+/* ---- madvise, mlock, munlock, remap_file_pages: VMA flags and offsets ---- */
+
+static __always_inline void mw_range_changed(__u32 op, __u64 addr, __u64 length, __u64 value)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mw_range_event *event;
+
+	if (!mw_passes_filter(task))
+		return;
+	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_RANGE, 0);
+	if (!event)
+		return;
+	event->addr = addr;
+	event->length = length;
+	event->value = value;
+	event->op = op;
 	event->pad = 0;
 	mw_event_submit(event, false);
+}
+
+SEC("tracepoint/syscalls/sys_exit_madvise")
+int madvise_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+	__u64 advice;
+
+	/* -ENOMEM: part of the range was not mapped, the rest was advised */
+	if (ctx->ret != 0 && ctx->ret != -MW_ENOMEM)
+		return 0;
+	regs = mw_syscall_regs(bpf_get_current_task_btf());
+	advice = (int)regs->dx;
+	/* the common advice (MADV_DONTNEED, MADV_FREE...) leaves VMAs as they are */
+	if (advice < MW_MADV_FLAGS_FIRST || advice > MW_MADV_FLAGS_LAST)
+		return 0;
+	mw_range_changed(MW_RANGE_MADVISE, regs->di, regs->si, advice);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mlock")
+int mlock_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+
+	if (ctx->ret != 0)
+		return 0;
+	regs = mw_syscall_regs(bpf_get_current_task_btf());
+	mw_range_changed(MW_RANGE_MLOCK, regs->di, regs->si, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mlock2")
+int mlock2_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+
+	if (ctx->ret != 0)
+		return 0;
+	regs = mw_syscall_regs(bpf_get_current_task_btf());
+	mw_range_changed(MW_RANGE_MLOCK, regs->di, regs->si, regs->dx);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_munlock")
+int munlock_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+
+	if (ctx->ret != 0)
+		return 0;
+	regs = mw_syscall_regs(bpf_get_current_task_btf());
+	mw_range_changed(MW_RANGE_MUNLOCK, regs->di, regs->si, 0);
+	return 0;
+}
+
+/* remap_file_pages(start, size, prot, pgoff, flags) */
+SEC("tracepoint/syscalls/sys_exit_remap_file_pages")
+int remap_file_pages_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+
+	if (ctx->ret != 0)
+		return 0;
+	regs = mw_syscall_regs(bpf_get_current_task_btf());
+	mw_range_changed(MW_RANGE_REMAP_PAGES, regs->di, regs->si, regs->r10);
 	return 0;
 }
 
@@ -290,6 +410,77 @@ int ftruncate_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	mw_read_file_id(inode, inode, key.dev, &event->file);
 	mw_event_submit(event, false);
+	return 0;
+}
+
+/* ---- open(O_TRUNC) ---- */
+
+/*
+ * An open that truncated a file: its size changed as ftruncate would change
+ * it. Every open runs this, so anything but O_TRUNC returns at once.
+ */
+static __always_inline void mw_opened_truncating(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mw_tracked_inode *tracked;
+	struct mw_inode_key key = {};
+	struct mw_file_event *event;
+	struct inode *inode;
+	struct file *file;
+
+	file = mw_file_of_fd(task, fd);
+	if (!file)
+		return;
+	inode = file->f_inode;
+	key.ino = inode->i_ino;
+	key.dev = inode->i_sb->s_dev;
+	tracked = bpf_map_lookup_elem(&tracked_inodes, &key);
+	if (!tracked)
+		return;
+	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_TRUNCATE, 0);
+	if (!event)
+		return;
+	mw_read_file_id(inode, &event->file);
+	mw_event_submit(event, false);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int openat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret >= 0 && (mw_syscall_regs(bpf_get_current_task_btf())->dx & MW_O_TRUNC))
+		mw_opened_truncating(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int open_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret >= 0 && (mw_syscall_regs(bpf_get_current_task_btf())->si & MW_O_TRUNC))
+		mw_opened_truncating(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int creat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret >= 0)
+		mw_opened_truncating(ctx->ret);
+	return 0;
+}
+
+/* openat2(dirfd, path, struct open_how *how, size): how->flags is its first field */
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int openat2_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 flags = 0;
+
+	if (ctx->ret < 0)
+		return 0;
+	if (bpf_probe_read_user(&flags, sizeof(flags),
+				(void *)mw_syscall_regs(bpf_get_current_task_btf())->dx))
+		return 0;
+	if (flags & MW_O_TRUNC)
+		mw_opened_truncating(ctx->ret);
 	return 0;
 }
 

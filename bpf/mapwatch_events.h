@@ -42,6 +42,8 @@ enum mw_event_type {
 	MW_EVENT_FORK = 9, /* a new process (not a thread) */
 	MW_EVENT_EXEC = 10,
 	MW_EVENT_EXIT = 11, /* the whole thread group is gone */
+	/* madvise, mlock, munlock, remap_file_pages: may split or merge VMAs of a tracked process */
+	MW_EVENT_RANGE = 12,
 	MW_EVENT_TYPE_COUNT
 };
 
@@ -56,6 +58,8 @@ enum mw_event_type {
  * and name_hash is the bucket it stands in.
  */
 #define MW_MMAP_INODE_FILED (1u << 3)
+/* MAP_SHARED of an fd open for writing: the kernel keeps VM_SHARED and VM_MAYWRITE */
+#define MW_MMAP_FD_WRITABLE (1u << 4)
 /* mw_event_header.flags for MW_EVENT_UNLINK */
 #define MW_UNLINK_LAST (1u << 0) /* link count reached 0: every mapping of it is now orphaned */
 /* Found by the periodic audit, not by the syscall: the time is the audit's. */
@@ -138,14 +142,33 @@ struct mw_mremap_event {
 };
 _Static_assert(sizeof(struct mw_mremap_event) == 88, "mw_mremap_event layout");
 
+/* mprotect, and pkey_mprotect */
 struct mw_mprotect_event {
 	struct mw_event_header header;
 	__u64 addr;
 	__u64 length;
 	__u32 prot;
-	__u32 pad;
+	__s32 pkey; /* -1: each VMA keeps its protection key (mprotect) */
 };
 _Static_assert(sizeof(struct mw_mprotect_event) == 72, "mw_mprotect_event layout");
+
+/* mw_range_event.op */
+enum mw_range_op {
+	MW_RANGE_MADVISE = 1, /* value: the advice; only those that change VMA flags are sent */
+	MW_RANGE_MLOCK = 2, /* value: mlock2 flags (MLOCK_ONFAULT) */
+	MW_RANGE_MUNLOCK = 3,
+	MW_RANGE_REMAP_PAGES = 4, /* remap_file_pages; value: the new file offset in pages */
+};
+
+struct mw_range_event {
+	struct mw_event_header header;
+	__u64 addr;
+	__u64 length;
+	__u64 value;
+	__u32 op; /* enum mw_range_op */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct mw_range_event) == 80, "mw_range_event layout");
 
 /* MW_EVENT_TRUNCATE and MW_EVENT_UNLINK: file.size and file.nlink are the values after the call. */
 struct mw_file_event {
@@ -240,7 +263,7 @@ _Static_assert(sizeof(struct mw_name_slot_key) == 16, "mw_name_slot_key layout")
  * figures, read when asked, so no mapping syscall pays for keeping them.
  */
 struct mw_process_sample {
-	__u32 alive; /* the process exists */
+	__u32 alive; /* the process exists and has a thread that has not exited */
 	__u32 map_count; /* mm->map_count; 0 when it has no mm (exiting, or a zombie leader) */
 	char comm[MW_COMM_LEN]; /* the leader's, as /proc/PID/comm */
 };

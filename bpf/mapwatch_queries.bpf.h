@@ -29,7 +29,11 @@ static long mw_sample_process(__u64 index, void *context)
 		sample->comm[0] = '\0';
 		return 0;
 	}
-	sample->alive = 1;
+	/*
+	 * Every thread has exited: the process maps nothing any more, even if
+	 * exit_mm() is still to run (sched_process_exit may come first).
+	 */
+	sample->alive = task->signal->live.counter != 0;
 	mm = task->mm;
 	sample->map_count = mm ? mm->map_count : 0;
 	bpf_probe_read_kernel_str(sample->comm, sizeof(sample->comm), task->comm);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "cgroup_path.h"
 #include "clock.h"
@@ -60,6 +62,9 @@ struct mw_collector {
 	size_t rescan_count;
 	size_t rescan_capacity;
 	struct mw_orphan_cache *cache; /* page cache of orphaned files, between snapshots */
+	struct mw_file_check *rechecks; /* dev and ino only */
+	size_t recheck_count;
+	size_t recheck_capacity;
 };
 
 static int hook_inode_watch(void *context, const struct mw_file_id *file, uint64_t name_hash,
@@ -234,6 +239,7 @@ void collector__destroy(struct mw_collector *collector)
 	unfiled_inodes__destroy(collector->unfiled);
 	orphan_cache__destroy(collector->cache);
 	free(collector->rescan_pids);
+	free(collector->rechecks);
 	free(collector);
 }
 
@@ -265,6 +271,31 @@ static void read_mapping_path(uint32_t pid, uint64_t start, uint64_t end, bool u
 		path[0] = '\0';
 }
 
+/* A stat names the file {dev (kernel encoding), ino}. */
+static bool same_file(const struct stat *status, uint32_t dev, uint64_t ino)
+{
+	return status->st_ino == ino &&
+	       (uint32_t)(major(status->st_dev) << 20 | minor(status->st_dev)) == dev;
+}
+
+/* A check to ask again once the processes queued for a re-read have been read. */
+static void queue_recheck(struct mw_collector *collector, uint32_t dev, uint64_t ino)
+{
+	if (collector->recheck_count == collector->recheck_capacity) {
+		size_t capacity = collector->recheck_capacity ? 2 * collector->recheck_capacity
+							      : 64;
+		struct mw_file_check *grown =
+			realloc(collector->rechecks, capacity * sizeof(*grown));
+
+		if (!grown)
+			return; /* the next lost-event repair checks every file again */
+		collector->rechecks = grown;
+		collector->recheck_capacity = capacity;
+	}
+	collector->rechecks[collector->recheck_count++] =
+		(struct mw_file_check){ .dev = dev, .ino = ino };
+}
+
 /* The kernel could not settle an unlink/rename/truncate itself: look at the files. */
 static void answer_pending_checks(struct mw_collector *collector)
 {
@@ -279,9 +310,14 @@ static void answer_pending_checks(struct mw_collector *collector)
 			struct stat status;
 
 			if (proc_maps__stat_mapping((pid_t)checks[i].pid, checks[i].start,
-						    checks[i].end, &status)) {
-				/* The mapping went meanwhile: the process's events tell the rest. */
+						    checks[i].end, &status) ||
+			    !same_file(&status, checks[i].dev, checks[i].ino)) {
+				/*
+				 * The mapping went or holds another file: our view of the
+				 * process is wrong. Read it again, then ask again.
+				 */
 				queue_rescan(collector, checks[i].pid);
+				queue_recheck(collector, checks[i].dev, checks[i].ino);
 				continue;
 			}
 			read_mapping_path(checks[i].pid, checks[i].start, checks[i].end,
@@ -370,9 +406,15 @@ static int sample_processes(struct mw_collector *collector)
 		err = kernel_tracer__read_processes(collector->kernel, pids, count, samples);
 	}
 	for (size_t i = 0; !err && i < count; i++) {
-		/* gone: its EXIT record, or the repair of a lost one, removes it */
-		if (!samples[i].alive)
+		/*
+		 * Gone, or exiting. Its EXIT record may have been lost, or applied
+		 * before a re-read that still saw its mappings: this ends it either way.
+		 */
+		if (!samples[i].alive) {
+			if (!tracker__remove_process(collector->tracker, pids[i], now))
+				collector->reconcile_corrections++;
 			continue;
+		}
 		if (samples[i].map_count)
 			(void)tracker__set_map_count(collector->tracker, pids[i],
 						     samples[i].map_count, now);
@@ -481,6 +523,14 @@ int collector__refresh(struct mw_collector *collector)
 
 		(void)rescan_process(collector, pid);
 	}
+	/* the checks whose mapping was wrong, through the views just read */
+	if (collector->recheck_count) {
+		for (size_t i = 0; i < collector->recheck_count; i++)
+			(void)tracker__check_file(collector->tracker, collector->rechecks[i].dev,
+						  collector->rechecks[i].ino);
+		collector->recheck_count = 0;
+		answer_pending_checks(collector);
+	}
 	(void)audit(collector);
 	(void)sample_processes(collector);
 	process_cgroups__read_unknown(collector->tracker);
@@ -506,8 +556,10 @@ static void resolve_orphan_paths(struct mw_collector *collector, struct mw_snaps
 			/* a file past the cap of listed ranges waits until it is listed */
 			if ((orphan->path && strchr(orphan->path, '/')) || !orphan->range_count)
 				continue;
+			/* a view the process has changed since: the next repair corrects it */
 			if (proc_maps__stat_mapping((pid_t)process->pid, range->start, range->end,
-						    &status))
+						    &status) ||
+			    !same_file(&status, orphan->dev, orphan->ino))
 				continue;
 			read_mapping_path(process->pid, range->start, range->end,
 					  status.st_nlink == 0, path, sizeof(path));

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include "cgroup_path.h"
+#include "clock.h"
 #include "proc_seed.h"
 
 static int seed_vma(const struct mw_vma *vma, void *context)
@@ -21,6 +22,7 @@ int proc_seed__process(struct mw_tracker *tracker, uint32_t pid, const char *com
 	if (!err)
 		err = proc_maps__for_each((pid_t)pid, MW_PROC_MAPS_FILES_ONLY, seed_vma, &seed,
 					  &stats);
+	seed.scan_ended_ns = clock__monotonic_ns();
 	if (!err && (stats.map_count || keep_empty))
 		return tracker__seed_end(&seed, stats.map_count);
 	tracker__seed_abandon(&seed);
@@ -47,8 +49,9 @@ static int begin_process(const struct mw_proc_process *process, void *context)
 	if (!process_filter__matches(seeding->filter, (uint32_t)process->pid, process->comm,
 				     seeding->cgroup_known ? seeding->cgroup : NULL))
 		return 0;
+	/* this process's own read: a record before it is in what is read */
 	err = tracker__seed_begin(seeding->tracker, &seeding->seed, (uint32_t)process->pid,
-				  process->comm, seeding->scan_started_ns);
+				  process->comm, clock__monotonic_ns());
 	return err ? err : 1;
 }
 
@@ -62,7 +65,10 @@ static int hand_vma(const struct mw_vma *vma, void *context)
 static int end_process(const struct mw_proc_process *process, void *context)
 {
 	struct seed_context *seeding = context;
-	int err = tracker__seed_end(&seeding->seed, process->stats.map_count);
+	int err;
+
+	seeding->seed.scan_ended_ns = clock__monotonic_ns();
+	err = tracker__seed_end(&seeding->seed, process->stats.map_count);
 
 	if (err >= 0 && seeding->cgroup_known)
 		err = tracker__set_cgroup(seeding->tracker, (uint32_t)process->pid,

@@ -18,6 +18,7 @@ static const size_t record_sizes[MW_EVENT_TYPE_COUNT] = {
 	[MW_EVENT_FORK] = sizeof(struct mw_fork_event),
 	[MW_EVENT_EXEC] = sizeof(struct mw_exec_event),
 	[MW_EVENT_EXIT] = sizeof(struct mw_exit_event),
+	[MW_EVENT_RANGE] = sizeof(struct mw_range_event),
 };
 
 static const char *const type_names[MW_EVENT_TYPE_COUNT] = {
@@ -26,7 +27,7 @@ static const char *const type_names[MW_EVENT_TYPE_COUNT] = {
 	[MW_EVENT_TRUNCATE] = "truncate", [MW_EVENT_UNLINK] = "unlink",
 	[MW_EVENT_RENAME] = "rename",	  [MW_EVENT_CHECK] = "check",
 	[MW_EVENT_FORK] = "fork",	  [MW_EVENT_EXEC] = "exec",
-	[MW_EVENT_EXIT] = "exit",
+	[MW_EVENT_EXIT] = "exit",	  [MW_EVENT_RANGE] = "range",
 };
 
 static bool name_terminated(const char *name)

@@ -18,6 +18,7 @@ union mw_event {
 	struct mw_fork_event fork;
 	struct mw_exec_event exec;
 	struct mw_exit_event exit;
+	struct mw_range_event range;
 };
 
 /*

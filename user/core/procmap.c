@@ -48,6 +48,7 @@ void procmap__init(struct procmap *map, const struct procmap_hooks *hooks, void 
 {
 	RB_INIT(&map->tree);
 	map->count = 0;
+	map->anon_serial = 0;
 	map->hooks = hooks;
 	map->hook_context = hook_context;
 }
@@ -143,7 +144,20 @@ bool procmap__mergeable(const struct procmap_entry *a, const struct procmap_entr
 {
 	return a->end == b->start && a->dev == b->dev && a->ino == b->ino &&
 	       a->offset + (a->end - a->start) == b->offset && a->prot == b->prot &&
-	       a->shared == b->shared && a->owner == b->owner;
+	       a->shared == b->shared && a->flags == b->flags &&
+	       (a->anon == b->anon || !a->anon || !b->anon) && a->owner == b->owner;
+}
+
+uint64_t procmap__new_anon(struct procmap *map)
+{
+	return ++map->anon_serial;
+}
+
+/* A private writable VMA is taken to be written to: it gets anonymous memory of its own. */
+static void take_anon(struct procmap *map, struct procmap_entry *entry)
+{
+	if (!entry->shared && (entry->prot & PROT_WRITE) && !entry->anon)
+		entry->anon = procmap__new_anon(map);
 }
 
 /* Joins next into entry; both are reported replaced, the result added. */
@@ -152,6 +166,8 @@ static void merge_pair(struct procmap *map, struct procmap_entry *entry, struct 
 	report_removed(map, entry, PROCMAP_REPLACED);
 	report_removed(map, next, PROCMAP_REPLACED);
 	entry->end = next->end;
+	if (!entry->anon)
+		entry->anon = next->anon;
 	/* The merged VMA is as old as its oldest part. */
 	if (next->size_generation < entry->size_generation)
 		entry->size_generation = next->size_generation;
@@ -259,7 +275,7 @@ int procmap__insert(struct procmap *map, const struct procmap_entry *proto, bool
 	else
 		link_entry(map, entry);
 	if (merge)
-		merge_around(map, entry);
+		take_anon(map, merge_around(map, entry));
 	return 0;
 }
 
@@ -329,7 +345,41 @@ int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length,
 	return err;
 }
 
-int procmap__mprotect(struct procmap *map, uint64_t start, uint64_t end, uint32_t prot)
+/* What an mprotect, madvise or mlock asks of every VMA in its range. */
+struct range_change {
+	bool set_prot;
+	uint32_t prot;
+	int pkey; /* < 0: kept */
+	uint32_t set, clear;
+};
+
+static void changed_entry(const struct procmap_entry *entry, const struct range_change *change,
+			  uint32_t *prot, uint32_t *flags)
+{
+	uint32_t new_flags = (entry->flags | change->set) & ~change->clear;
+	uint32_t new_prot = change->set_prot ? change->prot : entry->prot;
+
+	if (change->pkey >= 0)
+		new_flags = (new_flags & ~PROCMAP_VM_PKEY_MASK) |
+			    ((uint32_t)change->pkey << PROCMAP_VM_PKEY_SHIFT & PROCMAP_VM_PKEY_MASK);
+	/* made writable, a private mapping is charged from then on, and stays so */
+	if ((new_prot & PROT_WRITE) && !(entry->prot & PROT_WRITE) && !entry->shared &&
+	    !(new_flags & (PROCMAP_VM_ACCOUNT | PROCMAP_VM_NORESERVE)))
+		new_flags |= PROCMAP_VM_ACCOUNT;
+	*prot = new_prot;
+	*flags = new_flags;
+}
+
+static bool entry_changes(const struct procmap_entry *entry, const struct range_change *change)
+{
+	uint32_t prot, flags;
+
+	changed_entry(entry, change, &prot, &flags);
+	return prot != entry->prot || flags != entry->flags;
+}
+
+static int change_range(struct procmap *map, uint64_t start, uint64_t end,
+			const struct range_change *change)
 {
 	struct procmap_entry *entry, *next;
 	int err;
@@ -337,14 +387,14 @@ int procmap__mprotect(struct procmap *map, uint64_t start, uint64_t end, uint32_
 	if (start >= end)
 		return 0;
 	entry = procmap__find(map, start);
-	if (entry && entry->prot != prot && (err = split_at(map, start)))
+	if (entry && entry_changes(entry, change) && (err = split_at(map, start)))
 		return err;
 	entry = procmap__find(map, end);
-	if (entry && entry->prot != prot && (err = split_at(map, end)))
+	if (entry && entry_changes(entry, change) && (err = split_at(map, end)))
 		return err;
 	for (entry = first_ending_after(map, start); entry && entry->start < end; entry = next) {
 		next = RB_NEXT(procmap_tree, &map->tree, entry);
-		entry->prot = prot;
+		changed_entry(entry, change, &entry->prot, &entry->flags);
 	}
 	/* Merge from the entry before the range through the entry after it. */
 	entry = first_ending_after(map, start);
@@ -356,7 +406,30 @@ int procmap__mprotect(struct procmap *map, uint64_t start, uint64_t end, uint32_
 	}
 	while (entry && entry->start <= end) {
 		entry = merge_around(map, entry);
+		if (entry->start < end && entry->end > start)
+			take_anon(map, entry);
 		entry = RB_NEXT(procmap_tree, &map->tree, entry);
 	}
 	return 0;
+}
+
+int procmap__mprotect(struct procmap *map, uint64_t start, uint64_t end, uint32_t prot)
+{
+	return procmap__mprotect_pkey(map, start, end, prot, -1);
+}
+
+int procmap__mprotect_pkey(struct procmap *map, uint64_t start, uint64_t end, uint32_t prot,
+			   int pkey)
+{
+	struct range_change change = { .set_prot = true, .prot = prot, .pkey = pkey };
+
+	return change_range(map, start, end, &change);
+}
+
+int procmap__change_flags(struct procmap *map, uint64_t start, uint64_t end, uint32_t set,
+			  uint32_t clear)
+{
+	struct range_change change = { .pkey = -1, .set = set, .clear = clear };
+
+	return change_range(map, start, end, &change);
 }

@@ -3,8 +3,10 @@
  * One process's file mappings as an interval map ordered by start address,
  * following the kernel's VMA rules: a new mapping replaces whatever it overlaps
  * (MAP_FIXED), partial unmaps trim or split, mprotect splits where the
- * protection changes, and adjacent pieces of one file with contiguous offsets
- * and equal protection and sharing merge, as the kernel merges VMAs.
+ * protection or a flag changes, and adjacent pieces of one file with
+ * contiguous offsets merge where the kernel would merge the VMAs: equal
+ * protection, sharing and flags (vm_flags the maps text does not show, such
+ * as VM_ACCOUNT), and compatible anonymous memory.
  *
  * Every operation is O(log n) plus the entries it touches. Addresses and
  * lengths must be page aligned by the caller.
@@ -17,6 +19,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * procmap_entry.flags: the VMA flags the kernel compares before merging that
+ * /proc/PID/maps does not show.
+ */
+#define PROCMAP_VM_ACCOUNT (1u << 0) /* private, writable once: its memory is charged */
+#define PROCMAP_VM_NORESERVE (1u << 1) /* MAP_NORESERVE */
+/* MAP_SHARED of an fd open read-only: the kernel drops VM_SHARED and VM_MAYWRITE */
+#define PROCMAP_VM_READONLY_FD (1u << 2)
+#define PROCMAP_VM_LOCKED (1u << 3) /* mlock, MAP_LOCKED */
+#define PROCMAP_VM_LOCKONFAULT (1u << 4) /* mlock2(MLOCK_ONFAULT) */
+#define PROCMAP_VM_DONTCOPY (1u << 5) /* MADV_DONTFORK: a forked child lacks it */
+#define PROCMAP_VM_DONTDUMP (1u << 6)
+#define PROCMAP_VM_HUGEPAGE (1u << 7)
+#define PROCMAP_VM_NOHUGEPAGE (1u << 8)
+#define PROCMAP_VM_PKEY_SHIFT 16 /* the protection key, 4 bits */
+#define PROCMAP_VM_PKEY_MASK (0xfu << PROCMAP_VM_PKEY_SHIFT)
+
 struct procmap_entry {
 	RB_ENTRY(procmap_entry) tree_link;
 	uint64_t start;
@@ -25,7 +44,14 @@ struct procmap_entry {
 	uint64_t ino;
 	uint32_t dev;
 	uint32_t prot;
+	uint32_t flags; /* PROCMAP_VM_* */
 	bool shared;
+	/*
+	 * Which anonymous memory (anon_vma) its private pages are in, 0 none:
+	 * VMAs with different ones never merge. Split pieces share it; a private
+	 * writable piece is taken to have been written to.
+	 */
+	uint64_t anon;
 	uint64_t size_generation; /* the inode's size generation when the mapping was made */
 	/* For the map's user: copied into split pieces and moved pieces. */
 	void *owner;
@@ -48,6 +74,7 @@ struct procmap_hooks {
 struct procmap {
 	struct procmap_tree tree;
 	size_t count;
+	uint64_t anon_serial; /* the last anon identity handed out */
 	const struct procmap_hooks *hooks; /* may be NULL */
 	void *hook_context;
 };
@@ -75,6 +102,20 @@ int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length,
 		    uint64_t new_length, uint32_t mremap_flags);
 /* mprotect(2): sets prot on [start, end), splitting and merging. Returns 0 or -ENOMEM. */
 int procmap__mprotect(struct procmap *map, uint64_t start, uint64_t end, uint32_t prot);
+/*
+ * pkey_mprotect(2): the same, and the protection key when pkey >= 0.
+ * Returns 0 or -ENOMEM.
+ */
+int procmap__mprotect_pkey(struct procmap *map, uint64_t start, uint64_t end, uint32_t prot,
+			   int pkey);
+/*
+ * madvise(2), mlock(2) and the like: sets then clears PROCMAP_VM_* flags on
+ * [start, end), splitting and merging. Returns 0 or -ENOMEM.
+ */
+int procmap__change_flags(struct procmap *map, uint64_t start, uint64_t end, uint32_t set,
+			  uint32_t clear);
+/* A new anonymous memory identity, for an entry made outside procmap__insert's merging. */
+uint64_t procmap__new_anon(struct procmap *map);
 
 /* Removes one entry of the map, reporting it as why. */
 void procmap__remove_entry(struct procmap *map, struct procmap_entry *entry,

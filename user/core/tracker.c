@@ -427,6 +427,22 @@ static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw
 	return inode;
 }
 
+/* The flags the kernel gives the new VMA that the maps text does not show. */
+static uint32_t mmap_vma_flags(const struct mw_mmap_event *event, bool shared)
+{
+	uint32_t flags = 0;
+
+	if (event->map_flags & MAP_NORESERVE)
+		flags |= PROCMAP_VM_NORESERVE;
+	if (event->map_flags & MAP_LOCKED)
+		flags |= PROCMAP_VM_LOCKED;
+	if (shared && !(event->header.flags & MW_MMAP_FD_WRITABLE))
+		flags |= PROCMAP_VM_READONLY_FD;
+	if (!shared && (event->prot & PROT_WRITE) && !(flags & PROCMAP_VM_NORESERVE))
+		flags |= PROCMAP_VM_ACCOUNT;
+	return flags;
+}
+
 static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 		      const struct mw_mmap_event *event)
 {
@@ -466,6 +482,7 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 	entry.prot = event->prot;
 	/* MAP_SHARED_VALIDATE has the MAP_SHARED bit too. */
 	entry.shared = sharing != MAP_PRIVATE;
+	entry.flags = mmap_vma_flags(event, entry.shared);
 	entry.size_generation = inode->size_generation;
 	entry.owner = user;
 	return procmap__insert(&process->map, &entry, true);
@@ -506,9 +523,15 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	/* vfork: the child borrows the parent's memory until it execs or exits. */
 	if (event->header.flags & MW_FORK_SHARED_MM)
 		return 0;
+	child->map.anon_serial = parent->map.anon_serial;
 	for (entry = procmap__first(&parent->map); entry; entry = procmap__next(entry)) {
 		struct procmap_entry copy = *entry;
 		struct process_inode *user = entry->owner;
+
+		/* MADV_DONTFORK: not copied; a child holds no lock of its parent's */
+		if (entry->flags & PROCMAP_VM_DONTCOPY)
+			continue;
+		copy.flags &= ~(PROCMAP_VM_LOCKED | PROCMAP_VM_LOCKONFAULT);
 
 		if (user) {
 			copy.owner = tracker__get_process_inode(child, user->inode);
@@ -596,12 +619,91 @@ static void apply_check(struct mw_tracker *tracker, const struct mw_check_event 
 	queue_check(tracker, inode);
 }
 
+/*
+ * remap_file_pages(): a new VMA of the same file over part of a shared one,
+ * made as mmap(MAP_SHARED | MAP_FIXED) would make it: flags afresh but the lock.
+ */
+static int remap_pages(struct process *process, uint64_t start, uint64_t end, uint64_t offset)
+{
+	struct procmap_entry *entry = procmap__find(&process->map, start);
+	struct procmap_entry copy;
+	struct process_inode *user;
+
+	if (!entry || !entry->shared || end > entry->end)
+		return 0; /* the kernel refuses it, or not a file mapping we follow */
+	copy = *entry;
+	user = entry->owner;
+	copy.start = start;
+	copy.end = end;
+	copy.offset = offset;
+	copy.flags &= PROCMAP_VM_READONLY_FD | PROCMAP_VM_LOCKED;
+	copy.anon = 0;
+	if (user)
+		copy.size_generation = user->inode->size_generation;
+	return procmap__insert(&process->map, &copy, true);
+}
+
+/* madvise() advice that changes VMA flags: what each sets and clears. */
+static bool advice_flags(uint64_t advice, uint32_t *set, uint32_t *clear)
+{
+	static const struct {
+		uint32_t advice, set, clear;
+	} table[] = {
+		{ MADV_DONTFORK, PROCMAP_VM_DONTCOPY, 0 },
+		{ MADV_DOFORK, 0, PROCMAP_VM_DONTCOPY },
+		{ MADV_DONTDUMP, PROCMAP_VM_DONTDUMP, 0 },
+		{ MADV_DODUMP, 0, PROCMAP_VM_DONTDUMP },
+		{ MADV_HUGEPAGE, PROCMAP_VM_HUGEPAGE, PROCMAP_VM_NOHUGEPAGE },
+		{ MADV_NOHUGEPAGE, PROCMAP_VM_NOHUGEPAGE, PROCMAP_VM_HUGEPAGE },
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (table[i].advice == advice) {
+			*set = table[i].set;
+			*clear = table[i].clear;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int apply_range(struct mw_tracker *tracker, struct process *process,
+		       const struct mw_range_event *event)
+{
+	uint64_t start = event->addr, end = event->addr + page_round_up(tracker, event->length);
+	uint32_t set = 0, clear = 0;
+
+	if (end < start)
+		return 0;
+	switch (event->op) {
+	case MW_RANGE_MADVISE:
+		if (!advice_flags(event->value, &set, &clear))
+			return 0;
+		break;
+	case MW_RANGE_MLOCK:
+		set = PROCMAP_VM_LOCKED;
+		if (event->value & MLOCK_ONFAULT)
+			set |= PROCMAP_VM_LOCKONFAULT;
+		else
+			clear = PROCMAP_VM_LOCKONFAULT;
+		break;
+	case MW_RANGE_MUNLOCK:
+		clear = PROCMAP_VM_LOCKED | PROCMAP_VM_LOCKONFAULT;
+		break;
+	case MW_RANGE_REMAP_PAGES:
+		return remap_pages(process, start, end, event->value * tracker->options.page_size);
+	default:
+		return 0;
+	}
+	return procmap__change_flags(&process->map, start, end, set, clear);
+}
+
 /* Events about one process's address space; a /proc scan may already show them. */
 static bool process_scoped(uint32_t type)
 {
 	return type == MW_EVENT_MMAP || type == MW_EVENT_MUNMAP || type == MW_EVENT_MREMAP ||
 	       type == MW_EVENT_MPROTECT || type == MW_EVENT_FORK || type == MW_EVENT_EXEC ||
-	       type == MW_EVENT_EXIT;
+	       type == MW_EVENT_EXIT || type == MW_EVENT_RANGE;
 }
 
 static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
@@ -625,6 +727,22 @@ static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 		if (process)
 			tracker__drop_process(tracker, process, PROCMAP_UNMAPPED);
 		return 0;
+	}
+	if (process && process_scoped(header->type) &&
+	    header->timestamp_ns < process->read_ended_ns && tracker->options.process_rescan) {
+		/*
+		 * Made while /proc was being read: the read may show it already. A
+		 * child copies the parent as /proc showed it, which may hold what the
+		 * parent mapped after the fork: the child is read instead. Anything
+		 * else is applied, and the process read again to be sure.
+		 */
+		if (header->type == MW_EVENT_FORK) {
+			if (event->fork.child_pid != header->pid)
+				tracker->options.process_rescan(tracker->options.hook_context,
+								event->fork.child_pid);
+			return 0;
+		}
+		tracker->options.process_rescan(tracker->options.hook_context, header->pid);
 	}
 	if (!process) {
 		char comm[MW_COMM_LEN];
@@ -650,10 +768,12 @@ static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 	case MW_EVENT_MREMAP:
 		return apply_mremap(tracker, process, &event->mremap);
 	case MW_EVENT_MPROTECT:
-		return procmap__mprotect(&process->map, event->mprotect.addr,
-					 event->mprotect.addr +
-						 page_round_up(tracker, event->mprotect.length),
-					 event->mprotect.prot);
+		return procmap__mprotect_pkey(&process->map, event->mprotect.addr,
+					      event->mprotect.addr +
+						      page_round_up(tracker, event->mprotect.length),
+					      event->mprotect.prot, event->mprotect.pkey);
+	case MW_EVENT_RANGE:
+		return apply_range(tracker, process, &event->range);
 	case MW_EVENT_TRUNCATE:
 	case MW_EVENT_UNLINK:
 	case MW_EVENT_RENAME:

@@ -100,6 +100,8 @@ struct mw_tracker_seed {
 	struct mw_tracker *tracker;
 	uint32_t pid;
 	uint64_t scan_started_ns;
+	/* when the walk had read the process whole: set by the caller before end, 0 if unknown */
+	uint64_t scan_ended_ns;
 	uint64_t cursor; /* /proc has spoken for the addresses below */
 	size_t differences;
 	bool view_held; /* the tracker had a view of pid to compare with */

@@ -43,6 +43,12 @@ struct process {
 	struct procmap map;
 	struct process_inode *inodes; /* hash by inode id */
 	uint64_t ignore_before_ns; /* a /proc scan started then already shows older events */
+	/*
+	 * When that scan had read the process whole. A record stamped between
+	 * the two may or may not be in what it read: applying it may apply it
+	 * twice (an mremap moves nothing twice), so the process is read again.
+	 */
+	uint64_t read_ended_ns;
 	bool awaiting_rescan; /* exec dropped what we knew; /proc will tell */
 	struct mw_tracker *tracker;
 };

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <utlist.h>
 #include "tracker_internal.h"
 
@@ -157,6 +158,14 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 	entry.ino = vma->ino;
 	entry.prot = vma->prot;
 	entry.shared = vma->shared;
+	/*
+	 * The text shows no VMA flags: a private writable one is charged; and a
+	 * VMA of its own, the kernel did not merge it with its neighbours for
+	 * reasons unseen, so it merges with none of them.
+	 */
+	if (!vma->shared && (vma->prot & PROT_WRITE))
+		entry.flags = PROCMAP_VM_ACCOUNT;
+	entry.anon = procmap__new_anon(&process->map);
 	entry.size_generation = inode->size_generation;
 	/* Exactly the VMAs /proc showed: the kernel did not merge them, neither do we. */
 	return procmap__insert(&process->map, &entry, false);
@@ -255,6 +264,8 @@ int tracker__seed_end(struct mw_tracker_seed *seed, uint64_t map_count)
 	tracker__record_map_count(tracker, process, map_count, seed->scan_started_ns);
 	if (seed->scan_started_ns > process->ignore_before_ns)
 		process->ignore_before_ns = seed->scan_started_ns;
+	if (seed->scan_ended_ns > process->read_ended_ns)
+		process->read_ended_ns = seed->scan_ended_ns;
 	process->awaiting_rescan = false;
 	tracker__forget_unused_inodes(tracker);
 	return seed->view_held ? (int)seed->differences : 0;
