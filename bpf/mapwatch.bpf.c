@@ -19,6 +19,7 @@
 #define MW_FMODE_WRITE 0x2
 #define MW_O_TRUNC 01000
 #define MW_ENOMEM 12
+#define MW_EAGAIN 11
 /* madvise advice that changes VMA flags: MADV_DONTFORK (10) to MADV_KEEPONFORK (19) */
 #define MW_MADV_FLAGS_FIRST 10
 #define MW_MADV_FLAGS_LAST 19
@@ -138,6 +139,7 @@ static __always_inline void mw_file_mmap(struct task_struct *task, struct pt_reg
 	event->offset = regs->r9;
 	mw_read_file_id(inode, held, key.dev, &event->file);
 	event->name_hash = name_hash;
+	event->file_ref = (__u64)file;
 	mw_event_submit(event, false);
 }
 
@@ -157,6 +159,7 @@ static __always_inline void mw_fixed_mmap(struct task_struct *task, struct pt_re
 	event->offset = regs->r9;
 	__builtin_memset(&event->file, 0, sizeof(event->file));
 	event->name_hash = 0;
+	event->file_ref = 0;
 	mw_event_submit(event, false);
 }
 
@@ -289,6 +292,17 @@ int pkey_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
 
 /* ---- madvise, mlock, munlock, remap_file_pages: VMA flags and offsets ---- */
 
+/*
+ * mlock sets VM_LOCKED first, then faults the pages in: a fault that fails
+ * (a page past the end of file) fails the call, -ENOMEM or -EAGAIN, with the
+ * flags set. Refused for a hole in the range, -ENOMEM changed nothing, and
+ * there is no mapping of ours to change either.
+ */
+static __always_inline bool mw_mlock_applied(long ret)
+{
+	return ret == 0 || ret == -MW_ENOMEM || ret == -MW_EAGAIN;
+}
+
 static __always_inline void mw_range_changed(__u32 op, __u64 addr, __u64 length, __u64 value)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -330,7 +344,7 @@ int mlock_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs;
 
-	if (ctx->ret != 0)
+	if (!mw_mlock_applied(ctx->ret))
 		return 0;
 	regs = mw_syscall_regs(bpf_get_current_task_btf());
 	mw_range_changed(MW_RANGE_MLOCK, regs->di, regs->si, 0);
@@ -342,7 +356,7 @@ int mlock2_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs;
 
-	if (ctx->ret != 0)
+	if (!mw_mlock_applied(ctx->ret))
 		return 0;
 	regs = mw_syscall_regs(bpf_get_current_task_btf());
 	mw_range_changed(MW_RANGE_MLOCK, regs->di, regs->si, regs->dx);

@@ -117,9 +117,14 @@ struct mw_mmap_event {
 	__u32 map_flags; /* MAP_* as passed to mmap */
 	struct mw_file_id file; /* zero when not MW_MMAP_FILE */
 	__u64 name_hash; /* mw_name_hash() of the basename */
+	/*
+	 * The open file (struct file address) mapped: the kernel merges VMAs of
+	 * one open file only, so two mmaps of one inode through two opens stay apart.
+	 */
+	__u64 file_ref;
 	char name[MW_NAME_LEN]; /* basename, NUL-terminated; absent with MW_MMAP_INODE_FILED */
 };
-_Static_assert(sizeof(struct mw_mmap_event) == 48 + 32 + 40 + 8 + MW_NAME_LEN,
+_Static_assert(sizeof(struct mw_mmap_event) == 48 + 32 + 40 + 16 + MW_NAME_LEN,
 	       "mw_mmap_event layout");
 /* An MMAP record of an inode the kernel had filed: everything before name[]. */
 #define MW_MMAP_EVENT_FILED_SIZE (sizeof(struct mw_mmap_event) - MW_NAME_LEN)

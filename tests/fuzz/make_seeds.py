@@ -35,7 +35,7 @@ def op(operation, payload=b""):
 
 def mmap(pid, page, ino, name=b"00000000000000461285.index", filed=False):
     flags = MMAP_FILE | INODE_KNOWN | (INODE_FILED if filed else 0)
-    body = struct.pack("<QQQII", page * 4096, 4 * 4096, 0, 3, 1) + file_id(ino) + struct.pack("<Q", 99)
+    body = struct.pack("<QQQII", page * 4096, 4 * 4096, 0, 3, 1) + file_id(ino) + struct.pack("<QQ", 99, 0)
     if not filed:
         body += name.ljust(NAME_LEN, b"\0")
     return op(MMAP, header(pid, flags=flags) + body)

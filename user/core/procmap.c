@@ -143,8 +143,8 @@ struct procmap_entry *procmap__find(struct procmap *map, uint64_t addr)
 bool procmap__mergeable(const struct procmap_entry *a, const struct procmap_entry *b)
 {
 	return a->end == b->start && a->dev == b->dev && a->ino == b->ino &&
-	       a->offset + (a->end - a->start) == b->offset && a->prot == b->prot &&
-	       a->shared == b->shared && a->flags == b->flags &&
+	       a->file_ref == b->file_ref && a->offset + (a->end - a->start) == b->offset &&
+	       a->prot == b->prot && a->shared == b->shared && a->flags == b->flags &&
 	       (a->anon == b->anon || !a->anon || !b->anon) && a->owner == b->owner;
 }
 
@@ -336,12 +336,25 @@ int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length,
 		err = procmap__remove_range(map, old_addr, old_addr + old_length, PROCMAP_REPLACED);
 	if (!err)
 		err = procmap__remove_range(map, new_addr, new_addr + new_length, PROCMAP_UNMAPPED);
+	/*
+	 * Moved, a VMA may merge where it lands. In place, it merges with
+	 * nothing, but a grown one with the VMA it now touches above.
+	 */
 	for (size_t i = 0; !err && i < piece_count; i++) {
 		pieces[i].start += delta;
 		pieces[i].end += delta;
-		err = procmap__insert(map, &pieces[i], true);
+		err = procmap__insert(map, &pieces[i], new_addr != old_addr);
 	}
 	free(pieces);
+	if (!err && new_addr == old_addr && new_length > old_length) {
+		entry = procmap__find(map, new_addr + new_length - 1);
+		if (entry) {
+			struct procmap_entry *next = RB_NEXT(procmap_tree, &map->tree, entry);
+
+			if (next && procmap__mergeable(entry, next))
+				merge_pair(map, entry, next);
+		}
+	}
 	return err;
 }
 
@@ -381,7 +394,9 @@ static bool entry_changes(const struct procmap_entry *entry, const struct range_
 static int change_range(struct procmap *map, uint64_t start, uint64_t end,
 			const struct range_change *change)
 {
+	size_t changed_count = 0, changed_capacity = 0;
 	struct procmap_entry *entry, *next;
+	uint64_t *changed = NULL;
 	int err;
 
 	if (start >= end)
@@ -392,24 +407,35 @@ static int change_range(struct procmap *map, uint64_t start, uint64_t end,
 	entry = procmap__find(map, end);
 	if (entry && entry_changes(entry, change) && (err = split_at(map, end)))
 		return err;
+	/*
+	 * Only a VMA whose flags change is merged with its neighbours, as the
+	 * kernel does: pieces left unmerged (a fork drops VM_LOCKED) stay so.
+	 */
 	for (entry = first_ending_after(map, start); entry && entry->start < end; entry = next) {
 		next = RB_NEXT(procmap_tree, &map->tree, entry);
+		if (!entry_changes(entry, change))
+			continue;
 		changed_entry(entry, change, &entry->prot, &entry->flags);
-	}
-	/* Merge from the entry before the range through the entry after it. */
-	entry = first_ending_after(map, start);
-	if (entry) {
-		struct procmap_entry *previous = RB_PREV(procmap_tree, &map->tree, entry);
+		if (changed_count == changed_capacity) {
+			size_t grown = changed_capacity ? 2 * changed_capacity : 8;
+			uint64_t *bigger = realloc(changed, grown * sizeof(*changed));
 
-		if (previous)
-			entry = previous;
+			if (!bigger) {
+				free(changed);
+				return -ENOMEM;
+			}
+			changed = bigger;
+			changed_capacity = grown;
+		}
+		changed[changed_count++] = entry->start;
 	}
-	while (entry && entry->start <= end) {
-		entry = merge_around(map, entry);
-		if (entry->start < end && entry->end > start)
-			take_anon(map, entry);
-		entry = RB_NEXT(procmap_tree, &map->tree, entry);
+	/* by address: a merge frees entries, and the one holding an address survives */
+	for (size_t i = 0; i < changed_count; i++) {
+		entry = procmap__find(map, changed[i]);
+		if (entry)
+			take_anon(map, merge_around(map, entry));
 	}
+	free(changed);
 	return 0;
 }
 

@@ -42,6 +42,8 @@ struct procmap_entry {
 	uint64_t end; /* exclusive */
 	uint64_t offset; /* file offset of start, bytes */
 	uint64_t ino;
+	/* the open file it maps: VMAs of one inode opened twice never merge */
+	uint64_t file_ref;
 	uint32_t dev;
 	uint32_t prot;
 	uint32_t flags; /* PROCMAP_VM_* */

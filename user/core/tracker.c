@@ -483,6 +483,7 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 	/* MAP_SHARED_VALIDATE has the MAP_SHARED bit too. */
 	entry.shared = sharing != MAP_PRIVATE;
 	entry.flags = mmap_vma_flags(event, entry.shared);
+	entry.file_ref = event->file_ref;
 	entry.size_generation = inode->size_generation;
 	entry.owner = user;
 	return procmap__insert(&process->map, &entry, true);
@@ -532,6 +533,9 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 		if (entry->flags & PROCMAP_VM_DONTCOPY)
 			continue;
 		copy.flags &= ~(PROCMAP_VM_LOCKED | PROCMAP_VM_LOCKONFAULT);
+		/* each VMA of the child gets anonymous memory of its own: its pieces merge no more */
+		if (copy.anon)
+			copy.anon = procmap__new_anon(&child->map);
 
 		if (user) {
 			copy.owner = tracker__get_process_inode(child, user->inode);

@@ -166,6 +166,8 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 	if (!vma->shared && (vma->prot & PROT_WRITE))
 		entry.flags = PROCMAP_VM_ACCOUNT;
 	entry.anon = procmap__new_anon(&process->map);
+	/* which open file is unknown: one of its own, shared by its pieces only */
+	entry.file_ref = entry.anon | 1ull << 63;
 	entry.size_generation = inode->size_generation;
 	/* Exactly the VMAs /proc showed: the kernel did not merge them, neither do we. */
 	return procmap__insert(&process->map, &entry, false);

@@ -6,7 +6,7 @@
 static const uint32_t all_types[] = {
 	MW_EVENT_MMAP,	   MW_EVENT_MUNMAP, MW_EVENT_MREMAP, MW_EVENT_MPROTECT,
 	MW_EVENT_TRUNCATE, MW_EVENT_UNLINK, MW_EVENT_RENAME, MW_EVENT_CHECK,
-	MW_EVENT_FORK,	   MW_EVENT_EXEC,   MW_EVENT_EXIT,
+	MW_EVENT_FORK,	   MW_EVENT_EXEC,   MW_EVENT_EXIT,   MW_EVENT_RANGE,
 };
 
 static const size_t all_sizes[] = {
@@ -15,7 +15,7 @@ static const size_t all_sizes[] = {
 	sizeof(struct mw_file_event),	sizeof(struct mw_file_event),
 	sizeof(struct mw_rename_event), sizeof(struct mw_check_event),
 	sizeof(struct mw_fork_event),	sizeof(struct mw_exec_event),
-	sizeof(struct mw_exit_event),
+	sizeof(struct mw_exit_event),	sizeof(struct mw_range_event),
 };
 
 /* A well-formed record of the type, in a buffer with room to spare. */

@@ -195,8 +195,8 @@ Test(procmap, mremap_of_length_zero_duplicates)
 
 /*
  * Randomised: a page-granular model of who maps what against the procmap.
- * After every step each page must agree, and the entries must be the maximal
- * runs the kernel would have merged.
+ * After every step each page must agree, and no entry may join pages the
+ * kernel would keep apart.
  */
 #define MODEL_PAGES 96
 
@@ -235,9 +235,15 @@ static void compare_with_model(unsigned step)
 		if (page == 0 || !model_mergeable(page - 1))
 			runs++;
 	}
-	cr_assert_eq(procmap__count(&map), runs, "step %u: %zu entries, %zu runs", step,
-		     procmap__count(&map), runs);
-	cr_assert_eq((long)runs, counts.added - counts.removed, "step %u hooks", step);
+	/*
+	 * No entry spans pages the kernel keeps apart (checked page by page above);
+	 * runs may stay in several entries, as the kernel leaves VMAs resized in
+	 * place, or of private writable memory mapped apart, unmerged.
+	 */
+	cr_assert_geq(procmap__count(&map), runs, "step %u: %zu entries, %zu runs", step,
+		      procmap__count(&map), runs);
+	cr_assert_eq((long)procmap__count(&map), counts.added - counts.removed, "step %u hooks",
+		     step);
 }
 
 static size_t random_below(size_t limit)

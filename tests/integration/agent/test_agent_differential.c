@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Randomized differential test: a seeded generator of mapping, file and
+ * process operations (mmap, partial munmap, mremap, mprotect, madvise,
+ * mlock, fork, exit, unlink, rename, open(O_TRUNC), truncate) runs in
+ * several processes of two threads each, on a shared pool of files on the
+ * disk filesystem of /tmp and on tmpfs. It is paused at random; at each pause
+ * every live process's orphans (VMA-exact: start, end, offset, dev, ino,
+ * path), map count and stale mappings are compared with /proc, and no exited
+ * process may remain. Run with the default ring buffer, and with one so
+ * small that thousands of records a second are lost: the view must equal
+ * /proc by the second refresh after the load stops.
+ *
+ * MAPWATCH_DIFF_SEED replays a seed (printed on failure); MAPWATCH_DIFF_ROUNDS
+ * sets the pauses per run (tests/soak/differential.sh runs many).
+ */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_harness.h"
+#include "truth_check.h"
+
+#define DEFAULT_ROUNDS 6
+#define POOL_FILES 8 /* per directory */
+#define FILE_PAGES 8
+#define MAX_THREADS 32
+#define MAX_PROCESSES 8
+#define MAX_EXITED 256
+#define THREAD_MAPPINGS 24
+#define PAUSE_DEADLINE_NS (120ull * 1000000000ull)
+
+enum thread_state { SLOT_FREE, SLOT_RUNNING, SLOT_PAUSED };
+
+struct thread_slot {
+	_Atomic int state;
+	_Atomic pid_t pid;
+};
+
+/* Shared by the test and every worker: MAP_SHARED before the first fork. */
+struct shared {
+	_Atomic int pause;
+	_Atomic int stop;
+	_Atomic int processes;
+	struct thread_slot threads[MAX_THREADS];
+	_Atomic int exited_count;
+	pid_t exited[MAX_EXITED];
+	_Atomic unsigned long long operations;
+	char dirs[2][PATH_MAX];
+	size_t page;
+};
+
+static struct shared *shared;
+/* the workers' process group, for the test to end */
+static pid_t workers_group;
+
+struct mapping {
+	char *address;
+	size_t length;
+	bool private_mapping;
+};
+
+struct worker_thread {
+	int slot;
+	uint64_t random;
+	struct mapping mappings[THREAD_MAPPINGS];
+	size_t count;
+	bool main_thread;
+};
+
+static _Atomic int process_quitting;
+static __thread sigjmp_buf *bus_guard;
+
+static uint64_t next_random(uint64_t *state)
+{
+	/* xorshift64* */
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static size_t pick(uint64_t *state, size_t bound)
+{
+	return bound ? (size_t)(next_random(state) % bound) : 0;
+}
+
+static void on_bus(int signal_number)
+{
+	(void)signal_number;
+	if (bus_guard)
+		siglongjmp(*bus_guard, 1);
+	_exit(9);
+}
+
+/* Writes one byte, as a program writes to its private copy: the page may be past the end of file. */
+static void touch(char *address)
+{
+	sigjmp_buf jump;
+
+	bus_guard = &jump;
+	if (!sigsetjmp(jump, 1))
+		*(volatile char *)address = 1;
+	bus_guard = NULL;
+}
+
+static void pool_path(uint64_t *state, char *path, size_t size)
+{
+	snprintf(path, size, "%s/pool-%zu.index", shared->dirs[pick(state, 2)],
+		 pick(state, POOL_FILES));
+}
+
+static void op_map(struct worker_thread *self)
+{
+	size_t page = shared->page, pages = 1 + pick(&self->random, 4);
+	bool private_mapping = pick(&self->random, 2);
+	int prot = pick(&self->random, 2) ? PROT_READ : PROT_READ | PROT_WRITE;
+	char path[PATH_MAX + 32];
+	struct mapping *slot;
+	void *address;
+	int fd;
+
+	if (self->count == THREAD_MAPPINGS)
+		return;
+	pool_path(&self->random, path, sizeof(path));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (pick(&self->random, 4) == 0)
+		(void)ftruncate(fd, FILE_PAGES * page);
+	address = mmap(NULL, pages * page, prot, private_mapping ? MAP_PRIVATE : MAP_SHARED, fd,
+		       (off_t)(pick(&self->random, 4) * page));
+	close(fd);
+	if (address == MAP_FAILED)
+		return;
+	if (private_mapping && (prot & PROT_WRITE))
+		touch(address);
+	slot = &self->mappings[self->count++];
+	slot->address = address;
+	slot->length = pages * page;
+	slot->private_mapping = private_mapping;
+}
+
+static struct mapping *some_mapping(struct worker_thread *self)
+{
+	return self->count ? &self->mappings[pick(&self->random, self->count)] : NULL;
+}
+
+static char *some_page(struct worker_thread *self, struct mapping *mapping)
+{
+	return mapping->address +
+	       pick(&self->random, mapping->length / shared->page) * shared->page;
+}
+
+static void forget(struct worker_thread *self, struct mapping *mapping)
+{
+	*mapping = self->mappings[--self->count];
+}
+
+static void op_unmap(struct worker_thread *self)
+{
+	struct mapping *mapping = some_mapping(self);
+
+	if (!mapping)
+		return;
+	if (pick(&self->random, 2)) {
+		(void)munmap(some_page(self, mapping), shared->page);
+	} else {
+		(void)munmap(mapping->address, mapping->length);
+		forget(self, mapping);
+	}
+}
+
+static void op_mremap(struct worker_thread *self)
+{
+	struct mapping *mapping = some_mapping(self);
+	size_t length;
+	void *moved;
+
+	if (!mapping)
+		return;
+	length = (1 + pick(&self->random, 5)) * shared->page;
+	moved = mremap(mapping->address, mapping->length, length, MREMAP_MAYMOVE);
+	if (moved == MAP_FAILED)
+		return;
+	mapping->address = moved;
+	mapping->length = length;
+}
+
+static void op_mprotect(struct worker_thread *self)
+{
+	struct mapping *mapping = some_mapping(self);
+	char *address;
+	int prot = pick(&self->random, 2) ? PROT_READ : PROT_READ | PROT_WRITE;
+
+	if (!mapping)
+		return;
+	address = some_page(self, mapping);
+	if (mprotect(address, shared->page, prot))
+		return;
+	if (mapping->private_mapping && (prot & PROT_WRITE))
+		touch(address);
+}
+
+static void op_madvise(struct worker_thread *self)
+{
+	static const int advice[] = { MADV_DONTFORK, MADV_DOFORK,   MADV_DONTDUMP,
+				      MADV_DODUMP,   MADV_HUGEPAGE, MADV_NOHUGEPAGE };
+	struct mapping *mapping = some_mapping(self);
+
+	if (mapping)
+		(void)madvise(some_page(self, mapping), shared->page,
+			      advice[pick(&self->random, sizeof(advice) / sizeof(advice[0]))]);
+}
+
+static void op_mlock(struct worker_thread *self)
+{
+	struct mapping *mapping = some_mapping(self);
+
+	if (!mapping)
+		return;
+	if (pick(&self->random, 2))
+		(void)mlock(some_page(self, mapping), shared->page);
+	else
+		(void)munlock(some_page(self, mapping), shared->page);
+}
+
+static void op_file(struct worker_thread *self)
+{
+	char path[PATH_MAX + 32], other[PATH_MAX + 32];
+	int fd;
+
+	pool_path(&self->random, path, sizeof(path));
+	switch (pick(&self->random, 4)) {
+	case 0:
+		(void)unlink(path);
+		break;
+	case 1:
+		/* within one directory: rename does not cross filesystems */
+		snprintf(other, sizeof(other), "%.*s/pool-%zu.index",
+			 (int)(strrchr(path, '/') - path), path, pick(&self->random, POOL_FILES));
+		(void)rename(path, other);
+		break;
+	case 2:
+		fd = open(path, O_RDWR | O_TRUNC | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		break;
+	default:
+		(void)truncate(path, (off_t)((1 + pick(&self->random, FILE_PAGES)) * shared->page));
+		break;
+	}
+}
+
+static int claim_thread_slot(pid_t pid)
+{
+	for (int i = 0; i < MAX_THREADS; i++) {
+		int expected = SLOT_FREE;
+
+		if (atomic_compare_exchange_strong(&shared->threads[i].state, &expected,
+						   SLOT_RUNNING)) {
+			shared->threads[i].pid = pid;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void *worker_loop(void *argument);
+
+static void __attribute__((noreturn)) worker_exit(struct worker_thread *self)
+{
+	pid_t pid = getpid();
+	int index = atomic_fetch_add(&shared->exited_count, 1);
+
+	process_quitting = 1;
+	if (index < MAX_EXITED)
+		shared->exited[index] = pid;
+	atomic_fetch_sub(&shared->processes, 1);
+	/* both threads' slots: the helper dies with the process wherever it is */
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (shared->threads[i].pid == pid && i != self->slot)
+			shared->threads[i].state = SLOT_FREE;
+	shared->threads[self->slot].state = SLOT_FREE;
+	_exit(0);
+}
+
+/* Starts the helper thread of the calling process on a fresh slot. */
+static void start_helper(uint64_t seed)
+{
+	struct worker_thread *helper = calloc(1, sizeof(*helper));
+	pthread_t thread;
+
+	/* MAPWATCH_DIFF_THREADS=1: one thread per process, to tell thread races from the rest */
+	if (!helper ||
+	    (getenv("MAPWATCH_DIFF_THREADS") && atoi(getenv("MAPWATCH_DIFF_THREADS")) == 1)) {
+		free(helper);
+		return;
+	}
+	helper->slot = claim_thread_slot(getpid());
+	helper->random = seed | 1;
+	if (helper->slot < 0 || pthread_create(&thread, NULL, worker_loop, helper)) {
+		if (helper->slot >= 0)
+			shared->threads[helper->slot].state = SLOT_FREE;
+		free(helper);
+		return;
+	}
+	pthread_detach(thread);
+}
+
+static void op_fork(struct worker_thread *self)
+{
+	uint64_t child_seed = next_random(&self->random);
+	int child_slot;
+	pid_t child;
+
+	if (atomic_fetch_add(&shared->processes, 1) >= MAX_PROCESSES) {
+		atomic_fetch_sub(&shared->processes, 1);
+		return;
+	}
+	/* counted as running before it exists, so a pause waits for it */
+	child_slot = claim_thread_slot(0);
+	if (child_slot < 0) {
+		atomic_fetch_sub(&shared->processes, 1);
+		return;
+	}
+	child = fork();
+	if (child < 0) {
+		shared->threads[child_slot].state = SLOT_FREE;
+		atomic_fetch_sub(&shared->processes, 1);
+		return;
+	}
+	if (child == 0) {
+		self->slot = child_slot;
+		shared->threads[child_slot].pid = getpid();
+		self->random = child_seed | 1;
+		start_helper(next_random(&self->random));
+		return;
+	}
+}
+
+static void run_operation(struct worker_thread *self)
+{
+	size_t choice = pick(&self->random, 100);
+
+	if (choice < 24)
+		op_map(self);
+	else if (choice < 40)
+		op_unmap(self);
+	else if (choice < 50)
+		op_mremap(self);
+	else if (choice < 62)
+		op_mprotect(self);
+	else if (choice < 70)
+		op_madvise(self);
+	else if (choice < 76)
+		op_mlock(self);
+	else if (choice < 96)
+		op_file(self);
+	else if (choice < 98 && self->main_thread)
+		op_fork(self);
+	else if (self->main_thread && shared->processes > 2)
+		worker_exit(self);
+}
+
+static void *worker_loop(void *argument)
+{
+	struct worker_thread *self = argument;
+	struct thread_slot *slot;
+
+	while (!shared->stop && !process_quitting) {
+		slot = &shared->threads[self->slot];
+		/* running first, then the pause flag: a pause seen paused stays paused */
+		slot->state = SLOT_RUNNING;
+		if (shared->pause) {
+			slot->state = SLOT_PAUSED;
+			while (shared->pause && !shared->stop)
+				usleep(1000);
+			continue;
+		}
+		run_operation(self);
+		atomic_fetch_add(&shared->operations, 1);
+	}
+	shared->threads[self->slot].state = SLOT_FREE;
+	if (self->main_thread)
+		_exit(0);
+	return NULL;
+}
+
+/* The first workers; they fork and exit on their own from then on. */
+static void __attribute__((noreturn)) run_workers(uint64_t seed, int workers)
+{
+	struct sigaction bus = { .sa_handler = on_bus };
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* one process group: the test ends every worker with one kill, whatever happens */
+	setpgid(0, 0);
+	signal(SIGCHLD, SIG_IGN); /* exited workers leave /proc at once */
+	sigaction(SIGBUS, &bus, NULL);
+	for (int i = 0; i < workers; i++) {
+		struct worker_thread *self = calloc(1, sizeof(*self));
+		pid_t pid;
+
+		self->random = (seed + 0x9e3779b97f4a7c15ull * (i + 1)) | 1;
+		self->main_thread = true;
+		self->slot = claim_thread_slot(0);
+		atomic_fetch_add(&shared->processes, 1);
+		pid = fork();
+		if (pid == 0) {
+			shared->threads[self->slot].pid = getpid();
+			start_helper(next_random(&self->random));
+			worker_loop(self);
+		}
+	}
+	while (!shared->stop)
+		usleep(10000);
+	_exit(0);
+}
+
+/* ---- the test's side ---- */
+
+static uint64_t test_seed(void)
+{
+	const char *text = getenv("MAPWATCH_DIFF_SEED");
+	struct timespec now;
+
+	if (text)
+		return strtoull(text, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (uint64_t)now.tv_sec * 1000003u ^ (uint64_t)now.tv_nsec;
+}
+
+static int rounds(void)
+{
+	const char *text = getenv("MAPWATCH_DIFF_ROUNDS");
+
+	return text ? atoi(text) : DEFAULT_ROUNDS;
+}
+
+static bool any_running(void)
+{
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (shared->threads[i].state == SLOT_RUNNING)
+			return true;
+	return false;
+}
+
+static void pause_workers(uint64_t seed)
+{
+	uint64_t deadline = harness__now_ns() + PAUSE_DEADLINE_NS;
+
+	shared->pause = 1;
+	while (any_running()) {
+		cr_assert_lt(harness__now_ns(), deadline, "seed %llu: the workers did not pause",
+			     (unsigned long long)seed);
+		usleep(1000);
+	}
+	/* an exited worker leaves /proc (its parent ignores SIGCHLD) */
+	for (int i = 0; i < shared->exited_count && i < MAX_EXITED; i++)
+		while (kill(shared->exited[i], 0) == 0 && harness__now_ns() < deadline) {
+			char path[64], state = 0;
+			FILE *stat_file;
+
+			snprintf(path, sizeof(path), "/proc/%d/stat", shared->exited[i]);
+			stat_file = fopen(path, "re");
+			if (!stat_file)
+				break;
+			/* a pid taken by a new process: no longer the one that exited */
+			if (fscanf(stat_file, "%*d %*s %c", &state) == 1 && state != 'Z' &&
+			    state != 'X') {
+				fclose(stat_file);
+				break;
+			}
+			fclose(stat_file);
+			usleep(1000);
+		}
+}
+
+/* Mappings of @pid that reach more than one page past their file's end, from /proc. */
+static long true_stale_mappings(pid_t pid)
+{
+	char maps_path[64], line[PATH_MAX + 256];
+	long stale = 0;
+	FILE *maps;
+
+	snprintf(maps_path, sizeof(maps_path), "/proc/%d/maps", pid);
+	maps = fopen(maps_path, "re");
+	if (!maps)
+		return -1;
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long start, end, offset, ino;
+		char files_path[96];
+		struct stat status;
+
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %lu", &start, &end, &offset, &ino) != 4 ||
+		    !ino)
+			continue;
+		snprintf(files_path, sizeof(files_path), "/proc/%d/map_files/%lx-%lx", pid, start,
+			 end);
+		if (stat(files_path, &status) || !S_ISREG(status.st_mode))
+			continue;
+		stale += offset + (end - start) > (uint64_t)status.st_size + shared->page;
+	}
+	fclose(maps);
+	return stale;
+}
+
+static void compare_process(json_t *snapshot, pid_t pid, uint64_t seed, int round)
+{
+	struct truth truth;
+	json_t *entry;
+	long stale;
+
+	fprintf(stderr, "differential: seed %llu round %d pid %d\n", (unsigned long long)seed,
+		round, pid);
+	truth__read(pid, &truth);
+	stale = true_stale_mappings(pid);
+	if (getenv("MAPWATCH_DIFF_DUMP")) {
+		char command[128];
+
+		snprintf(command, sizeof(command), "cp /proc/%d/smaps %s/smaps-%d", pid,
+			 getenv("MAPWATCH_DIFF_DUMP"), pid);
+		(void)!system(command);
+		snprintf(command, sizeof(command), "%s/snapshot.json",
+			 getenv("MAPWATCH_DIFF_DUMP"));
+		json_dump_file(snapshot, command, 0);
+	}
+	entry = truth__expect_snapshot_matches(snapshot, &truth);
+	if (entry) {
+		cr_assert_eq(json_integer_value(json_object_get(entry, "map_count")),
+			     (json_int_t)truth.summary.map_count,
+			     "seed %llu round %d pid %d: map_count %lld, /proc %llu",
+			     (unsigned long long)seed, round, pid,
+			     json_integer_value(json_object_get(entry, "map_count")),
+			     (unsigned long long)truth.summary.map_count);
+		cr_assert_eq(json_integer_value(json_object_get(entry, "stale_mappings")), stale,
+			     "seed %llu round %d pid %d: stale_mappings %lld, /proc %ld",
+			     (unsigned long long)seed, round, pid,
+			     json_integer_value(json_object_get(entry, "stale_mappings")), stale);
+	} else {
+		cr_assert_eq(stale, 0, "seed %llu round %d pid %d: %ld stale mappings not listed",
+			     (unsigned long long)seed, round, pid, stale);
+	}
+	truth__free(&truth);
+}
+
+static void compare_all(json_t *snapshot, uint64_t seed, int round)
+{
+	json_t *process;
+	size_t index;
+
+	pid_t compared[MAX_THREADS];
+	int compared_count = 0;
+
+	for (int i = 0; i < MAX_THREADS; i++) {
+		pid_t pid = shared->threads[i].pid;
+		bool seen = false;
+
+		for (int j = 0; j < compared_count; j++)
+			seen |= compared[j] == pid;
+		if (seen || shared->threads[i].state == SLOT_FREE || pid <= 0 || kill(pid, 0))
+			continue;
+		compared[compared_count++] = pid;
+		compare_process(snapshot, pid, seed, round);
+	}
+	/* no process that exited is left, with its orphans and map count */
+	json_array_foreach(json_object_get(snapshot, "processes"), index, process)
+	{
+		pid_t pid = (pid_t)json_integer_value(json_object_get(process, "pid"));
+
+		for (int i = 0; i < shared->exited_count && i < MAX_EXITED; i++)
+			cr_assert(shared->exited[i] != pid || kill(pid, 0) == 0,
+				  "seed %llu round %d: pid %d exited but is in the snapshot",
+				  (unsigned long long)seed, round, pid);
+	}
+}
+
+static double textfile_value(const char *name)
+{
+	double value = -1;
+
+	cr_assert(harness__textfile_sample(name, "", &value), "%s missing from the textfile", name);
+	return value;
+}
+
+static void run_differential(const char *ring_size, bool expect_loss)
+{
+	const char *const options[] = { "--ring-buffer-size", ring_size, NULL };
+	uint64_t seed = test_seed(), pacing;
+	json_t *snapshot;
+	pid_t root;
+
+	fprintf(stderr, "differential: seed %llu ring %s (MAPWATCH_DIFF_SEED replays it)\n",
+		(unsigned long long)seed, ring_size);
+	harness__start_agent_with(options);
+	harness__require_agent();
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		      0);
+	cr_assert_neq(shared, MAP_FAILED);
+	memset(shared, 0, sizeof(*shared));
+	shared->page = (size_t)sysconf(_SC_PAGESIZE);
+	harness__make_dir(harness__work_dir(), shared->dirs[0], sizeof(shared->dirs[0]));
+	harness__make_dir("/dev/shm", shared->dirs[1], sizeof(shared->dirs[1]));
+	shared->pause = 1;
+	root = fork();
+	cr_assert_geq(root, 0);
+	if (root == 0)
+		run_workers(seed, 3);
+	/* set on both sides: the group exists before the test may kill it */
+	setpgid(root, root);
+	workers_group = root;
+	pacing = seed;
+	for (int round = 0; round < rounds(); round++) {
+		struct timespec run = { 0, (long)(20 + pick(&pacing, 300)) * 1000000L };
+
+		shared->pause = 0;
+		/* how long the load runs before this pause: the generator's choice, not a wait */
+		nanosleep(&run, NULL);
+		pause_workers(seed);
+		/* the bound: equal to /proc by the second refresh after the load stops */
+		json_decref(harness__fresh_snapshot());
+		snapshot = harness__fresh_snapshot();
+		compare_all(snapshot, seed, round);
+		json_decref(snapshot);
+	}
+	fprintf(stderr, "differential: seed %llu: %llu operations, %.0f records lost\n",
+		(unsigned long long)seed, (unsigned long long)shared->operations,
+		textfile_value("mapwatch_events_lost_total"));
+	if (expect_loss)
+		cr_assert_gt(textfile_value("mapwatch_events_lost_total"), 0,
+			     "seed %llu: nothing lost, the small ring was not tested",
+			     (unsigned long long)seed);
+	shared->stop = 1;
+	waitpid(root, NULL, 0);
+	kill(-root, SIGKILL);
+	harness__remove_tree(shared->dirs[0]);
+	harness__remove_tree(shared->dirs[1]);
+}
+
+static void stop_agent(void)
+{
+	if (shared)
+		shared->stop = 1;
+	if (workers_group > 0)
+		kill(-workers_group, SIGKILL);
+	harness__stop_agent();
+}
+
+Test(agent_differential, random_operations_match_proc_with_the_default_ring, .fini = stop_agent,
+     .timeout = 600)
+{
+	run_differential("8M", false);
+}
+
+Test(agent_differential, random_operations_match_proc_while_records_are_lost, .fini = stop_agent,
+     .timeout = 600)
+{
+	run_differential("16K", true);
+}
