@@ -159,15 +159,19 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 	entry.prot = vma->prot;
 	entry.shared = vma->shared;
 	/*
-	 * The text shows no VMA flags: a private writable one is charged; and a
-	 * VMA of its own, the kernel did not merge it with its neighbours for
-	 * reasons unseen, so it merges with none of them.
+	 * The text shows no VMA flags: a private writable one is charged, and
+	 * its anonymous memory its own. Seeded VMAs are not merged with each
+	 * other here; a later change may merge them, as in the kernel.
 	 */
-	if (!vma->shared && (vma->prot & PROT_WRITE))
+	if (!vma->shared && (vma->prot & PROT_WRITE)) {
 		entry.flags = PROCMAP_VM_ACCOUNT;
-	entry.anon = procmap__new_anon(&process->map);
-	/* which open file is unknown: one of its own, shared by its pieces only */
-	entry.file_ref = entry.anon | 1ull << 63;
+		entry.anon = procmap__new_anon(&process->map);
+	}
+	/*
+	 * Which open file is unknown: taken to be one per inode, as when one
+	 * mapping was split; never one an mmap record names (a kernel address).
+	 */
+	entry.file_ref = (vma->ino * 0x9e3779b97f4a7c15ull ^ vma->dev) | 1ull << 63;
 	entry.size_generation = inode->size_generation;
 	/* Exactly the VMAs /proc showed: the kernel did not merge them, neither do we. */
 	return procmap__insert(&process->map, &entry, false);
