@@ -487,6 +487,8 @@ int collector__refresh(struct mw_collector *collector)
 	uint32_t dirty[DIRTY_BATCH];
 	size_t dirty_count = 0;
 	uint64_t lost = 0, dirty_full;
+	size_t failed_count = 0, failed_capacity;
+	uint32_t *failed;
 	bool every;
 	int err;
 
@@ -518,11 +520,18 @@ int collector__refresh(struct mw_collector *collector)
 	} while (dirty_count == DIRTY_BATCH);
 
 	/* Rescans may queue more (a check whose mapping went); take the list first. */
+	/* a walk that failed half way left a view that is no repair: read it again next time */
+	failed_capacity = collector->rescan_count;
+	failed = calloc(failed_capacity ? failed_capacity : 1, sizeof(*failed));
 	while (collector->rescan_count) {
 		uint32_t pid = collector->rescan_pids[--collector->rescan_count];
 
-		(void)rescan_process(collector, pid);
+		if (rescan_process(collector, pid) < 0 && failed && failed_count < failed_capacity)
+			failed[failed_count++] = pid;
 	}
+	for (size_t i = 0; i < failed_count; i++)
+		queue_rescan(collector, failed[i]);
+	free(failed);
 	/* the checks whose mapping was wrong, through the views just read */
 	if (collector->recheck_count) {
 		for (size_t i = 0; i < collector->recheck_count; i++)
