@@ -21,7 +21,7 @@
 #define SUPPORT_WAIT_MS 60000
 
 /* Largest record the kernel sends (mw_mmap_event), rounded up. */
-#define SUPPORT_RECORD_MAX 256
+#define SUPPORT_RECORD_MAX 272
 
 struct support_record {
 	size_t size;
