@@ -388,54 +388,11 @@ int remap_file_pages_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* ---- ftruncate(fd) ---- */
+/* ---- ftruncate(fd) and open(O_TRUNC) ---- */
 
-SEC("tracepoint/syscalls/sys_exit_ftruncate")
-int ftruncate_exit(struct trace_event_raw_sys_exit *ctx)
+/* The size of the file open at fd changed: a TRUNCATE record if it is tracked. */
+static __always_inline void mw_fd_truncated(struct task_struct *task, long fd)
 {
-	struct mw_tracked_inode *tracked;
-	struct mw_inode_key key = {};
-	struct mw_file_event *event;
-	struct task_struct *task;
-	struct inode *inode;
-	struct file *file;
-
-	if (ctx->ret != 0)
-		return 0;
-	task = bpf_get_current_task_btf();
-	file = mw_file_of_fd(task, (int)mw_syscall_regs(task)->di);
-	if (!file)
-		return 0;
-	inode = file->f_inode;
-	key.ino = inode->i_ino;
-	key.dev = mw_stat_dev(inode);
-	tracked = bpf_map_lookup_elem(&tracked_inodes, &key);
-	if (!tracked)
-		return 0;
-	/* a stacking filesystem's fd does not say which real inode a mapping holds */
-	if (!tracked->inode && !inode->i_sb->s_stack_depth) {
-		/* seeded from /proc: learn the address here too */
-		tracked->dentry = (__u64)file->f_path.dentry;
-		tracked->generation = inode->i_generation;
-		tracked->inode = (__u64)inode;
-	}
-	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_TRUNCATE, 0);
-	if (!event)
-		return 0;
-	mw_read_file_id(inode, inode, key.dev, &event->file);
-	mw_event_submit(event, false);
-	return 0;
-}
-
-/* ---- open(O_TRUNC) ---- */
-
-/*
- * An open that truncated a file: its size changed as ftruncate would change
- * it. Every open runs this, so anything but O_TRUNC returns at once.
- */
-static __always_inline void mw_opened_truncating(long fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct mw_tracked_inode *tracked;
 	struct mw_inode_key key = {};
 	struct mw_file_event *event;
@@ -447,22 +404,45 @@ static __always_inline void mw_opened_truncating(long fd)
 		return;
 	inode = file->f_inode;
 	key.ino = inode->i_ino;
-	key.dev = inode->i_sb->s_dev;
+	key.dev = mw_stat_dev(inode);
 	tracked = bpf_map_lookup_elem(&tracked_inodes, &key);
 	if (!tracked)
 		return;
+	/* a stacking filesystem's fd does not say which real inode a mapping holds */
+	if (!tracked->inode && !inode->i_sb->s_stack_depth) {
+		/* seeded from /proc: learn the address here too */
+		tracked->dentry = (__u64)file->f_path.dentry;
+		tracked->generation = inode->i_generation;
+		tracked->inode = (__u64)inode;
+	}
 	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_TRUNCATE, 0);
 	if (!event)
 		return;
-	mw_read_file_id(inode, &event->file);
+	mw_read_file_id(inode, inode, key.dev, &event->file);
 	mw_event_submit(event, false);
 }
 
+SEC("tracepoint/syscalls/sys_exit_ftruncate")
+int ftruncate_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task;
+
+	if (ctx->ret != 0)
+		return 0;
+	task = bpf_get_current_task_btf();
+	mw_fd_truncated(task, (int)mw_syscall_regs(task)->di);
+	return 0;
+}
+
+/*
+ * An open that truncated a file changed its size as ftruncate would. Every
+ * open on the host runs these, so anything but O_TRUNC returns at once.
+ */
 SEC("tracepoint/syscalls/sys_exit_openat")
 int openat_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	if (ctx->ret >= 0 && (mw_syscall_regs(bpf_get_current_task_btf())->dx & MW_O_TRUNC))
-		mw_opened_truncating(ctx->ret);
+		mw_fd_truncated(bpf_get_current_task_btf(), ctx->ret);
 	return 0;
 }
 
@@ -470,7 +450,7 @@ SEC("tracepoint/syscalls/sys_exit_open")
 int open_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	if (ctx->ret >= 0 && (mw_syscall_regs(bpf_get_current_task_btf())->si & MW_O_TRUNC))
-		mw_opened_truncating(ctx->ret);
+		mw_fd_truncated(bpf_get_current_task_btf(), ctx->ret);
 	return 0;
 }
 
@@ -478,7 +458,7 @@ SEC("tracepoint/syscalls/sys_exit_creat")
 int creat_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	if (ctx->ret >= 0)
-		mw_opened_truncating(ctx->ret);
+		mw_fd_truncated(bpf_get_current_task_btf(), ctx->ret);
 	return 0;
 }
 
@@ -494,7 +474,7 @@ int openat2_exit(struct trace_event_raw_sys_exit *ctx)
 				(void *)mw_syscall_regs(bpf_get_current_task_btf())->dx))
 		return 0;
 	if (flags & MW_O_TRUNC)
-		mw_opened_truncating(ctx->ret);
+		mw_fd_truncated(bpf_get_current_task_btf(), ctx->ret);
 	return 0;
 }
 
