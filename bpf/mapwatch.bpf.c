@@ -242,51 +242,40 @@ int mremap_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_mprotect")
-int mprotect_exit(struct trace_event_raw_sys_exit *ctx)
+/* mprotect and pkey_mprotect: the same record, pkey -1 for the former. */
+static __always_inline void mw_protection_changed(long result, bool with_pkey)
 {
 	struct task_struct *task;
 	struct mw_mprotect_event *event;
 	struct pt_regs *regs;
 
-	if (ctx->ret != 0)
-		return 0;
+	if (result != 0)
+		return;
 	task = bpf_get_current_task_btf();
 	if (!mw_passes_filter(task))
-		return 0;
+		return;
 	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_MPROTECT, 0);
 	if (!event)
-		return 0;
+		return;
 	regs = mw_syscall_regs(task);
 	event->addr = regs->di;
 	event->length = regs->si;
 	event->prot = regs->dx;
-	event->pkey = -1;
+	event->pkey = with_pkey ? (int)regs->r10 : -1;
 	mw_event_submit(event, false);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mprotect")
+int mprotect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	mw_protection_changed(ctx->ret, false);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_pkey_mprotect")
 int pkey_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct task_struct *task;
-	struct mw_mprotect_event *event;
-	struct pt_regs *regs;
-
-	if (ctx->ret != 0)
-		return 0;
-	task = bpf_get_current_task_btf();
-	if (!mw_passes_filter(task))
-		return 0;
-	event = mw_event_reserve(task, sizeof(*event), MW_EVENT_MPROTECT, 0);
-	if (!event)
-		return 0;
-	regs = mw_syscall_regs(task);
-	event->addr = regs->di;
-	event->length = regs->si;
-	event->prot = regs->dx;
-	event->pkey = (int)regs->r10;
-	mw_event_submit(event, false);
+	mw_protection_changed(ctx->ret, true);
 	return 0;
 }
 
