@@ -147,8 +147,12 @@ status=$?
 # JVM knows itself as pid 1. G1 with -XX:+ExplicitGCInvokesConcurrent.
 mkfifo "$work/ns.in"
 exec 8<>"$work/ns.in"
+# The source is copied into the new /tmp: the tree may itself be under /tmp (a
+# clone in /tmp), which the tmpfs hides.
 unshare --pid --fork --kill-child --mount --mount-proc sh -c \
-	'mount -t tmpfs tmpfs /tmp && mkdir /tmp/files && exec java -XX:+ExplicitGCInvokesConcurrent "$0" /tmp/files 2 32 8' \
+	'source=$(cat "$0") && mount -t tmpfs tmpfs /tmp && mkdir /tmp/files &&
+	printf "%s\n" "$source" >/tmp/Holder.java &&
+	exec java -XX:+ExplicitGCInvokesConcurrent /tmp/Holder.java /tmp/files 2 32 8' \
 	"$holder" <"$work/ns.in" >"$work/ns.out" 2>"$work/ns.err" &
 ns_pid=$!
 if wait_for -p "$ns_pid" -l "$work/ns.err" 180 "the namespaced JVM is ready" grep -q '^ready 1$' "$work/ns.out"; then
