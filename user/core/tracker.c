@@ -748,7 +748,11 @@ static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 		}
 		tracker->options.process_rescan(tracker->options.hook_context, header->pid);
 	}
-	if (!process) {
+	/*
+	 * A deletion, rename, truncate or check comes from whoever made the
+	 * syscall, in the filters or not: it is about a file, not its process.
+	 */
+	if (!process && process_scoped(header->type)) {
 		char comm[MW_COMM_LEN];
 
 		memcpy(comm, header->comm, MW_COMM_LEN);
@@ -757,7 +761,7 @@ static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 		if (!process)
 			return -ENOMEM;
 	}
-	if (header->map_count)
+	if (process && header->map_count)
 		tracker__record_map_count(tracker, process, header->map_count,
 					  header->timestamp_ns);
 

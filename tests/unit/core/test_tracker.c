@@ -287,6 +287,32 @@ Test(tracker, events_of_unknown_pids_create_the_process)
 	cr_assert_null(report_of(778));
 }
 
+/*
+ * Deletions, renames, truncates and checks come from whoever made the
+ * syscall, filtered out or not (ext4 even hands a watched inode number to a
+ * new file at once): they are about files, and add no process to the view.
+ */
+Test(tracker, file_events_of_unknown_pids_create_no_process)
+{
+	union mw_event check = check_name(781, 5, "");
+
+	apply(mmap_file(PID, 1, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index"));
+	apply(truncate_file(777, 2, 100, 8 * PAGE));
+	apply(rename_file(778, 3, 100, "b.index"));
+	apply(unlink_file(779, 4, 100, true));
+	apply(check_name(780, 5, "b.index"));
+	check.header.flags = MW_CHECK_PATH_UNREADABLE;
+	check.check.name_hash = 0;
+	apply(check);
+	for (uint32_t pid = 777; pid <= 781; pid++)
+		cr_assert_not(tracker__has_process(tracker, pid), "pid %u", pid);
+	take_snapshot(6);
+	cr_assert_eq(snapshot.process_count, 1);
+	/* the events still applied to the file the watched process maps */
+	cr_assert_eq(report_of(PID)->orphaned_mappings, 1);
+	cr_assert_str_eq(report_of(PID)->orphans[0].path, "b.index");
+}
+
 Test(tracker, inode_is_forgotten_when_its_last_mapping_anywhere_goes)
 {
 	apply(mmap_file(PID, 1, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index"));
