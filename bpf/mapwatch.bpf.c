@@ -582,6 +582,9 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	current_task = bpf_get_current_task_btf();
 	if (!mw_passes_filter(current_task))
 		return 0;
+	/* --pid names processes, not their children: no later record would follow this one */
+	if (filter_pids_enabled && !bpf_map_lookup_elem(&filter_pids, &child_tgid))
+		return 0;
 	child_mm = child->mm;
 	if (child_mm && child_mm == parent->mm)
 		flags |= MW_FORK_SHARED_MM;

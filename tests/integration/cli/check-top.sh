@@ -10,13 +10,14 @@ set -u
 mapwatch=$1
 session=mapwatch-top-$$
 work=$(mktemp -d /tmp/mapwatch-top.XXXXXX)
-big="" small="" own=""
+big="" small="" own="" mapper="" truncator="" live="" child=""
 
 cleanup() {
 	tmux kill-session -t "$session" 2>/dev/null
 	[ -n "$big" ] && kill "$big" 2>/dev/null
 	[ -n "$small" ] && kill "$small" 2>/dev/null
 	[ -n "$own" ] && kill "$own" 2>/dev/null
+	kill_and_reap "$live" "$truncator" "$mapper" "$child"
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -127,6 +128,58 @@ status=$?
 	grep -qE "^ +$own holder-own +[0-9]+ +[0-9.]+ +1 +64\.0 KiB " "$work/once.out" &&
 	pass "top --batch -n 1: one frame from /proc, without the live view's capabilities" ||
 	fail "top --batch -n 1: status $status: $(cat "$work/once.out" "$work/once.err")"
+
+# Processes outside --pid: one that truncates a file the watched one maps
+# (the kernel reports it, anyone may change a mapped file), and a child the
+# watched one forks (SIGUSR1). The list gains a row for neither.
+frames() { grep -c '^mapwatch top - ' "$work/live.out"; }
+frames_past() { [ "$(frames)" -ge "$1" ]; }
+cat >"$work/file.py" <<'EOF'
+import ctypes, mmap, os, signal, sys
+ctypes.CDLL(None).prctl(15, ctypes.c_char_p(os.fsencode(sys.argv[1])), 0, 0, 0)  # PR_SET_NAME
+with open(sys.argv[2], "r+b") as f:
+    if sys.argv[1] == "mapper":
+        kept = mmap.mmap(f.fileno(), 4096)
+    else:
+        os.ftruncate(f.fileno(), 4096)
+def fork(signum, frame):
+    if os.fork() == 0:
+        sys.stdout.write("child %d\n" % os.getpid())
+        sys.stdout.flush()
+        while True:
+            signal.pause()
+signal.signal(signal.SIGUSR1, fork)
+sys.stdout.write("ready\n")
+sys.stdout.flush()
+while True:
+    signal.pause()
+EOF
+head -c 4096 /dev/zero >"$work/mapped.bin"
+"$python" "$work/file.py" mapper "$work/mapped.bin" >"$work/mapper.out" &
+mapper=$!
+wait_for -p "$mapper" 60 "the mapper's mapping" grep -q ready "$work/mapper.out"
+"$mapwatch" top --batch --interval 0.3 --pid "$mapper" >"$work/live.out" 2>"$work/live.err" &
+live=$!
+wait_for -p "$live" -l "$work/live.err" 60 "top's first frame" frames_past 1
+"$python" "$work/file.py" truncator "$work/mapped.bin" >"$work/truncator.out" &
+truncator=$!
+wait_for -p "$truncator" 60 "the truncate" grep -q ready "$work/truncator.out"
+kill -USR1 "$mapper"
+wait_for -p "$mapper" 60 "the mapper's child" grep -q child "$work/mapper.out"
+child=$(awk '/^child /{print $2}' "$work/mapper.out")
+# the refresh of the second frame from now began after the truncate and the fork
+wait_for -p "$live" -l "$work/live.err" 60 "two frames past the truncate and the fork" \
+	frames_past $(($(frames) + 2))
+last=$(awk '/^mapwatch top - /{frame=""} {frame=frame $0 "\n"} END{printf "%s", frame}' \
+	"$work/live.out")
+! grep -q truncator <<<"$last" && pass "a truncate from outside --pid adds no row" ||
+	fail "a truncate from outside --pid: $last"
+! grep -qE "^ +$child " <<<"$last" && pass "a child of a --pid process adds no row" ||
+	fail "the child $child of a --pid process: $last"
+grep -qF "Processes watched: 1" <<<"$last" && pass "--pid: one process watched" ||
+	fail "processes watched under --pid: $last"
+kill_and_reap "$live" "$truncator" "$mapper" "$child"
+live="" truncator="" mapper="" child=""
 
 tmux new-session -d -s "$session" -x 80 -y 24 \
 	"env LC_ALL=C TZ=UTC $mapwatch top --interval 0.5 --pid $big --pid $small; echo exited \$?; sleep 30"
