@@ -125,9 +125,13 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	cgroup_known = !cgroup_path__of_process((pid_t)pid, cgroup, sizeof(cgroup));
 	known = tracker__has_process(collector->tracker, pid);
 	err = proc_scan__read_comm((pid_t)pid, comm);
-	if (!err && !process_filter__matches(collector->filter, pid, comm,
-					     cgroup_known ? cgroup : NULL))
+	if (!err &&
+	    !process_filter__matches(collector->filter, pid, comm, cgroup_known ? cgroup : NULL)) {
+		/* renamed, exec'd or moved out of the filters: the kernel follows it no more */
+		if (known)
+			(void)tracker__remove_process(collector->tracker, pid, started);
 		return 0;
+	}
 	/* a kernel thread, or a zombie, that we did not follow: nothing to follow */
 	if (!err)
 		err = proc_seed__process(collector->tracker, pid, comm, started, known);
@@ -418,6 +422,12 @@ static int sample_processes(struct mw_collector *collector)
 		if (samples[i].map_count)
 			(void)tracker__set_map_count(collector->tracker, pids[i],
 						     samples[i].map_count, now);
+		/* exec'd or renamed out of --comm: the kernel's records stopped at that moment */
+		if (samples[i].comm[0] &&
+		    !options__process_matches(&collector->options, pids[i], samples[i].comm)) {
+			(void)tracker__remove_process(collector->tracker, pids[i], now);
+			continue;
+		}
 		if (samples[i].comm[0])
 			(void)tracker__set_comm(collector->tracker, pids[i], samples[i].comm);
 	}

@@ -138,7 +138,7 @@ cat >"$work/file.py" <<'EOF'
 import ctypes, mmap, os, signal, sys
 ctypes.CDLL(None).prctl(15, ctypes.c_char_p(os.fsencode(sys.argv[1])), 0, 0, 0)  # PR_SET_NAME
 with open(sys.argv[2], "r+b") as f:
-    if sys.argv[1] == "mapper":
+    if sys.argv[1].startswith("mapper"):
         kept = mmap.mmap(f.fileno(), 4096)
     else:
         os.ftruncate(f.fileno(), 4096)
@@ -148,14 +148,22 @@ def fork(signum, frame):
         sys.stdout.flush()
         while True:
             signal.pause()
+def fork_exec(signum, frame):
+    child = os.fork()
+    if child == 0:
+        os.execv("/bin/sleep", ["sleep", "1000"])
+    sys.stdout.write("exec %d\n" % child)
+    sys.stdout.flush()
 signal.signal(signal.SIGUSR1, fork)
+signal.signal(signal.SIGUSR2, fork_exec)
 sys.stdout.write("ready\n")
 sys.stdout.flush()
 while True:
     signal.pause()
 EOF
 head -c 4096 /dev/zero >"$work/mapped.bin"
-"$python" "$work/file.py" mapper "$work/mapped.bin" >"$work/mapper.out" &
+mapper_name=mapper$$ # the --comm filter below: no other process of the host
+"$python" "$work/file.py" "$mapper_name" "$work/mapped.bin" >"$work/mapper.out" &
 mapper=$!
 wait_for -p "$mapper" 60 "the mapper's mapping" grep -q ready "$work/mapper.out"
 "$mapwatch" top --batch --interval 0.3 --pid "$mapper" >"$work/live.out" 2>"$work/live.err" &
@@ -178,8 +186,27 @@ last=$(awk '/^mapwatch top - /{frame=""} {frame=frame $0 "\n"} END{printf "%s", 
 	fail "the child $child of a --pid process: $last"
 grep -qF "Processes watched: 1" <<<"$last" && pass "--pid: one process watched" ||
 	fail "processes watched under --pid: $last"
-kill_and_reap "$live" "$truncator" "$mapper" "$child"
-live="" truncator="" mapper="" child=""
+kill_and_reap "$live" "$truncator" "$child"
+live="" truncator="" child=""
+
+# --comm: a child that execs another program leaves the filter with its old name.
+execed() { [ "$(cat "/proc/$child/comm" 2>/dev/null)" = sleep ]; }
+"$mapwatch" top --batch --interval 0.3 --comm "$mapper_name" >"$work/live.out" 2>"$work/live.err" &
+live=$!
+wait_for -p "$live" -l "$work/live.err" 60 "top's first frame" frames_past 1
+kill -USR2 "$mapper"
+wait_for -p "$mapper" 60 "the mapper's child" grep -q exec "$work/mapper.out"
+child=$(awk '/^exec /{print $2}' "$work/mapper.out")
+wait_for 60 "the child's exec" execed
+wait_for -p "$live" -l "$work/live.err" 60 "two frames past the exec" \
+	frames_past $(($(frames) + 2))
+last=$(awk '/^mapwatch top - /{frame=""} {frame=frame $0 "\n"} END{printf "%s", frame}' \
+	"$work/live.out")
+! grep -qE "^ +$child " <<<"$last" && grep -qE "^ +$mapper $mapper_name " <<<"$last" &&
+	pass "--comm: a child that execs another program leaves the list" ||
+	fail "--comm, the child $child exec'd: $last"
+kill_and_reap "$live" "$mapper" "$child"
+live="" mapper="" child=""
 
 tmux new-session -d -s "$session" -x 80 -y 24 \
 	"env LC_ALL=C TZ=UTC $mapwatch top --interval 0.5 --pid $big --pid $small; echo exited \$?; sleep 30"
