@@ -84,6 +84,8 @@ struct worker_thread {
 };
 
 static _Atomic int process_quitting;
+/* the slot of this process's helper thread, -1 without one */
+static int helper_slot = -1;
 static __thread sigjmp_buf *bus_guard;
 
 static uint64_t next_random(uint64_t *state)
@@ -108,10 +110,16 @@ static void on_bus(int signal_number)
 	(void)signal_number;
 	if (bus_guard)
 		siglongjmp(*bus_guard, 1);
-	_exit(9);
+	/* a fault of the test's own: the process dies of it, and the pause says so */
+	signal(signal_number, SIG_DFL);
 }
 
-/* Writes one byte, as a program writes to its private copy: the page may be past the end of file. */
+/*
+ * Writes one byte, as a program writes to its private copy: the page may be
+ * past the end of file (SIGBUS), or gone (SIGSEGV): a thread's list of its
+ * mappings keeps the holes it punched, which the other thread of the process
+ * may map and unmap again between this thread's mprotect and its write.
+ */
 static void touch(char *address)
 {
 	sigjmp_buf jump;
@@ -295,10 +303,16 @@ static void __attribute__((noreturn)) worker_exit(struct worker_thread *self)
 	if (index < MAX_EXITED)
 		shared->exited[index] = pid;
 	atomic_fetch_sub(&shared->processes, 1);
-	/* both threads' slots: the helper dies with the process wherever it is */
-	for (int i = 0; i < MAX_THREADS; i++)
-		if (shared->threads[i].pid == pid && i != self->slot)
-			shared->threads[i].state = SLOT_FREE;
+	/*
+	 * The helper frees its own slot when it sees process_quitting: freed
+	 * from here, it could be marked running again by the helper between
+	 * its loop test and its store, and stay running after the exit, so
+	 * that no pause would ever complete.
+	 */
+	if (helper_slot >= 0)
+		while (shared->threads[helper_slot].state != SLOT_FREE &&
+		       shared->threads[helper_slot].pid == pid)
+			usleep(100);
 	shared->threads[self->slot].state = SLOT_FREE;
 	_exit(0);
 }
@@ -309,6 +323,7 @@ static void start_helper(uint64_t seed)
 	struct worker_thread *helper = calloc(1, sizeof(*helper));
 	pthread_t thread;
 
+	helper_slot = -1; /* a forked child does not have its parent's helper */
 	/* MAPWATCH_DIFF_THREADS=1: one thread per process, to tell thread races from the rest */
 	if (!helper ||
 	    (getenv("MAPWATCH_DIFF_THREADS") && atoi(getenv("MAPWATCH_DIFF_THREADS")) == 1)) {
@@ -323,6 +338,7 @@ static void start_helper(uint64_t seed)
 		free(helper);
 		return;
 	}
+	helper_slot = helper->slot;
 	pthread_detach(thread);
 }
 
@@ -392,7 +408,7 @@ static void *worker_loop(void *argument)
 		slot->state = SLOT_RUNNING;
 		if (shared->pause) {
 			slot->state = SLOT_PAUSED;
-			while (shared->pause && !shared->stop)
+			while (shared->pause && !shared->stop && !process_quitting)
 				usleep(1000);
 			continue;
 		}
@@ -415,6 +431,7 @@ static void __attribute__((noreturn)) run_workers(uint64_t seed, int workers)
 	setpgid(0, 0);
 	signal(SIGCHLD, SIG_IGN); /* exited workers leave /proc at once */
 	sigaction(SIGBUS, &bus, NULL);
+	sigaction(SIGSEGV, &bus, NULL);
 	for (int i = 0; i < workers; i++) {
 		struct worker_thread *self = calloc(1, sizeof(*self));
 		pid_t pid;
@@ -455,11 +472,20 @@ static int rounds(void)
 	return text ? atoi(text) : DEFAULT_ROUNDS;
 }
 
-static bool any_running(void)
+static bool any_running(uint64_t seed)
 {
-	for (int i = 0; i < MAX_THREADS; i++)
-		if (shared->threads[i].state == SLOT_RUNNING)
-			return true;
+	for (int i = 0; i < MAX_THREADS; i++) {
+		pid_t pid = shared->threads[i].pid;
+
+		if (shared->threads[i].state != SLOT_RUNNING)
+			continue;
+		/* claimed for a child not started yet (pid 0), or running */
+		cr_assert(
+			pid <= 0 || kill(pid, 0) == 0 || shared->threads[i].state != SLOT_RUNNING ||
+				shared->threads[i].pid != pid,
+			"seed %llu: worker %d died without exiting", (unsigned long long)seed, pid);
+		return true;
+	}
 	return false;
 }
 
@@ -468,7 +494,7 @@ static void pause_workers(uint64_t seed)
 	uint64_t deadline = harness__now_ns() + PAUSE_DEADLINE_NS;
 
 	shared->pause = 1;
-	while (any_running()) {
+	while (any_running(seed)) {
 		cr_assert_lt(harness__now_ns(), deadline, "seed %llu: the workers did not pause",
 			     (unsigned long long)seed);
 		usleep(1000);
