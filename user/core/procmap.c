@@ -148,6 +148,27 @@ bool procmap__mergeable(const struct procmap_entry *a, const struct procmap_entr
 	       (a->anon == b->anon || !a->anon || !b->anon) && a->owner == b->owner;
 }
 
+/*
+ * Next to each other with the same file, offsets, protection and sharing, a
+ * seeded entry may differ from its neighbour only in what /proc hides (the
+ * open file, VM_ACCOUNT, VM_DONTDUMP...): the kernel may merge them or not.
+ */
+static bool merge_unknown(const struct procmap_entry *a, const struct procmap_entry *b)
+{
+	return (a->seeded || b->seeded) && a->end == b->start && a->dev == b->dev &&
+	       a->ino == b->ino && a->offset + (a->end - a->start) == b->offset &&
+	       a->prot == b->prot && a->shared == b->shared;
+}
+
+/* The rule, and a re-read asked for where the rule is a guess. */
+static bool merges(struct procmap *map, const struct procmap_entry *a,
+		   const struct procmap_entry *b)
+{
+	if (merge_unknown(a, b) && map->hooks && map->hooks->uncertain)
+		map->hooks->uncertain(map->hook_context);
+	return procmap__mergeable(a, b);
+}
+
 uint64_t procmap__new_anon(struct procmap *map)
 {
 	return ++map->anon_serial;
@@ -168,6 +189,7 @@ static void merge_pair(struct procmap *map, struct procmap_entry *entry, struct 
 	entry->end = next->end;
 	if (!entry->anon)
 		entry->anon = next->anon;
+	entry->seeded |= next->seeded;
 	/* The merged VMA is as old as its oldest part. */
 	if (next->size_generation < entry->size_generation)
 		entry->size_generation = next->size_generation;
@@ -183,9 +205,9 @@ static struct procmap_entry *merge_around(struct procmap *map, struct procmap_en
 	struct procmap_entry *previous = RB_PREV(procmap_tree, &map->tree, entry);
 	struct procmap_entry *next = RB_NEXT(procmap_tree, &map->tree, entry);
 
-	if (next && procmap__mergeable(entry, next))
+	if (next && merges(map, entry, next))
 		merge_pair(map, entry, next);
-	if (previous && procmap__mergeable(previous, entry)) {
+	if (previous && merges(map, previous, entry)) {
 		merge_pair(map, previous, entry);
 		entry = previous;
 	}
@@ -351,7 +373,7 @@ int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length,
 		if (entry) {
 			struct procmap_entry *next = RB_NEXT(procmap_tree, &map->tree, entry);
 
-			if (next && procmap__mergeable(entry, next))
+			if (next && merges(map, entry, next))
 				merge_pair(map, entry, next);
 		}
 	}

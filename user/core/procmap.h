@@ -49,6 +49,11 @@ struct procmap_entry {
 	uint32_t flags; /* PROCMAP_VM_* */
 	bool shared;
 	/*
+	 * Read from /proc, which does not show its open file nor most of its
+	 * flags: whether it merges with a neighbour is a guess (see uncertain).
+	 */
+	bool seeded;
+	/*
 	 * Which anonymous memory (anon_vma) its private pages are in, 0 none:
 	 * VMAs with different ones never merge. Split pieces share it; a private
 	 * writable piece is taken to have been written to.
@@ -71,6 +76,12 @@ enum procmap_removal {
 struct procmap_hooks {
 	void (*added)(void *ctx, struct procmap_entry *entry);
 	void (*removed)(void *ctx, struct procmap_entry *entry, enum procmap_removal why);
+	/*
+	 * A change brought a seeded entry next to one it may or may not merge
+	 * with, the kernel's choice turning on what /proc does not show: only
+	 * /proc can tell, so the map's user reads it again. May be NULL.
+	 */
+	void (*uncertain)(void *ctx);
 };
 
 struct procmap {

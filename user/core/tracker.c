@@ -123,9 +123,22 @@ static void entry_removed(void *ctx, struct procmap_entry *entry, enum procmap_r
 		tracker__schedule_forget(tracker, inode);
 }
 
+/* Read again at the next refresh: the kernel's merge is not ours to guess. */
+static void entry_uncertain(void *ctx)
+{
+	struct process *process = ctx;
+	struct mw_tracker *tracker = process->tracker;
+
+	if (!process->reread_asked && tracker->options.process_rescan) {
+		process->reread_asked = true;
+		tracker->options.process_rescan(tracker->options.hook_context, process->pid);
+	}
+}
+
 static const struct procmap_hooks process_map_hooks = {
 	.added = entry_added,
 	.removed = entry_removed,
+	.uncertain = entry_uncertain,
 };
 
 int tracker__create(const struct mw_tracker_options *options, struct mw_tracker **out)

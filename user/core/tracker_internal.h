@@ -50,6 +50,7 @@ struct process {
 	 */
 	uint64_t read_ended_ns;
 	bool awaiting_rescan; /* exec dropped what we knew; /proc will tell */
+	bool reread_asked; /* a re-read is queued: a merge /proc alone can tell */
 	struct mw_tracker *tracker;
 };
 

@@ -173,6 +173,7 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 	 */
 	entry.file_ref = (vma->ino * 0x9e3779b97f4a7c15ull ^ vma->dev) | 1ull << 63;
 	entry.size_generation = inode->size_generation;
+	entry.seeded = true;
 	/* Exactly the VMAs /proc showed: the kernel did not merge them, neither do we. */
 	return procmap__insert(&process->map, &entry, false);
 }
@@ -273,6 +274,7 @@ int tracker__seed_end(struct mw_tracker_seed *seed, uint64_t map_count)
 	if (seed->scan_ended_ns > process->read_ended_ns)
 		process->read_ended_ns = seed->scan_ended_ns;
 	process->awaiting_rescan = false;
+	process->reread_asked = false;
 	tracker__forget_unused_inodes(tracker);
 	return seed->view_held ? (int)seed->differences : 0;
 }

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "agent_harness.h"
@@ -105,4 +106,105 @@ Test(agent_preexisting, deletions_before_the_agent_started_have_no_age, .fini = 
 	json_decref(snapshot);
 	scenario__stop(&scenario);
 	harness__remove_tree(files.dir);
+}
+
+/*
+ * Pieces of one mapping read from /proc, told apart by what the maps text
+ * does not show: whether a later mprotect merges them back is the kernel's
+ * call on that hidden state, which the agent must read, not guess.
+ */
+enum { STEP_SPLIT_AND_UNLINK, STEP_PROTECT_AND_BACK };
+
+#define SPLIT_PAGES 4
+
+struct split_mapping {
+	char path[PATH_MAX + 64];
+	int flags; /* MAP_SHARED: pieces kept apart by VM_DONTDUMP; MAP_PRIVATE: by VM_ACCOUNT */
+	char *address;
+	size_t page;
+};
+
+static int split_steps(void *state, int step, uint64_t *value)
+{
+	struct split_mapping *split = state;
+	int fd;
+
+	switch (step) {
+	case STEP_SPLIT_AND_UNLINK:
+		split->page = (size_t)sysconf(_SC_PAGESIZE);
+		fd = scenario__create_file(split->path, SPLIT_PAGES * split->page);
+		if (fd < 0)
+			return fd;
+		split->address =
+			mmap(NULL, SPLIT_PAGES * split->page, PROT_READ, split->flags, fd, 0);
+		if (split->address == MAP_FAILED || scenario__inode(fd, value)) {
+			close(fd);
+			return -EIO;
+		}
+		close(fd);
+		/* page 1 apart, for a reason the maps text does not show */
+		if (split->flags & MAP_SHARED
+			    ? madvise(split->address + split->page, split->page, MADV_DONTDUMP)
+			    : mprotect(split->address + split->page, split->page,
+				       PROT_READ | PROT_WRITE) ||
+				      mprotect(split->address + split->page, split->page,
+					       PROT_READ))
+			return -errno;
+		return unlink(split->path) ? -errno : 0;
+	case STEP_PROTECT_AND_BACK:
+		/*
+		 * Page 0 back to read-only beside page 1: shared, it stays apart
+		 * (page 1 is VM_DONTDUMP); private, both are charged now, and the
+		 * kernel merges them.
+		 */
+		if (mprotect(split->address, split->page, PROT_READ | PROT_WRITE) ||
+		    mprotect(split->address, split->page, PROT_READ))
+			return -errno;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void seeded_pieces_follow_the_kernel(int flags, size_t pieces_before, size_t pieces_after)
+{
+	struct split_mapping split = { .flags = flags };
+	struct scenario scenario;
+	struct truth truth;
+	json_t *snapshot;
+	uint64_t ino;
+	char dir[] = "/tmp/mapwatch-agent-preexisting.XXXXXX";
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(split.path, sizeof(split.path), "%s/split.index", dir);
+	scenario__start(&scenario, split_steps, &split);
+	ino = scenario__step(&scenario, STEP_SPLIT_AND_UNLINK);
+
+	harness__start_agent();
+	harness__require_agent();
+	snapshot = harness__fresh_snapshot();
+	truth__check(snapshot, scenario.pid, &truth);
+	cr_assert_eq(truth__count_inode(&truth, ino), pieces_before);
+	truth__free(&truth);
+	json_decref(snapshot);
+
+	scenario__step(&scenario, STEP_PROTECT_AND_BACK);
+	snapshot = harness__fresh_snapshot();
+	truth__check(snapshot, scenario.pid, &truth);
+	cr_assert_eq(truth__count_inode(&truth, ino), pieces_after);
+	truth__free(&truth);
+	json_decref(snapshot);
+	scenario__stop(&scenario);
+	harness__remove_tree(dir);
+}
+
+Test(agent_preexisting, seeded_pieces_apart_for_hidden_flags_stay_apart, .fini = stop_agent,
+     .timeout = 300)
+{
+	seeded_pieces_follow_the_kernel(MAP_SHARED, 3, 3);
+}
+
+Test(agent_preexisting, seeded_pieces_the_kernel_merges_are_merged, .fini = stop_agent,
+     .timeout = 300)
+{
+	seeded_pieces_follow_the_kernel(MAP_PRIVATE, 3, 2);
 }
