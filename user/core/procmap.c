@@ -133,6 +133,13 @@ static struct procmap_entry *first_ending_after(struct procmap *map, uint64_t ad
 	return entry;
 }
 
+bool procmap__any_in(struct procmap *map, uint64_t start, uint64_t end)
+{
+	struct procmap_entry *entry = first_ending_after(map, start);
+
+	return entry && entry->start < end;
+}
+
 struct procmap_entry *procmap__find(struct procmap *map, uint64_t addr)
 {
 	struct procmap_entry *entry = first_ending_after(map, addr);

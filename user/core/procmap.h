@@ -138,6 +138,8 @@ struct procmap_entry *procmap__first_from(struct procmap *map, uint64_t addr);
 
 /* The entry containing addr, or NULL. */
 struct procmap_entry *procmap__find(struct procmap *map, uint64_t addr);
+/* Whether any entry overlaps [start, end). */
+bool procmap__any_in(struct procmap *map, uint64_t start, uint64_t end);
 struct procmap_entry *procmap__first(struct procmap *map);
 struct procmap_entry *procmap__next(struct procmap_entry *entry);
 size_t procmap__count(const struct procmap *map);

@@ -505,11 +505,26 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 static int apply_mremap(struct mw_tracker *tracker, struct process *process,
 			const struct mw_mremap_event *event)
 {
+	uint64_t old_length = page_round_up(tracker, event->old_length);
+	uint64_t new_length = page_round_up(tracker, event->new_length);
+
 	if (event->new_addr >= MAX_ERRNO_ADDRESS)
 		return 0;
-	return procmap__mremap(&process->map, event->old_addr,
-			       page_round_up(tracker, event->old_length), event->new_addr,
-			       page_round_up(tracker, event->new_length), event->mremap_flags);
+	/*
+	 * A move from nowhere we know onto mappings we know: a record is
+	 * stamped when the call returns, so a /proc read that ended before the
+	 * stamp may show the move made already, and applying it again would
+	 * unmap what it moved. Or the source was anonymous memory. Only /proc
+	 * can tell: it is read again, and the map left as it is until then.
+	 */
+	if (old_length && event->new_addr != event->old_addr && tracker->options.process_rescan &&
+	    !procmap__any_in(&process->map, event->old_addr, event->old_addr + old_length) &&
+	    procmap__any_in(&process->map, event->new_addr, event->new_addr + new_length)) {
+		tracker->options.process_rescan(tracker->options.hook_context, process->pid);
+		return 0;
+	}
+	return procmap__mremap(&process->map, event->old_addr, old_length, event->new_addr,
+			       new_length, event->mremap_flags);
 }
 
 static int apply_fork(struct mw_tracker *tracker, struct process *parent,

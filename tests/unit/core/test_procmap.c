@@ -28,7 +28,7 @@ static void count_removed(void *ctx, struct procmap_entry *entry, enum procmap_r
 		((struct hook_counts *)ctx)->unmapped++;
 }
 
-static const struct procmap_hooks counting_hooks = { count_added, count_removed };
+static const struct procmap_hooks counting_hooks = { count_added, count_removed, NULL };
 
 static struct procmap map;
 static struct hook_counts counts;

@@ -448,3 +448,34 @@ Test(seed, subvolume_files_sharing_dev_and_ino_stay_apart)
 	cr_assert_eq(report_of(PID + 1)->orphaned_mappings, 0);
 	cr_assert_eq(snapshot.file_count, 2);
 }
+
+/*
+ * Records are stamped as the call returns: a read of /proc that ended before
+ * the stamp may already show an mremap's move. Applied again, it would unmap
+ * what it moved; the process is read again instead.
+ */
+Test(seed, a_move_the_scan_already_shows_is_not_applied_again)
+{
+	struct mw_vma moved = file_vma(A + 64 * PAGE, 4, 100, "/data/a.index", true, 0);
+
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, &moved, 1, 10 * SECOND), 0);
+	apply(mremap_range(PID, 11 * SECOND, A, 4 * PAGE, A + 64 * PAGE, 4 * PAGE,
+			   MREMAP_MAYMOVE | MREMAP_FIXED));
+	cr_assert_eq(hooks.rescans, 1);
+	cr_assert_eq(hooks.rescanned_pid[0], PID);
+	cr_assert_eq(report_now(PID, 12 * SECOND)->orphaned_mappings, 1);
+	cr_assert_eq(report_of(PID)->orphans[0].ranges[0].start, A + 64 * PAGE);
+}
+
+/* A move of memory the map holds is applied as it comes, with no re-read. */
+Test(seed, a_move_of_a_known_mapping_is_applied)
+{
+	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", true, 0);
+
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, &vma, 1, 10 * SECOND), 0);
+	apply(mremap_range(PID, 11 * SECOND, A, 4 * PAGE, A + 64 * PAGE, 4 * PAGE,
+			   MREMAP_MAYMOVE | MREMAP_FIXED));
+	cr_assert_eq(hooks.rescans, 0);
+	cr_assert_eq(report_now(PID, 12 * SECOND)->orphaned_mappings, 1);
+	cr_assert_eq(report_of(PID)->orphans[0].ranges[0].start, A + 64 * PAGE);
+}
