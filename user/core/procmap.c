@@ -159,12 +159,26 @@ bool procmap__mergeable(const struct procmap_entry *a, const struct procmap_entr
  * Next to each other with the same file, offsets, protection and sharing, a
  * seeded entry may differ from its neighbour only in what /proc hides (the
  * open file, VM_ACCOUNT, VM_DONTDUMP...): the kernel may merge them or not.
+ * So may pieces whose anonymous memory is a guess.
  */
 static bool merge_unknown(const struct procmap_entry *a, const struct procmap_entry *b)
 {
-	return (a->seeded || b->seeded) && a->end == b->start && a->dev == b->dev &&
-	       a->ino == b->ino && a->offset + (a->end - a->start) == b->offset &&
-	       a->prot == b->prot && a->shared == b->shared;
+	bool alike = a->end == b->start && a->dev == b->dev && a->ino == b->ino &&
+		     a->offset + (a->end - a->start) == b->offset && a->prot == b->prot &&
+		     a->shared == b->shared;
+
+	if (!alike)
+		return false;
+	if (a->seeded || b->seeded)
+		return true;
+	/*
+	 * Anonymous memory comes with the first write, which no record shows:
+	 * a private writable piece is only taken to have it, and a forked
+	 * child's pieces with it merge with fewer. Pieces that differ in it
+	 * alone may or may not merge.
+	 */
+	return a->anon != b->anon && a->file_ref == b->file_ref && a->flags == b->flags &&
+	       a->owner == b->owner;
 }
 
 /* The rule, and a re-read asked for where the rule is a guess. */

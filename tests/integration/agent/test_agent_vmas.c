@@ -178,6 +178,32 @@ Test(agent_vmas, shared_mapping_of_a_read_only_fd_is_not_merged)
 	stop_child(&child);
 }
 
+static int write_both_sides_then_middle(char *address, size_t page, const char *path)
+{
+	(void)path;
+	/*
+	 * Pages 0 and 2 written, each with anonymous memory of its own; then
+	 * page 1 made writable between them: it can join one side only, and
+	 * the kernel joins the lower one. The agent sees none of the writes.
+	 */
+	if (mprotect(address, page, PROT_READ | PROT_WRITE))
+		return -errno;
+	address[0] = 1;
+	if (mprotect(address + 2 * page, page, PROT_READ | PROT_WRITE))
+		return -errno;
+	address[2 * page] = 1;
+	return mprotect(address + page, page, PROT_READ | PROT_WRITE) ? -errno : 0;
+}
+
+Test(agent_vmas, a_piece_between_two_written_ones_joins_the_lower)
+{
+	struct child child;
+
+	start_child(&child, MAP_PRIVATE, PROT_READ, write_both_sides_then_middle, true);
+	expect_orphan_pieces(&child, child.pid, 3);
+	stop_child(&child);
+}
+
 /* ---- splits by calls other than mprotect ---- */
 
 static int advise_dontdump(char *address, size_t page, const char *path)
