@@ -181,12 +181,18 @@ static bool merge_unknown(const struct procmap_entry *a, const struct procmap_en
 	       a->owner == b->owner;
 }
 
+static void report_uncertain(struct procmap *map)
+{
+	if (map->hooks && map->hooks->uncertain)
+		map->hooks->uncertain(map->hook_context);
+}
+
 /* The rule, and a re-read asked for where the rule is a guess. */
 static bool merges(struct procmap *map, const struct procmap_entry *a,
 		   const struct procmap_entry *b)
 {
-	if (merge_unknown(a, b) && map->hooks && map->hooks->uncertain)
-		map->hooks->uncertain(map->hook_context);
+	if (merge_unknown(a, b))
+		report_uncertain(map);
 	return procmap__mergeable(a, b);
 }
 
@@ -456,6 +462,12 @@ static int change_range(struct procmap *map, uint64_t start, uint64_t end,
 	 */
 	for (entry = first_ending_after(map, start); entry && entry->start < end; entry = next) {
 		next = RB_NEXT(procmap_tree, &map->tree, entry);
+		/*
+		 * /proc does not show a seeded entry's flags: a change of them
+		 * that looks like none to us may split or merge it.
+		 */
+		if (entry->seeded && !change->set_prot)
+			report_uncertain(map);
 		if (!entry_changes(entry, change))
 			continue;
 		changed_entry(entry, change, &entry->prot, &entry->flags);

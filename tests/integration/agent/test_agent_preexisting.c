@@ -120,6 +120,7 @@ enum { STEP_SPLIT_AND_UNLINK, STEP_PROTECT_AND_BACK };
 struct split_mapping {
 	char path[PATH_MAX + 64];
 	int flags; /* MAP_SHARED: pieces kept apart by VM_DONTDUMP; MAP_PRIVATE: by VM_ACCOUNT */
+	bool lock; /* kept apart by VM_LOCKED instead, and unlocked */
 	char *address;
 	size_t page;
 };
@@ -143,6 +144,11 @@ static int split_steps(void *state, int step, uint64_t *value)
 		}
 		close(fd);
 		/* page 1 apart, for a reason the maps text does not show */
+		if (split->lock)
+			return mlock(split->address + split->page, split->page) ||
+					       unlink(split->path)
+				       ? -errno
+				       : 0;
 		if (split->flags & MAP_SHARED
 			    ? madvise(split->address + split->page, split->page, MADV_DONTDUMP)
 			    : mprotect(split->address + split->page, split->page,
@@ -152,6 +158,9 @@ static int split_steps(void *state, int step, uint64_t *value)
 			return -errno;
 		return unlink(split->path) ? -errno : 0;
 	case STEP_PROTECT_AND_BACK:
+		/* unlocked, page 1 is like its neighbours again: the kernel merges all three */
+		if (split->lock)
+			return munlock(split->address + split->page, split->page) ? -errno : 0;
 		/*
 		 * Page 0 back to read-only beside page 1: shared, it stays apart
 		 * (page 1 is VM_DONTDUMP); private, both are charged now, and the
@@ -165,9 +174,10 @@ static int split_steps(void *state, int step, uint64_t *value)
 	return -EINVAL;
 }
 
-static void seeded_pieces_follow_the_kernel(int flags, size_t pieces_before, size_t pieces_after)
+static void seeded_pieces_follow_the_kernel(int flags, bool lock, size_t pieces_before,
+					    size_t pieces_after)
 {
-	struct split_mapping split = { .flags = flags };
+	struct split_mapping split = { .flags = flags, .lock = lock };
 	struct scenario scenario;
 	struct truth truth;
 	json_t *snapshot;
@@ -200,11 +210,16 @@ static void seeded_pieces_follow_the_kernel(int flags, size_t pieces_before, siz
 Test(agent_preexisting, seeded_pieces_apart_for_hidden_flags_stay_apart, .fini = stop_agent,
      .timeout = 300)
 {
-	seeded_pieces_follow_the_kernel(MAP_SHARED, 3, 3);
+	seeded_pieces_follow_the_kernel(MAP_SHARED, false, 3, 3);
 }
 
 Test(agent_preexisting, seeded_pieces_the_kernel_merges_are_merged, .fini = stop_agent,
      .timeout = 300)
 {
-	seeded_pieces_follow_the_kernel(MAP_PRIVATE, 3, 2);
+	seeded_pieces_follow_the_kernel(MAP_PRIVATE, false, 3, 2);
+}
+
+Test(agent_preexisting, seeded_pieces_unlocked_are_merged, .fini = stop_agent, .timeout = 300)
+{
+	seeded_pieces_follow_the_kernel(MAP_SHARED, true, 3, 1);
 }
