@@ -552,14 +552,6 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	/* vfork: the child borrows the parent's memory until it execs or exits. */
 	if (event->header.flags & MW_FORK_SHARED_MM)
 		return 0;
-	/*
-	 * Another thread's change just before the fork may be stamped after
-	 * it (a record is stamped as the call returns), or one just after it
-	 * before: the child's copy of our view of the parent may miss or hold
-	 * it. Only /proc can tell, so the child of a threaded parent is read.
-	 */
-	if (parent->threaded && tracker->options.process_rescan)
-		tracker->options.process_rescan(tracker->options.hook_context, child->pid);
 	child->map.anon_serial = parent->map.anon_serial;
 	for (entry = procmap__first(&parent->map); entry; entry = procmap__next(entry)) {
 		struct procmap_entry copy = *entry;
@@ -797,8 +789,6 @@ static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 		if (!process)
 			return -ENOMEM;
 	}
-	if (process && header->tid != header->pid)
-		process->threaded = true;
 	if (process && header->map_count)
 		tracker__record_map_count(tracker, process, header->map_count,
 					  header->timestamp_ns);

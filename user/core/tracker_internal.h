@@ -51,7 +51,6 @@ struct process {
 	uint64_t read_ended_ns;
 	bool awaiting_rescan; /* exec dropped what we knew; /proc will tell */
 	bool reread_asked; /* a re-read is queued: a merge /proc alone can tell */
-	bool threaded; /* a record came from a thread other than the leader */
 	struct mw_tracker *tracker;
 };
 

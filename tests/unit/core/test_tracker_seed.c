@@ -479,22 +479,3 @@ Test(seed, a_move_of_a_known_mapping_is_applied)
 	cr_assert_eq(report_now(PID, 12 * SECOND)->orphaned_mappings, 1);
 	cr_assert_eq(report_of(PID)->orphans[0].ranges[0].start, A + 64 * PAGE);
 }
-
-/*
- * Another thread's change just before a fork may be stamped after it: the
- * child of a threaded parent is read from /proc, not copied on trust.
- */
-Test(seed, the_child_of_a_threaded_parent_is_read_from_proc)
-{
-	union mw_event from_thread = mmap_file(PID, 1, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index");
-
-	apply(mmap_file(PID + 10, 1, A, 4 * PAGE, 0, 101, 4 * PAGE, "b.index"));
-	apply(fork_process(PID + 10, 2, PID + 11, false));
-	cr_assert_eq(hooks.rescans, 0, "a single thread: the copy is exact");
-
-	from_thread.header.tid = PID + 1;
-	apply(from_thread);
-	apply(fork_process(PID, 3, PID + 1000, false));
-	cr_assert_eq(hooks.rescans, 1);
-	cr_assert_eq(hooks.rescanned_pid[0], PID + 1000);
-}
