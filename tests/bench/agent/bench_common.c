@@ -87,6 +87,14 @@ static pid_t spawn(char *const argv[], const char *output_path)
 	return pid;
 }
 
+/* A process that did not start: killed and reaped; its directory stays for its log. */
+static void abandon(pid_t *pid)
+{
+	if (*pid > 0 && kill(*pid, SIGKILL) == 0)
+		waitpid(*pid, NULL, 0);
+	*pid = 0;
+}
+
 int bench__start_agent(struct bench_process *agent, const char *mapwatch, double interval_seconds)
 {
 	char textfile[128], output[128], interval[32];
@@ -106,6 +114,7 @@ int bench__start_agent(struct bench_process *agent, const char *mapwatch, double
 	if (err) {
 		fprintf(stderr, "benchmark: the agent did not start (%s), see %s\n", strerror(-err),
 			output);
+		abandon(&agent->pid);
 		return err;
 	}
 	return 0;
@@ -126,6 +135,7 @@ int bench__start_bpftrace(struct bench_process *peer, const char *script)
 	if (err) {
 		fprintf(stderr, "benchmark: bpftrace did not attach (%s), see %s\n", strerror(-err),
 			output);
+		abandon(&peer->pid);
 		return err;
 	}
 	usleep(300000); /* "Attaching" comes just before the probes are */
@@ -145,9 +155,11 @@ int bench__start_floor(struct bench_process *floor_tracer, const char *binary)
 	snprintf(output, sizeof(output), "%s/floor.log", floor_tracer->directory);
 	floor_tracer->pid = spawn(argv, output);
 	err = wait_for_file(output, "attached", 180000, floor_tracer->pid);
-	if (err)
+	if (err) {
 		fprintf(stderr, "benchmark: the floor tracer did not attach (%s), see %s\n",
 			strerror(-err), output);
+		abandon(&floor_tracer->pid);
+	}
 	return err;
 }
 
