@@ -68,21 +68,34 @@ Test(kernel_lost, overflow_is_counted_and_the_process_marked_dirty)
 /* A full table of processes to re-read is counted, never an eviction that drops one silently. */
 Test(kernel_lost, full_table_of_dirty_processes_is_counted)
 {
-	/* this process only: another one's loss could take the table's one entry first */
-	const uint32_t self[] = { (uint32_t)getpid() };
+	uint32_t watched[2] = { (uint32_t)getpid(), 0 };
+	/* these two processes only: another one's loss could take the table's one entry first */
 	struct mw_kernel_options options = {
-		.ring_buffer_bytes = PAGE, .dirty_process_entries = 1, .pids = self, .pid_count = 1
+		.ring_buffer_bytes = PAGE, .dirty_process_entries = 1, .pids = watched, .pid_count = 2
 	};
-	struct mw_kernel_tracer *tracer = support_load(&options);
+	struct mw_kernel_tracer *tracer;
 	uint32_t dirty[16];
 	size_t dirty_count = 0;
-	char dir[256], path[300];
-	int fd, status;
+	char dir[256], path[300], go;
+	int fd, status, pipe_fds[2];
 	pid_t child;
 
 	support_make_dir("/dev/shm", dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/overflow.index", dir);
 	fd = support_create_file(path, PAGE);
+	/* the child exists first, so --pid can name it; it maps once when told */
+	cr_assert_eq(pipe(pipe_fds), 0);
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		close(pipe_fds[1]);
+		if (read(pipe_fds[0], &go, 1) != 1)
+			_exit(1);
+		_exit(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED);
+	}
+	close(pipe_fds[0]);
+	watched[1] = (uint32_t)child;
+	tracer = support_load(&options);
 	cr_assert_eq(kernel_tracer__dirty_table_full(tracer), 0);
 	/* This process fills the ring and the one-entry table; then its child finds no room. */
 	for (int i = 0; i < MAPPINGS; i++) {
@@ -91,11 +104,10 @@ Test(kernel_lost, full_table_of_dirty_processes_is_counted)
 		cr_assert_neq(map, MAP_FAILED);
 		cr_assert_eq(munmap(map, PAGE), 0);
 	}
-	child = fork();
-	cr_assert_geq(child, 0);
-	if (child == 0)
-		_exit(0);
+	cr_assert_eq(write(pipe_fds[1], "g", 1), 1);
+	close(pipe_fds[1]);
 	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child could not map");
 	cr_assert_gt(kernel_tracer__dirty_table_full(tracer), 0,
 		     "a refused process was not counted");
 	cr_assert_eq(kernel_tracer__take_dirty_pids(tracer, dirty, 16, &dirty_count), 0);
