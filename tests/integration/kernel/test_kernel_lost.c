@@ -70,9 +70,10 @@ Test(kernel_lost, full_table_of_dirty_processes_is_counted)
 {
 	uint32_t watched[2] = { (uint32_t)getpid(), 0 };
 	/* these two processes only: another one's loss could take the table's one entry first */
-	struct mw_kernel_options options = {
-		.ring_buffer_bytes = PAGE, .dirty_process_entries = 1, .pids = watched, .pid_count = 2
-	};
+	struct mw_kernel_options options = { .ring_buffer_bytes = PAGE,
+					     .dirty_process_entries = 1,
+					     .pids = watched,
+					     .pid_count = 2 };
 	struct mw_kernel_tracer *tracer;
 	uint32_t dirty[16];
 	size_t dirty_count = 0;
