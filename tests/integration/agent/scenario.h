@@ -10,7 +10,9 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 /*
  * Runs in the child: does step @step on @state (the child's own copy) and
@@ -56,5 +58,16 @@ struct scenario_orphan_files {
 int scenario__orphan_files_step(void *state, int step, uint64_t *value);
 /* The inode number of an open file. */
 int scenario__inode(int fd, uint64_t *ino);
+
+/* The kernel's mlock and munlock: ASan's interceptors make them no-ops. */
+static inline int raw_mlock(const void *address, size_t length)
+{
+	return (int)syscall(SYS_mlock, address, length);
+}
+
+static inline int raw_munlock(const void *address, size_t length)
+{
+	return (int)syscall(SYS_munlock, address, length);
+}
 
 #endif /* MAPWATCH_SCENARIO_H */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "agent_harness.h"
@@ -145,7 +146,7 @@ static int split_steps(void *state, int step, uint64_t *value)
 		close(fd);
 		/* page 1 apart, for a reason the maps text does not show */
 		if (split->lock)
-			return mlock(split->address + split->page, split->page) ||
+			return raw_mlock(split->address + split->page, split->page) ||
 					       unlink(split->path)
 				       ? -errno
 				       : 0;
@@ -160,7 +161,7 @@ static int split_steps(void *state, int step, uint64_t *value)
 	case STEP_PROTECT_AND_BACK:
 		/* unlocked, page 1 is like its neighbours again: the kernel merges all three */
 		if (split->lock)
-			return munlock(split->address + split->page, split->page) ? -errno : 0;
+			return raw_munlock(split->address + split->page, split->page) ? -errno : 0;
 		/*
 		 * Page 0 back to read-only beside page 1: shared, it stays apart
 		 * (page 1 is VM_DONTDUMP); private, both are charged now, and the

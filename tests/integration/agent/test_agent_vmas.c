@@ -284,7 +284,7 @@ Test(agent_vmas, madvise_dontfork_splits_and_a_forked_child_lacks_the_range)
 static int lock_one_page(char *address, size_t page, const char *path)
 {
 	(void)path;
-	return mlock(address + page, page) ? -errno : 0;
+	return raw_mlock(address + page, page) ? -errno : 0;
 }
 
 Test(agent_vmas, mlock_splits)
@@ -300,7 +300,7 @@ static int lock_on_fault_then_unlock(char *address, size_t page, const char *pat
 {
 	(void)path;
 	/* pages 1-2 locked on fault, then page 2 unlocked: three flag sets in a row */
-	if (mlock2(address + page, 2 * page, MLOCK_ONFAULT) || munlock(address + 2 * page, page))
+	if (mlock2(address + page, 2 * page, MLOCK_ONFAULT) || raw_munlock(address + 2 * page, page))
 		return -errno;
 	return 0;
 }
