@@ -300,7 +300,8 @@ static int lock_on_fault_then_unlock(char *address, size_t page, const char *pat
 {
 	(void)path;
 	/* pages 1-2 locked on fault, then page 2 unlocked: three flag sets in a row */
-	if (mlock2(address + page, 2 * page, MLOCK_ONFAULT) || raw_munlock(address + 2 * page, page))
+	if (mlock2(address + page, 2 * page, MLOCK_ONFAULT) ||
+	    raw_munlock(address + 2 * page, page))
 		return -errno;
 	return 0;
 }
