@@ -520,35 +520,6 @@ static void pause_workers(uint64_t seed)
 		}
 }
 
-/* Mappings of @pid that reach more than one page past their file's end, from /proc. */
-static long true_stale_mappings(pid_t pid)
-{
-	char maps_path[64], line[PATH_MAX + 256];
-	long stale = 0;
-	FILE *maps;
-
-	snprintf(maps_path, sizeof(maps_path), "/proc/%d/maps", pid);
-	maps = fopen(maps_path, "re");
-	if (!maps)
-		return -1;
-	while (fgets(line, sizeof(line), maps)) {
-		unsigned long start, end, offset, ino;
-		char files_path[96];
-		struct stat status;
-
-		if (sscanf(line, "%lx-%lx %*s %lx %*s %lu", &start, &end, &offset, &ino) != 4 ||
-		    !ino)
-			continue;
-		snprintf(files_path, sizeof(files_path), "/proc/%d/map_files/%lx-%lx", pid, start,
-			 end);
-		if (stat(files_path, &status) || !S_ISREG(status.st_mode))
-			continue;
-		stale += offset + (end - start) > (uint64_t)status.st_size + shared->page;
-	}
-	fclose(maps);
-	return stale;
-}
-
 static void compare_process(json_t *snapshot, pid_t pid, uint64_t seed, int round)
 {
 	struct truth truth;
@@ -558,7 +529,7 @@ static void compare_process(json_t *snapshot, pid_t pid, uint64_t seed, int roun
 	fprintf(stderr, "differential: seed %llu round %d pid %d\n", (unsigned long long)seed,
 		round, pid);
 	truth__read(pid, &truth);
-	stale = true_stale_mappings(pid);
+	stale = truth__stale_mappings(pid);
 	if (getenv("MAPWATCH_DIFF_DUMP")) {
 		char command[128];
 

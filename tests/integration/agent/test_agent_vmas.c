@@ -350,34 +350,6 @@ Test(agent_vmas, remap_file_pages_splits_and_moves_offsets)
 
 /* ---- sizes: open(O_TRUNC) ---- */
 
-/* Mappings of @pid that reach more than one page past their file's end, from /proc. */
-static size_t true_stale_mappings(pid_t pid)
-{
-	char maps_path[64], line[PATH_MAX + 256];
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), stale = 0;
-	FILE *maps;
-
-	snprintf(maps_path, sizeof(maps_path), "/proc/%d/maps", pid);
-	maps = fopen(maps_path, "re");
-	cr_assert_not_null(maps);
-	while (fgets(line, sizeof(line), maps)) {
-		unsigned long start, end, offset, ino;
-		char files_path[96];
-		struct stat status;
-
-		if (sscanf(line, "%lx-%lx %*s %lx %*s %lu", &start, &end, &offset, &ino) != 4 ||
-		    !ino)
-			continue;
-		snprintf(files_path, sizeof(files_path), "/proc/%d/map_files/%lx-%lx", pid, start,
-			 end);
-		if (stat(files_path, &status) || !S_ISREG(status.st_mode))
-			continue;
-		stale += offset + (end - start) > (uint64_t)status.st_size + page;
-	}
-	fclose(maps);
-	return stale;
-}
-
 static int open_truncating(char *address, size_t page, const char *path)
 {
 	int fd = open(path, O_RDWR | O_TRUNC | O_CLOEXEC);
@@ -396,7 +368,7 @@ Test(agent_vmas, open_o_trunc_of_a_mapped_file_makes_it_stale)
 	json_t *snapshot, *entry;
 
 	start_child(&child, MAP_SHARED, PROT_READ, open_truncating, false);
-	cr_assert_eq(true_stale_mappings(child.pid), 1, "/proc shows no stale mapping");
+	cr_assert_eq(truth__stale_mappings(child.pid), 1, "/proc shows no stale mapping");
 	snapshot = harness__fresh_snapshot();
 	entry = harness__snapshot_process(snapshot, child.pid);
 	cr_assert_not_null(entry, "the process with a stale mapping is not in the snapshot");

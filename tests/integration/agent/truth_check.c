@@ -2,9 +2,12 @@
 #include <criterion/criterion.h>
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "truth_check.h"
 
@@ -237,4 +240,33 @@ void truth__expect_ages(json_t *entry, uint64_t ino, bool known, double max_seco
 	}
 	json_decref(mappings);
 	cr_assert_gt(seen, 0, "no orphan of inode %" PRIu64 " in the snapshot", ino);
+}
+
+long truth__stale_mappings(pid_t pid)
+{
+	char maps_path[64], line[PATH_MAX + 256];
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	long stale = 0;
+	FILE *maps;
+
+	snprintf(maps_path, sizeof(maps_path), "/proc/%d/maps", pid);
+	maps = fopen(maps_path, "re");
+	if (!maps)
+		return -1;
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long start, end, offset, ino;
+		char files_path[96];
+		struct stat status;
+
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %lu", &start, &end, &offset, &ino) != 4 ||
+		    !ino)
+			continue;
+		snprintf(files_path, sizeof(files_path), "/proc/%d/map_files/%lx-%lx", pid, start,
+			 end);
+		if (stat(files_path, &status) || !S_ISREG(status.st_mode))
+			continue;
+		stale += offset + (end - start) > (uint64_t)status.st_size + page;
+	}
+	fclose(maps);
+	return stale;
 }

@@ -26,6 +26,8 @@ json_t *truth__orphan_mappings(json_t *entry);
 
 /* Reads the orphaned mappings of @pid from /proc; fails the test when it cannot. */
 void truth__read(pid_t pid, struct truth *truth);
+/* Mappings of @pid that reach more than one page past their file's end; -1 without /proc. */
+long truth__stale_mappings(pid_t pid);
 void truth__free(struct truth *truth);
 /* How many of the true orphans map inode @ino. */
 size_t truth__count_inode(const struct truth *truth, uint64_t ino);
