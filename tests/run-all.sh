@@ -10,8 +10,12 @@ sh deploy/setup-debian.sh --test
 # not start, no libFuzzer) fails instead of skipping, as in CI.
 export CI="${CI:-true}"
 jobs=$(nproc)
+started=$(date +%s)
+phase() { echo "== $1 ($(($(date +%s) - started)) s since the start)"; }
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAPWATCH_TESTS=ON
+# Each fuzz harness runs 20 s here, which keeps the whole run under 20
+# minutes; MAPWATCH_FUZZ_SECONDS in the build runs them longer.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAPWATCH_TESTS=ON -DMAPWATCH_FUZZ_SECONDS=20
 cmake --build build -j"$jobs"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMAPWATCH_SANITIZE=ON -DMAPWATCH_TESTS=ON
 cmake --build build-asan -j"$jobs"
@@ -19,10 +23,11 @@ cmake --build build-asan -j"$jobs"
 status=0
 # Left out: agent_differential_test (label differential), which does not pass
 # yet with the default ring; README says where it stands.
-echo "== tests: normal build"
+phase "tests: normal build"
 ctest --test-dir build --output-on-failure -LE differential || status=1
 # The fuzz harnesses carry ASan and UBSan themselves: they run once, above.
-echo "== tests: sanitizer build (ASan + UBSan)"
+phase "tests: sanitizer build (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure -LE 'bench|fuzz|fresh|differential' || status=1
+phase "done, status $status"
 exit $status
