@@ -24,12 +24,17 @@ from check_tally import check, finish
 
 def samples(exposition):
     """(name, labels, value) of every sample line; labels sorted, as
-    node_exporter reorders them."""
+    node_exporter reorders them, and empty ones dropped: node_exporter gives
+    every series of a family the labels any series of it has (a process in a
+    container has one the others lack), empty where a series had none, and an
+    empty label is no label to Prometheus."""
     result = []
     for line in exposition.splitlines():
         match = re.match(r'^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$', line)
         if match:
-            labels = tuple(sorted(re.findall(r'(\w+)="((?:\\.|[^"\\])*)"', match.group(2) or "")))
+            labels = tuple(sorted((name, value) for name, value in
+                                  re.findall(r'(\w+)="((?:\\.|[^"\\])*)"', match.group(2) or "")
+                                  if value))
             result.append((match.group(1), labels, float(match.group(3))))
     return result
 
