@@ -23,13 +23,72 @@ const char *inode_table__basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+#define INITIAL_SLOTS 1024
+
+static size_t home_slot(const struct inode_table *table, uint32_t dev, uint64_t ino)
+{
+	return mw_inode_id_hash(dev, ino) & (table->capacity - 1);
+}
+
+/* The slot holding {dev, ino}, or the empty slot where it would go. */
+static struct inode_table_slot *probe(const struct inode_table *table, uint32_t dev, uint64_t ino)
+{
+	size_t mask = table->capacity - 1, i = home_slot(table, dev, ino);
+	struct inode_table_slot *slot;
+
+	for (;; i = (i + 1) & mask) {
+		slot = &table->slots[i];
+		if (!slot->inode || (slot->ino == ino && slot->inode->id.dev == dev))
+			return slot;
+	}
+}
+
 struct mw_inode *inode_table__find(struct inode_table *table, uint32_t dev, uint64_t ino)
 {
-	struct inode_id id = { .ino = ino, .dev = dev };
-	struct mw_inode *inode;
+	if (!table->count)
+		return NULL;
+	return probe(table, dev, ino)->inode;
+}
 
-	HASH_FIND(hh, table->by_id, &id, sizeof(id), inode);
-	return inode;
+static int grow(struct inode_table *table)
+{
+	size_t capacity = table->capacity ? table->capacity * 2 : INITIAL_SLOTS;
+	struct inode_table_slot *old = table->slots;
+	size_t old_capacity = table->capacity;
+
+	table->slots = calloc(capacity, sizeof(*table->slots));
+	if (!table->slots) {
+		table->slots = old;
+		return -ENOMEM;
+	}
+	table->capacity = capacity;
+	for (size_t i = 0; i < old_capacity; i++) {
+		if (old[i].inode)
+			*probe(table, old[i].inode->id.dev, old[i].ino) = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* Linear probing's deletion: later entries of the run move up, no tombstones. */
+static void unslot(struct inode_table *table, struct inode_table_slot *slot)
+{
+	size_t mask = table->capacity - 1, hole = (size_t)(slot - table->slots), i = hole;
+
+	for (;;) {
+		size_t home;
+
+		i = (i + 1) & mask;
+		if (!table->slots[i].inode)
+			break;
+		home = home_slot(table, table->slots[i].inode->id.dev, table->slots[i].ino);
+		/* it may fill the hole when the hole lies between its home and where it is */
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			table->slots[hole] = table->slots[i];
+			hole = i;
+		}
+	}
+	table->slots[hole] = (struct inode_table_slot){ 0 };
 }
 
 static struct name_bucket *bucket_get(struct inode_table *table, uint64_t name_hash)
@@ -48,10 +107,25 @@ static struct name_bucket *bucket_get(struct inode_table *table, uint64_t name_h
 	return bucket;
 }
 
+static int bucket_insert(struct inode_table *table, struct mw_inode *inode)
+{
+	struct name_bucket *bucket;
+
+	if (!table->names_indexed)
+		return 0;
+	bucket = bucket_get(table, inode->name_hash);
+	if (!bucket)
+		return -ENOMEM;
+	DL_APPEND2(bucket->inodes, inode, bucket_prev, bucket_next);
+	return 0;
+}
+
 static void bucket_remove(struct inode_table *table, struct mw_inode *inode)
 {
 	struct name_bucket *bucket;
 
+	if (!table->names_indexed)
+		return;
 	HASH_FIND(hh, table->by_name, &inode->name_hash, sizeof(inode->name_hash), bucket);
 	if (!bucket)
 		return;
@@ -62,12 +136,26 @@ static void bucket_remove(struct inode_table *table, struct mw_inode *inode)
 	}
 }
 
+static void free_buckets(struct inode_table *table)
+{
+	struct name_bucket *bucket, *next_bucket;
+
+	HASH_ITER(hh, table->by_name, bucket, next_bucket) {
+		HASH_DEL(table->by_name, bucket);
+		slab__free(&bucket_slab, bucket);
+	}
+	table->names_indexed = false;
+}
+
 struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint64_t ino,
 				  const char *path, uint64_t name_hash)
 {
-	struct mw_inode *inode = slab__alloc(&inode_slab);
-	struct name_bucket *bucket;
+	struct mw_inode *inode;
+	struct inode_table_slot *slot;
 
+	if ((table->count + 1) * 2 > table->capacity && grow(table))
+		return NULL;
+	inode = slab__alloc(&inode_slab);
 	if (!inode)
 		return NULL;
 	memset(inode, 0, sizeof(*inode));
@@ -75,16 +163,17 @@ struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint6
 	inode->id.dev = dev;
 	inode->maps_dev = dev; /* the same on most filesystems; the caller knows better */
 	inode->size_known = true; /* every kernel record carries the size */
+	inode->name_hash = name_hash;
 	inode->path = strdup(path);
-	bucket = inode->path ? bucket_get(table, name_hash) : NULL;
-	if (!bucket) {
+	if (!inode->path || bucket_insert(table, inode)) {
 		free(inode->path);
 		slab__free(&inode_slab, inode);
 		return NULL;
 	}
-	inode->name_hash = name_hash;
-	DL_APPEND2(bucket->inodes, inode, bucket_prev, bucket_next);
-	HASH_ADD(hh, table->by_id, id, sizeof(inode->id), inode);
+	slot = probe(table, dev, ino);
+	*slot = (struct inode_table_slot){ .ino = ino, .inode = inode };
+	table->count++;
+	DL_APPEND2(table->all, inode, all_prev, all_next);
 	return inode;
 }
 
@@ -97,17 +186,17 @@ int inode_table__set_path(struct inode_table *table, struct mw_inode *inode, con
 	if (strcmp(path, inode->path) == 0 && name_hash == inode->name_hash)
 		return 0;
 	copy = strdup(path);
-	if (copy && name_hash != inode->name_hash)
+	if (copy && name_hash != inode->name_hash && table->names_indexed)
 		bucket = bucket_get(table, name_hash);
-	if (!copy || (name_hash != inode->name_hash && !bucket)) {
+	if (!copy || (name_hash != inode->name_hash && table->names_indexed && !bucket)) {
 		free(copy);
 		return -ENOMEM;
 	}
 	if (bucket) {
 		bucket_remove(table, inode);
-		inode->name_hash = name_hash;
 		DL_APPEND2(bucket->inodes, inode, bucket_prev, bucket_next);
 	}
+	inode->name_hash = name_hash;
 	free(inode->path);
 	inode->path = copy;
 	return 0;
@@ -135,37 +224,54 @@ int inode_table__set_basename(struct inode_table *table, struct mw_inode *inode,
 
 void inode_table__remove(struct inode_table *table, struct mw_inode *inode)
 {
+	struct inode_table_slot *slot = probe(table, inode->id.dev, inode->id.ino);
+
 	bucket_remove(table, inode);
-	HASH_DEL(table->by_id, inode);
+	if (slot->inode == inode) {
+		unslot(table, slot);
+		table->count--;
+	}
+	DL_DELETE2(table->all, inode, all_prev, all_next);
 	free(inode->path);
 	slab__free(&inode_slab, inode);
 }
 
+/* Indexes every inode by basename the first time it is asked. */
 struct mw_inode *inode_table__by_name(struct inode_table *table, uint64_t name_hash)
 {
 	struct name_bucket *bucket;
 
+	if (!table->names_indexed) {
+		struct mw_inode *inode;
+
+		table->names_indexed = true;
+		INODE_TABLE_FOREACH(table, inode)
+		{
+			if (bucket_insert(table, inode)) {
+				free_buckets(table); /* asked again next time */
+				return NULL;
+			}
+		}
+	}
 	HASH_FIND(hh, table->by_name, &name_hash, sizeof(name_hash), bucket);
 	return bucket ? bucket->inodes : NULL;
 }
 
 size_t inode_table__count(const struct inode_table *table)
 {
-	return HASH_COUNT(table->by_id);
+	return table->count;
 }
 
 void inode_table__destroy(struct inode_table *table)
 {
 	struct mw_inode *inode, *next_inode;
-	struct name_bucket *bucket, *next_bucket;
 
-	HASH_ITER(hh, table->by_id, inode, next_inode) {
-		HASH_DEL(table->by_id, inode);
+	DL_FOREACH_SAFE2(table->all, inode, next_inode, all_next)
+	{
 		free(inode->path);
 		slab__free(&inode_slab, inode);
 	}
-	HASH_ITER(hh, table->by_name, bucket, next_bucket) {
-		HASH_DEL(table->by_name, bucket);
-		slab__free(&bucket_slab, bucket);
-	}
+	free_buckets(table);
+	free(table->slots);
+	*table = (struct inode_table){ 0 };
 }

@@ -5,6 +5,12 @@
  * second index by basename hash: the kernel reports unlinks it cannot settle
  * as a basename bucket, and many files share a basename (Kafka names every
  * partition's first segment 00000000000000000000.index).
+ *
+ * The {dev, ino} index is open addressing in one array: a scan of a host of
+ * distinct files asks about 100,000s of inodes it has never seen, and a
+ * chained table pays a cache miss per link to say no. The basename index is
+ * built on its first use: `scan` never asks it, the agent at its first
+ * deletion it cannot settle by inode.
  */
 #ifndef MAPWATCH_CORE_INODE_TABLE_H
 #define MAPWATCH_CORE_INODE_TABLE_H
@@ -13,6 +19,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <uthash.h>
+
+/* splitmix64's finalizer: inode numbers come in runs; spread them. */
+static inline uint64_t mw_inode_id_hash(uint32_t dev, uint64_t ino)
+{
+	uint64_t x = ino ^ ((uint64_t)dev << 40 | dev);
+
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
 
 struct inode_id {
 	uint64_t ino;
@@ -24,7 +42,7 @@ struct process_inode;
 
 struct mw_inode {
 	struct inode_id id;
-	UT_hash_handle hh;
+	struct mw_inode *all_prev, *all_next; /* every inode, in the order added */
 	uint32_t maps_dev; /* the device /proc/PID/maps prints for it, kernel encoding */
 	char *path; /* full path when /proc told us, else the basename the kernel reported */
 	uint64_t name_hash; /* of the basename */
@@ -63,10 +81,23 @@ struct name_bucket {
 	struct mw_inode *inodes; /* list through bucket_prev/bucket_next */
 };
 
-struct inode_table {
-	struct mw_inode *by_id;
-	struct name_bucket *by_name;
+struct inode_table_slot {
+	uint64_t ino; /* compared before the inode is touched */
+	struct mw_inode *inode; /* NULL: empty */
 };
+
+struct inode_table {
+	struct inode_table_slot *slots; /* linear probing, at most half full */
+	size_t capacity; /* 0 or a power of two */
+	size_t count;
+	struct mw_inode *all; /* list through all_prev/all_next */
+	struct name_bucket *by_name;
+	bool names_indexed; /* by_name is built and kept */
+};
+
+/* Every inode of @table, in the order added; @inode may not be removed meanwhile. */
+#define INODE_TABLE_FOREACH(table, inode) \
+	for ((inode) = (table)->all; (inode); (inode) = (inode)->all_next)
 
 struct mw_inode *inode_table__find(struct inode_table *table, uint32_t dev, uint64_t ino);
 /*

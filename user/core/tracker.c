@@ -254,7 +254,7 @@ static void forget_inode(struct mw_tracker *tracker, struct mw_inode *inode)
 	if (inode->check_pending)
 		DL_DELETE2(tracker->pending_checks, inode, check_prev, check_next);
 	if (tracker->verify_next == inode)
-		tracker->verify_next = inode->hh.next;
+		tracker->verify_next = inode->all_next;
 	if (tracker->options.inode_forget) {
 		struct mw_file_id file = tracker__file_id(inode);
 
@@ -302,10 +302,10 @@ size_t tracker__verify_kernel_inodes(struct mw_tracker *tracker, size_t max)
 
 	while (visited < max && inode_table__count(&tracker->inodes)) {
 		struct mw_inode *inode =
-			tracker->verify_next ? tracker->verify_next : tracker->inodes.by_id;
+			tracker->verify_next ? tracker->verify_next : tracker->inodes.all;
 		bool was_pending = inode->check_pending;
 
-		tracker->verify_next = inode->hh.next;
+		tracker->verify_next = inode->all_next;
 		visited++;
 		if (!inode->mapping_count)
 			continue;
@@ -616,9 +616,9 @@ static int apply_file_event(struct mw_tracker *tracker, const union mw_event *ev
 
 void tracker__check_every_file(struct mw_tracker *tracker)
 {
-	struct mw_inode *inode, *next;
+	struct mw_inode *inode;
 
-	HASH_ITER(hh, tracker->inodes.by_id, inode, next) {
+	INODE_TABLE_FOREACH(&tracker->inodes, inode) {
 		if (!inode->deleted)
 			queue_check(tracker, inode);
 	}

@@ -96,15 +96,15 @@ static int compare_files(const void *left, const void *right)
 
 int tracker__report_files(struct mw_tracker *tracker, uint64_t now_ns, struct mw_snapshot *out)
 {
-	struct mw_inode *inode, *next;
+	struct mw_inode *inode;
 	size_t count = 0;
 
-	HASH_ITER(hh, tracker->inodes.by_id, inode, next)
+	INODE_TABLE_FOREACH(&tracker->inodes, inode)
 		count += orphaned(inode);
 	out->files = calloc(count ? count : 1, sizeof(*out->files));
 	if (!out->files)
 		return -ENOMEM;
-	HASH_ITER(hh, tracker->inodes.by_id, inode, next) {
+	INODE_TABLE_FOREACH(&tracker->inodes, inode) {
 		struct mw_orphaned_file *file = &out->files[out->file_count];
 
 		if (!orphaned(inode))
@@ -149,18 +149,18 @@ static const struct procmap_entry *some_entry(const struct mw_inode *inode, uint
 
 ssize_t tracker__take_unmeasured_files(struct mw_tracker *tracker, struct mw_file_check **out)
 {
-	struct mw_inode *inode, *next;
+	struct mw_inode *inode;
 	size_t count = 0, taken = 0;
 
 	*out = NULL;
-	HASH_ITER(hh, tracker->inodes.by_id, inode, next)
+	INODE_TABLE_FOREACH(&tracker->inodes, inode)
 		count += orphaned(inode) && !inode->disk_bytes_known && !inode->disk_bytes_asked;
 	if (!count)
 		return 0;
 	*out = calloc(count, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
-	HASH_ITER(hh, tracker->inodes.by_id, inode, next) {
+	INODE_TABLE_FOREACH(&tracker->inodes, inode) {
 		const struct procmap_entry *entry;
 		uint32_t pid = 0;
 

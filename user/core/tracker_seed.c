@@ -18,17 +18,9 @@
 static struct seed_cache_slot *seed_cache_set(struct mw_tracker *tracker, uint32_t dev,
 					      uint64_t ino)
 {
-	uint64_t x = ino ^ ((uint64_t)dev << 40 | dev);
-
 	if (!tracker->seed_cache)
 		return NULL;
-	/* splitmix64's finalizer: inode numbers come in runs */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return &tracker->seed_cache[x & (SEED_CACHE_SLOTS - 2)];
+	return &tracker->seed_cache[mw_inode_id_hash(dev, ino) & (SEED_CACHE_SLOTS - 2)];
 }
 
 static bool slot_holds(const struct mw_tracker *tracker, const struct seed_cache_slot *slot,

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/sysmacros.h>
+#include "inode_table.h"
 #include "mapwatch_events.h"
 #include "stat_cache.h"
 
@@ -25,21 +26,9 @@ struct mw_stat_cache {
 	size_t used;
 };
 
-/* splitmix64's finalizer: inode numbers often come in runs; spread them. */
-static uint64_t hash(uint32_t dev, uint64_t ino)
-{
-	uint64_t x = ino ^ ((uint64_t)dev << 40 | dev);
-
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 static struct slot *probe(struct slot *slots, size_t capacity, uint32_t dev, uint64_t ino)
 {
-	size_t mask = capacity - 1, i = hash(dev, ino) & mask;
+	size_t mask = capacity - 1, i = mw_inode_id_hash(dev, ino) & mask;
 
 	while (slots[i].used && (slots[i].ino != ino || slots[i].dev != dev))
 		i = (i + 1) & mask;
