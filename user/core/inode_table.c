@@ -38,7 +38,7 @@ static struct inode_table_slot *probe(const struct inode_table *table, uint32_t 
 
 	for (;; i = (i + 1) & mask) {
 		slot = &table->slots[i];
-		if (!slot->inode || (slot->ino == ino && slot->inode->id.dev == dev))
+		if (!slot->inode || (slot->ino == ino && slot->dev == dev))
 			return slot;
 	}
 }
@@ -64,7 +64,7 @@ static int grow(struct inode_table *table)
 	table->capacity = capacity;
 	for (size_t i = 0; i < old_capacity; i++) {
 		if (old[i].inode)
-			*probe(table, old[i].inode->id.dev, old[i].ino) = old[i];
+			*probe(table, old[i].dev, old[i].ino) = old[i];
 	}
 	free(old);
 	return 0;
@@ -81,7 +81,7 @@ static void unslot(struct inode_table *table, struct inode_table_slot *slot)
 		i = (i + 1) & mask;
 		if (!table->slots[i].inode)
 			break;
-		home = home_slot(table, table->slots[i].inode->id.dev, table->slots[i].ino);
+		home = home_slot(table, table->slots[i].dev, table->slots[i].ino);
 		/* it may fill the hole when the hole lies between its home and where it is */
 		if (((i - home) & mask) >= ((i - hole) & mask)) {
 			table->slots[hole] = table->slots[i];
@@ -171,7 +171,7 @@ struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint6
 		return NULL;
 	}
 	slot = probe(table, dev, ino);
-	*slot = (struct inode_table_slot){ .ino = ino, .inode = inode };
+	*slot = (struct inode_table_slot){ .ino = ino, .dev = dev, .inode = inode };
 	table->count++;
 	DL_APPEND2(table->all, inode, all_prev, all_next);
 	return inode;

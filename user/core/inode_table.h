@@ -82,7 +82,9 @@ struct name_bucket {
 };
 
 struct inode_table_slot {
-	uint64_t ino; /* compared before the inode is touched */
+	uint64_t ino; /* the key, compared and rehashed without touching the inode */
+	uint32_t dev;
+	uint32_t pad;
 	struct mw_inode *inode; /* NULL: empty */
 };
 

@@ -227,9 +227,13 @@ struct process_inode *tracker__get_process_inode(struct process *process, struct
 	struct process_inode *user;
 
 	HASH_FIND(hh, process->inodes, &inode->id, sizeof(inode->id), user);
-	if (user)
-		return user;
-	user = slab__alloc(&process_inode_slab);
+	return user ? user : tracker__add_process_inode(process, inode);
+}
+
+struct process_inode *tracker__add_process_inode(struct process *process, struct mw_inode *inode)
+{
+	struct process_inode *user = slab__alloc(&process_inode_slab);
+
 	if (!user)
 		return NULL;
 	memset(user, 0, sizeof(*user));

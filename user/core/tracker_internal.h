@@ -82,6 +82,8 @@ struct process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, c
 void tracker__drop_process(struct mw_tracker *tracker, struct process *process,
 			   enum procmap_removal why);
 struct process_inode *tracker__get_process_inode(struct process *process, struct mw_inode *inode);
+/* The same for a pair known to have no record yet (the inode has no users at all). */
+struct process_inode *tracker__add_process_inode(struct process *process, struct mw_inode *inode);
 /* Checks the inode after the current operation: forgotten if nothing maps it then. */
 void tracker__schedule_forget(struct mw_tracker *tracker, struct mw_inode *inode);
 /* Calls inode_forget for and frees the inodes whose last mapping went. */

@@ -70,7 +70,9 @@ static struct process_inode *process_inode_of(struct process *process, struct mw
 
 	if (user && user->process == process)
 		return user;
-	user = tracker__get_process_inode(process, inode);
+	/* an inode no process uses yet (a file seen first, as most are on a scan) needs no search */
+	user = inode->users ? tracker__get_process_inode(process, inode)
+			    : tracker__add_process_inode(process, inode);
 	if (user)
 		seed_cache_add(process->tracker, user);
 	return user;
