@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include "cgroup_path.h"
 #include "clock.h"
 #include "proc_seed.h"
@@ -44,8 +45,8 @@ static int begin_process(const struct mw_proc_process *process, void *context)
 	int err;
 
 	/* read for every process: what it is attributed to, and what --cgroup decides on */
-	seeding->cgroup_known = !cgroup_path__of_process(process->pid, seeding->cgroup,
-							 sizeof(seeding->cgroup));
+	seeding->cgroup_known =
+		!cgroup_path__of_process(process->pid, seeding->cgroup, sizeof(seeding->cgroup));
 	if (!process_filter__matches(seeding->filter, (uint32_t)process->pid, process->comm,
 				     seeding->cgroup_known ? seeding->cgroup : NULL))
 		return 0;
@@ -84,11 +85,30 @@ static void abandon_process(const struct mw_proc_process *process, void *context
 	tracker__seed_abandon(&seeding->seed);
 }
 
+/* A file this scan already stated through another process: the tracker holds it. */
+static bool known_file(void *context, uint32_t dev, uint64_t ino, struct mw_file_status *status)
+{
+	struct seed_context *seeding = context;
+	struct mw_seeded_file file;
+
+	if (!tracker__seeded_file(seeding->tracker, dev, ino, seeding->scan_started_ns, &file))
+		return false;
+	*status = (struct mw_file_status){
+		.dev = dev,
+		.mode = S_IFREG,
+		.nlink = file.nlink,
+		.size = (off_t)file.size,
+		.blocks = (blkcnt_t)(file.disk_bytes / 512),
+	};
+	return true;
+}
+
 static const struct mw_proc_scan_handlers seed_handlers = {
 	.begin = begin_process,
 	.vma = hand_vma,
 	.end = end_process,
 	.abandon = abandon_process,
+	.known_file = known_file,
 };
 
 int proc_seed__all(struct mw_tracker *tracker, const struct mw_process_filter *filter,

@@ -55,6 +55,7 @@ struct mw_inode {
 	bool disk_bytes_known;
 	bool disk_bytes_asked; /* handed out by tracker__take_unmeasured_files() at this size */
 	uint32_t nlink;
+	uint64_t stat_seen_ns; /* when the read that gave its stat began; 0: never */
 	bool deleted; /* link count 0: its mappings are orphaned */
 	bool deletion_time_known; /* false when it was deleted before we saw it */
 	uint64_t deleted_ns;

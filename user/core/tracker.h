@@ -115,6 +115,21 @@ int tracker__seed_vma(struct mw_tracker_seed *seed, const struct mw_vma *vma);
 int tracker__seed_end(struct mw_tracker_seed *seed, uint64_t map_count);
 void tracker__seed_abandon(struct mw_tracker_seed *seed);
 
+/* What a seed's stat said of a regular file, as the tracker keeps it. */
+struct mw_seeded_file {
+	uint64_t size;
+	uint64_t nlink;
+	uint64_t disk_bytes;
+};
+
+/*
+ * Whether a seed read since @since_ns gave the stat of the regular file the
+ * maps line's {dev, ino} names (where that is also its st_dev), and what it
+ * said: a scan asks before taking a stat of its own.
+ */
+bool tracker__seeded_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino,
+			  uint64_t since_ns, struct mw_seeded_file *out);
+
 /*
  * The process is gone (seen missing from /proc after lost events): drops it
  * like an EXIT at timestamp_ns. Returns 0 or -ENOENT.

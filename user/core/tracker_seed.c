@@ -105,6 +105,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
 		inode->size_known = vma->file_stat_known;
 		if (vma->file_stat_known) {
+			inode->stat_seen_ns = scan_started_ns;
 			inode->size = vma->file_size;
 			inode->nlink = vma->nlink;
 			inode->disk_bytes = vma->file_disk_bytes;
@@ -116,6 +117,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		return inode;
 	}
 	if (vma->file_stat_known) {
+		inode->stat_seen_ns = scan_started_ns;
 		tracker__set_size(inode, vma->file_size);
 		if (!orphaned)
 			inode->nlink = vma->nlink;
@@ -136,6 +138,20 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		tracker__watch_inode(tracker, inode, false);
 	}
 	return inode;
+}
+
+bool tracker__seeded_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino, uint64_t since_ns,
+			  struct mw_seeded_file *out)
+{
+	struct mw_inode *inode = find_inode(tracker, dev, ino);
+
+	if (!inode || inode->maps_dev != dev || !inode->stat_seen_ns ||
+	    inode->stat_seen_ns < since_ns || !inode->size_known || !inode->disk_bytes_known)
+		return false;
+	out->size = inode->size;
+	out->nlink = inode->deleted ? 0 : inode->nlink;
+	out->disk_bytes = inode->disk_bytes;
+	return true;
 }
 
 static int insert_seeded(struct process *process, struct mw_inode *inode, const struct mw_vma *vma)

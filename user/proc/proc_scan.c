@@ -111,6 +111,8 @@ int proc_scan__each(unsigned int maps_flags, const struct mw_proc_scan_handlers 
 	cache = stat_cache__create();
 	if (!cache)
 		return -ENOMEM;
+	if (handlers->known_file)
+		stat_cache__set_source(cache, handlers->known_file, ctx);
 	proc = opendir("/proc");
 	if (!proc) {
 		err = -errno;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include "mapwatch_events.h"
 #include "proc_maps.h"
+#include "stat_cache.h"
 
 struct mw_proc_process {
 	pid_t pid;
@@ -38,6 +39,8 @@ struct mw_proc_scan_handlers {
 	 * was handed is not to be trusted.
 	 */
 	void (*abandon)(const struct mw_proc_process *process, void *ctx);
+	/* Optional: what the handlers already hold of a file, asked before a stat (stat_cache.h). */
+	mw_stat_source_fn known_file;
 };
 
 /*

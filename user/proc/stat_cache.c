@@ -24,6 +24,9 @@ struct mw_stat_cache {
 	struct slot *slots;
 	size_t capacity; /* a power of two */
 	size_t used;
+	mw_stat_source_fn source;
+	void *source_ctx;
+	struct mw_file_status answer; /* what the source said, or a stat it will hold */
 };
 
 static struct slot *probe(struct slot *slots, size_t capacity, uint32_t dev, uint64_t ino)
@@ -69,8 +72,11 @@ const struct mw_file_status *stat_cache__find(struct mw_stat_cache *cache, uint3
 {
 	struct slot *slot = probe(cache->slots, cache->capacity, dev, ino);
 
-	if (!slot->used)
+	if (!slot->used) {
+		if (cache->source && cache->source(cache->source_ctx, dev, ino, &cache->answer))
+			return &cache->answer;
 		return NULL;
+	}
 	/* another subvolume's file may have this number: only the same VMA's name knows */
 	if (slot->status.dev != dev && slot->status.seen_as != seen_as(pid, path))
 		return NULL;
@@ -95,12 +101,34 @@ static int grow(struct mw_stat_cache *cache)
 	return 0;
 }
 
+void stat_cache__set_source(struct mw_stat_cache *cache, mw_stat_source_fn source, void *ctx)
+{
+	cache->source = source;
+	cache->source_ctx = ctx;
+}
+
+static void fill(struct mw_file_status *status, uint32_t dev, uint32_t pid, const char *path,
+		 const struct stat *st)
+{
+	status->dev = major(st->st_dev) << 20 | minor(st->st_dev);
+	status->seen_as = status->dev != dev ? seen_as(pid, path) : 0;
+	status->mode = st->st_mode;
+	status->nlink = st->st_nlink;
+	status->size = st->st_size;
+	status->blocks = st->st_blocks;
+}
+
 const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32_t dev,
 					     uint64_t ino, uint32_t pid, const char *path,
 					     const struct stat *st)
 {
 	struct slot *slot;
 
+	if (cache->source && S_ISREG(st->st_mode) &&
+	    (major(st->st_dev) << 20 | minor(st->st_dev)) == dev) {
+		fill(&cache->answer, dev, pid, path, st);
+		return &cache->answer;
+	}
 	if ((cache->used + 1) * 2 > cache->capacity && grow(cache))
 		return NULL;
 	slot = probe(cache->slots, cache->capacity, dev, ino);
@@ -110,11 +138,6 @@ const struct mw_file_status *stat_cache__add(struct mw_stat_cache *cache, uint32
 		slot->dev = dev;
 		cache->used++;
 	}
-	slot->status.dev = major(st->st_dev) << 20 | minor(st->st_dev);
-	slot->status.seen_as = slot->status.dev != dev ? seen_as(pid, path) : 0;
-	slot->status.mode = st->st_mode;
-	slot->status.nlink = st->st_nlink;
-	slot->status.size = st->st_size;
-	slot->status.blocks = st->st_blocks;
+	fill(&slot->status, dev, pid, path, st);
 	return &slot->status;
 }

@@ -14,6 +14,7 @@
 #ifndef MAPWATCH_PROC_STAT_CACHE_H
 #define MAPWATCH_PROC_STAT_CACHE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -28,8 +29,23 @@ struct mw_file_status {
 
 struct mw_stat_cache;
 
+/*
+ * Someone else who keeps what a stat said during this walk: the tracker a
+ * scan seeds holds every regular file it was handed. Fills @status and
+ * returns true when it knows the file of the maps line's {dev, ino}.
+ */
+typedef bool (*mw_stat_source_fn)(void *ctx, uint32_t dev, uint64_t ino,
+				  struct mw_file_status *status);
+
 /* NULL when out of memory. */
 struct mw_stat_cache *stat_cache__create(void);
+
+/*
+ * Asks @source before taking a stat, and keeps no copy of what the source
+ * will hold: a regular file whose st_dev is the maps line's. On a host of
+ * distinct files that halves the lookups per VMA.
+ */
+void stat_cache__set_source(struct mw_stat_cache *cache, mw_stat_source_fn source, void *ctx);
 void stat_cache__destroy(struct mw_stat_cache *cache);
 
 /*
