@@ -33,5 +33,6 @@ void snapshot__clear(struct mw_snapshot *snapshot)
 		free(snapshot->files[i].pids);
 	}
 	free(snapshot->files);
+	free(snapshot->containers);
 	memset(snapshot, 0, sizeof(*snapshot));
 }

@@ -14,6 +14,14 @@
 #include "leak_cause.h"
 #include "mapwatch_events.h"
 
+/* Where an orphaned file's page cache figure came from. */
+enum mw_cache_source {
+	MW_CACHE_SOURCE_NONE = 0, /* not measured */
+	MW_CACHE_SOURCE_KERNEL, /* read by the kernel through one of its mappings (page_cache_reader.h) */
+	MW_CACHE_SOURCE_CACHESTAT, /* cachestat(2) on the file opened through /proc/PID/map_files */
+	MW_CACHE_SOURCE_COUNT,
+};
+
 /* One orphaned mapping (VMA): where it is, as /proc/PID/maps spells it. */
 struct mw_orphan_range {
 	uint64_t start;
@@ -101,6 +109,29 @@ struct mw_orphaned_file {
 	size_t pid_count;
 	bool cached_bytes_known; /* false: not measured */
 	uint64_t cached_bytes; /* its pages in the page cache */
+	enum mw_cache_source cached_bytes_source;
+	/*
+	 * One of its mappings, to measure it through: [probe_start, probe_end)
+	 * of probe_pid (0: none known), with the kernel's address of its inode
+	 * and i_generation where a record gave them (kernel_inode 0: unknown).
+	 */
+	uint32_t probe_pid;
+	uint32_t generation;
+	uint64_t kernel_inode;
+	uint64_t probe_start;
+	uint64_t probe_end;
+};
+
+/*
+ * One container's deleted files, each once however many of its processes
+ * map one: what its cgroup is charged for and cannot reclaim.
+ */
+struct mw_container_report {
+	struct mw_container container; /* id never empty */
+	uint64_t processes; /* its processes that map a deleted file */
+	uint64_t orphaned_files;
+	uint64_t orphaned_files_disk_bytes;
+	uint64_t orphaned_files_cached_bytes;
 };
 
 #define MW_DURATION_BUCKETS 10
@@ -134,6 +165,11 @@ struct mw_snapshot {
 	uint64_t orphaned_files_size_bytes;
 	uint64_t orphaned_files_disk_bytes;
 	uint64_t orphaned_files_cached_bytes; /* page cache of every orphaned file, each once */
+	/* files whose page cache each source measured (NONE: not measured) */
+	uint64_t files_cached_by[MW_CACHE_SOURCE_COUNT];
+	/* the containers whose processes map a deleted file: most page cache first */
+	struct mw_container_report *containers; /* owned */
+	size_t container_count;
 	/* the agent's own counters; scan leaves them zero and has_agent_counters false */
 	bool has_agent_counters;
 	uint64_t events_by_type[MW_EVENT_TYPE_COUNT];

@@ -38,8 +38,11 @@ static int compare_pids(const void *left, const void *right)
 	return a < b ? -1 : a > b;
 }
 
+static const struct procmap_entry *some_entry(const struct mw_inode *inode, uint32_t *pid);
+
 static int report_file(const struct mw_inode *inode, uint64_t now_ns, struct mw_orphaned_file *file)
 {
+	const struct procmap_entry *probe;
 	const struct process_inode *user;
 	size_t users = 0;
 
@@ -57,6 +60,14 @@ static int report_file(const struct mw_inode *inode, uint64_t now_ns, struct mw_
 			now_ns > inode->deleted_ns ? (double)(now_ns - inode->deleted_ns) / 1e9 : 0;
 	DL_FOREACH2(inode->users, user, users_next)
 	users++;
+	/* a mapping to measure its page cache through, each file once */
+	probe = some_entry(inode, &file->probe_pid);
+	if (probe) {
+		file->probe_start = probe->start;
+		file->probe_end = probe->end;
+		file->kernel_inode = inode->kernel_address;
+		file->generation = inode->generation;
+	}
 	file->path = strdup(inode->path);
 	file->pids = calloc(users ? users : 1, sizeof(*file->pids));
 	if (!file->path || !file->pids)
