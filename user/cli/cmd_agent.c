@@ -226,6 +226,9 @@ int command__agent(const struct mw_options *given)
 		http_metrics__destroy(agent.http);
 		return MW_EXIT_FAILURE;
 	}
+	if (collector__page_cache_error(agent.collector))
+		log_line__print("%s: page cache measured with cachestat(2) instead",
+				collector__page_cache_error(agent.collector));
 	/* counted now: what the process may read of itself can shrink below */
 	agent.programs_attached = attached_programs__count();
 	if (drop_privileges(&agent)) {

@@ -16,6 +16,7 @@
 #include "kernel_tracer.h"
 #include "orphan_cache.h"
 #include "orphan_measure.h"
+#include "page_cache_reader.h"
 #include "process_cgroups.h"
 #include "proc_maps.h"
 #include "proc_scan.h"
@@ -62,6 +63,9 @@ struct mw_collector {
 	size_t rescan_count;
 	size_t rescan_capacity;
 	struct mw_orphan_cache *cache; /* page cache of orphaned files, between snapshots */
+	/* NULL: the kernel refused it (why in page_cache_error), cachestat(2) measures every file */
+	struct mw_page_cache_reader *page_cache;
+	char page_cache_error[256];
 	struct mw_file_check *rechecks; /* dev and ino only */
 	size_t recheck_count;
 	size_t recheck_capacity;
@@ -152,6 +156,23 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	return 0;
 }
 
+/*
+ * The kernel's reader of page cache figures, after the tracer (whose libbpf
+ * message handler keeps a refusal off stderr): without it, cachestat(2)
+ * measures every file and the snapshots say so.
+ */
+static void open_page_cache_reader(struct mw_collector *collector)
+{
+	if (!page_cache_reader__open(&collector->page_cache, collector->page_cache_error,
+				     sizeof(collector->page_cache_error)))
+		collector->page_cache_error[0] = '\0';
+}
+
+const char *collector__page_cache_error(struct mw_collector *collector)
+{
+	return collector->page_cache ? NULL : collector->page_cache_error;
+}
+
 /* The programs are attached already: whatever changes after a process's maps are read reaches us. */
 static int seed_from_proc(struct mw_collector *collector)
 {
@@ -192,8 +213,6 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 	collector->unfiled = unfiled_inodes__create();
 	if (!err && !collector->unfiled)
 		err = -ENOMEM;
-	if (!err)
-		err = orphan_cache__create(CACHE_MIN_AGE_NS, &collector->cache);
 	if (err) {
 		snprintf(error, error_size, "out of memory");
 		goto cleanup;
@@ -211,6 +230,12 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 	free(setup);
 	if (err)
 		goto cleanup;
+	open_page_cache_reader(collector);
+	err = orphan_cache__create(CACHE_MIN_AGE_NS, collector->page_cache, &collector->cache);
+	if (err) {
+		snprintf(error, error_size, "out of memory");
+		goto cleanup;
+	}
 	collector->filter = malloc(sizeof(*collector->filter));
 	if (!collector->filter) {
 		snprintf(error, error_size, "out of memory");
@@ -242,6 +267,7 @@ void collector__destroy(struct mw_collector *collector)
 	free(collector->filter);
 	unfiled_inodes__destroy(collector->unfiled);
 	orphan_cache__destroy(collector->cache);
+	page_cache_reader__destroy(collector->page_cache);
 	free(collector->rescan_pids);
 	free(collector->rechecks);
 	free(collector);

@@ -43,6 +43,12 @@ bool collector__file_deleted(struct mw_collector *collector, uint32_t dev, uint6
  */
 int collector__refresh(struct mw_collector *collector);
 
+/*
+ * Why the kernel's page cache reader did not load (a line for the user), or
+ * NULL when it did: without it the page cache is measured with cachestat(2).
+ */
+const char *collector__page_cache_error(struct mw_collector *collector);
+
 /* Processes followed now: after collector__open, those seeding found. */
 size_t collector__process_count(struct mw_collector *collector);
 

@@ -4,10 +4,15 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <uthash.h>
 #include "orphan_cache.h"
+#include "page_cache_reader.h"
+#include "snapshot_sums.h"
 
 #ifndef SYS_cachestat
 #define SYS_cachestat 451
@@ -27,9 +32,10 @@ struct cache_status {
 	uint64_t nr_recently_evicted;
 };
 
+/* {st_dev, ino}: btrfs subvolumes repeat the maps line's {dev, ino} */
 struct file_key {
 	uint64_t ino;
-	uint32_t dev;
+	uint32_t st_dev;
 	uint32_t padding;
 };
 
@@ -38,60 +44,77 @@ struct measured {
 	UT_hash_handle hh;
 	bool known;
 	uint64_t bytes;
+	enum mw_cache_source source;
 	uint64_t measured_ns;
 	uint64_t seen_serial; /* the fill that last found it in the snapshot */
-	uint64_t tried_serial; /* the fill that last tried to measure it */
 };
 
 struct mw_orphan_cache {
 	struct measured *table;
+	struct mw_page_cache_reader *reader; /* NULL: cachestat only */
 	uint64_t min_age_ns;
 	uint64_t serial;
 	uint64_t page;
 };
 
-int orphan_cache__create(uint64_t min_age_ns, struct mw_orphan_cache **out)
+int orphan_cache__create(uint64_t min_age_ns, struct mw_page_cache_reader *reader,
+			 struct mw_orphan_cache **out)
 {
 	struct mw_orphan_cache *cache = calloc(1, sizeof(*cache));
 
 	if (!cache)
 		return -ENOMEM;
 	cache->min_age_ns = min_age_ns;
+	cache->reader = reader;
 	cache->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	*out = cache;
 	return 0;
 }
 
-void orphan_cache__destroy(struct mw_orphan_cache *cache)
+static void forget_all(struct mw_orphan_cache *cache)
 {
 	struct measured *entry, *next;
 
-	if (!cache)
-		return;
 	HASH_ITER(hh, cache->table, entry, next) {
 		HASH_DEL(cache->table, entry);
 		free(entry);
 	}
+}
+
+void orphan_cache__destroy(struct mw_orphan_cache *cache)
+{
+	if (!cache)
+		return;
+	forget_all(cache);
 	free(cache);
 }
 
-/* The file's resident pages, through the mapping at [start, end) of @pid. */
-static int cached_bytes(uint32_t pid, const struct mw_orphan_range *range, uint64_t page,
-			uint64_t *bytes)
+/*
+ * The file's resident pages with cachestat(2), opened through its mapping
+ * [probe_start, probe_end) of probe_pid: -ESTALE when that mapping holds
+ * another file now.
+ */
+static int cachestat_bytes(const struct mw_orphaned_file *file, uint64_t page, uint64_t *bytes)
 {
 	struct cache_range whole = { 0 };
 	struct cache_status status;
+	struct stat opened;
 	char path[96];
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/map_files/%" PRIx64 "-%" PRIx64, pid,
-		 range->start, range->end);
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/map_files/%" PRIx64 "-%" PRIx64,
+		 file->probe_pid, file->probe_start, file->probe_end);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (syscall(SYS_cachestat, fd, &whole, &status, 0))
+	if (fstat(fd, &opened))
+		err = -errno;
+	else if (opened.st_ino != file->ino ||
+		 (uint32_t)(major(opened.st_dev) << 20 | minor(opened.st_dev)) != file->st_dev)
+		err = -ESTALE;
+	else if (syscall(SYS_cachestat, fd, &whole, &status, 0))
 		err = -errno;
 	else
 		*bytes = status.nr_cache * page;
@@ -99,35 +122,87 @@ static int cached_bytes(uint32_t pid, const struct mw_orphan_range *range, uint6
 	return err;
 }
 
-static struct measured *measure(struct mw_orphan_cache *cache, uint32_t pid,
-				const struct mw_orphan *orphan, uint64_t now_ns)
+static void note(struct measured *entry, uint64_t bytes, enum mw_cache_source source,
+		 uint64_t now_ns)
 {
-	struct file_key key = { .ino = orphan->ino, .dev = orphan->dev };
+	entry->known = true;
+	entry->bytes = bytes;
+	entry->source = source;
+	entry->measured_ns = now_ns;
+}
+
+static struct measured *entry_of(struct mw_orphan_cache *cache, uint32_t st_dev, uint64_t ino,
+				 bool add)
+{
+	struct file_key key = { .ino = ino, .st_dev = st_dev };
 	struct measured *entry;
-	uint64_t bytes = 0;
 
 	HASH_FIND(hh, cache->table, &key, sizeof(key), entry);
-	if (!entry) {
-		entry = calloc(1, sizeof(*entry));
-		if (!entry)
-			return NULL;
-		entry->key = key;
-		HASH_ADD(hh, cache->table, key, sizeof(key), entry);
-	}
-	entry->seen_serial = cache->serial;
-	if (entry->tried_serial == cache->serial ||
-	    (entry->known && now_ns - entry->measured_ns < cache->min_age_ns))
+	if (entry || !add)
 		return entry;
-	/* a process that exited meanwhile: another one that maps it may tell */
-	if (!orphan->range_count)
-		return entry;
-	entry->tried_serial = cache->serial;
-	if (!cached_bytes(pid, &orphan->ranges[0], cache->page, &bytes)) {
-		entry->known = true;
-		entry->bytes = bytes;
-		entry->measured_ns = now_ns;
-	}
+	entry = calloc(1, sizeof(*entry));
+	if (!entry)
+		return NULL;
+	entry->key = key;
+	HASH_ADD(hh, cache->table, key, sizeof(key), entry);
 	return entry;
+}
+
+/*
+ * Measures the files due (never measured, or longer ago than min_age_ns):
+ * all in one kernel read, then cachestat(2) for those it could not reach. A
+ * file neither could measure keeps what was known of it.
+ */
+static void measure_files(struct mw_orphan_cache *cache, struct mw_snapshot *snapshot,
+			  uint64_t now_ns)
+{
+	size_t files = snapshot->file_count, count = 0;
+	struct mw_cache_probe *probes = NULL;
+	size_t *asked = NULL;
+	uint64_t bytes;
+
+	if (cache->reader && files) {
+		probes = calloc(files, sizeof(*probes));
+		asked = calloc(files, sizeof(*asked));
+	}
+	for (size_t i = 0; i < files; i++) {
+		const struct mw_orphaned_file *file = &snapshot->files[i];
+		struct measured *entry = entry_of(cache, file->st_dev, file->ino, true);
+
+		if (!entry)
+			continue;
+		entry->seen_serial = cache->serial;
+		if (!file->probe_pid ||
+		    (entry->known && now_ns - entry->measured_ns < cache->min_age_ns))
+			continue;
+		if (probes && asked) {
+			probes[count] = (struct mw_cache_probe){
+				.inode = file->kernel_inode,
+				.ino = file->ino,
+				.address = file->probe_start,
+				.pid = file->probe_pid,
+				.dev = file->dev,
+				.generation = file->generation,
+			};
+			asked[count++] = i;
+		} else if (!cachestat_bytes(file, cache->page, &bytes)) {
+			note(entry, bytes, MW_CACHE_SOURCE_CACHESTAT, now_ns);
+		}
+	}
+	/* a run that failed leaves its probes unread: cachestat(2) measures them */
+	if (count)
+		(void)page_cache_reader__read(cache->reader, probes, count);
+	for (size_t k = 0; k < count; k++) {
+		const struct mw_orphaned_file *file = &snapshot->files[asked[k]];
+		struct measured *entry = entry_of(cache, file->st_dev, file->ino, false);
+
+		if (probes[k].status == MW_CACHE_READ)
+			note(entry, probes[k].pages * cache->page, MW_CACHE_SOURCE_KERNEL, now_ns);
+		else if (!cachestat_bytes(file, cache->page, &bytes))
+			note(entry, bytes, MW_CACHE_SOURCE_CACHESTAT, now_ns);
+	}
+	free(probes);
+	free(asked);
 }
 
 void orphan_cache__fill(struct mw_orphan_cache *cache, struct mw_snapshot *snapshot,
@@ -136,29 +211,33 @@ void orphan_cache__fill(struct mw_orphan_cache *cache, struct mw_snapshot *snaps
 	struct measured *entry, *next;
 
 	cache->serial++;
+	measure_files(cache, snapshot, now_ns);
+	snapshot->orphaned_files_cached_bytes = 0;
+	memset(snapshot->files_cached_by, 0, sizeof(snapshot->files_cached_by));
+	for (size_t i = 0; i < snapshot->file_count; i++) {
+		struct mw_orphaned_file *file = &snapshot->files[i];
+
+		entry = entry_of(cache, file->st_dev, file->ino, false);
+		file->cached_bytes_known = entry && entry->known;
+		file->cached_bytes = file->cached_bytes_known ? entry->bytes : 0;
+		file->cached_bytes_source =
+			file->cached_bytes_known ? entry->source : MW_CACHE_SOURCE_NONE;
+		snapshot->files_cached_by[file->cached_bytes_source]++;
+		snapshot->orphaned_files_cached_bytes += file->cached_bytes;
+	}
 	for (size_t i = 0; i < snapshot->process_count; i++) {
 		struct mw_process_report *process = &snapshot->processes[i];
 
-		process->orphaned_files_cached_bytes = 0;
 		for (size_t j = 0; j < process->orphan_count; j++) {
 			struct mw_orphan *orphan = &process->orphans[j];
 
-			entry = measure(cache, process->pid, orphan, now_ns);
+			entry = entry_of(cache, orphan->st_dev, orphan->ino, false);
 			orphan->cached_bytes_known = entry && entry->known;
 			orphan->cached_bytes = orphan->cached_bytes_known ? entry->bytes : 0;
-			process->orphaned_files_cached_bytes += orphan->cached_bytes;
 		}
 	}
-	snapshot->orphaned_files_cached_bytes = 0;
-	for (size_t i = 0; i < snapshot->file_count; i++) {
-		struct mw_orphaned_file *file = &snapshot->files[i];
-		struct file_key key = { .ino = file->ino, .dev = file->dev };
-
-		HASH_FIND(hh, cache->table, &key, sizeof(key), entry);
-		file->cached_bytes_known = entry && entry->known;
-		file->cached_bytes = file->cached_bytes_known ? entry->bytes : 0;
-		snapshot->orphaned_files_cached_bytes += file->cached_bytes;
-	}
+	/* out of memory leaves the containers out, and nothing else */
+	(void)snapshot_sums__fill(snapshot);
 	/* a file no longer listed is measured afresh if it comes back */
 	HASH_ITER(hh, cache->table, entry, next) {
 		if (entry->seen_serial == cache->serial)
@@ -171,11 +250,7 @@ void orphan_cache__fill(struct mw_orphan_cache *cache, struct mw_snapshot *snaps
 void orphan_cache__measure(struct mw_snapshot *snapshot)
 {
 	struct mw_orphan_cache cache = { .page = (uint64_t)sysconf(_SC_PAGESIZE) };
-	struct measured *entry, *next;
 
 	orphan_cache__fill(&cache, snapshot, 0);
-	HASH_ITER(hh, cache.table, entry, next) {
-		HASH_DEL(cache.table, entry);
-		free(entry);
-	}
+	forget_all(&cache);
 }

@@ -154,6 +154,30 @@ static void put_process(struct writer *out, const struct mw_process_report *proc
 	put(out, "\n    }");
 }
 
+/* Files no source measured: all of them in a snapshot nothing measured. */
+static uint64_t unmeasured(const struct mw_snapshot *snapshot)
+{
+	uint64_t measured = snapshot->files_cached_by[MW_CACHE_SOURCE_KERNEL] +
+			    snapshot->files_cached_by[MW_CACHE_SOURCE_CACHESTAT];
+
+	return snapshot->file_count > measured ? snapshot->file_count - measured : 0;
+}
+
+/* One container's sums, on one line. */
+static void put_container(struct writer *out, const struct mw_container_report *container)
+{
+	put(out, "{\"container_id\": ");
+	put_optional_text(out, container->container.id);
+	put(out, ", \"pod_uid\": ");
+	put_optional_text(out, container->container.pod_uid);
+	put(out,
+	    ", \"processes\": %" PRIu64 ", \"orphaned_files\": %" PRIu64
+	    ", \"orphaned_files_disk_bytes\": %" PRIu64
+	    ", \"orphaned_files_cached_bytes\": %" PRIu64 "}",
+	    container->processes, container->orphaned_files, container->orphaned_files_disk_bytes,
+	    container->orphaned_files_cached_bytes);
+}
+
 bool json_snapshot__lists_process(const struct mw_process_report *process)
 {
 	return process->orphaned_mappings > 0 || process->orphan_count > 0 ||
@@ -179,9 +203,19 @@ int json_snapshot__write_stream(const struct mw_snapshot *snapshot, FILE *file)
 	put(&out,
 	    "%s],\n  \"orphaned_files\": %zu,\n  \"orphaned_files_size_bytes\": %" PRIu64
 	    ",\n  \"orphaned_files_disk_bytes\": %" PRIu64
-	    ",\n  \"orphaned_files_cached_bytes\": %" PRIu64 "\n}\n",
+	    ",\n  \"orphaned_files_cached_bytes\": %" PRIu64,
 	    first ? "" : "\n  ", snapshot->file_count, snapshot->orphaned_files_size_bytes,
 	    snapshot->orphaned_files_disk_bytes, snapshot->orphaned_files_cached_bytes);
+	put(&out,
+	    ",\n  \"cached_bytes_sources\": {\"kernel\": %" PRIu64 ", \"cachestat\": %" PRIu64
+	    ", \"unmeasured\": %" PRIu64 "},\n  \"containers\": [",
+	    snapshot->files_cached_by[MW_CACHE_SOURCE_KERNEL],
+	    snapshot->files_cached_by[MW_CACHE_SOURCE_CACHESTAT], unmeasured(snapshot));
+	for (size_t i = 0; i < snapshot->container_count && !out.err; i++) {
+		put(&out, "%s\n    ", i ? "," : "");
+		put_container(&out, &snapshot->containers[i]);
+	}
+	put(&out, "%s]\n}\n", snapshot->container_count ? "\n  " : "");
 	if (!out.err && ferror(file))
 		out.err = -EIO;
 	return out.err;

@@ -14,6 +14,7 @@ struct writer {
 	FILE *file;
 	const struct mw_snapshot *snapshot;
 	size_t process_limit;
+	size_t top; /* --top: 0 for no cap */
 	char **comms; /* label-ready comm per process within the limit */
 	char **cgroups; /* label-ready cgroup, NULL where unknown */
 };
@@ -182,6 +183,62 @@ static void process_families(const struct writer *writer)
 	cgroup_info(writer);
 }
 
+/*
+ * Per container, under the same --top cap as the processes (most page cache
+ * first): each deleted file once however many of its processes map it.
+ */
+static void container_family(const struct writer *writer, const char *name, const char *help,
+			     size_t offset)
+{
+	const struct mw_snapshot *snapshot = writer->snapshot;
+	size_t limit = snapshot->container_count;
+
+	if (writer->top > 0 && writer->top < limit)
+		limit = writer->top;
+	family(writer, name, "gauge", help);
+	for (size_t i = 0; i < limit; i++) {
+		uint64_t value;
+
+		memcpy(&value, (const char *)&snapshot->containers[i] + offset, sizeof(value));
+		fprintf(writer->file, "%s{container=\"", name);
+		prometheus_textfile__write_label_value(writer->file,
+						       snapshot->containers[i].container.id);
+		fprintf(writer->file, "\"} %" PRIu64 "\n", value);
+	}
+}
+
+#define CONTAINER_FIELD(field) offsetof(struct mw_container_report, field)
+
+static void container_families(const struct writer *writer)
+{
+	container_family(writer, "mapwatch_container_orphaned_files",
+			 "Deleted files the processes of a container still map, each counted once.",
+			 CONTAINER_FIELD(orphaned_files));
+	container_family(writer, "mapwatch_container_orphaned_files_cached_bytes",
+			 "Page cache the deleted files a container's processes still map hold, "
+			 "each file once: memory charged to the container that no reclaim frees.",
+			 CONTAINER_FIELD(orphaned_files_cached_bytes));
+}
+
+/* By leak cause, a fixed set of label values: every cause has its series, 0 or not. */
+static void cause_family(const struct writer *writer)
+{
+	const char *series = "mapwatch_processes_with_orphans";
+	uint64_t counts[MW_LEAK_CAUSE_COUNT] = { 0 };
+
+	for (size_t i = 0; i < writer->snapshot->process_count; i++) {
+		const struct mw_process_report *process = &writer->snapshot->processes[i];
+
+		if (process->orphaned_mappings > 0 && process->cause < MW_LEAK_CAUSE_COUNT)
+			counts[process->cause]++;
+	}
+	family(writer, series, "gauge",
+	       "Processes with orphaned mappings on the host, by what most likely leaked them.");
+	for (unsigned int cause = 0; cause < MW_LEAK_CAUSE_COUNT; cause++)
+		fprintf(writer->file, "%s{cause=\"%s\"} %" PRIu64 "\n", series,
+			leak_cause__name((enum mw_leak_cause)cause), counts[cause]);
+}
+
 static void histogram(const struct writer *writer)
 {
 	const struct mw_duration_histogram *histogram = &writer->snapshot->unlink_to_unmap;
@@ -251,6 +308,8 @@ static int write_all(const struct writer *writer)
 	       "memory no reclaim frees while they stay mapped.");
 	sample_count(writer, "mapwatch_orphaned_files_cached_bytes",
 		     snapshot->orphaned_files_cached_bytes);
+	cause_family(writer);
+	container_families(writer);
 	process_families(writer);
 	family(writer, "mapwatch_max_map_count", "gauge", "The vm.max_map_count sysctl.");
 	sample_count(writer, "mapwatch_max_map_count", snapshot->max_map_count);
@@ -325,7 +384,7 @@ static void release_comms(struct writer *writer)
 
 int prometheus_textfile__write_stream(const struct mw_snapshot *snapshot, size_t top, FILE *file)
 {
-	struct writer writer = { .file = file, .snapshot = snapshot };
+	struct writer writer = { .file = file, .snapshot = snapshot, .top = top };
 	int err;
 
 	writer.process_limit = snapshot->process_count;

@@ -134,6 +134,15 @@ void snapshot_fixture__fill(struct mw_snapshot *snapshot)
 	snapshot->files[1].pids[0] = 4242;
 	snapshot->orphaned_files_size_bytes = 8192 + 10485760;
 	snapshot->orphaned_files_disk_bytes = 4096 + 10485760;
+	/* java's container: both its files, their page cache not measured */
+	snapshot->container_count = 1;
+	snapshot->containers = calloc(1, sizeof(*snapshot->containers));
+	snapshot->containers[0] = (struct mw_container_report){
+		.container = java->container,
+		.processes = 1,
+		.orphaned_files = 2,
+		.orphaned_files_disk_bytes = 4096 + 10485760,
+	};
 	odd->cgroup = strdup("/system.slice/we\"ird\\.service");
 
 	odd->pid = 77;

@@ -13,6 +13,7 @@
  * processes[1]: pid 77, comm with a quote, a backslash and a byte that is not
  *               UTF-8; only resize remaps; a cgroup with a quote, no container
  * processes[2]: pid 1, "init": nothing to report (left out of the JSON); no cgroup known
+ * containers[0]: JAVA_CONTAINER, with java's two files
  */
 #define JAVA_CONTAINER "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 void snapshot_fixture__fill(struct mw_snapshot *snapshot);

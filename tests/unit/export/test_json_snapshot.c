@@ -51,7 +51,8 @@ Test(json_snapshot, top_level_fields_in_documented_order)
 	/* the contract's fields first, as they were; what later issues added after them */
 	cr_assert_str_eq(keys_of(document), "version,timestamp,source,max_map_count,processes,"
 					    "orphaned_files,orphaned_files_size_bytes,"
-					    "orphaned_files_disk_bytes,orphaned_files_cached_bytes");
+					    "orphaned_files_disk_bytes,orphaned_files_cached_bytes,"
+					    "cached_bytes_sources,containers");
 	cr_assert_eq(json_integer_value(json_object_get(document, "version")), 3);
 	cr_assert(json_is_real(json_object_get(document, "timestamp")));
 	cr_assert_float_eq(json_real_value(json_object_get(document, "timestamp")), 1764050000.25,
@@ -301,6 +302,65 @@ Test(json_snapshot, cause_and_cached_bytes)
 		     8192);
 	cr_assert(json_is_null(json_object_get(json_array_get(json_object_get(entry, "orphans"), 1),
 					       "cached_bytes")));
+	json_decref(root);
+	free(text);
+}
+
+/* The sums per container, one object each, and how many files each source measured. */
+Test(json_snapshot, containers_and_cache_sources)
+{
+	struct mw_orphaned_file files[3] = { { .ino = 1 }, { .ino = 2 }, { .ino = 3 } };
+	struct mw_container_report containers[2] = {
+		{ .container = { .id = "aaaa0000aaaa",
+				 .pod_uid = "8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f" },
+		  .processes = 2,
+		  .orphaned_files = 2,
+		  .orphaned_files_disk_bytes = 12288,
+		  .orphaned_files_cached_bytes = 8192 },
+		{ .container = { .id = "bbbb0000bbbb" }, .processes = 1, .orphaned_files = 1 },
+	};
+	struct mw_snapshot two = {
+		.source = "agent",
+		.files = files,
+		.file_count = 3,
+		.files_cached_by = { [MW_CACHE_SOURCE_KERNEL] = 1,
+				     [MW_CACHE_SOURCE_CACHESTAT] = 1 },
+		.containers = containers,
+		.container_count = 2,
+	};
+	char *text = NULL;
+	size_t length = 0;
+	FILE *memory = open_memstream(&text, &length);
+	json_error_t error;
+	json_t *root, *sources, *first, *second;
+
+	cr_assert_eq(json_snapshot__write_stream(&two, memory), 0);
+	fclose(memory);
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &error);
+	cr_assert_not_null(root, "%s: %s", text, error.text);
+	sources = json_object_get(root, "cached_bytes_sources");
+	cr_assert_str_eq(keys_of(sources), "kernel,cachestat,unmeasured");
+	cr_assert_eq(json_integer_value(json_object_get(sources, "kernel")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(sources, "cachestat")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(sources, "unmeasured")), 1);
+	cr_assert_eq(json_array_size(json_object_get(root, "containers")), 2);
+	first = json_array_get(json_object_get(root, "containers"), 0);
+	cr_assert_str_eq(keys_of(first), "container_id,pod_uid,processes,orphaned_files,"
+					 "orphaned_files_disk_bytes,orphaned_files_cached_bytes");
+	cr_assert_str_eq(json_string_value(json_object_get(first, "container_id")), "aaaa0000aaaa");
+	cr_assert_str_eq(json_string_value(json_object_get(first, "pod_uid")),
+			 "8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f");
+	cr_assert_eq(json_integer_value(json_object_get(first, "processes")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(first, "orphaned_files")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(first, "orphaned_files_disk_bytes")),
+		     12288);
+	cr_assert_eq(json_integer_value(json_object_get(first, "orphaned_files_cached_bytes")),
+		     8192);
+	second = json_array_get(json_object_get(root, "containers"), 1);
+	cr_assert(json_is_null(json_object_get(second, "pod_uid")));
+	/* one object per line, as the orphans */
+	cr_assert_not_null(
+		strstr(text, "\n    {\"container_id\": \"bbbb0000bbbb\", \"pod_uid\": null, "));
 	json_decref(root);
 	free(text);
 }

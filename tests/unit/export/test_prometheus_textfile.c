@@ -113,6 +113,9 @@ Test(prometheus_textfile, every_family_has_help_and_type)
 		{ "mapwatch_orphaned_files_size_bytes", "gauge" },
 		{ "mapwatch_orphaned_files_disk_bytes", "gauge" },
 		{ "mapwatch_orphaned_files_cached_bytes", "gauge" },
+		{ "mapwatch_processes_with_orphans", "gauge" },
+		{ "mapwatch_container_orphaned_files", "gauge" },
+		{ "mapwatch_container_orphaned_files_cached_bytes", "gauge" },
 		{ "mapwatch_process_orphaned_mappings", "gauge" },
 		{ "mapwatch_process_orphaned_bytes", "gauge" },
 		{ "mapwatch_process_oldest_orphan_age_seconds", "gauge" },
@@ -243,6 +246,47 @@ Test(prometheus_textfile, files_disk_space_and_containers)
 	text = render(&snapshot, 1);
 	cr_assert_eq(count_prefix(text, "mapwatch_process_cgroup_info{"), 1);
 	free(text);
+}
+
+/* Per container under --top, the most page cache first; per cause, every cause. */
+Test(prometheus_textfile, containers_under_top_and_processes_per_cause)
+{
+	struct mw_container_report containers[2] = {
+		{ .container = { .id = "aaaa0000aaaa" },
+		  .orphaned_files = 2,
+		  .orphaned_files_cached_bytes = 8192 },
+		{ .container = { .id = "bbbb0000bbbb" }, .orphaned_files = 1 },
+	};
+	struct mw_container_report *fixture = snapshot.containers;
+	size_t fixture_count = snapshot.container_count;
+	char *text;
+
+	snapshot.containers = containers;
+	snapshot.container_count = 2;
+	snapshot.processes[0].cause = MW_LEAK_CAUSE_KAFKA_INDEX_RESIZE;
+	text = render(&snapshot, 0);
+	cr_assert(has_line(
+		text,
+		"mapwatch_container_orphaned_files_cached_bytes{container=\"aaaa0000aaaa\"} 8192"));
+	cr_assert(has_line(
+		text,
+		"mapwatch_container_orphaned_files_cached_bytes{container=\"bbbb0000bbbb\"} 0"));
+	cr_assert(
+		has_line(text, "mapwatch_container_orphaned_files{container=\"aaaa0000aaaa\"} 2"));
+	/* java is the one process with orphaned mappings; odd has remaps only */
+	cr_assert(
+		has_line(text, "mapwatch_processes_with_orphans{cause=\"kafka_index_resize\"} 1"));
+	cr_assert(has_line(text, "mapwatch_processes_with_orphans{cause=\"none\"} 0"));
+	cr_assert_eq(count_prefix(text, "mapwatch_processes_with_orphans{"), MW_LEAK_CAUSE_COUNT);
+	free(text);
+	text = render(&snapshot, 1);
+	cr_assert_eq(count_prefix(text, "mapwatch_container_orphaned_files_cached_bytes{"), 1);
+	cr_assert(has_line(
+		text,
+		"mapwatch_container_orphaned_files_cached_bytes{container=\"aaaa0000aaaa\"} 8192"));
+	free(text);
+	snapshot.containers = fixture;
+	snapshot.container_count = fixture_count;
 }
 
 Test(prometheus_textfile, label_values_are_escaped_and_utf8)
