@@ -328,6 +328,35 @@ int procmap__insert(struct procmap *map, const struct procmap_entry *proto, bool
 	return 0;
 }
 
+/*
+ * An mremap() that left the mapping where it was. A shrink unmaps the tail
+ * and nothing else, and the same size changes nothing: the kernel does not
+ * split the VMA at the address given, nor even check that the range lies in
+ * one VMA. Growth extends the VMA that ends at the old end (the kernel moves
+ * or refuses any other), which then merges with the one it now touches.
+ */
+static int resize_in_place(struct procmap *map, uint64_t addr, uint64_t old_length,
+			   uint64_t new_length)
+{
+	struct procmap_entry *entry, *next;
+	int err;
+
+	if (new_length <= old_length)
+		return procmap__remove_range(map, addr + new_length, addr + old_length,
+					     PROCMAP_UNMAPPED);
+	err = procmap__remove_range(map, addr + old_length, addr + new_length, PROCMAP_UNMAPPED);
+	entry = err ? NULL : procmap__find(map, addr + old_length - 1);
+	if (!entry)
+		return err; /* or anonymous memory grew */
+	report_removed(map, entry, PROCMAP_REPLACED);
+	entry->end = addr + new_length;
+	report_added(map, entry);
+	next = RB_NEXT(procmap_tree, &map->tree, entry);
+	if (next && merges(map, entry, next))
+		merge_pair(map, entry, next);
+	return 0;
+}
+
 int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length, uint64_t new_addr,
 		    uint64_t new_length, uint32_t mremap_flags)
 {
@@ -351,6 +380,8 @@ int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length,
 		copy.end = new_addr + new_length;
 		return procmap__insert(map, &copy, true);
 	}
+	if (new_addr == old_addr)
+		return resize_in_place(map, old_addr, old_length, new_length);
 
 	/* Copies of the pieces that move, clipped to the moved part of the source. */
 	for (entry = first_ending_after(map, old_addr);
@@ -385,25 +416,13 @@ int procmap__mremap(struct procmap *map, uint64_t old_addr, uint64_t old_length,
 		err = procmap__remove_range(map, old_addr, old_addr + old_length, PROCMAP_REPLACED);
 	if (!err)
 		err = procmap__remove_range(map, new_addr, new_addr + new_length, PROCMAP_UNMAPPED);
-	/*
-	 * Moved, a VMA may merge where it lands. In place, it merges with
-	 * nothing, but a grown one with the VMA it now touches above.
-	 */
+	/* Moved, a VMA may merge where it lands. */
 	for (size_t i = 0; !err && i < piece_count; i++) {
 		pieces[i].start += delta;
 		pieces[i].end += delta;
-		err = procmap__insert(map, &pieces[i], new_addr != old_addr);
+		err = procmap__insert(map, &pieces[i], true);
 	}
 	free(pieces);
-	if (!err && new_addr == old_addr && new_length > old_length) {
-		entry = procmap__find(map, new_addr + new_length - 1);
-		if (entry) {
-			struct procmap_entry *next = RB_NEXT(procmap_tree, &map->tree, entry);
-
-			if (next && merges(map, entry, next))
-				merge_pair(map, entry, next);
-		}
-	}
 	return err;
 }
 

@@ -172,6 +172,31 @@ Test(procmap, mremap_moves_grows_and_shrinks)
 	cr_assert_eq(counts.unmapped, 0);
 }
 
+/*
+ * Left where it was, a mapping is not split at the address given: the same
+ * size changes nothing (the range may even run past the VMA), a shrink
+ * unmaps the tail, growth extends the VMA the range ends.
+ */
+Test(procmap, mremap_in_place_splits_nothing)
+{
+	map_pages(0, 8, 1, 0, PROT_READ);
+	cr_assert_eq(
+		procmap__mremap(&map, BASE + PAGE, 2 * PAGE, BASE + PAGE, 2 * PAGE, MREMAP_MAYMOVE),
+		0);
+	cr_assert_eq(procmap__mremap(&map, BASE + 6 * PAGE, 4 * PAGE, BASE + 6 * PAGE, 4 * PAGE,
+				     MREMAP_MAYMOVE),
+		     0);
+	expect_entries((const uint64_t[][3]){ { 0, 8, 0 } }, 1);
+	cr_assert_eq(
+		procmap__mremap(&map, BASE + PAGE, 2 * PAGE, BASE + PAGE, PAGE, MREMAP_MAYMOVE), 0);
+	expect_entries((const uint64_t[][3]){ { 0, 2, 0 }, { 3, 5, 3 } }, 2);
+	map_pages(10, 4, 2, 0, PROT_READ);
+	cr_assert_eq(
+		procmap__mremap(&map, BASE + 12 * PAGE, 2 * PAGE, BASE + 12 * PAGE, 4 * PAGE, 0),
+		0);
+	expect_entries((const uint64_t[][3]){ { 0, 2, 0 }, { 3, 5, 3 }, { 10, 6, 0 } }, 3);
+}
+
 Test(procmap, mremap_dontunmap_keeps_the_source_and_fixed_replaces_the_target)
 {
 	map_pages(0, 4, 1, 0, PROT_READ);
