@@ -3,8 +3,9 @@
  * Every VMA the kernel keeps apart, the agent keeps apart: pieces that
  * differ only in flags /proc/PID/maps does not show (VM_ACCOUNT, VM_LOCKED,
  * VM_DONTCOPY...), splits by madvise, mlock, pkey_mprotect and
- * remap_file_pages, and sizes changed by open(O_TRUNC). Each test makes the
- * change in a child, then compares the agent's snapshot with /proc.
+ * remap_file_pages, sizes changed by open(O_TRUNC), and mremap in place.
+ * Each test makes the change in a child, then compares the agent's snapshot
+ * with /proc.
  */
 #include <criterion/criterion.h>
 
@@ -345,6 +346,65 @@ Test(agent_vmas, remap_file_pages_splits_and_moves_offsets)
 	start_child(&child, MAP_SHARED, PROT_READ | PROT_WRITE, remap_page_one_to_three, true);
 	/* pages 0, 1 (file page 3) and 2-3: the snapshot's offsets must match */
 	expect_orphan_pieces(&child, child.pid, 3);
+	stop_child(&child);
+}
+
+/* ---- mremap in place: no split where the call starts ---- */
+
+static int remap_pages_one_two_in_place(char *address, size_t page, const char *path)
+{
+	(void)path;
+	/* the same size where it is: the kernel changes nothing, not even a split */
+	return mremap(address + page, 2 * page, 2 * page, MREMAP_MAYMOVE) == address + page
+		       ? 0
+		       : -errno;
+}
+
+Test(agent_vmas, mremap_of_the_same_size_in_place_changes_nothing)
+{
+	struct child child;
+
+	start_child(&child, MAP_SHARED, PROT_READ, remap_pages_one_two_in_place, true);
+	expect_orphan_pieces(&child, child.pid, 1);
+	stop_child(&child);
+}
+
+static int shrink_pages_one_two_in_place(char *address, size_t page, const char *path)
+{
+	(void)path;
+	/* pages 1-2 shrunk to page 1: page 2 is unmapped, nothing split at page 1 */
+	return mremap(address + page, 2 * page, page, MREMAP_MAYMOVE) == address + page ? 0
+											: -errno;
+}
+
+Test(agent_vmas, mremap_shrinking_in_place_only_unmaps_the_tail)
+{
+	struct child child;
+
+	start_child(&child, MAP_PRIVATE, PROT_READ, shrink_pages_one_two_in_place, true);
+	expect_orphan_pieces(&child, child.pid, 2);
+	stop_child(&child);
+}
+
+static int shrink_then_grow_from_page_one(char *address, size_t page, const char *path)
+{
+	(void)path;
+	/*
+	 * Shrunk to pages 0-1, then page 1, the end of the VMA, grown back by
+	 * two pages into the space just freed: the one VMA grows, nothing is
+	 * split at page 1.
+	 */
+	if (mremap(address, PAGES * page, 2 * page, 0) != address)
+		return -errno;
+	return mremap(address + page, page, 3 * page, 0) == address + page ? 0 : -errno;
+}
+
+Test(agent_vmas, mremap_growing_in_place_grows_the_whole_vma)
+{
+	struct child child;
+
+	start_child(&child, MAP_SHARED, PROT_READ, shrink_then_grow_from_page_one, true);
+	expect_orphan_pieces(&child, child.pid, 1);
 	stop_child(&child);
 }
 
