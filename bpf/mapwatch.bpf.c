@@ -588,6 +588,8 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	child_mm = child->mm;
 	if (child_mm && child_mm == parent->mm)
 		flags |= MW_FORK_SHARED_MM;
+	else if (parent->mm && parent->mm->mm_users.counter > 1)
+		flags |= MW_FORK_MM_SHARED_BY_OTHERS;
 	/* the caller is the parent: its address space is what the child copied */
 	event = mw_event_reserve(current_task, sizeof(*event), MW_EVENT_FORK, flags);
 	/*

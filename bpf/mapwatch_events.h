@@ -66,6 +66,13 @@ enum mw_event_type {
 #define MW_UNLINK_AUDIT (1u << 1)
 /* mw_event_header.flags for MW_EVENT_FORK */
 #define MW_FORK_SHARED_MM (1u << 0) /* CLONE_VM without CLONE_THREAD (vfork): no copy of mappings */
+/*
+ * Other tasks (threads) shared the parent's address space as it forked: a
+ * change one of them made just after the copy may be recorded before this
+ * record, and one made just before it after, so the copy is not to be
+ * rebuilt from the parent's records alone.
+ */
+#define MW_FORK_MM_SHARED_BY_OTHERS (1u << 1)
 /* mw_event_header.flags for MW_EVENT_CHECK */
 #define MW_CHECK_BUCKET_FULL (1u << 0) /* more inodes share the basename than the kernel holds */
 #define MW_CHECK_INODE_UNKNOWN (1u << 1) /* seeded from /proc, kernel address not learned yet */

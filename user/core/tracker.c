@@ -123,16 +123,21 @@ static void entry_removed(void *ctx, struct procmap_entry *entry, enum procmap_r
 		tracker__schedule_forget(tracker, inode);
 }
 
-/* Read again at the next refresh: the kernel's merge is not ours to guess. */
-static void entry_uncertain(void *ctx)
+/* Has the process read again from /proc at the next refresh, once until then. */
+static void ask_rescan(struct mw_tracker *tracker, struct process *process)
 {
-	struct process *process = ctx;
-	struct mw_tracker *tracker = process->tracker;
-
 	if (!process->reread_asked && tracker->options.process_rescan) {
 		process->reread_asked = true;
 		tracker->options.process_rescan(tracker->options.hook_context, process->pid);
 	}
+}
+
+/* Read again at the next refresh: the kernel's merge is not ours to guess. */
+static void entry_uncertain(void *ctx)
+{
+	struct process *process = ctx;
+
+	ask_rescan(process->tracker, process);
 }
 
 static const struct procmap_hooks process_map_hooks = {
@@ -524,7 +529,7 @@ static int apply_mremap(struct mw_tracker *tracker, struct process *process,
 	if (old_length && event->new_addr != event->old_addr && tracker->options.process_rescan &&
 	    !procmap__any_in(&process->map, event->old_addr, event->old_addr + old_length) &&
 	    procmap__any_in(&process->map, event->new_addr, event->new_addr + new_length)) {
-		tracker->options.process_rescan(tracker->options.hook_context, process->pid);
+		ask_rescan(tracker, process);
 		return 0;
 	}
 	return procmap__mremap(&process->map, event->old_addr, old_length, event->new_addr,
@@ -536,6 +541,7 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 {
 	struct process *child = tracker__find_process(tracker, event->child_pid);
 	struct procmap_entry *entry;
+	bool guessed;
 	int err;
 
 	if (child == parent)
@@ -556,11 +562,23 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	/* vfork: the child borrows the parent's memory until it execs or exits. */
 	if (event->header.flags & MW_FORK_SHARED_MM)
 		return 0;
+	/*
+	 * The copy is our view of the parent as this record finds it, which may
+	 * not be what the kernel copied: with other threads in the parent, a
+	 * change made just after the copy may be recorded before this record,
+	 * and one made just before it after; a parent awaiting a re-read is
+	 * known to be wrong; a VMA read from /proc may carry MADV_DONTFORK,
+	 * which /proc does not show. The child is then read from /proc too,
+	 * the copy standing until then.
+	 */
+	guessed = (event->header.flags & MW_FORK_MM_SHARED_BY_OTHERS) || parent->reread_asked ||
+		  parent->awaiting_rescan;
 	child->map.anon_serial = parent->map.anon_serial;
 	for (entry = procmap__first(&parent->map); entry; entry = procmap__next(entry)) {
 		struct procmap_entry copy = *entry;
 		struct process_inode *user = entry->owner;
 
+		guessed |= entry->seeded;
 		/* MADV_DONTFORK: not copied; a child holds no lock of its parent's */
 		if (entry->flags & PROCMAP_VM_DONTCOPY)
 			continue;
@@ -578,6 +596,8 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 		if (err)
 			return err;
 	}
+	if (guessed)
+		ask_rescan(tracker, child);
 	return 0;
 }
 
@@ -778,7 +798,7 @@ static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 								event->fork.child_pid);
 			return 0;
 		}
-		tracker->options.process_rescan(tracker->options.hook_context, header->pid);
+		ask_rescan(tracker, process);
 	}
 	/*
 	 * A deletion, rename, truncate or check comes from whoever made the

@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -114,7 +116,7 @@ Test(agent_preexisting, deletions_before_the_agent_started_have_no_age, .fini = 
  * does not show: whether a later mprotect merges them back is the kernel's
  * call on that hidden state, which the agent must read, not guess.
  */
-enum { STEP_SPLIT_AND_UNLINK, STEP_PROTECT_AND_BACK };
+enum { STEP_SPLIT_AND_UNLINK, STEP_PROTECT_AND_BACK, STEP_FORK };
 
 #define SPLIT_PAGES 4
 
@@ -122,6 +124,7 @@ struct split_mapping {
 	char path[PATH_MAX + 64];
 	int flags; /* MAP_SHARED: pieces kept apart by VM_DONTDUMP; MAP_PRIVATE: by VM_ACCOUNT */
 	bool lock; /* kept apart by VM_LOCKED instead, and unlocked */
+	bool dontfork; /* kept apart by VM_DONTCOPY instead (MAP_SHARED), then a fork */
 	char *address;
 	size_t page;
 };
@@ -151,13 +154,28 @@ static int split_steps(void *state, int step, uint64_t *value)
 				       ? -errno
 				       : 0;
 		if (split->flags & MAP_SHARED
-			    ? madvise(split->address + split->page, split->page, MADV_DONTDUMP)
+			    ? madvise(split->address + split->page, split->page,
+				      split->dontfork ? MADV_DONTFORK : MADV_DONTDUMP)
 			    : mprotect(split->address + split->page, split->page,
 				       PROT_READ | PROT_WRITE) ||
 				      mprotect(split->address + split->page, split->page,
 					       PROT_READ))
 			return -errno;
 		return unlink(split->path) ? -errno : 0;
+	case STEP_FORK: {
+		pid_t child = fork();
+
+		if (child < 0)
+			return -errno;
+		if (child == 0) {
+			/* holds still, and dies with its parent */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		*value = (uint64_t)child;
+		return 0;
+	}
 	case STEP_PROTECT_AND_BACK:
 		/* unlocked, page 1 is like its neighbours again: the kernel merges all three */
 		if (split->lock)
@@ -223,4 +241,41 @@ Test(agent_preexisting, seeded_pieces_the_kernel_merges_are_merged, .fini = stop
 Test(agent_preexisting, seeded_pieces_unlocked_are_merged, .fini = stop_agent, .timeout = 300)
 {
 	seeded_pieces_follow_the_kernel(MAP_SHARED, true, 3, 1);
+}
+
+/*
+ * A process read from /proc, whose page 1 is MADV_DONTFORK (which the maps
+ * text does not show), forks: the child has pages 0 and 2-3 only.
+ */
+Test(agent_preexisting, the_child_of_a_process_read_from_proc_lacks_its_dontfork_pages,
+     .fini = stop_agent, .timeout = 300)
+{
+	struct split_mapping split = { .flags = MAP_SHARED, .dontfork = true };
+	struct scenario scenario;
+	struct truth truth;
+	json_t *snapshot;
+	uint64_t ino;
+	pid_t child;
+	char dir[] = "/tmp/mapwatch-agent-preexisting.XXXXXX";
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(split.path, sizeof(split.path), "%s/split.index", dir);
+	scenario__start(&scenario, split_steps, &split);
+	ino = scenario__step(&scenario, STEP_SPLIT_AND_UNLINK);
+
+	harness__start_agent();
+	harness__require_agent();
+	json_decref(harness__fresh_snapshot());
+	child = (pid_t)scenario__step(&scenario, STEP_FORK);
+	snapshot = harness__fresh_snapshot();
+	truth__check(snapshot, scenario.pid, &truth);
+	cr_assert_eq(truth__count_inode(&truth, ino), 3);
+	truth__free(&truth);
+	truth__check(snapshot, child, &truth);
+	cr_assert_eq(truth__count_inode(&truth, ino), 2);
+	truth__free(&truth);
+	json_decref(snapshot);
+	kill(child, SIGKILL);
+	scenario__stop(&scenario);
+	harness__remove_tree(dir);
 }

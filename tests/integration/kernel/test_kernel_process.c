@@ -56,6 +56,70 @@ Test(kernel_process, fork_and_exit)
 	kernel_tracer__destroy(tracer);
 }
 
+static void *wait_for_the_pipe(void *argument)
+{
+	char byte;
+
+	while (read(*(int *)argument, &byte, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * A parent with another thread: that thread's changes may race the copy, and
+ * the record says so. A child forked by a process of one thread does not.
+ */
+Test(kernel_process, a_fork_beside_another_thread_is_marked)
+{
+	struct mw_kernel_tracer *tracer = support_load(NULL);
+	struct support_records records = {};
+	const struct support_record *record;
+	pid_t threaded_child, lone_child, grandchild = 0;
+	pthread_t thread;
+	int release[2], reply[2];
+
+	cr_assert_eq(pipe(release), 0);
+	cr_assert_eq(pipe(reply), 0);
+	cr_assert_eq(pthread_create(&thread, NULL, wait_for_the_pipe, &release[0]), 0);
+	threaded_child = fork();
+	cr_assert_geq(threaded_child, 0);
+	if (threaded_child == 0)
+		_exit(0);
+	cr_assert_eq(write(release[1], "x", 1), 1);
+	pthread_join(thread, NULL);
+	wait_child(threaded_child);
+	/* a child of its own thread only forks the grandchild */
+	lone_child = fork();
+	cr_assert_geq(lone_child, 0);
+	if (lone_child == 0) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		if (write(reply[1], &pid, sizeof(pid)) != sizeof(pid))
+			_exit(2);
+		waitpid(pid, NULL, 0);
+		_exit(0);
+	}
+	cr_assert_eq(read(reply[0], &grandchild, sizeof(grandchild)), sizeof(grandchild));
+	wait_child(lone_child);
+	record = support_wait_for(tracer, &records,
+				  &(struct support_match){ .type = MW_EVENT_FORK, .pid = getpid() },
+				  SUPPORT_WAIT_MS);
+	cr_assert_not_null(record, "no FORK event");
+	cr_assert_eq(record->fork.child_pid, (uint32_t)threaded_child);
+	cr_assert(record->header.flags & MW_FORK_MM_SHARED_BY_OTHERS);
+	record = support_wait_for(
+		tracer, &records,
+		&(struct support_match){ .type = MW_EVENT_FORK, .pid = lone_child },
+		SUPPORT_WAIT_MS);
+	cr_assert_not_null(record, "no FORK event from the child");
+	cr_assert_eq(record->fork.child_pid, (uint32_t)grandchild);
+	cr_assert_eq(record->header.flags & MW_FORK_MM_SHARED_BY_OTHERS, 0);
+	support_records_free(&records);
+	kernel_tracer__destroy(tracer);
+}
+
 Test(kernel_process, vfork_shares_the_address_space)
 {
 	struct mw_kernel_tracer *tracer = support_load(NULL);

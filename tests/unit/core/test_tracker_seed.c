@@ -479,3 +479,54 @@ Test(seed, a_move_of_a_known_mapping_is_applied)
 	cr_assert_eq(report_now(PID, 12 * SECOND)->orphaned_mappings, 1);
 	cr_assert_eq(report_of(PID)->orphans[0].ranges[0].start, A + 64 * PAGE);
 }
+
+/*
+ * A fork copies our view of the parent as the FORK record finds it. With
+ * other threads in the parent, a change made just after the kernel's copy may
+ * be recorded before the FORK record (and one made just before it after): the
+ * child is read from /proc, the copy standing until then.
+ */
+Test(seed, the_child_of_a_parent_shared_with_other_threads_is_read_from_proc)
+{
+	union mw_event fork = fork_process(PID, 3 * SECOND, PID + 1, false);
+
+	apply(mmap_file(PID, 1 * SECOND, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index"));
+	apply(unlink_file(PID, 2 * SECOND, 100, true));
+	fork.header.flags |= MW_FORK_MM_SHARED_BY_OTHERS;
+	apply(fork);
+	cr_assert_eq(hooks.rescans, 1);
+	cr_assert_eq(hooks.rescanned_pid[0], PID + 1);
+	cr_assert_eq(report_now(PID + 1, 4 * SECOND)->orphaned_mappings, 1);
+}
+
+/* A single-threaded parent followed record by record: its copy is exact, nothing is read. */
+Test(seed, the_child_of_a_followed_single_threaded_parent_is_copied)
+{
+	apply(mmap_file(PID, 1 * SECOND, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index"));
+	apply(fork_process(PID, 3 * SECOND, PID + 1, false));
+	cr_assert_eq(hooks.rescans, 0);
+}
+
+/* /proc hides MADV_DONTFORK: a parent's VMA read from it may be one the child lacks. */
+Test(seed, the_child_of_a_parent_read_from_proc_is_read_too)
+{
+	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", true, 0);
+
+	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, &vma, 1, 10 * SECOND), 0);
+	apply(fork_process(PID, 11 * SECOND, PID + 1, false));
+	cr_assert_eq(hooks.rescans, 1);
+	cr_assert_eq(hooks.rescanned_pid[0], PID + 1);
+}
+
+/* A parent whose view is to be read again gives its child no better a copy. */
+Test(seed, the_child_of_a_parent_awaiting_a_re_read_is_read_too)
+{
+	apply(mmap_file(PID, 1 * SECOND, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index"));
+	/* a move from nowhere we know onto the mapping: the parent is to be read */
+	apply(mremap_range(PID, 2 * SECOND, A + 64 * PAGE, 4 * PAGE, A, 4 * PAGE,
+			   MREMAP_MAYMOVE | MREMAP_FIXED));
+	cr_assert_eq(hooks.rescans, 1);
+	apply(fork_process(PID, 3 * SECOND, PID + 1, false));
+	cr_assert_eq(hooks.rescans, 2);
+	cr_assert_eq(hooks.rescanned_pid[1], PID + 1);
+}
