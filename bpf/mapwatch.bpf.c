@@ -364,6 +364,48 @@ int munlock_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/* Checked before anything changes: an error is no change. */
+SEC("tracepoint/syscalls/sys_exit_mlockall")
+int mlockall_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+
+	if (ctx->ret != 0)
+		return 0;
+	regs = mw_syscall_regs(bpf_get_current_task_btf());
+	mw_range_changed(MW_RANGE_MLOCKALL, 0, 0, regs->di);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_munlockall")
+int munlockall_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret == 0)
+		mw_range_changed(MW_RANGE_MUNLOCKALL, 0, 0, 0);
+	return 0;
+}
+
+/*
+ * process_madvise(pidfd, iovec, n, advice, flags): advice that changes VMA
+ * flags is taken for the caller's own address space only (6.13+). Ranges
+ * come in user memory: the process is read from /proc instead.
+ */
+SEC("tracepoint/syscalls/sys_exit_process_madvise")
+int process_madvise_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task;
+	__u64 advice;
+
+	if (ctx->ret <= 0)
+		return 0;
+	task = bpf_get_current_task_btf();
+	advice = (int)mw_syscall_regs(task)->r10;
+	if (advice < MW_MADV_FLAGS_FIRST || advice > MW_MADV_FLAGS_LAST || !mw_passes_filter(task))
+		return 0;
+	mw_mark_dirty(task->tgid);
+	return 0;
+}
+
 /* remap_file_pages(start, size, prot, pgoff, flags) */
 SEC("tracepoint/syscalls/sys_exit_remap_file_pages")
 int remap_file_pages_exit(struct trace_event_raw_sys_exit *ctx)

@@ -170,6 +170,9 @@ enum mw_range_op {
 	MW_RANGE_MLOCK = 2, /* value: mlock2 flags (MLOCK_ONFAULT) */
 	MW_RANGE_MUNLOCK = 3,
 	MW_RANGE_REMAP_PAGES = 4, /* remap_file_pages; value: the new file offset in pages */
+	/* mlockall: every VMA, and those mapped from then on; value: MCL_* flags; no range */
+	MW_RANGE_MLOCKALL = 5,
+	MW_RANGE_MUNLOCKALL = 6, /* every VMA, and the default for new ones; no range */
 };
 
 struct mw_range_event {

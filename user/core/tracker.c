@@ -504,7 +504,7 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 	entry.prot = event->prot;
 	/* MAP_SHARED_VALIDATE has the MAP_SHARED bit too. */
 	entry.shared = sharing != MAP_PRIVATE;
-	entry.flags = mmap_vma_flags(event, entry.shared);
+	entry.flags = mmap_vma_flags(event, entry.shared) | process->lock_future;
 	entry.file_ref = event->file_ref;
 	entry.size_generation = inode->size_generation;
 	entry.owner = user;
@@ -605,6 +605,7 @@ static void apply_exec(struct mw_tracker *tracker, struct process *process,
 		       const struct mw_exec_event *event)
 {
 	procmap__clear(&process->map, PROCMAP_UNMAPPED);
+	process->lock_future = 0; /* a new address space */
 	memcpy(process->comm, event->header.comm, MW_COMM_LEN);
 	process->comm[MW_COMM_LEN - 1] = '\0';
 	process->awaiting_rescan = true;
@@ -692,7 +693,8 @@ static int remap_pages(struct process *process, uint64_t start, uint64_t end, ui
 	copy.start = start;
 	copy.end = end;
 	copy.offset = offset;
-	copy.flags &= PROCMAP_VM_READONLY_FD | PROCMAP_VM_LOCKED;
+	copy.flags =
+		(copy.flags & (PROCMAP_VM_READONLY_FD | PROCMAP_VM_LOCKED)) | process->lock_future;
 	copy.anon = 0;
 	if (user)
 		copy.size_generation = user->inode->size_generation;
@@ -723,6 +725,24 @@ static bool advice_flags(uint64_t advice, uint32_t *set, uint32_t *clear)
 	return false;
 }
 
+/*
+ * mlockall(flags), munlockall() as flags 0: the lock of every VMA with
+ * MCL_CURRENT (cleared without), and of every one mapped from then on with
+ * MCL_FUTURE.
+ */
+static int lock_all(struct process *process, uint64_t flags)
+{
+	uint32_t lock = PROCMAP_VM_LOCKED | (flags & MCL_ONFAULT ? PROCMAP_VM_LOCKONFAULT : 0);
+	uint32_t every = PROCMAP_VM_LOCKED | PROCMAP_VM_LOCKONFAULT;
+
+	process->lock_future = flags & MCL_FUTURE ? lock : 0;
+	if (flags & MCL_CURRENT)
+		return procmap__change_flags(&process->map, 0, UINT64_MAX, lock, every & ~lock);
+	if (flags & MCL_FUTURE)
+		return 0; /* the VMAs there are keep their locks */
+	return procmap__change_flags(&process->map, 0, UINT64_MAX, 0, every);
+}
+
 static int apply_range(struct mw_tracker *tracker, struct process *process,
 		       const struct mw_range_event *event)
 {
@@ -748,6 +768,9 @@ static int apply_range(struct mw_tracker *tracker, struct process *process,
 		break;
 	case MW_RANGE_REMAP_PAGES:
 		return remap_pages(process, start, end, event->value * tracker->options.page_size);
+	case MW_RANGE_MLOCKALL:
+	case MW_RANGE_MUNLOCKALL:
+		return lock_all(process, event->op == MW_RANGE_MLOCKALL ? event->value : 0);
 	default:
 		return 0;
 	}

@@ -51,6 +51,8 @@ struct process {
 	uint64_t read_ended_ns;
 	bool awaiting_rescan; /* exec dropped what we knew; /proc will tell */
 	bool reread_asked; /* a re-read is queued: a merge /proc alone can tell */
+	/* mlockall(MCL_FUTURE): the lock every new VMA gets (PROCMAP_VM_LOCKED...), or 0 */
+	uint32_t lock_future;
 	struct mw_tracker *tracker;
 };
 

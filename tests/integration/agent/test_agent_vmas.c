@@ -2,10 +2,10 @@
 /*
  * Every VMA the kernel keeps apart, the agent keeps apart: pieces that
  * differ only in flags /proc/PID/maps does not show (VM_ACCOUNT, VM_LOCKED,
- * VM_DONTCOPY...), splits by madvise, mlock, pkey_mprotect and
- * remap_file_pages, sizes changed by open(O_TRUNC), and mremap in place.
- * Each test makes the change in a child, then compares the agent's snapshot
- * with /proc.
+ * VM_DONTCOPY...), splits and merges by madvise, process_madvise, mlock,
+ * mlockall, pkey_mprotect and remap_file_pages, sizes changed by
+ * open(O_TRUNC), and mremap in place. Each test makes the change in a
+ * child, then compares the agent's snapshot with /proc.
  */
 #include <criterion/criterion.h>
 
@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,9 @@ static void setup(void)
 }
 
 TestSuite(agent_vmas, .init = setup);
+
+/* The child's open file, which the change may map again. */
+static int mapped_fd = -1;
 
 /* What a child does to a mapping of PAGES pages of its file; 0 or -errno. */
 typedef int (*vma_change_fn)(char *address, size_t page, const char *path);
@@ -83,6 +87,7 @@ static int64_t start_child(struct child *child, int flags, int prot, vma_change_
 		address = mmap(NULL, PAGES * page, prot, flags, fd, 0);
 		if (address == MAP_FAILED)
 			_exit(3);
+		mapped_fd = fd;
 		result = change(address, page, child->path);
 		if (result >= 0 && unlink_file && unlink(child->path))
 			result = -errno;
@@ -345,6 +350,94 @@ Test(agent_vmas, remap_file_pages_splits_and_moves_offsets)
 
 	start_child(&child, MAP_SHARED, PROT_READ | PROT_WRITE, remap_page_one_to_three, true);
 	/* pages 0, 1 (file page 3) and 2-3: the snapshot's offsets must match */
+	expect_orphan_pieces(&child, child.pid, 3);
+	stop_child(&child);
+}
+
+static int lock_one_page_then_all(char *address, size_t page, const char *path)
+{
+	(void)path;
+	/*
+	 * Page 1 locked (VM_LOCKED), then every VMA locked on fault: page 1
+	 * changes too, and the three pieces are alike again. On fault: nothing
+	 * is faulted in (a sanitizer's shadow memory would be).
+	 */
+	if (raw_mlock(address + page, page) || syscall(SYS_mlockall, MCL_CURRENT | MCL_ONFAULT))
+		return -errno;
+	return 0;
+}
+
+Test(agent_vmas, mlockall_joins_what_mlock_split)
+{
+	struct child child;
+
+	start_child(&child, MAP_SHARED, PROT_READ, lock_one_page_then_all, true);
+	expect_orphan_pieces(&child, child.pid, 1);
+	stop_child(&child);
+}
+
+static int lock_one_page_then_unlock_all(char *address, size_t page, const char *path)
+{
+	(void)path;
+	if (raw_mlock(address + page, page) || syscall(SYS_munlockall))
+		return -errno;
+	return 0;
+}
+
+Test(agent_vmas, munlockall_joins_what_mlock_split)
+{
+	struct child child;
+
+	start_child(&child, MAP_SHARED, PROT_READ, lock_one_page_then_unlock_all, true);
+	expect_orphan_pieces(&child, child.pid, 1);
+	stop_child(&child);
+}
+
+static int lock_future_then_map_again(char *address, size_t page, const char *path)
+{
+	void *placed;
+
+	(void)path;
+	/*
+	 * The pages mapped from now on are locked: page 3 mapped again through
+	 * the same open file, which would join the rest, stays apart.
+	 */
+	if (syscall(SYS_mlockall, MCL_FUTURE | MCL_ONFAULT))
+		return -errno;
+	placed = mmap(address + 3 * page, page, PROT_READ, MAP_SHARED | MAP_FIXED, mapped_fd,
+		      3 * page);
+	return placed == MAP_FAILED ? -errno : 0;
+}
+
+Test(agent_vmas, mlockall_future_locks_what_is_mapped_next)
+{
+	struct child child;
+
+	start_child(&child, MAP_SHARED, PROT_READ, lock_future_then_map_again, true);
+	expect_orphan_pieces(&child, child.pid, 2);
+	stop_child(&child);
+}
+
+static int advise_dontdump_through_a_pidfd(char *address, size_t page, const char *path)
+{
+	struct iovec range = { .iov_base = address + page, .iov_len = page };
+	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	long advised;
+
+	(void)path;
+	if (pidfd < 0)
+		return -errno;
+	/* advice that changes VMA flags, taken for the caller's own memory (6.13+) */
+	advised = syscall(SYS_process_madvise, pidfd, &range, 1, MADV_DONTDUMP, 0);
+	close(pidfd);
+	return advised == (long)page ? 0 : advised < 0 ? -errno : -EIO;
+}
+
+Test(agent_vmas, process_madvise_on_itself_splits)
+{
+	struct child child;
+
+	start_child(&child, MAP_SHARED, PROT_READ, advise_dontdump_through_a_pidfd, true);
 	expect_orphan_pieces(&child, child.pid, 3);
 	stop_child(&child);
 }

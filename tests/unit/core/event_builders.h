@@ -114,6 +114,20 @@ static inline union mw_event mprotect_range(uint32_t pid, uint64_t ts, uint64_t 
 	return event;
 }
 
+/* madvise, mlock, munlock, remap_file_pages, mlockall, munlockall: one RANGE record. */
+static inline union mw_event range_change(uint32_t pid, uint64_t ts, uint32_t op, uint64_t addr,
+					  uint64_t length, uint64_t value)
+{
+	union mw_event event;
+
+	build_header(&event, MW_EVENT_RANGE, sizeof(event.range), pid, ts);
+	event.range.addr = addr;
+	event.range.length = length;
+	event.range.value = value;
+	event.range.op = op;
+	return event;
+}
+
 static inline union mw_event file_event(uint32_t type, uint32_t pid, uint64_t ts, uint64_t ino,
 					uint64_t size, uint32_t nlink, uint32_t flags)
 {

@@ -406,3 +406,31 @@ Test(tracker, inode_mapped_again_after_its_forget_is_watched_again)
 	apply(mmap_file(PID + 1, 4, A + 8 * PAGE, 4 * PAGE, 0, 100, 4 * PAGE, "new.index"));
 	cr_assert_eq(hooks.watches, 2);
 }
+
+/* mlockall(MCL_CURRENT) locks every VMA: pieces that differed only in the lock join. */
+Test(tracker, mlockall_and_munlockall_join_what_mlock_split)
+{
+	apply(mmap_file(PID, 1, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index"));
+	apply(range_change(PID, 2, MW_RANGE_MLOCK, A + PAGE, PAGE, 0));
+	cr_assert_eq(tracker__process_mapping_count(tracker, PID), 3);
+	apply(range_change(PID, 3, MW_RANGE_MLOCKALL, 0, 0, MCL_CURRENT | MCL_ONFAULT));
+	cr_assert_eq(tracker__process_mapping_count(tracker, PID), 1);
+	apply(range_change(PID, 4, MW_RANGE_MLOCK, A + PAGE, PAGE, 0));
+	cr_assert_eq(tracker__process_mapping_count(tracker, PID), 3);
+	apply(range_change(PID, 5, MW_RANGE_MUNLOCKALL, 0, 0, 0));
+	cr_assert_eq(tracker__process_mapping_count(tracker, PID), 1);
+}
+
+/* mlockall(MCL_FUTURE) locks what is mapped next, until munlockall; a child does not inherit it. */
+Test(tracker, mlockall_future_locks_new_mappings_only)
+{
+	apply(mmap_file(PID, 1, A, 3 * PAGE, 0, 100, 4 * PAGE, "a.index"));
+	apply(range_change(PID, 2, MW_RANGE_MLOCKALL, 0, 0, MCL_FUTURE));
+	apply(fork_process(PID, 3, PID + 1, false));
+	apply(mmap_file(PID, 4, A + 3 * PAGE, PAGE, 3 * PAGE, 100, 4 * PAGE, "a.index"));
+	apply(mmap_file(PID + 1, 4, A + 3 * PAGE, PAGE, 3 * PAGE, 100, 4 * PAGE, "a.index"));
+	cr_assert_eq(tracker__process_mapping_count(tracker, PID), 2);
+	cr_assert_eq(tracker__process_mapping_count(tracker, PID + 1), 1);
+	apply(range_change(PID, 5, MW_RANGE_MUNLOCKALL, 0, 0, 0));
+	cr_assert_eq(tracker__process_mapping_count(tracker, PID), 1);
+}
