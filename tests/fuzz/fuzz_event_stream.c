@@ -96,6 +96,8 @@ static size_t record_size(uint32_t type, uint32_t flags)
 		return sizeof(struct mw_exec_event);
 	case MW_EVENT_EXIT:
 		return sizeof(struct mw_exit_event);
+	case MW_EVENT_RANGE:
+		return sizeof(struct mw_range_event);
 	default: /* TRUNCATE, UNLINK */
 		return sizeof(struct mw_file_event);
 	}
@@ -165,6 +167,14 @@ static void apply_record(struct mw_tracker *tracker, struct input *input, uint32
 	case MW_EVENT_FORK:
 		/* a self-FORK, sometimes: the decoder must refuse it */
 		raw.fork.child_pid = 1 + raw.fork.child_pid % PIDS;
+		break;
+	case MW_EVENT_RANGE:
+		raw.range.addr = fold_address(raw.range.addr);
+		raw.range.length %= 16 * PAGE;
+		/* every op, and one past them; madvise advice around the flag-changing ones */
+		raw.range.op %= MW_RANGE_MUNLOCKALL + 2;
+		raw.range.value = raw.range.op == MW_RANGE_MADVISE ? 8 + raw.range.value % 14
+								   : raw.range.value % 8;
 		break;
 	default:
 		break;
@@ -266,25 +276,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	while (input.left) {
 		uint8_t choice = take_byte(&input);
-		uint32_t operation = choice % 16;
+		/* one per record type, then the collector's calls */
+		uint32_t records = MW_EVENT_TYPE_COUNT - 1, operation = choice % (records + 5);
 
 		watch_result = choice >> 6 == 3 ? 1 : 0;
-		if (operation < MW_EVENT_TYPE_COUNT - 1) {
+		if (operation < records) {
 			apply_record(tracker, &input, 1 + operation, &clock);
 			continue;
 		}
-		switch (operation) {
-		case 11:
+		switch (operation - records) {
+		case 0:
 			seed(tracker, &input, clock);
 			break;
-		case 12:
+		case 1:
 			answer_checks(tracker, &input, clock);
 			break;
-		case 13:
+		case 2:
 			(void)tracker__sweep_unused_inodes(tracker, clock += 10000);
 			(void)tracker__verify_kernel_inodes(tracker, 3);
 			break;
-		case 14:
+		case 3:
 			(void)tracker__remove_process(tracker, 1 + take_byte(&input) % PIDS, clock);
 			tracker__check_every_file(tracker);
 			break;
