@@ -2,7 +2,8 @@
 # The long randomized differential test: RUNS runs (default 10) of the agent
 # differential test, ROUNDS pauses each (default 40), with the default ring
 # buffer and with a 16 KiB one that loses records; each run draws a new seed.
-# Prints every failing seed (replay: MAPWATCH_DIFF_SEED=SEED) and a summary.
+# Prints every failing seed (replay: MAPWATCH_DIFF_SEED=SEED), the records
+# lost and the host's load after each run, and a summary.
 # Not part of CI: it takes the machine for a while.
 # usage: tests/soak/differential.sh BUILD_DIR [RUNS [ROUNDS]]
 set -u
@@ -24,6 +25,8 @@ for run in $(seq 1 "$runs"); do
 		grep -A3 'Assertion Failed' "$log" | grep -v '^--$' | head -8
 	fi
 	grep -E 'operations, .* records lost' "$log"
+	echo "run $run: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-echo "differential: $passed of $runs runs passed ($rounds pauses each, default and 16K ring)"
+echo "differential: $passed of $runs runs passed ($rounds pauses each, default and 16K ring)," \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 [ "$failed" -eq 0 ]

@@ -601,7 +601,7 @@ static double textfile_value(const char *name)
 static void run_differential(const char *ring_size, bool expect_loss)
 {
 	const char *const options[] = { "--ring-buffer-size", ring_size, NULL };
-	uint64_t seed = test_seed(), pacing;
+	uint64_t seed = test_seed(), pacing, load_ns = 0;
 	json_t *snapshot;
 	pid_t root;
 
@@ -628,6 +628,7 @@ static void run_differential(const char *ring_size, bool expect_loss)
 	for (int round = 0; round < rounds(); round++) {
 		struct timespec run = { 0, (long)(20 + pick(&pacing, 300)) * 1000000L };
 
+		load_ns += (uint64_t)run.tv_nsec;
 		shared->pause = 0;
 		/* how long the load runs before this pause: the generator's choice, not a wait */
 		nanosleep(&run, NULL);
@@ -638,9 +639,10 @@ static void run_differential(const char *ring_size, bool expect_loss)
 		compare_all(snapshot, seed, round);
 		json_decref(snapshot);
 	}
-	fprintf(stderr, "differential: seed %llu: %llu operations, %.0f records lost\n",
+	fprintf(stderr,
+		"differential: seed %llu: %llu operations, %.0f records lost, in %.2f s of load\n",
 		(unsigned long long)seed, (unsigned long long)shared->operations,
-		textfile_value("mapwatch_events_lost_total"));
+		textfile_value("mapwatch_events_lost_total"), (double)load_ns / 1e9);
 	if (expect_loss)
 		cr_assert_gt(textfile_value("mapwatch_events_lost_total"), 0,
 			     "seed %llu: nothing lost, the small ring was not tested",
