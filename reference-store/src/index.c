@@ -112,15 +112,15 @@ static int index__swap_map(struct index *index, int fd, size_t length)
 
 	switch (index->context.policy) {
 	case RESIZE_POLICY_REMAP:
-		/* Truncate and map again; the old mapping lives on in the collector. */
+		/* Truncate and map again; the old mapping lives on in the cleaner. */
 		if (fd >= 0 && ftruncate(fd, (off_t)length) < 0)
 			return -errno;
 		err = index__map_new(index, fd, length, &fresh);
 		if (err)
 			return err;
 		atomic_store(&index->map, fresh);
-		return collector__retire(index->context.collector, index->file, old->addr,
-					 old->length, old);
+		return cleaner__retire(index->context.cleaner, index->file, old->addr, old->length,
+				       old);
 	case RESIZE_POLICY_LOCKED_UNMAP:
 		distributed_rwlock__write_lock(&index->map_lock);
 		if (old->addr)

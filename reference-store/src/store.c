@@ -30,7 +30,7 @@ struct store {
 	char *dir;
 	struct idxstore_stats stats;
 	struct grace_domain *grace;
-	struct collector *collector;
+	struct cleaner *cleaner;
 	struct index_context context;
 	struct partition *partitions;
 	unsigned partitions_opened;
@@ -55,7 +55,7 @@ void store_options__defaults(struct store_options *options)
 		.index_max_bytes = INDEX_DEFAULT_MAX_BYTES,
 		.retention_segments = 0,
 		.file_delete_delay = 0,
-		.collect_delay = COLLECTOR_NEVER,
+		.collect_delay = CLEANER_NEVER,
 	};
 }
 
@@ -276,13 +276,13 @@ int store__open(struct store **out, const struct store_options *options, char *e
 	}
 	ret = grace__create(&store->grace);
 	if (!ret && options->policy == RESIZE_POLICY_REMAP)
-		ret = collector__start(&store->collector, store->grace, options->collect_delay);
+		ret = cleaner__start(&store->cleaner, store->grace, options->collect_delay);
 	if (ret)
 		goto fail;
 	store->context = (struct index_context){
 		.policy = options->policy,
 		.grace = store->grace,
-		.collector = store->collector,
+		.cleaner = store->cleaner,
 		.stats = &store->stats,
 	};
 	ret = -pthread_create(&store->deleter, NULL, store__deleter, store);
@@ -550,7 +550,7 @@ const struct store_options *store__options(struct store *store)
 
 size_t store__mappings_awaiting_collection(struct store *store)
 {
-	return store->collector ? collector__pending(store->collector) : 0;
+	return store->cleaner ? cleaner__pending(store->cleaner) : 0;
 }
 
 int store__close(struct store *store)
@@ -578,7 +578,7 @@ int store__close(struct store *store)
 		free(list);
 		pthread_mutex_destroy(&store->partitions[i].lock);
 	}
-	collector__stop(store->collector);
+	cleaner__stop(store->cleaner);
 	grace__destroy(store->grace);
 	pthread_cond_destroy(&store->delete_wake);
 	pthread_mutex_destroy(&store->delete_lock);

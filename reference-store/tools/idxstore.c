@@ -221,7 +221,7 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			if (!strcmp(optarg, "never"))
-				store_options.collect_delay = COLLECTOR_NEVER;
+				store_options.collect_delay = CLEANER_NEVER;
 			else if (parse_seconds(optarg, &store_options.collect_delay))
 				return bad_usage(
 					"--collect-delay must be seconds >= 0 or \"never\", not \"%s\"",

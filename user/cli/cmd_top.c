@@ -20,10 +20,10 @@
 #include "proc_seed.h"
 #include "sysctl.h"
 #include "terminal_text.h"
-#include "top_frame.h"
+#include "top_screen.h"
 #include "top_keys.h"
-#include "top_model.h"
-#include "top_view.h"
+#include "top_history.h"
+#include "top_terminal.h"
 #include "tracker.h"
 
 #define BATCH_WIDTH_DEFAULT 80
@@ -33,9 +33,9 @@
 struct top {
 	const struct mw_options *options;
 	struct mw_collector *collector;
-	struct top_model model;
-	struct top_state state;
-	struct top_frame frame;
+	struct top_history model;
+	struct top_choices state;
+	struct top_screen frame;
 	int timer_fd;
 	bool utf8;
 	size_t batch_width;
@@ -52,28 +52,28 @@ static int collect(struct top *top)
 		return err;
 	err = collector__snapshot(top->collector, &snapshot);
 	if (!err)
-		err = top_model__update(&top->model, &snapshot);
+		err = top_history__update(&top->model, &snapshot);
 	snapshot__clear(&snapshot);
 	return err;
 }
 
 static int draw(struct top *top)
 {
-	struct top_frame_layout layout = { .utf8 = top->utf8, .interactive = true };
+	struct top_screen_layout layout = { .utf8 = top->utf8, .interactive = true };
 	int err;
 
-	top_view__size(&layout.width, &layout.height);
-	err = top_frame__build(&top->model, &top->state, &layout, &top->frame);
+	top_terminal__size(&layout.width, &layout.height);
+	err = top_screen__build(&top->model, &top->state, &layout, &top->frame);
 	if (!err)
-		top_view__draw(&top->frame);
+		top_terminal__draw(&top->frame);
 	return err;
 }
 
 /* Like top -b: frames one after another, a blank line between, nothing but text. */
 static int print_frame(struct top *top)
 {
-	struct top_frame_layout layout = { .width = top->batch_width, .utf8 = top->utf8 };
-	int err = top_frame__build(&top->model, &top->state, &layout, &top->frame);
+	struct top_screen_layout layout = { .width = top->batch_width, .utf8 = top->utf8 };
+	int err = top_screen__build(&top->model, &top->state, &layout, &top->frame);
 
 	if (err)
 		return err;
@@ -120,7 +120,7 @@ static int on_key(struct mw_event_loop *loop, int fd, void *context)
 	int key, err;
 
 	(void)fd;
-	while ((key = top_view__key()) != ERR)
+	while ((key = top_terminal__key()) != ERR)
 		if (key != KEY_RESIZE)
 			top_keys__handle(&top->state, key);
 	if (top->state.quit) {
@@ -142,7 +142,7 @@ static int on_signal(struct mw_event_loop *loop, int fd, void *context)
 	struct top *top = context;
 
 	if (signal_number == SIGWINCH) {
-		top_view__resize();
+		top_terminal__resize();
 		return draw(top);
 	}
 	if (signal_number > 0)
@@ -182,7 +182,7 @@ static int run(struct top *top, struct mw_event_loop *loop)
 	if (err)
 		return err;
 	if (!options->batch) {
-		top_view__open();
+		top_terminal__open();
 		screen = true;
 	}
 	err = collector__attach_to_loop(top->collector, loop);
@@ -199,7 +199,7 @@ static int run(struct top *top, struct mw_event_loop *loop)
 	if (!err && !(options->iterations && top->frames >= options->iterations))
 		err = event_loop__run(loop);
 	if (screen)
-		top_view__close();
+		top_terminal__close();
 	return err;
 }
 
@@ -246,7 +246,7 @@ static int look_once(struct top *top, char *error, size_t error_size)
 	err = tracker__snapshot(tracker, clock__monotonic_ns(), clock__realtime_offset_seconds(),
 				max_map_count, &snapshot);
 	if (!err)
-		err = top_model__update(&top->model, &snapshot);
+		err = top_history__update(&top->model, &snapshot);
 	if (err)
 		snprintf(error, error_size, "out of memory");
 out:
@@ -270,23 +270,23 @@ int command__top(const struct mw_options *options)
 	}
 	top.utf8 = terminal_text__use_locale();
 	top.batch_width = batch_width();
-	top_state__init(&top.state, options->interval_seconds, options->top);
-	top_model__init(&top.model);
+	top_choices__init(&top.state, options->interval_seconds, options->top);
+	top_history__init(&top.model);
 	if (options->iterations == 1) {
 		err = look_once(&top, error, sizeof(error));
 		if (err) {
 			log_line__print("%s", error);
 		} else {
 			if (!options->batch)
-				top_view__open();
+				top_terminal__open();
 			err = show(&top);
 			if (!options->batch)
-				top_view__close();
+				top_terminal__close();
 			if (err)
 				fprintf(stderr, "mapwatch: top stopped: %s\n", strerror(-err));
 		}
-		top_frame__clear(&top.frame);
-		top_model__clear(&top.model);
+		top_screen__clear(&top.frame);
+		top_history__clear(&top.model);
 		return err ? MW_EXIT_FAILURE : MW_EXIT_OK;
 	}
 	err = collector__open(&top.collector, options, error, sizeof(error));
@@ -299,8 +299,8 @@ int command__top(const struct mw_options *options)
 		err = run(&top, loop);
 	if (err)
 		fprintf(stderr, "mapwatch: top stopped: %s\n", strerror(-err));
-	top_frame__clear(&top.frame);
-	top_model__clear(&top.model);
+	top_screen__clear(&top.frame);
+	top_history__clear(&top.model);
 	event_loop__destroy(loop);
 	collector__destroy(top.collector);
 	return err ? MW_EXIT_FAILURE : MW_EXIT_OK;

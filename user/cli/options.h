@@ -7,11 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "clock.h"
 #include "mapwatch_events.h"
-
-/* --interval, and top's refresh interval when changed from the keyboard */
-#define MW_INTERVAL_MIN_SECONDS 0.05
-#define MW_INTERVAL_MAX_SECONDS 86400.0
 
 enum mw_command {
 	MW_COMMAND_NONE = 0,

@@ -79,7 +79,7 @@ void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bo
 }
 
 /* Resize-remap bookkeeping of one process and inode as an entry comes or goes. */
-static void entry_added(void *ctx, struct procmap_entry *entry)
+static void entry_added(void *ctx, struct mw_vma_entry *entry)
 {
 	struct process_inode *user = entry->owner;
 	struct mw_tracker *tracker = ((struct process *)ctx)->tracker;
@@ -98,7 +98,7 @@ static void entry_added(void *ctx, struct procmap_entry *entry)
 	user->inode->mapping_count++;
 }
 
-static void entry_removed(void *ctx, struct procmap_entry *entry, enum procmap_removal why)
+static void entry_removed(void *ctx, struct mw_vma_entry *entry, enum mw_vma_removal why)
 {
 	struct process_inode *user = entry->owner;
 	struct mw_tracker *tracker = ((struct process *)ctx)->tracker;
@@ -112,7 +112,7 @@ static void entry_removed(void *ctx, struct procmap_entry *entry, enum procmap_r
 	user->entry_count--;
 	if (entry->size_generation == user->newest_generation)
 		user->entries_at_newest_generation--;
-	if (why == PROCMAP_UNMAPPED && inode->deleted && inode->deletion_time_known) {
+	if (why == VMA_TREE_UNMAPPED && inode->deleted && inode->deletion_time_known) {
 		uint64_t lived = tracker->now_ns > inode->deleted_ns
 					 ? tracker->now_ns - inode->deleted_ns
 					 : 0;
@@ -140,7 +140,7 @@ static void entry_uncertain(void *ctx)
 	ask_rescan(process->tracker, process);
 }
 
-static const struct procmap_hooks process_map_hooks = {
+static const struct mw_vma_tree_hooks process_map_hooks = {
 	.added = entry_added,
 	.removed = entry_removed,
 	.uncertain = entry_uncertain,
@@ -186,7 +186,7 @@ void tracker__destroy(struct mw_tracker *tracker)
 		HASH_DEL(tracker->processes, process);
 		/* No hooks: the tracker is going, nothing outside needs telling. */
 		process->map.hooks = NULL;
-		procmap__clear(&process->map, PROCMAP_REPLACED);
+		vma_tree__clear(&process->map, VMA_TREE_REPLACED);
 		free_process(process);
 	}
 	inode_table__destroy(&tracker->inodes);
@@ -214,15 +214,15 @@ struct process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, c
 	process->pid = pid;
 	process->tracker = tracker;
 	strncpy(process->comm, comm ? comm : "", MW_COMM_LEN - 1);
-	procmap__init(&process->map, &process_map_hooks, process);
+	vma_tree__init(&process->map, &process_map_hooks, process);
 	HASH_ADD(hh, tracker->processes, pid, sizeof(process->pid), process);
 	return process;
 }
 
 void tracker__drop_process(struct mw_tracker *tracker, struct process *process,
-			   enum procmap_removal why)
+			   enum mw_vma_removal why)
 {
-	procmap__clear(&process->map, why);
+	vma_tree__clear(&process->map, why);
 	HASH_DEL(tracker->processes, process);
 	free_process(process);
 }
@@ -455,13 +455,13 @@ static uint32_t mmap_vma_flags(const struct mw_mmap_event *event, bool shared)
 	uint32_t flags = 0;
 
 	if (event->map_flags & MAP_NORESERVE)
-		flags |= PROCMAP_VM_NORESERVE;
+		flags |= MW_VMA_NORESERVE;
 	if (event->map_flags & MAP_LOCKED)
-		flags |= PROCMAP_VM_LOCKED;
+		flags |= MW_VMA_LOCKED;
 	if (shared && !(event->header.flags & MW_MMAP_FD_WRITABLE))
-		flags |= PROCMAP_VM_READONLY_FD;
-	if (!shared && (event->prot & PROT_WRITE) && !(flags & PROCMAP_VM_NORESERVE))
-		flags |= PROCMAP_VM_ACCOUNT;
+		flags |= MW_VMA_READONLY_FD;
+	if (!shared && (event->prot & PROT_WRITE) && !(flags & MW_VMA_NORESERVE))
+		flags |= MW_VMA_ACCOUNT;
 	return flags;
 }
 
@@ -469,7 +469,7 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 		      const struct mw_mmap_event *event)
 {
 	uint64_t length = page_round_up(tracker, event->length);
-	struct procmap_entry entry = { 0 };
+	struct mw_vma_entry entry = { 0 };
 	struct process_inode *user;
 	struct mw_inode *inode;
 	uint32_t sharing = event->map_flags & (MAP_SHARED | MAP_PRIVATE);
@@ -478,8 +478,8 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 	if (event->addr >= MAX_ERRNO_ADDRESS || length == 0 || event->addr + length < event->addr)
 		return 0;
 	if (!(event->header.flags & MW_MMAP_FILE))
-		return procmap__remove_range(&process->map, event->addr, event->addr + length,
-					     PROCMAP_UNMAPPED);
+		return vma_tree__remove_range(&process->map, event->addr, event->addr + length,
+					      VMA_TREE_UNMAPPED);
 	inode = mapped_inode(tracker, event);
 	if (!inode)
 		return -ENOMEM;
@@ -487,8 +487,8 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 	if (!user)
 		return -ENOMEM;
 	/* Whatever the new mapping replaces is no longer live for the rule below. */
-	err = procmap__remove_range(&process->map, event->addr, event->addr + length,
-				    PROCMAP_UNMAPPED);
+	err = vma_tree__remove_range(&process->map, event->addr, event->addr + length,
+				     VMA_TREE_UNMAPPED);
 	if (err)
 		return err;
 	if (user->entry_count > 0 &&
@@ -508,7 +508,7 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 	entry.file_ref = event->file_ref;
 	entry.size_generation = inode->size_generation;
 	entry.owner = user;
-	return procmap__insert(&process->map, &entry, true);
+	return vma_tree__insert(&process->map, &entry, true);
 }
 
 static int apply_mremap(struct mw_tracker *tracker, struct process *process,
@@ -527,20 +527,20 @@ static int apply_mremap(struct mw_tracker *tracker, struct process *process,
 	 * can tell: it is read again, and the map left as it is until then.
 	 */
 	if (old_length && event->new_addr != event->old_addr && tracker->options.process_rescan &&
-	    !procmap__any_in(&process->map, event->old_addr, event->old_addr + old_length) &&
-	    procmap__any_in(&process->map, event->new_addr, event->new_addr + new_length)) {
+	    !vma_tree__any_in(&process->map, event->old_addr, event->old_addr + old_length) &&
+	    vma_tree__any_in(&process->map, event->new_addr, event->new_addr + new_length)) {
 		ask_rescan(tracker, process);
 		return 0;
 	}
-	return procmap__mremap(&process->map, event->old_addr, old_length, event->new_addr,
-			       new_length, event->mremap_flags);
+	return vma_tree__mremap(&process->map, event->old_addr, old_length, event->new_addr,
+				new_length, event->mremap_flags);
 }
 
 static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 		      const struct mw_fork_event *event)
 {
 	struct process *child = tracker__find_process(tracker, event->child_pid);
-	struct procmap_entry *entry;
+	struct mw_vma_entry *entry;
 	bool guessed;
 	int err;
 
@@ -549,7 +549,7 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	if (child && event->header.timestamp_ns < child->ignore_before_ns)
 		return 0; /* the child's own scan already shows what it inherited */
 	if (child)
-		tracker__drop_process(tracker, child, PROCMAP_REPLACED);
+		tracker__drop_process(tracker, child, VMA_TREE_REPLACED);
 	child = tracker__get_process(tracker, event->child_pid, event->header.comm);
 	if (!child)
 		return -ENOMEM;
@@ -574,25 +574,25 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	guessed = (event->header.flags & MW_FORK_MM_SHARED_BY_OTHERS) || parent->reread_asked ||
 		  parent->awaiting_rescan;
 	child->map.anon_serial = parent->map.anon_serial;
-	for (entry = procmap__first(&parent->map); entry; entry = procmap__next(entry)) {
-		struct procmap_entry copy = *entry;
+	for (entry = vma_tree__first(&parent->map); entry; entry = vma_tree__next(entry)) {
+		struct mw_vma_entry copy = *entry;
 		struct process_inode *user = entry->owner;
 
 		guessed |= entry->seeded;
 		/* MADV_DONTFORK: not copied; a child holds no lock of its parent's */
-		if (entry->flags & PROCMAP_VM_DONTCOPY)
+		if (entry->flags & MW_VMA_DONTCOPY)
 			continue;
-		copy.flags &= ~(PROCMAP_VM_LOCKED | PROCMAP_VM_LOCKONFAULT);
+		copy.flags &= ~(MW_VMA_LOCKED | MW_VMA_LOCKONFAULT);
 		/* each VMA of the child gets anonymous memory of its own: its pieces merge no more */
 		if (copy.anon)
-			copy.anon = procmap__new_anon(&child->map);
+			copy.anon = vma_tree__new_anon(&child->map);
 
 		if (user) {
 			copy.owner = tracker__get_process_inode(child, user->inode);
 			if (!copy.owner)
 				return -ENOMEM;
 		}
-		err = procmap__insert(&child->map, &copy, false);
+		err = vma_tree__insert(&child->map, &copy, false);
 		if (err)
 			return err;
 	}
@@ -604,7 +604,7 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 static void apply_exec(struct mw_tracker *tracker, struct process *process,
 		       const struct mw_exec_event *event)
 {
-	procmap__clear(&process->map, PROCMAP_UNMAPPED);
+	vma_tree__clear(&process->map, VMA_TREE_UNMAPPED);
 	process->lock_future = 0; /* a new address space */
 	memcpy(process->comm, event->header.comm, MW_COMM_LEN);
 	process->comm[MW_COMM_LEN - 1] = '\0';
@@ -643,7 +643,8 @@ void tracker__check_every_file(struct mw_tracker *tracker)
 {
 	struct mw_inode *inode;
 
-	INODE_TABLE_FOREACH(&tracker->inodes, inode) {
+	INODE_TABLE_FOREACH(&tracker->inodes, inode)
+	{
 		if (!inode->deleted)
 			queue_check(tracker, inode);
 	}
@@ -682,8 +683,8 @@ static void apply_check(struct mw_tracker *tracker, const struct mw_check_event 
  */
 static int remap_pages(struct process *process, uint64_t start, uint64_t end, uint64_t offset)
 {
-	struct procmap_entry *entry = procmap__find(&process->map, start);
-	struct procmap_entry copy;
+	struct mw_vma_entry *entry = vma_tree__find(&process->map, start);
+	struct mw_vma_entry copy;
 	struct process_inode *user;
 
 	if (!entry || !entry->shared || end > entry->end)
@@ -693,12 +694,11 @@ static int remap_pages(struct process *process, uint64_t start, uint64_t end, ui
 	copy.start = start;
 	copy.end = end;
 	copy.offset = offset;
-	copy.flags =
-		(copy.flags & (PROCMAP_VM_READONLY_FD | PROCMAP_VM_LOCKED)) | process->lock_future;
+	copy.flags = (copy.flags & (MW_VMA_READONLY_FD | MW_VMA_LOCKED)) | process->lock_future;
 	copy.anon = 0;
 	if (user)
 		copy.size_generation = user->inode->size_generation;
-	return procmap__insert(&process->map, &copy, true);
+	return vma_tree__insert(&process->map, &copy, true);
 }
 
 /* madvise() advice that changes VMA flags: what each sets and clears. */
@@ -707,12 +707,12 @@ static bool advice_flags(uint64_t advice, uint32_t *set, uint32_t *clear)
 	static const struct {
 		uint32_t advice, set, clear;
 	} table[] = {
-		{ MADV_DONTFORK, PROCMAP_VM_DONTCOPY, 0 },
-		{ MADV_DOFORK, 0, PROCMAP_VM_DONTCOPY },
-		{ MADV_DONTDUMP, PROCMAP_VM_DONTDUMP, 0 },
-		{ MADV_DODUMP, 0, PROCMAP_VM_DONTDUMP },
-		{ MADV_HUGEPAGE, PROCMAP_VM_HUGEPAGE, PROCMAP_VM_NOHUGEPAGE },
-		{ MADV_NOHUGEPAGE, PROCMAP_VM_NOHUGEPAGE, PROCMAP_VM_HUGEPAGE },
+		{ MADV_DONTFORK, MW_VMA_DONTCOPY, 0 },
+		{ MADV_DOFORK, 0, MW_VMA_DONTCOPY },
+		{ MADV_DONTDUMP, MW_VMA_DONTDUMP, 0 },
+		{ MADV_DODUMP, 0, MW_VMA_DONTDUMP },
+		{ MADV_HUGEPAGE, MW_VMA_HUGEPAGE, MW_VMA_NOHUGEPAGE },
+		{ MADV_NOHUGEPAGE, MW_VMA_NOHUGEPAGE, MW_VMA_HUGEPAGE },
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
@@ -732,15 +732,15 @@ static bool advice_flags(uint64_t advice, uint32_t *set, uint32_t *clear)
  */
 static int lock_all(struct process *process, uint64_t flags)
 {
-	uint32_t lock = PROCMAP_VM_LOCKED | (flags & MCL_ONFAULT ? PROCMAP_VM_LOCKONFAULT : 0);
-	uint32_t every = PROCMAP_VM_LOCKED | PROCMAP_VM_LOCKONFAULT;
+	uint32_t lock = MW_VMA_LOCKED | (flags & MCL_ONFAULT ? MW_VMA_LOCKONFAULT : 0);
+	uint32_t every = MW_VMA_LOCKED | MW_VMA_LOCKONFAULT;
 
 	process->lock_future = flags & MCL_FUTURE ? lock : 0;
 	if (flags & MCL_CURRENT)
-		return procmap__change_flags(&process->map, 0, UINT64_MAX, lock, every & ~lock);
+		return vma_tree__change_flags(&process->map, 0, UINT64_MAX, lock, every & ~lock);
 	if (flags & MCL_FUTURE)
 		return 0; /* the VMAs there are keep their locks */
-	return procmap__change_flags(&process->map, 0, UINT64_MAX, 0, every);
+	return vma_tree__change_flags(&process->map, 0, UINT64_MAX, 0, every);
 }
 
 static int apply_range(struct mw_tracker *tracker, struct process *process,
@@ -757,14 +757,14 @@ static int apply_range(struct mw_tracker *tracker, struct process *process,
 			return 0;
 		break;
 	case MW_RANGE_MLOCK:
-		set = PROCMAP_VM_LOCKED;
+		set = MW_VMA_LOCKED;
 		if (event->value & MLOCK_ONFAULT)
-			set |= PROCMAP_VM_LOCKONFAULT;
+			set |= MW_VMA_LOCKONFAULT;
 		else
-			clear = PROCMAP_VM_LOCKONFAULT;
+			clear = MW_VMA_LOCKONFAULT;
 		break;
 	case MW_RANGE_MUNLOCK:
-		clear = PROCMAP_VM_LOCKED | PROCMAP_VM_LOCKONFAULT;
+		clear = MW_VMA_LOCKED | MW_VMA_LOCKONFAULT;
 		break;
 	case MW_RANGE_REMAP_PAGES:
 		return remap_pages(process, start, end, event->value * tracker->options.page_size);
@@ -774,7 +774,7 @@ static int apply_range(struct mw_tracker *tracker, struct process *process,
 	default:
 		return 0;
 	}
-	return procmap__change_flags(&process->map, start, end, set, clear);
+	return vma_tree__change_flags(&process->map, start, end, set, clear);
 }
 
 /* Events about one process's address space; a /proc scan may already show them. */
@@ -804,7 +804,7 @@ static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 	}
 	if (header->type == MW_EVENT_EXIT) {
 		if (process)
-			tracker__drop_process(tracker, process, PROCMAP_UNMAPPED);
+			tracker__drop_process(tracker, process, VMA_TREE_UNMAPPED);
 		return 0;
 	}
 	if (process && process_scoped(header->type) &&
@@ -844,17 +844,17 @@ static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 	case MW_EVENT_MMAP:
 		return apply_mmap(tracker, process, &event->mmap);
 	case MW_EVENT_MUNMAP:
-		return procmap__remove_range(&process->map, event->munmap.addr,
-					     event->munmap.addr +
-						     page_round_up(tracker, event->munmap.length),
-					     PROCMAP_UNMAPPED);
+		return vma_tree__remove_range(&process->map, event->munmap.addr,
+					      event->munmap.addr +
+						      page_round_up(tracker, event->munmap.length),
+					      VMA_TREE_UNMAPPED);
 	case MW_EVENT_MREMAP:
 		return apply_mremap(tracker, process, &event->mremap);
 	case MW_EVENT_MPROTECT:
-		return procmap__mprotect_pkey(&process->map, event->mprotect.addr,
-					      event->mprotect.addr +
-						      page_round_up(tracker, event->mprotect.length),
-					      event->mprotect.prot, event->mprotect.pkey);
+		return vma_tree__mprotect_pkey(
+			&process->map, event->mprotect.addr,
+			event->mprotect.addr + page_round_up(tracker, event->mprotect.length),
+			event->mprotect.prot, event->mprotect.pkey);
 	case MW_EVENT_RANGE:
 		return apply_range(tracker, process, &event->range);
 	case MW_EVENT_TRUNCATE:
@@ -891,7 +891,7 @@ int tracker__remove_process(struct mw_tracker *tracker, uint32_t pid, uint64_t t
 	if (!process)
 		return -ENOENT;
 	tracker->now_ns = timestamp_ns;
-	tracker__drop_process(tracker, process, PROCMAP_UNMAPPED);
+	tracker__drop_process(tracker, process, VMA_TREE_UNMAPPED);
 	tracker__forget_unused_inodes(tracker);
 	return 0;
 }
@@ -922,7 +922,7 @@ size_t tracker__process_mapping_count(struct mw_tracker *tracker, uint32_t pid)
 {
 	struct process *process = tracker__find_process(tracker, pid);
 
-	return process ? procmap__count(&process->map) : 0;
+	return process ? vma_tree__count(&process->map) : 0;
 }
 
 bool tracker__has_process(struct mw_tracker *tracker, uint32_t pid)

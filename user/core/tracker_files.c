@@ -38,11 +38,11 @@ static int compare_pids(const void *left, const void *right)
 	return a < b ? -1 : a > b;
 }
 
-static const struct procmap_entry *some_entry(const struct mw_inode *inode, uint32_t *pid);
+static const struct mw_vma_entry *some_entry(const struct mw_inode *inode, uint32_t *pid);
 
 static int report_file(const struct mw_inode *inode, uint64_t now_ns, struct mw_orphaned_file *file)
 {
-	const struct procmap_entry *probe;
+	const struct mw_vma_entry *probe;
 	const struct process_inode *user;
 	size_t users = 0;
 
@@ -74,7 +74,7 @@ static int report_file(const struct mw_inode *inode, uint64_t now_ns, struct mw_
 		return -ENOMEM;
 	DL_FOREACH2(inode->users, user, users_next)
 	{
-		const struct procmap_entry *entry;
+		const struct mw_vma_entry *entry;
 
 		if (!user->entry_count)
 			continue;
@@ -111,11 +111,12 @@ int tracker__report_files(struct mw_tracker *tracker, uint64_t now_ns, struct mw
 	size_t count = 0;
 
 	INODE_TABLE_FOREACH(&tracker->inodes, inode)
-		count += orphaned(inode);
+	count += orphaned(inode);
 	out->files = calloc(count ? count : 1, sizeof(*out->files));
 	if (!out->files)
 		return -ENOMEM;
-	INODE_TABLE_FOREACH(&tracker->inodes, inode) {
+	INODE_TABLE_FOREACH(&tracker->inodes, inode)
+	{
 		struct mw_orphaned_file *file = &out->files[out->file_count];
 
 		if (!orphaned(inode))
@@ -144,7 +145,7 @@ int tracker__set_disk_bytes(struct mw_tracker *tracker, uint32_t dev, uint64_t i
 }
 
 /* One live mapping of the inode, to stat it through. */
-static const struct procmap_entry *some_entry(const struct mw_inode *inode, uint32_t *pid)
+static const struct mw_vma_entry *some_entry(const struct mw_inode *inode, uint32_t *pid)
 {
 	const struct process_inode *user;
 
@@ -165,14 +166,15 @@ ssize_t tracker__take_unmeasured_files(struct mw_tracker *tracker, struct mw_fil
 
 	*out = NULL;
 	INODE_TABLE_FOREACH(&tracker->inodes, inode)
-		count += orphaned(inode) && !inode->disk_bytes_known && !inode->disk_bytes_asked;
+	count += orphaned(inode) && !inode->disk_bytes_known && !inode->disk_bytes_asked;
 	if (!count)
 		return 0;
 	*out = calloc(count, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
-	INODE_TABLE_FOREACH(&tracker->inodes, inode) {
-		const struct procmap_entry *entry;
+	INODE_TABLE_FOREACH(&tracker->inodes, inode)
+	{
+		const struct mw_vma_entry *entry;
 		uint32_t pid = 0;
 
 		if (!orphaned(inode) || inode->disk_bytes_known || inode->disk_bytes_asked)

@@ -6,7 +6,7 @@
 #include <uthash.h>
 #include "growth.h"
 #include "inode_table.h"
-#include "procmap.h"
+#include "vma_tree.h"
 #include "tracker.h"
 
 struct process;
@@ -21,7 +21,7 @@ struct process_inode {
 	UT_hash_handle hh;
 	struct process *process;
 	struct mw_inode *inode;
-	struct procmap_entry *entries; /* list through owner_prev/owner_next */
+	struct mw_vma_entry *entries; /* list through owner_prev/owner_next */
 	size_t entry_count;
 	uint64_t newest_generation;
 	size_t entries_at_newest_generation;
@@ -40,7 +40,7 @@ struct process {
 	uint64_t map_count;
 	uint64_t resize_remaps;
 	struct map_count_history history;
-	struct procmap map;
+	struct mw_vma_tree map;
 	struct process_inode *inodes; /* hash by inode id */
 	uint64_t ignore_before_ns; /* a /proc scan started then already shows older events */
 	/*
@@ -51,7 +51,7 @@ struct process {
 	uint64_t read_ended_ns;
 	bool awaiting_rescan; /* exec dropped what we knew; /proc will tell */
 	bool reread_asked; /* a re-read is queued: a merge /proc alone can tell */
-	/* mlockall(MCL_FUTURE): the lock every new VMA gets (PROCMAP_VM_LOCKED...), or 0 */
+	/* mlockall(MCL_FUTURE): the lock every new VMA gets (MW_VMA_LOCKED...), or 0 */
 	uint32_t lock_future;
 	struct mw_tracker *tracker;
 };
@@ -82,7 +82,7 @@ struct process *tracker__find_process(struct mw_tracker *tracker, uint32_t pid);
 /* Finds pid or adds it with comm. NULL when out of memory. */
 struct process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, const char *comm);
 void tracker__drop_process(struct mw_tracker *tracker, struct process *process,
-			   enum procmap_removal why);
+			   enum mw_vma_removal why);
 struct process_inode *tracker__get_process_inode(struct process *process, struct mw_inode *inode);
 /* The same for a pair known to have no record yet (the inode has no users at all). */
 struct process_inode *tracker__add_process_inode(struct process *process, struct mw_inode *inode);
@@ -108,8 +108,7 @@ void tracker__set_size(struct mw_inode *inode, uint64_t size);
 /* Copies @cgroup (NULL: unknown) into the process, with the container it names. -ENOMEM. */
 int tracker__assign_cgroup(struct process *process, const char *cgroup);
 /* The process's deleted files, each once, into its report. */
-void tracker__report_process_files(const struct process *process,
-				   struct mw_process_report *report);
+void tracker__report_process_files(const struct process *process, struct mw_process_report *report);
 /* The process's leak cause and its evidence into its report (after its files). -ENOMEM. */
 int tracker__report_cause(const struct process *process, struct mw_process_report *report);
 /* Every orphaned file on the host into out->files and the host totals. 0 or -ENOMEM. */

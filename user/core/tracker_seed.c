@@ -78,7 +78,7 @@ static struct process_inode *process_inode_of(struct process *process, struct mw
 	return user;
 }
 
-static bool same_mapping(const struct procmap_entry *entry, const struct mw_vma *vma)
+static bool same_mapping(const struct mw_vma_entry *entry, const struct mw_vma *vma)
 {
 	return entry->start == vma->start && entry->end == vma->end &&
 	       entry->offset == vma->offset && entry->dev == mw_vma_file_dev(vma) &&
@@ -156,7 +156,7 @@ bool tracker__seeded_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino
 
 static int insert_seeded(struct process *process, struct mw_inode *inode, const struct mw_vma *vma)
 {
-	struct procmap_entry entry = { 0 };
+	struct mw_vma_entry entry = { 0 };
 
 	entry.owner = process_inode_of(process, inode);
 	if (!entry.owner)
@@ -174,8 +174,8 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 	 * other here; a later change may merge them, as in the kernel.
 	 */
 	if (!vma->shared && (vma->prot & PROT_WRITE)) {
-		entry.flags = PROCMAP_VM_ACCOUNT;
-		entry.anon = procmap__new_anon(&process->map);
+		entry.flags = MW_VMA_ACCOUNT;
+		entry.anon = vma_tree__new_anon(&process->map);
 	}
 	/*
 	 * Which open file is unknown: taken to be one per inode, as when one
@@ -185,7 +185,7 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 	entry.size_generation = inode->size_generation;
 	entry.seeded = true;
 	/* Exactly the VMAs /proc showed: the kernel did not merge them, neither do we. */
-	return procmap__insert(&process->map, &entry, false);
+	return vma_tree__insert(&process->map, &entry, false);
 }
 
 /*
@@ -225,15 +225,15 @@ int tracker__seed_begin(struct mw_tracker *tracker, struct mw_tracker_seed *seed
 static void replace_unlisted(struct mw_tracker_seed *seed, struct process *process, uint64_t end,
 			     const struct mw_vma *kept, bool *matched)
 {
-	struct procmap_entry *entry = procmap__first_from(&process->map, seed->cursor), *next;
+	struct mw_vma_entry *entry = vma_tree__first_from(&process->map, seed->cursor), *next;
 
 	for (; entry && entry->start < end; entry = next) {
-		next = procmap__next(entry);
+		next = vma_tree__next(entry);
 		if (kept && same_mapping(entry, kept)) {
 			*matched = true;
 			continue;
 		}
-		procmap__remove_entry(&process->map, entry, PROCMAP_REPLACED);
+		vma_tree__remove_entry(&process->map, entry, VMA_TREE_REPLACED);
 		seed->differences++;
 	}
 }
@@ -295,7 +295,7 @@ void tracker__seed_abandon(struct mw_tracker_seed *seed)
 
 	/* half a walk is no view: a process added for it goes (a known one is the caller's) */
 	if (process && seed->added)
-		tracker__drop_process(seed->tracker, process, PROCMAP_REPLACED);
+		tracker__drop_process(seed->tracker, process, VMA_TREE_REPLACED);
 	tracker__forget_unused_inodes(seed->tracker);
 }
 
@@ -346,7 +346,7 @@ int tracker__set_file_status(struct mw_tracker *tracker, uint32_t dev, uint64_t 
 }
 
 /* One live mapping of the inode, through any process. */
-static const struct procmap_entry *some_mapping(const struct mw_inode *inode, uint32_t *pid)
+static const struct mw_vma_entry *some_mapping(const struct mw_inode *inode, uint32_t *pid)
 {
 	const struct process_inode *user;
 
@@ -368,7 +368,7 @@ size_t tracker__take_pending_checks(struct mw_tracker *tracker, struct mw_file_c
 
 	DL_FOREACH_SAFE2(tracker->pending_checks, inode, next, check_next)
 	{
-		const struct procmap_entry *entry;
+		const struct mw_vma_entry *entry;
 		uint32_t pid = 0;
 
 		if (taken == max)

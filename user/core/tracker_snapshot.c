@@ -6,7 +6,7 @@
 #include "tracker_internal.h"
 
 /* Reaches more than one page past the end of the file as it is now. */
-static bool stale(const struct procmap_entry *entry, uint64_t file_size, uint64_t page)
+static bool stale(const struct mw_vma_entry *entry, uint64_t file_size, uint64_t page)
 {
 	uint64_t file_end = (file_size + page - 1) / page * page;
 
@@ -74,7 +74,7 @@ static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct process_in
 }
 
 /* Appends a range to the orphan; its ranges grow by doubling from 4. */
-static int add_range(struct mw_orphan *orphan, const struct procmap_entry *entry)
+static int add_range(struct mw_orphan *orphan, const struct mw_vma_entry *entry)
 {
 	size_t count = orphan->range_count;
 
@@ -87,9 +87,9 @@ static int add_range(struct mw_orphan *orphan, const struct procmap_entry *entry
 			return -ENOMEM;
 		orphan->ranges = bigger;
 	}
-	orphan->ranges[orphan->range_count++] = (struct mw_orphan_range){
-		.start = entry->start, .end = entry->end, .offset = entry->offset
-	};
+	orphan->ranges[orphan->range_count++] = (struct mw_orphan_range){ .start = entry->start,
+									  .end = entry->end,
+									  .offset = entry->offset };
 	return 0;
 }
 
@@ -121,9 +121,9 @@ static int report_mappings(struct mw_tracker *tracker, struct process *process,
 			   struct mw_process_report *report, uint64_t now_ns)
 {
 	size_t cap = tracker->options.snapshot_ranges, listed = 0, capacity = 0;
-	struct procmap_entry *entry;
+	struct mw_vma_entry *entry;
 
-	for (entry = procmap__first(&process->map); entry; entry = procmap__next(entry)) {
+	for (entry = vma_tree__first(&process->map); entry; entry = vma_tree__next(entry)) {
 		struct process_inode *user = entry->owner;
 		bool room = !cap || listed < cap;
 		struct mw_orphan *orphan;

@@ -5,8 +5,8 @@
  * batch of MW_CACHE_QUERY_MAX files. Loaded apart from the tracer's
  * programs: a kernel that refuses it leaves the caller its fallback.
  */
-#ifndef MAPWATCH_PAGE_CACHE_READER_H
-#define MAPWATCH_PAGE_CACHE_READER_H
+#ifndef MAPWATCH_KERNEL_PAGE_CACHE_READER_H
+#define MAPWATCH_KERNEL_PAGE_CACHE_READER_H
 
 #include <stddef.h>
 
@@ -29,4 +29,4 @@ void page_cache_reader__destroy(struct mw_page_cache_reader *reader);
 int page_cache_reader__read(struct mw_page_cache_reader *reader, struct mw_cache_probe *probes,
 			    size_t count);
 
-#endif /* MAPWATCH_PAGE_CACHE_READER_H */
+#endif /* MAPWATCH_KERNEL_PAGE_CACHE_READER_H */

@@ -135,7 +135,7 @@ static bool worth_a_stat(const struct mw_vma *vma)
 	if (vma->kind == MW_VMA_FILE)
 		return true;
 	return vma->kind == MW_VMA_SPECIAL_FILE && vma->path[0] == '/' &&
-	       !maps_name__is_shared_memory(vma);
+	       !proc_maps_name__is_shared_memory(vma);
 }
 
 static int walk_sink(struct mw_vma *vma, void *ctx)
@@ -192,7 +192,7 @@ bool proc_maps__query_supported(void)
 
 		if (pid_dir < 0)
 			return false;
-		err = maps_query__walk(pid_dir, stop_at_first, NULL);
+		err = proc_maps_query__walk(pid_dir, stop_at_first, NULL);
 		close(pid_dir);
 		query_state = (err == -ENOTTY || err == -EINVAL) ? -1 : 1;
 	}
@@ -243,7 +243,7 @@ static int walk_maps(struct walk *walk)
 
 	if ((walk->flags & MW_PROC_MAPS_QUERY) && query_state >= 0) {
 		walk->stats.used_query = true;
-		err = maps_query__walk(walk->pid_dir, walk_sink, walk);
+		err = proc_maps_query__walk(walk->pid_dir, walk_sink, walk);
 		if ((err != -ENOTTY && err != -EINVAL) || walk->handed_out) {
 			query_state = 1;
 			return err;
@@ -251,7 +251,7 @@ static int walk_maps(struct walk *walk)
 		query_state = -1;
 		memset(&walk->stats, 0, sizeof(walk->stats));
 	}
-	return maps_text__walk(walk->pid_dir, walk_sink, walk);
+	return proc_maps_text__walk(walk->pid_dir, walk_sink, walk);
 }
 
 /* A short list from an exiting process (see process_gone) is no list: -ESRCH. */
@@ -380,7 +380,7 @@ static int mapping_path_from_text(pid_t pid, uint64_t start, char *path, size_t 
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "/proc/%d", (int)pid);
 	pid_dir = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	err = pid_dir < 0 ? -errno : maps_text__find(pid_dir, start, vma);
+	err = pid_dir < 0 ? -errno : proc_maps_text__find(pid_dir, start, vma);
 	if (!err && (size_t)snprintf(path, size, "%s", vma->path) >= size)
 		err = -ENAMETOOLONG;
 	if (pid_dir >= 0)

@@ -18,21 +18,21 @@ typedef int (*maps_sink_fn)(struct mw_vma *vma, void *ctx);
  * Sets vma->path, vma->deleted and vma->kind from the name the kernel gave
  * (not NUL-terminated, @length bytes; empty for no name).
  */
-void maps_name__set(struct mw_vma *vma, const char *name, size_t length);
+void proc_maps_name__set(struct mw_vma *vma, const char *name, size_t length);
 
 /* memfd, SysV shm, shared anonymous memory: shmem files inside, never file mappings. */
-bool maps_name__is_shared_memory(const struct mw_vma *vma);
+bool proc_maps_name__is_shared_memory(const struct mw_vma *vma);
 
 /* Reads "maps" under the /proc/PID directory @pid_dir as text. */
-int maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx);
+int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx);
 
 /*
  * The VMA that starts at @start, from the text: the one reader that prints a
  * name of any length. Returns 0, or -ENOENT when no VMA starts there (now).
  */
-int maps_text__find(int pid_dir, uint64_t start, struct mw_vma *vma);
+int proc_maps_text__find(int pid_dir, uint64_t start, struct mw_vma *vma);
 
 /* The same through PROCMAP_QUERY; -ENOTTY or -EINVAL when the kernel lacks it. */
-int maps_query__walk(int pid_dir, maps_sink_fn sink, void *ctx);
+int proc_maps_query__walk(int pid_dir, maps_sink_fn sink, void *ctx);
 
 #endif

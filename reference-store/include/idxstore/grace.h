@@ -7,7 +7,7 @@
  * segment list, a deleted segment) calls grace__retire() and may only free or
  * unmap it once grace__passed() says every reader that could still see it has
  * left its read section. This is what makes the remap policy safe: the old
- * mapping stays valid until both the collector delay and the grace period are
+ * mapping stays valid until both the cleaner delay and the grace period are
  * over, however long a reader was preempted.
  *
  * Each reader thread owns one slot. A slot holds 0 when idle, or the domain

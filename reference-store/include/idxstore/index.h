@@ -9,7 +9,7 @@
  *
  * Every size change truncates the file and maps it again; the resize policy
  * decides what happens to the old mapping:
- *  - remap: it is handed to the delayed collector (old Linux Kafka). Lookups
+ *  - remap: it is handed to the delayed cleaner (old Linux Kafka). Lookups
  *    take no lock and must run inside a grace read section of the context's
  *    grace domain (the store does that).
  *  - locked-unmap: it is unmapped first, under the write side of a rwlock
@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "idxstore/collector.h"
+#include "idxstore/cleaner.h"
 #include "idxstore/distributed_rwlock.h"
 #include "idxstore/grace.h"
 #include "idxstore/mapped_file.h"
@@ -54,7 +54,7 @@ int resize_policy__parse(const char *name, enum resize_policy *policy);
 struct index_context {
 	enum resize_policy policy;
 	struct grace_domain *grace; /* remap: grace periods before unmapping */
-	struct collector *collector; /* remap: takes the old mappings */
+	struct cleaner *cleaner; /* remap: takes the old mappings */
 	struct idxstore_stats *stats;
 };
 
@@ -119,7 +119,7 @@ int index__resize(struct index *index, size_t bytes);
 int index__trim(struct index *index);
 int index__rename(struct index *index, const char *new_path);
 
-/* Unmaps the current mapping (old ones stay with the collector) and frees the index. */
+/* Unmaps the current mapping (old ones stay with the cleaner) and frees the index. */
 void index__close(struct index *index);
 /* Like index__close, then unlinks the file. */
 int index__delete(struct index *index);

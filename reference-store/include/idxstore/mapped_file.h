@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * An index file and every mapping of it that is still live, including old
- * mappings waiting in the collector. Shared by the index and the collector
+ * mappings waiting in the cleaner. Shared by the index and the cleaner
  * (reference counted) so that unlinking the file and unmapping its mappings,
  * in either order, keep the deleted_mappings_live count exact.
  */

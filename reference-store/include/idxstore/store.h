@@ -6,7 +6,7 @@
  * Kafka: the segment leaves the log, its files are renamed to *.deleted, and
  * after the file-delete delay the current index mappings are unmapped and the
  * files unlinked. Under the remap policy the older mappings of those files
- * may still wait in the collector: the leak.
+ * may still wait in the cleaner: the leak.
  *
  * One writer per partition at a time; any number of readers, each holding
  * its own grace reader (store__reader_register).
@@ -30,7 +30,7 @@ struct store_options {
 	size_t index_max_bytes;
 	unsigned retention_segments; /* 0: keep every segment */
 	double file_delete_delay; /* seconds */
-	double collect_delay; /* seconds, or COLLECTOR_NEVER */
+	double collect_delay; /* seconds, or CLEANER_NEVER */
 };
 
 void store_options__defaults(struct store_options *options);
@@ -40,7 +40,7 @@ struct store;
 /* Creates @options->dir if needed, or reopens and checks what is there. */
 int store__open(struct store **out, const struct store_options *options, char *err,
 		size_t err_size);
-/* Runs pending deletions now, trims and unmaps every index, stops the collector. */
+/* Runs pending deletions now, trims and unmaps every index, stops the cleaner. */
 int store__close(struct store *store);
 
 /* Appends one record; @timestamp must increase within the partition. Rolls and deletes as needed. */

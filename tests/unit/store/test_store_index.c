@@ -16,21 +16,21 @@
 static char dir[] = "/tmp/idxstore-index-XXXXXX";
 static struct idxstore_stats stats;
 static struct grace_domain *grace;
-static struct collector *collector;
+static struct cleaner *cleaner;
 
 static void setup(void)
 {
 	cr_assert_not_null(mkdtemp(dir));
 	memset(&stats, 0, sizeof(stats));
 	cr_assert_eq(grace__create(&grace), 0);
-	cr_assert_eq(collector__start(&collector, grace, 0), 0);
+	cr_assert_eq(cleaner__start(&cleaner, grace, 0), 0);
 }
 
 static void teardown(void)
 {
 	char command[128];
 
-	collector__stop(collector);
+	cleaner__stop(cleaner);
 	grace__destroy(grace);
 	snprintf(command, sizeof(command), "rm -rf %s", dir);
 	cr_assert_eq(system(command), 0);
@@ -39,7 +39,7 @@ static void teardown(void)
 static struct index_context context_for(enum resize_policy policy)
 {
 	return (struct index_context){
-		.policy = policy, .grace = grace, .collector = collector, .stats = &stats
+		.policy = policy, .grace = grace, .cleaner = cleaner, .stats = &stats
 	};
 }
 

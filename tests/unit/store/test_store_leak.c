@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * What /proc/self/maps shows after retention deleted segments: under remap
- * (collector never runs) exactly the store's deleted_mappings_live mappings of
+ * (cleaner never runs) exactly the store's deleted_mappings_live mappings of
  * deleted index files; under locked-unmap none. And why the lock matters: an
  * unmap before resize without it crashes a concurrent reader.
  */
@@ -21,7 +21,7 @@
 
 static char dir[] = "/tmp/idxstore-leak-XXXXXX";
 
-/* How long the collector thread is given to release what it holds. */
+/* How long the cleaner thread is given to release what it holds. */
 #define COLLECT_DEADLINE_SECONDS 60
 
 static void setup(void)
@@ -82,7 +82,7 @@ static void run_churn(enum resize_policy policy, unsigned *predicted, unsigned *
 	options.index_max_bytes = 64 * 1024;
 	options.retention_segments = 2;
 	options.file_delete_delay = 0.01;
-	options.collect_delay = COLLECTOR_NEVER;
+	options.collect_delay = CLEANER_NEVER;
 	cr_assert_eq(store__open(&store, &options, err, sizeof(err)), 0, "%s", err);
 	for (int i = 0; i < 2000; i++)
 		cr_assert_eq(store__append(store, i % 2, timestamp++ / 2 + 1, 100 + i % 50, NULL),
@@ -121,7 +121,7 @@ Test(leak, locked_unmap_leaves_none)
 	cr_assert_eq(seen, 0);
 }
 
-Test(leak, collector_releases_them_after_its_delay)
+Test(leak, cleaner_releases_them_after_its_delay)
 {
 	struct store_options options;
 	char where[256], err[256] = "";
@@ -140,7 +140,7 @@ Test(leak, collector_releases_them_after_its_delay)
 		cr_assert_eq(store__append(store, 0, i + 1, 100, NULL), 0);
 	store__drain_deletions(store);
 	cr_assert_gt(store__mappings_awaiting_collection(store), 0);
-	/* the collector thread's turn; a machine busy with other work may be slow to give it */
+	/* the cleaner thread's turn; a machine busy with other work may be slow to give it */
 	for (time_t deadline = time(NULL) + COLLECT_DEADLINE_SECONDS;
 	     store__mappings_awaiting_collection(store) && time(NULL) < deadline;)
 		usleep(10 * 1000);

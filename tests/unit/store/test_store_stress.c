@@ -77,16 +77,16 @@ static void stress(enum resize_policy policy, double collect_delay, const char *
 
 Test(stress, locked_unmap_readers_resizes_deletions)
 {
-	stress(RESIZE_POLICY_LOCKED_UNMAP, COLLECTOR_NEVER, "locked");
+	stress(RESIZE_POLICY_LOCKED_UNMAP, CLEANER_NEVER, "locked");
 }
 
-/* The collector unmaps as soon as the grace period allows: the race readers must survive. */
-Test(stress, remap_with_an_eager_collector)
+/* The cleaner unmaps as soon as the grace period allows: the race readers must survive. */
+Test(stress, remap_with_an_eager_cleaner)
 {
 	stress(RESIZE_POLICY_REMAP, 0, "remap-eager");
 }
 
-Test(stress, remap_with_a_collector_that_never_runs)
+Test(stress, remap_with_a_cleaner_that_never_runs)
 {
-	stress(RESIZE_POLICY_REMAP, COLLECTOR_NEVER, "remap-never");
+	stress(RESIZE_POLICY_REMAP, CLEANER_NEVER, "remap-never");
 }
