@@ -57,7 +57,7 @@ struct mw_collector {
 	uint64_t events_lost;
 	uint64_t dirty_table_full; /* as last seen: growth means every process is re-read */
 	uint64_t reconcile_corrections;
-	struct unfiled_inodes *unfiled;
+	struct mw_unfiled_inodes *unfiled;
 	uint64_t inodes_refused; /* by the kernel's full table, to our own inserts */
 	uint32_t *rescan_pids;
 	size_t rescan_count;

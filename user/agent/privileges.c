@@ -15,7 +15,7 @@
 #endif
 #define CAPABILITY_LIMIT 64
 
-uint64_t privileges__to_keep(uint64_t held, const struct privileges_needs *needs)
+uint64_t privileges__to_keep(uint64_t held, const struct mw_privileges_needs *needs)
 {
 	uint64_t keep = PRIVILEGES_BIT(CAP_SYS_PTRACE) | PRIVILEGES_BIT(CAP_DAC_READ_SEARCH);
 
@@ -99,10 +99,10 @@ static void name_capabilities(uint64_t mask, char *names, size_t size)
 		snprintf(names, size, "none");
 }
 
-int privileges__drop_unneeded(const struct privileges_probes *probes, char *kept, size_t kept_size,
-			      char *error, size_t error_size)
+int privileges__drop_unneeded(const struct mw_privileges_probes *probes, char *kept,
+			      size_t kept_size, char *error, size_t error_size)
 {
-	struct privileges_needs needs = { 0 };
+	struct mw_privileges_needs needs = { 0 };
 	uint64_t held, keep;
 	int err;
 

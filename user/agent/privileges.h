@@ -16,7 +16,7 @@
 #define PRIVILEGES_BIT(capability) (UINT64_C(1) << (capability))
 
 /* What the probes found out with the base set alone in effect. */
-struct privileges_needs {
+struct mw_privileges_needs {
 	bool bpf_needs_capability; /* kernels before 6.5 with unprivileged BPF disabled */
 	bool output_needs_override; /* an output directory the agent's user cannot write */
 };
@@ -28,9 +28,9 @@ struct privileges_needs {
  * is not held), plus CAP_BPF (else CAP_SYS_ADMIN) and CAP_DAC_OVERRIDE when
  * needs says so. Pure.
  */
-uint64_t privileges__to_keep(uint64_t held, const struct privileges_needs *needs);
+uint64_t privileges__to_keep(uint64_t held, const struct mw_privileges_needs *needs);
 
-struct privileges_probes {
+struct mw_privileges_probes {
 	/* 0 when the BPF maps and programs still answer, -errno when not */
 	int (*bpf_access)(void *context);
 	/* 0 when every output can be written, -errno when not */
@@ -43,7 +43,7 @@ struct privileges_probes {
  * base set in effect. kept gets their names, comma-separated, for the log.
  * 0, or -errno with a line for the user in error.
  */
-int privileges__drop_unneeded(const struct privileges_probes *probes, char *kept, size_t kept_size,
-			      char *error, size_t error_size);
+int privileges__drop_unneeded(const struct mw_privileges_probes *probes, char *kept,
+			      size_t kept_size, char *error, size_t error_size);
 
 #endif

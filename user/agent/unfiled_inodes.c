@@ -17,17 +17,17 @@ struct unfiled_entry {
 	uint64_t name_hash;
 };
 
-struct unfiled_inodes {
+struct mw_unfiled_inodes {
 	struct unfiled_entry *entries;
 	struct unfiled_entry *next_visit; /* NULL: from the first */
 };
 
-struct unfiled_inodes *unfiled_inodes__create(void)
+struct mw_unfiled_inodes *unfiled_inodes__create(void)
 {
-	return calloc(1, sizeof(struct unfiled_inodes));
+	return calloc(1, sizeof(struct mw_unfiled_inodes));
 }
 
-void unfiled_inodes__destroy(struct unfiled_inodes *set)
+void unfiled_inodes__destroy(struct mw_unfiled_inodes *set)
 {
 	struct unfiled_entry *entry, *next;
 
@@ -40,7 +40,7 @@ void unfiled_inodes__destroy(struct unfiled_inodes *set)
 	free(set);
 }
 
-static struct unfiled_entry *find(const struct unfiled_inodes *set, uint32_t dev, uint64_t ino)
+static struct unfiled_entry *find(const struct mw_unfiled_inodes *set, uint32_t dev, uint64_t ino)
 {
 	struct unfiled_key key = { .ino = ino, .dev = dev };
 	struct unfiled_entry *entry;
@@ -49,7 +49,7 @@ static struct unfiled_entry *find(const struct unfiled_inodes *set, uint32_t dev
 	return entry;
 }
 
-int unfiled_inodes__add(struct unfiled_inodes *set, const struct mw_file_id *file,
+int unfiled_inodes__add(struct mw_unfiled_inodes *set, const struct mw_file_id *file,
 			uint64_t name_hash)
 {
 	struct unfiled_entry *entry = find(set, file->dev, file->ino);
@@ -71,7 +71,7 @@ int unfiled_inodes__add(struct unfiled_inodes *set, const struct mw_file_id *fil
 	return 1;
 }
 
-static void drop(struct unfiled_inodes *set, struct unfiled_entry *entry)
+static void drop(struct mw_unfiled_inodes *set, struct unfiled_entry *entry)
 {
 	if (set->next_visit == entry)
 		set->next_visit = entry->hh.next;
@@ -79,7 +79,7 @@ static void drop(struct unfiled_inodes *set, struct unfiled_entry *entry)
 	free(entry);
 }
 
-void unfiled_inodes__remove(struct unfiled_inodes *set, uint32_t dev, uint64_t ino)
+void unfiled_inodes__remove(struct mw_unfiled_inodes *set, uint32_t dev, uint64_t ino)
 {
 	struct unfiled_entry *entry = find(set, dev, ino);
 
@@ -87,13 +87,13 @@ void unfiled_inodes__remove(struct unfiled_inodes *set, uint32_t dev, uint64_t i
 		drop(set, entry);
 }
 
-size_t unfiled_inodes__count(const struct unfiled_inodes *set)
+size_t unfiled_inodes__count(const struct mw_unfiled_inodes *set)
 {
 	return HASH_COUNT(set->entries);
 }
 
-size_t unfiled_inodes__visit(struct unfiled_inodes *set, size_t max, unfiled_inodes_visit_fn visit,
-			     void *context)
+size_t unfiled_inodes__visit(struct mw_unfiled_inodes *set, size_t max,
+			     unfiled_inodes_visit_fn visit, void *context)
 {
 	size_t visited = 0, total = HASH_COUNT(set->entries);
 

@@ -13,19 +13,19 @@
 #include <stdint.h>
 #include "mapwatch_events.h"
 
-struct unfiled_inodes;
+struct mw_unfiled_inodes;
 
 /* NULL when out of memory. */
-struct unfiled_inodes *unfiled_inodes__create(void);
+struct mw_unfiled_inodes *unfiled_inodes__create(void);
 /* Safe on NULL. */
-void unfiled_inodes__destroy(struct unfiled_inodes *set);
+void unfiled_inodes__destroy(struct mw_unfiled_inodes *set);
 
 /* Adds the file (by {dev, ino}) to try again under name_hash: 1 when new, 0 when known, -ENOMEM. */
-int unfiled_inodes__add(struct unfiled_inodes *set, const struct mw_file_id *file,
+int unfiled_inodes__add(struct mw_unfiled_inodes *set, const struct mw_file_id *file,
 			uint64_t name_hash);
 /* Drops {dev, ino}; nothing when it is not there. */
-void unfiled_inodes__remove(struct unfiled_inodes *set, uint32_t dev, uint64_t ino);
-size_t unfiled_inodes__count(const struct unfiled_inodes *set);
+void unfiled_inodes__remove(struct mw_unfiled_inodes *set, uint32_t dev, uint64_t ino);
+size_t unfiled_inodes__count(const struct mw_unfiled_inodes *set);
 
 /* Returns true to drop the entry from the set (filed at last, or no longer mapped). */
 typedef bool (*unfiled_inodes_visit_fn)(void *context, const struct mw_file_id *file,
@@ -35,7 +35,7 @@ typedef bool (*unfiled_inodes_visit_fn)(void *context, const struct mw_file_id *
  * previous call visited, and once round the set at most. Returns how many
  * it visited.
  */
-size_t unfiled_inodes__visit(struct unfiled_inodes *set, size_t max, unfiled_inodes_visit_fn visit,
-			     void *context);
+size_t unfiled_inodes__visit(struct mw_unfiled_inodes *set, size_t max,
+			     unfiled_inodes_visit_fn visit, void *context);
 
 #endif

@@ -127,7 +127,7 @@ static int probe_outputs(void *context)
 /* Loaded, attached and seeded: what is left needs far fewer capabilities. */
 static int drop_privileges(struct agent *agent)
 {
-	struct privileges_probes probes = { probe_bpf, probe_outputs, agent };
+	struct mw_privileges_probes probes = { probe_bpf, probe_outputs, agent };
 	char kept[256], error[512];
 	int err = privileges__drop_unneeded(&probes, kept, sizeof(kept), error, sizeof(error));
 

@@ -33,9 +33,9 @@
 struct top {
 	const struct mw_options *options;
 	struct mw_collector *collector;
-	struct top_history model;
-	struct top_choices state;
-	struct top_screen frame;
+	struct mw_top_history model;
+	struct mw_top_choices state;
+	struct mw_top_screen frame;
 	int timer_fd;
 	bool utf8;
 	size_t batch_width;
@@ -59,7 +59,7 @@ static int collect(struct top *top)
 
 static int draw(struct top *top)
 {
-	struct top_screen_layout layout = { .utf8 = top->utf8, .interactive = true };
+	struct mw_top_screen_layout layout = { .utf8 = top->utf8, .interactive = true };
 	int err;
 
 	top_terminal__size(&layout.width, &layout.height);
@@ -72,7 +72,7 @@ static int draw(struct top *top)
 /* Like top -b: frames one after another, a blank line between, nothing but text. */
 static int print_frame(struct top *top)
 {
-	struct top_screen_layout layout = { .width = top->batch_width, .utf8 = top->utf8 };
+	struct mw_top_screen_layout layout = { .width = top->batch_width, .utf8 = top->utf8 };
 	int err = top_screen__build(&top->model, &top->state, &layout, &top->frame);
 
 	if (err)

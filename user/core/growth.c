@@ -18,12 +18,12 @@
  */
 #define SHRINK_MAPPINGS 100.0
 
-static size_t slot(const struct map_count_history *history, size_t i)
+static size_t slot(const struct mw_map_count_history *history, size_t i)
 {
 	return (history->first + i) % MAP_COUNT_SAMPLES;
 }
 
-void map_count_history__add(struct map_count_history *history, uint64_t timestamp_ns,
+void map_count_history__add(struct mw_map_count_history *history, uint64_t timestamp_ns,
 			    uint64_t map_count, uint64_t window_ns)
 {
 	uint64_t spacing = window_ns / 60;
@@ -65,8 +65,8 @@ struct fit {
 	uint64_t newest_count;
 };
 
-static bool fit_window(const struct map_count_history *history, uint64_t now_ns, uint64_t window_ns,
-		       struct fit *fit)
+static bool fit_window(const struct mw_map_count_history *history, uint64_t now_ns,
+		       uint64_t window_ns, struct fit *fit)
 {
 	double sum_x = 0, sum_y = 0, sum_xx = 0, sum_xy = 0, n = 0, denominator;
 	uint64_t oldest = 0, newest = 0;
@@ -104,7 +104,7 @@ static bool fit_window(const struct map_count_history *history, uint64_t now_ns,
 	return true;
 }
 
-bool map_count_history__slope(const struct map_count_history *history, uint64_t now_ns,
+bool map_count_history__slope(const struct mw_map_count_history *history, uint64_t now_ns,
 			      uint64_t window_ns, double *per_second)
 {
 	struct fit fit;
@@ -115,7 +115,7 @@ bool map_count_history__slope(const struct map_count_history *history, uint64_t 
 	return true;
 }
 
-bool map_count_history__growth_rate(const struct map_count_history *history, uint64_t now_ns,
+bool map_count_history__growth_rate(const struct mw_map_count_history *history, uint64_t now_ns,
 				    uint64_t window_ns, double *per_second)
 {
 	double stall_ns, trend_now, shortfall;

@@ -14,7 +14,7 @@
 
 #define MAP_COUNT_SAMPLES 64
 
-struct map_count_history {
+struct mw_map_count_history {
 	uint64_t timestamps_ns[MAP_COUNT_SAMPLES];
 	uint64_t map_counts[MAP_COUNT_SAMPLES];
 	size_t first; /* index of the oldest sample */
@@ -23,14 +23,14 @@ struct map_count_history {
 	uint64_t last_rise_ns;
 };
 
-void map_count_history__add(struct map_count_history *history, uint64_t timestamp_ns,
+void map_count_history__add(struct mw_map_count_history *history, uint64_t timestamp_ns,
 			    uint64_t map_count, uint64_t window_ns);
 /*
  * Least-squares slope, in mappings per second, of the samples taken in
  * (now_ns - window_ns, now_ns]. False when fewer than two samples spanning at
  * least a second are in the window.
  */
-bool map_count_history__slope(const struct map_count_history *history, uint64_t now_ns,
+bool map_count_history__slope(const struct mw_map_count_history *history, uint64_t now_ns,
 			      uint64_t window_ns, double *per_second);
 
 /*
@@ -41,7 +41,7 @@ bool map_count_history__slope(const struct map_count_history *history, uint64_t 
  * mappings (and a second's growth) below the fitted line. A count that
  * stopped rising loses its forecast that soon; one that shrank, at once.
  */
-bool map_count_history__growth_rate(const struct map_count_history *history, uint64_t now_ns,
+bool map_count_history__growth_rate(const struct mw_map_count_history *history, uint64_t now_ns,
 				    uint64_t window_ns, double *per_second);
 
 #endif

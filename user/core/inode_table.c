@@ -9,7 +9,7 @@
 
 /* One of each per mapped file: a scan of a host of distinct files makes 100,000s. */
 static struct mw_slab inode_slab = MW_SLAB_INIT(sizeof(struct mw_inode));
-static struct mw_slab bucket_slab = MW_SLAB_INIT(sizeof(struct name_bucket));
+static struct mw_slab bucket_slab = MW_SLAB_INIT(sizeof(struct mw_name_bucket));
 
 uint64_t inode_table__name_hash(const char *basename)
 {
@@ -25,16 +25,17 @@ const char *inode_table__basename(const char *path)
 
 #define INITIAL_SLOTS 1024
 
-static size_t home_slot(const struct inode_table *table, uint32_t dev, uint64_t ino)
+static size_t home_slot(const struct mw_inode_table *table, uint32_t dev, uint64_t ino)
 {
 	return mw_inode_id_hash(dev, ino) & (table->capacity - 1);
 }
 
 /* The slot holding {dev, ino}, or the empty slot where it would go. */
-static struct inode_table_slot *probe(const struct inode_table *table, uint32_t dev, uint64_t ino)
+static struct mw_inode_table_slot *probe(const struct mw_inode_table *table, uint32_t dev,
+					 uint64_t ino)
 {
 	size_t mask = table->capacity - 1, i = home_slot(table, dev, ino);
-	struct inode_table_slot *slot;
+	struct mw_inode_table_slot *slot;
 
 	for (;; i = (i + 1) & mask) {
 		slot = &table->slots[i];
@@ -43,17 +44,17 @@ static struct inode_table_slot *probe(const struct inode_table *table, uint32_t 
 	}
 }
 
-struct mw_inode *inode_table__find(struct inode_table *table, uint32_t dev, uint64_t ino)
+struct mw_inode *inode_table__find(struct mw_inode_table *table, uint32_t dev, uint64_t ino)
 {
 	if (!table->count)
 		return NULL;
 	return probe(table, dev, ino)->inode;
 }
 
-static int grow(struct inode_table *table)
+static int grow(struct mw_inode_table *table)
 {
 	size_t capacity = table->capacity ? table->capacity * 2 : INITIAL_SLOTS;
-	struct inode_table_slot *old = table->slots;
+	struct mw_inode_table_slot *old = table->slots;
 	size_t old_capacity = table->capacity;
 
 	table->slots = calloc(capacity, sizeof(*table->slots));
@@ -71,7 +72,7 @@ static int grow(struct inode_table *table)
 }
 
 /* Linear probing's deletion: later entries of the run move up, no tombstones. */
-static void unslot(struct inode_table *table, struct inode_table_slot *slot)
+static void unslot(struct mw_inode_table *table, struct mw_inode_table_slot *slot)
 {
 	size_t mask = table->capacity - 1, hole = (size_t)(slot - table->slots), i = hole;
 
@@ -88,12 +89,12 @@ static void unslot(struct inode_table *table, struct inode_table_slot *slot)
 			hole = i;
 		}
 	}
-	table->slots[hole] = (struct inode_table_slot){ 0 };
+	table->slots[hole] = (struct mw_inode_table_slot){ 0 };
 }
 
-static struct name_bucket *bucket_get(struct inode_table *table, uint64_t name_hash)
+static struct mw_name_bucket *bucket_get(struct mw_inode_table *table, uint64_t name_hash)
 {
-	struct name_bucket *bucket;
+	struct mw_name_bucket *bucket;
 
 	HASH_FIND(hh, table->by_name, &name_hash, sizeof(name_hash), bucket);
 	if (!bucket) {
@@ -107,9 +108,9 @@ static struct name_bucket *bucket_get(struct inode_table *table, uint64_t name_h
 	return bucket;
 }
 
-static int bucket_insert(struct inode_table *table, struct mw_inode *inode)
+static int bucket_insert(struct mw_inode_table *table, struct mw_inode *inode)
 {
-	struct name_bucket *bucket;
+	struct mw_name_bucket *bucket;
 
 	if (!table->names_indexed)
 		return 0;
@@ -120,9 +121,9 @@ static int bucket_insert(struct inode_table *table, struct mw_inode *inode)
 	return 0;
 }
 
-static void bucket_remove(struct inode_table *table, struct mw_inode *inode)
+static void bucket_remove(struct mw_inode_table *table, struct mw_inode *inode)
 {
-	struct name_bucket *bucket;
+	struct mw_name_bucket *bucket;
 
 	if (!table->names_indexed)
 		return;
@@ -136,9 +137,9 @@ static void bucket_remove(struct inode_table *table, struct mw_inode *inode)
 	}
 }
 
-static void free_buckets(struct inode_table *table)
+static void free_buckets(struct mw_inode_table *table)
 {
-	struct name_bucket *bucket, *next_bucket;
+	struct mw_name_bucket *bucket, *next_bucket;
 
 	HASH_ITER(hh, table->by_name, bucket, next_bucket) {
 		HASH_DEL(table->by_name, bucket);
@@ -147,11 +148,11 @@ static void free_buckets(struct inode_table *table)
 	table->names_indexed = false;
 }
 
-struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint64_t ino,
+struct mw_inode *inode_table__add(struct mw_inode_table *table, uint32_t dev, uint64_t ino,
 				  const char *path, uint64_t name_hash)
 {
 	struct mw_inode *inode;
-	struct inode_table_slot *slot;
+	struct mw_inode_table_slot *slot;
 
 	if ((table->count + 1) * 2 > table->capacity && grow(table))
 		return NULL;
@@ -171,16 +172,16 @@ struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint6
 		return NULL;
 	}
 	slot = probe(table, dev, ino);
-	*slot = (struct inode_table_slot){ .ino = ino, .dev = dev, .inode = inode };
+	*slot = (struct mw_inode_table_slot){ .ino = ino, .dev = dev, .inode = inode };
 	table->count++;
 	DL_APPEND2(table->all, inode, all_prev, all_next);
 	return inode;
 }
 
-int inode_table__set_path(struct inode_table *table, struct mw_inode *inode, const char *path,
+int inode_table__set_path(struct mw_inode_table *table, struct mw_inode *inode, const char *path,
 			  uint64_t name_hash)
 {
-	struct name_bucket *bucket = NULL;
+	struct mw_name_bucket *bucket = NULL;
 	char *copy;
 
 	if (strcmp(path, inode->path) == 0 && name_hash == inode->name_hash)
@@ -202,7 +203,7 @@ int inode_table__set_path(struct inode_table *table, struct mw_inode *inode, con
 	return 0;
 }
 
-int inode_table__set_basename(struct inode_table *table, struct mw_inode *inode,
+int inode_table__set_basename(struct mw_inode_table *table, struct mw_inode *inode,
 			      const char *basename, uint64_t name_hash)
 {
 	const char *old_base = inode_table__basename(inode->path);
@@ -222,9 +223,9 @@ int inode_table__set_basename(struct inode_table *table, struct mw_inode *inode,
 	return err;
 }
 
-void inode_table__remove(struct inode_table *table, struct mw_inode *inode)
+void inode_table__remove(struct mw_inode_table *table, struct mw_inode *inode)
 {
-	struct inode_table_slot *slot = probe(table, inode->id.dev, inode->id.ino);
+	struct mw_inode_table_slot *slot = probe(table, inode->id.dev, inode->id.ino);
 
 	bucket_remove(table, inode);
 	if (slot->inode == inode) {
@@ -237,9 +238,9 @@ void inode_table__remove(struct inode_table *table, struct mw_inode *inode)
 }
 
 /* Indexes every inode by basename the first time it is asked. */
-struct mw_inode *inode_table__by_name(struct inode_table *table, uint64_t name_hash)
+struct mw_inode *inode_table__by_name(struct mw_inode_table *table, uint64_t name_hash)
 {
-	struct name_bucket *bucket;
+	struct mw_name_bucket *bucket;
 
 	if (!table->names_indexed) {
 		struct mw_inode *inode;
@@ -257,12 +258,12 @@ struct mw_inode *inode_table__by_name(struct inode_table *table, uint64_t name_h
 	return bucket ? bucket->inodes : NULL;
 }
 
-size_t inode_table__count(const struct inode_table *table)
+size_t inode_table__count(const struct mw_inode_table *table)
 {
 	return table->count;
 }
 
-void inode_table__destroy(struct inode_table *table)
+void inode_table__destroy(struct mw_inode_table *table)
 {
 	struct mw_inode *inode, *next_inode;
 
@@ -273,5 +274,5 @@ void inode_table__destroy(struct inode_table *table)
 	}
 	free_buckets(table);
 	free(table->slots);
-	*table = (struct inode_table){ 0 };
+	*table = (struct mw_inode_table){ 0 };
 }

@@ -32,16 +32,16 @@ static inline uint64_t mw_inode_id_hash(uint32_t dev, uint64_t ino)
 	return x ^ (x >> 31);
 }
 
-struct inode_id {
+struct mw_inode_id {
 	uint64_t ino;
 	uint32_t dev;
 	uint32_t pad; /* zero: the whole struct is the hash key */
 };
 
-struct process_inode;
+struct mw_process_inode;
 
 struct mw_inode {
-	struct inode_id id;
+	struct mw_inode_id id;
 	struct mw_inode *all_prev, *all_next; /* every inode, in the order added */
 	uint32_t maps_dev; /* the device /proc/PID/maps prints for it, kernel encoding */
 	char *path; /* full path when /proc told us, else the basename the kernel reported */
@@ -66,7 +66,7 @@ struct mw_inode {
 	uint64_t kernel_address;
 	uint32_t generation;
 	size_t mapping_count; /* live mappings across all processes */
-	struct process_inode *users; /* per-process records, list */
+	struct mw_process_inode *users; /* per-process records, list */
 	/* Bookkeeping of the tracker: a check is pending, or its last mapping went (when). */
 	bool check_pending;
 	bool forget_pending;
@@ -76,25 +76,25 @@ struct mw_inode {
 	struct mw_inode *bucket_prev, *bucket_next;
 };
 
-struct name_bucket {
+struct mw_name_bucket {
 	uint64_t name_hash;
 	UT_hash_handle hh;
 	struct mw_inode *inodes; /* list through bucket_prev/bucket_next */
 };
 
-struct inode_table_slot {
+struct mw_inode_table_slot {
 	uint64_t ino; /* the key, compared and rehashed without touching the inode */
 	uint32_t dev;
 	uint32_t pad;
 	struct mw_inode *inode; /* NULL: empty */
 };
 
-struct inode_table {
-	struct inode_table_slot *slots; /* linear probing, at most half full */
+struct mw_inode_table {
+	struct mw_inode_table_slot *slots; /* linear probing, at most half full */
 	size_t capacity; /* 0 or a power of two */
 	size_t count;
 	struct mw_inode *all; /* list through all_prev/all_next */
-	struct name_bucket *by_name;
+	struct mw_name_bucket *by_name;
 	bool names_indexed; /* by_name is built and kept */
 };
 
@@ -102,25 +102,25 @@ struct inode_table {
 #define INODE_TABLE_FOREACH(table, inode) \
 	for ((inode) = (table)->all; (inode); (inode) = (inode)->all_next)
 
-struct mw_inode *inode_table__find(struct inode_table *table, uint32_t dev, uint64_t ino);
+struct mw_inode *inode_table__find(struct mw_inode_table *table, uint32_t dev, uint64_t ino);
 /*
  * Adds a new inode named path (not NULL) whose basename hashes to name_hash
  * (the kernel's figure when it sent one). Returns it, or NULL when out of memory.
  */
-struct mw_inode *inode_table__add(struct inode_table *table, uint32_t dev, uint64_t ino,
+struct mw_inode *inode_table__add(struct mw_inode_table *table, uint32_t dev, uint64_t ino,
 				  const char *path, uint64_t name_hash);
 /* Renames: path becomes the inode's path, its bucket follows. Returns 0 or -ENOMEM. */
-int inode_table__set_path(struct inode_table *table, struct mw_inode *inode, const char *path,
+int inode_table__set_path(struct mw_inode_table *table, struct mw_inode *inode, const char *path,
 			  uint64_t name_hash);
 /* Keeps the directory of the current path and replaces the basename. */
-int inode_table__set_basename(struct inode_table *table, struct mw_inode *inode,
+int inode_table__set_basename(struct mw_inode_table *table, struct mw_inode *inode,
 			      const char *basename, uint64_t name_hash);
 /* Removes and frees the inode (the caller has unlinked it from its own lists). */
-void inode_table__remove(struct inode_table *table, struct mw_inode *inode);
+void inode_table__remove(struct mw_inode_table *table, struct mw_inode *inode);
 /* The inodes whose basename hashes to name_hash (list through bucket_next), or NULL. */
-struct mw_inode *inode_table__by_name(struct inode_table *table, uint64_t name_hash);
-size_t inode_table__count(const struct inode_table *table);
-void inode_table__destroy(struct inode_table *table);
+struct mw_inode *inode_table__by_name(struct mw_inode_table *table, uint64_t name_hash);
+size_t inode_table__count(const struct mw_inode_table *table);
+void inode_table__destroy(struct mw_inode_table *table);
 
 uint64_t inode_table__name_hash(const char *basename);
 const char *inode_table__basename(const char *path);

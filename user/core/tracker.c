@@ -15,7 +15,7 @@
 #define MAX_ERRNO_ADDRESS ((uint64_t)-4095)
 
 /* One per process and file it maps: as many as mappings on a host of small processes. */
-static struct mw_slab process_inode_slab = MW_SLAB_INIT(sizeof(struct process_inode));
+static struct mw_slab process_inode_slab = MW_SLAB_INIT(sizeof(struct mw_process_inode));
 
 static uint64_t page_round_up(const struct mw_tracker *tracker, uint64_t value)
 {
@@ -48,7 +48,7 @@ void tracker__schedule_forget(struct mw_tracker *tracker, struct mw_inode *inode
 	DL_APPEND2(tracker->pending_forgets, inode, forget_prev, forget_next);
 }
 
-struct mw_file_id tracker__file_id(const struct mw_inode *inode)
+struct mw_file_id inode__file_id(const struct mw_inode *inode)
 {
 	return (struct mw_file_id){
 		.inode = inode->kernel_address,
@@ -68,7 +68,7 @@ static void queue_check(struct mw_tracker *tracker, struct mw_inode *inode)
 
 void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bool expect_present)
 {
-	struct mw_file_id file = tracker__file_id(inode);
+	struct mw_file_id file = inode__file_id(inode);
 
 	if (!tracker->options.inode_watch)
 		return;
@@ -81,8 +81,8 @@ void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bo
 /* Resize-remap bookkeeping of one process and inode as an entry comes or goes. */
 static void entry_added(void *ctx, struct mw_vma_entry *entry)
 {
-	struct process_inode *user = entry->owner;
-	struct mw_tracker *tracker = ((struct process *)ctx)->tracker;
+	struct mw_process_inode *user = entry->owner;
+	struct mw_tracker *tracker = ((struct mw_process *)ctx)->tracker;
 
 	tracker->tracked_mappings++;
 	if (!user)
@@ -100,8 +100,8 @@ static void entry_added(void *ctx, struct mw_vma_entry *entry)
 
 static void entry_removed(void *ctx, struct mw_vma_entry *entry, enum mw_vma_removal why)
 {
-	struct process_inode *user = entry->owner;
-	struct mw_tracker *tracker = ((struct process *)ctx)->tracker;
+	struct mw_process_inode *user = entry->owner;
+	struct mw_tracker *tracker = ((struct mw_process *)ctx)->tracker;
 	struct mw_inode *inode;
 
 	tracker->tracked_mappings--;
@@ -124,7 +124,7 @@ static void entry_removed(void *ctx, struct mw_vma_entry *entry, enum mw_vma_rem
 }
 
 /* Has the process read again from /proc at the next refresh, once until then. */
-static void ask_rescan(struct mw_tracker *tracker, struct process *process)
+static void ask_rescan(struct mw_tracker *tracker, struct mw_process *process)
 {
 	if (!process->reread_asked && tracker->options.process_rescan) {
 		process->reread_asked = true;
@@ -135,7 +135,7 @@ static void ask_rescan(struct mw_tracker *tracker, struct process *process)
 /* Read again at the next refresh: the kernel's merge is not ours to guess. */
 static void entry_uncertain(void *ctx)
 {
-	struct process *process = ctx;
+	struct mw_process *process = ctx;
 
 	ask_rescan(process->tracker, process);
 }
@@ -162,9 +162,9 @@ int tracker__create(const struct mw_tracker_options *options, struct mw_tracker 
 	return 0;
 }
 
-static void free_process(struct process *process)
+static void free_process(struct mw_process *process)
 {
-	struct process_inode *user, *next;
+	struct mw_process_inode *user, *next;
 
 	process->tracker->seed_cache_serial++;
 	HASH_ITER(hh, process->inodes, user, next) {
@@ -178,7 +178,7 @@ static void free_process(struct process *process)
 
 void tracker__destroy(struct mw_tracker *tracker)
 {
-	struct process *process, *next;
+	struct mw_process *process, *next;
 
 	if (!tracker)
 		return;
@@ -194,17 +194,17 @@ void tracker__destroy(struct mw_tracker *tracker)
 	free(tracker);
 }
 
-struct process *tracker__find_process(struct mw_tracker *tracker, uint32_t pid)
+struct mw_process *tracker__find_process(struct mw_tracker *tracker, uint32_t pid)
 {
-	struct process *process;
+	struct mw_process *process;
 
 	HASH_FIND(hh, tracker->processes, &pid, sizeof(pid), process);
 	return process;
 }
 
-struct process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, const char *comm)
+struct mw_process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, const char *comm)
 {
-	struct process *process = tracker__find_process(tracker, pid);
+	struct mw_process *process = tracker__find_process(tracker, pid);
 
 	if (process)
 		return process;
@@ -219,7 +219,7 @@ struct process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, c
 	return process;
 }
 
-void tracker__drop_process(struct mw_tracker *tracker, struct process *process,
+void tracker__drop_process(struct mw_tracker *tracker, struct mw_process *process,
 			   enum mw_vma_removal why)
 {
 	vma_tree__clear(&process->map, why);
@@ -227,17 +227,17 @@ void tracker__drop_process(struct mw_tracker *tracker, struct process *process,
 	free_process(process);
 }
 
-struct process_inode *tracker__get_process_inode(struct process *process, struct mw_inode *inode)
+struct mw_process_inode *process__find_inode(struct mw_process *process, struct mw_inode *inode)
 {
-	struct process_inode *user;
+	struct mw_process_inode *user;
 
 	HASH_FIND(hh, process->inodes, &inode->id, sizeof(inode->id), user);
-	return user ? user : tracker__add_process_inode(process, inode);
+	return user ? user : process__add_inode(process, inode);
 }
 
-struct process_inode *tracker__add_process_inode(struct process *process, struct mw_inode *inode)
+struct mw_process_inode *process__add_inode(struct mw_process *process, struct mw_inode *inode)
 {
-	struct process_inode *user = slab__alloc(&process_inode_slab);
+	struct mw_process_inode *user = slab__alloc(&process_inode_slab);
 
 	if (!user)
 		return NULL;
@@ -252,7 +252,7 @@ struct process_inode *tracker__add_process_inode(struct process *process, struct
 
 static void forget_inode(struct mw_tracker *tracker, struct mw_inode *inode)
 {
-	struct process_inode *user, *next_user;
+	struct mw_process_inode *user, *next_user;
 
 	tracker->seed_cache_serial++;
 	DL_FOREACH_SAFE2(inode->users, user, next_user, users_next)
@@ -265,7 +265,7 @@ static void forget_inode(struct mw_tracker *tracker, struct mw_inode *inode)
 	if (tracker->verify_next == inode)
 		tracker->verify_next = inode->all_next;
 	if (tracker->options.inode_forget) {
-		struct mw_file_id file = tracker__file_id(inode);
+		struct mw_file_id file = inode__file_id(inode);
 
 		tracker->options.inode_forget(tracker->options.hook_context, &file);
 	}
@@ -327,7 +327,7 @@ size_t tracker__verify_kernel_inodes(struct mw_tracker *tracker, size_t max)
 	return missing;
 }
 
-void tracker__record_map_count(struct mw_tracker *tracker, struct process *process,
+void tracker__record_map_count(struct mw_tracker *tracker, struct mw_process *process,
 			       uint64_t map_count, uint64_t timestamp_ns)
 {
 	process->map_count = map_count;
@@ -335,8 +335,8 @@ void tracker__record_map_count(struct mw_tracker *tracker, struct process *proce
 			       tracker->options.growth_window_ns);
 }
 
-void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns,
-			   bool own_record)
+void inode__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns,
+			 bool own_record)
 {
 	inode->nlink = 0;
 	if (inode->deleted) {
@@ -356,7 +356,7 @@ void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t tim
 	inode->deleted_ns = time_known ? timestamp_ns : 0;
 }
 
-void tracker__set_size(struct mw_inode *inode, uint64_t size)
+void inode__set_size(struct mw_inode *inode, uint64_t size)
 {
 	/* a size learnt for the first time is no size change */
 	if (inode->size_known && inode->size == size)
@@ -403,7 +403,7 @@ static struct mw_inode *add_mapped_inode(struct mw_tracker *tracker,
 	tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
 	/* Mapped through an fd after its last name went: we never saw when. */
 	if (file->nlink == 0)
-		tracker__mark_deleted(inode, false, 0, false);
+		inode__mark_deleted(inode, false, 0, false);
 	/*
 	 * The kernel filed it when it made the record; if our forget of an
 	 * earlier file with this number removed that filing, file it again and
@@ -439,9 +439,9 @@ static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw
 	learn_identity(inode, file);
 	if (file->maps_dev)
 		inode->maps_dev = file->maps_dev;
-	tracker__set_size(inode, file->size);
+	inode__set_size(inode, file->size);
 	if (file->nlink == 0) {
-		tracker__mark_deleted(inode, false, 0, false);
+		inode__mark_deleted(inode, false, 0, false);
 	} else {
 		inode->deleted = false;
 		inode->nlink = file->nlink;
@@ -465,12 +465,12 @@ static uint32_t mmap_vma_flags(const struct mw_mmap_event *event, bool shared)
 	return flags;
 }
 
-static int apply_mmap(struct mw_tracker *tracker, struct process *process,
+static int apply_mmap(struct mw_tracker *tracker, struct mw_process *process,
 		      const struct mw_mmap_event *event)
 {
 	uint64_t length = page_round_up(tracker, event->length);
 	struct mw_vma_entry entry = { 0 };
-	struct process_inode *user;
+	struct mw_process_inode *user;
 	struct mw_inode *inode;
 	uint32_t sharing = event->map_flags & (MAP_SHARED | MAP_PRIVATE);
 	int err;
@@ -483,7 +483,7 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 	inode = mapped_inode(tracker, event);
 	if (!inode)
 		return -ENOMEM;
-	user = tracker__get_process_inode(process, inode);
+	user = process__find_inode(process, inode);
 	if (!user)
 		return -ENOMEM;
 	/* Whatever the new mapping replaces is no longer live for the rule below. */
@@ -511,7 +511,7 @@ static int apply_mmap(struct mw_tracker *tracker, struct process *process,
 	return vma_tree__insert(&process->map, &entry, true);
 }
 
-static int apply_mremap(struct mw_tracker *tracker, struct process *process,
+static int apply_mremap(struct mw_tracker *tracker, struct mw_process *process,
 			const struct mw_mremap_event *event)
 {
 	uint64_t old_length = page_round_up(tracker, event->old_length);
@@ -536,10 +536,10 @@ static int apply_mremap(struct mw_tracker *tracker, struct process *process,
 				new_length, event->mremap_flags);
 }
 
-static int apply_fork(struct mw_tracker *tracker, struct process *parent,
+static int apply_fork(struct mw_tracker *tracker, struct mw_process *parent,
 		      const struct mw_fork_event *event)
 {
-	struct process *child = tracker__find_process(tracker, event->child_pid);
+	struct mw_process *child = tracker__find_process(tracker, event->child_pid);
 	struct mw_vma_entry *entry;
 	bool guessed;
 	int err;
@@ -554,7 +554,7 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	if (!child)
 		return -ENOMEM;
 	/* where the parent was: a runtime moves it into its container before exec, which rescans */
-	if (parent->cgroup && tracker__assign_cgroup(child, parent->cgroup))
+	if (parent->cgroup && process__assign_cgroup(child, parent->cgroup))
 		return -ENOMEM;
 	if (event->header.map_count)
 		tracker__record_map_count(tracker, child, event->header.map_count,
@@ -576,7 +576,7 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	child->map.anon_serial = parent->map.anon_serial;
 	for (entry = vma_tree__first(&parent->map); entry; entry = vma_tree__next(entry)) {
 		struct mw_vma_entry copy = *entry;
-		struct process_inode *user = entry->owner;
+		struct mw_process_inode *user = entry->owner;
 
 		guessed |= entry->seeded;
 		/* MADV_DONTFORK: not copied; a child holds no lock of its parent's */
@@ -588,7 +588,7 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 			copy.anon = vma_tree__new_anon(&child->map);
 
 		if (user) {
-			copy.owner = tracker__get_process_inode(child, user->inode);
+			copy.owner = process__find_inode(child, user->inode);
 			if (!copy.owner)
 				return -ENOMEM;
 		}
@@ -601,7 +601,7 @@ static int apply_fork(struct mw_tracker *tracker, struct process *parent,
 	return 0;
 }
 
-static void apply_exec(struct mw_tracker *tracker, struct process *process,
+static void apply_exec(struct mw_tracker *tracker, struct mw_process *process,
 		       const struct mw_exec_event *event)
 {
 	vma_tree__clear(&process->map, VMA_TREE_UNMAPPED);
@@ -623,13 +623,13 @@ static int apply_file_event(struct mw_tracker *tracker, const union mw_event *ev
 		return 0; /* no mapping of it is tracked */
 	switch (event->header.type) {
 	case MW_EVENT_TRUNCATE:
-		tracker__set_size(inode, file->size);
+		inode__set_size(inode, file->size);
 		return 0;
 	case MW_EVENT_UNLINK:
 		/* the audit's records know only that it is gone, not since when */
 		if (event->header.flags & MW_UNLINK_LAST)
-			tracker__mark_deleted(inode, true, event->header.timestamp_ns,
-					      !(event->header.flags & MW_UNLINK_AUDIT));
+			inode__mark_deleted(inode, true, event->header.timestamp_ns,
+					    !(event->header.flags & MW_UNLINK_AUDIT));
 		else if (!inode->deleted)
 			inode->nlink = file->nlink;
 		return 0;
@@ -681,11 +681,11 @@ static void apply_check(struct mw_tracker *tracker, const struct mw_check_event 
  * remap_file_pages(): a new VMA of the same file over part of a shared one,
  * made as mmap(MAP_SHARED | MAP_FIXED) would make it: flags afresh but the lock.
  */
-static int remap_pages(struct process *process, uint64_t start, uint64_t end, uint64_t offset)
+static int remap_pages(struct mw_process *process, uint64_t start, uint64_t end, uint64_t offset)
 {
 	struct mw_vma_entry *entry = vma_tree__find(&process->map, start);
 	struct mw_vma_entry copy;
-	struct process_inode *user;
+	struct mw_process_inode *user;
 
 	if (!entry || !entry->shared || end > entry->end)
 		return 0; /* the kernel refuses it, or not a file mapping we follow */
@@ -730,7 +730,7 @@ static bool advice_flags(uint64_t advice, uint32_t *set, uint32_t *clear)
  * MCL_CURRENT (cleared without), and of every one mapped from then on with
  * MCL_FUTURE.
  */
-static int lock_all(struct process *process, uint64_t flags)
+static int lock_all(struct mw_process *process, uint64_t flags)
 {
 	uint32_t lock = MW_VMA_LOCKED | (flags & MCL_ONFAULT ? MW_VMA_LOCKONFAULT : 0);
 	uint32_t every = MW_VMA_LOCKED | MW_VMA_LOCKONFAULT;
@@ -743,7 +743,7 @@ static int lock_all(struct process *process, uint64_t flags)
 	return vma_tree__change_flags(&process->map, 0, UINT64_MAX, 0, every);
 }
 
-static int apply_range(struct mw_tracker *tracker, struct process *process,
+static int apply_range(struct mw_tracker *tracker, struct mw_process *process,
 		       const struct mw_range_event *event)
 {
 	uint64_t start = event->addr, end = event->addr + page_round_up(tracker, event->length);
@@ -788,7 +788,7 @@ static bool process_scoped(uint32_t type)
 static int apply_event(struct mw_tracker *tracker, const union mw_event *event)
 {
 	const struct mw_event_header *header = &event->header;
-	struct process *process = tracker__find_process(tracker, header->pid);
+	struct mw_process *process = tracker__find_process(tracker, header->pid);
 
 	if (process && process_scoped(header->type) &&
 	    header->timestamp_ns < process->ignore_before_ns) {
@@ -886,7 +886,7 @@ int tracker__apply(struct mw_tracker *tracker, const union mw_event *event)
 
 int tracker__remove_process(struct mw_tracker *tracker, uint32_t pid, uint64_t timestamp_ns)
 {
-	struct process *process = tracker__find_process(tracker, pid);
+	struct mw_process *process = tracker__find_process(tracker, pid);
 
 	if (!process)
 		return -ENOENT;
@@ -899,7 +899,7 @@ int tracker__remove_process(struct mw_tracker *tracker, uint32_t pid, uint64_t t
 int tracker__set_map_count(struct mw_tracker *tracker, uint32_t pid, uint64_t map_count,
 			   uint64_t timestamp_ns)
 {
-	struct process *process = tracker__find_process(tracker, pid);
+	struct mw_process *process = tracker__find_process(tracker, pid);
 
 	if (!process)
 		return -ENOENT;
@@ -909,7 +909,7 @@ int tracker__set_map_count(struct mw_tracker *tracker, uint32_t pid, uint64_t ma
 
 int tracker__set_comm(struct mw_tracker *tracker, uint32_t pid, const char *comm)
 {
-	struct process *process = tracker__find_process(tracker, pid);
+	struct mw_process *process = tracker__find_process(tracker, pid);
 
 	if (!process)
 		return -ENOENT;
@@ -920,7 +920,7 @@ int tracker__set_comm(struct mw_tracker *tracker, uint32_t pid, const char *comm
 
 size_t tracker__process_mapping_count(struct mw_tracker *tracker, uint32_t pid)
 {
-	struct process *process = tracker__find_process(tracker, pid);
+	struct mw_process *process = tracker__find_process(tracker, pid);
 
 	return process ? vma_tree__count(&process->map) : 0;
 }
@@ -932,7 +932,7 @@ bool tracker__has_process(struct mw_tracker *tracker, uint32_t pid)
 
 size_t tracker__pids(const struct mw_tracker *tracker, uint32_t *out, size_t max)
 {
-	const struct process *process;
+	const struct mw_process *process;
 	size_t i = 0;
 
 	for (process = tracker->processes; process; process = process->hh.next) {

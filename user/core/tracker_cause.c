@@ -5,10 +5,10 @@
 #include <string.h>
 #include "tracker_internal.h"
 
-int tracker__report_cause(const struct process *process, struct mw_process_report *report)
+int process__report_cause(const struct mw_process *process, struct mw_process_report *report)
 {
 	struct mw_leak_evidence evidence = { .resize_remaps = process->resize_remaps };
-	const struct process_inode *user, *next;
+	const struct mw_process_inode *user, *next;
 
 	/* only a process with a deleted file can have a cause: the rest pay nothing */
 	if (!report->orphaned_files)

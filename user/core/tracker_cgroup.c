@@ -5,7 +5,7 @@
 #include <string.h>
 #include "tracker_internal.h"
 
-int tracker__assign_cgroup(struct process *process, const char *cgroup)
+int process__assign_cgroup(struct mw_process *process, const char *cgroup)
 {
 	char *copy = NULL;
 
@@ -21,16 +21,16 @@ int tracker__assign_cgroup(struct process *process, const char *cgroup)
 
 int tracker__set_cgroup(struct mw_tracker *tracker, uint32_t pid, const char *cgroup)
 {
-	struct process *process = tracker__find_process(tracker, pid);
+	struct mw_process *process = tracker__find_process(tracker, pid);
 
 	if (!process)
 		return -ENOENT;
-	return tracker__assign_cgroup(process, cgroup);
+	return process__assign_cgroup(process, cgroup);
 }
 
 const char *tracker__cgroup(struct mw_tracker *tracker, uint32_t pid)
 {
-	struct process *process = tracker__find_process(tracker, pid);
+	struct mw_process *process = tracker__find_process(tracker, pid);
 
 	return process ? process->cgroup : NULL;
 }

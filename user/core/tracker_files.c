@@ -14,9 +14,9 @@ static bool orphaned(const struct mw_inode *inode)
 	return inode->deleted && inode->mapping_count > 0;
 }
 
-void tracker__report_process_files(const struct process *process, struct mw_process_report *report)
+void process__report_files(const struct mw_process *process, struct mw_process_report *report)
 {
-	const struct process_inode *user, *next;
+	const struct mw_process_inode *user, *next;
 
 	HASH_ITER(hh, process->inodes, user, next) {
 		const struct mw_inode *inode = user->inode;
@@ -43,7 +43,7 @@ static const struct mw_vma_entry *some_entry(const struct mw_inode *inode, uint3
 static int report_file(const struct mw_inode *inode, uint64_t now_ns, struct mw_orphaned_file *file)
 {
 	const struct mw_vma_entry *probe;
-	const struct process_inode *user;
+	const struct mw_process_inode *user;
 	size_t users = 0;
 
 	memset(file, 0, sizeof(*file));
@@ -138,7 +138,7 @@ int tracker__set_disk_bytes(struct mw_tracker *tracker, uint32_t dev, uint64_t i
 
 	if (!inode)
 		return -ENOENT;
-	tracker__set_size(inode, size);
+	inode__set_size(inode, size);
 	inode->disk_bytes = disk_bytes;
 	inode->disk_bytes_known = true;
 	return 0;
@@ -147,7 +147,7 @@ int tracker__set_disk_bytes(struct mw_tracker *tracker, uint32_t dev, uint64_t i
 /* One live mapping of the inode, to stat it through. */
 static const struct mw_vma_entry *some_entry(const struct mw_inode *inode, uint32_t *pid)
 {
-	const struct process_inode *user;
+	const struct mw_process_inode *user;
 
 	DL_FOREACH2(inode->users, user, users_next)
 	{

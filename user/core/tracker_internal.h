@@ -9,29 +9,29 @@
 #include "vma_tree.h"
 #include "tracker.h"
 
-struct process;
+struct mw_process;
 
 /*
  * One process's view of one inode: its live mappings of it, and enough to
  * apply the resize-remap rule in O(1): how many of them were made at the
  * newest size generation this process has mapped.
  */
-struct process_inode {
-	struct inode_id id;
+struct mw_process_inode {
+	struct mw_inode_id id;
 	UT_hash_handle hh;
-	struct process *process;
+	struct mw_process *process;
 	struct mw_inode *inode;
 	struct mw_vma_entry *entries; /* list through owner_prev/owner_next */
 	size_t entry_count;
 	uint64_t newest_generation;
 	size_t entries_at_newest_generation;
-	struct process_inode *users_prev, *users_next; /* in inode->users */
+	struct mw_process_inode *users_prev, *users_next; /* in inode->users */
 	/* its orphan in the snapshot being made: valid while report_serial is the tracker's */
 	uint64_t report_serial;
 	size_t report_index;
 };
 
-struct process {
+struct mw_process {
 	uint32_t pid;
 	UT_hash_handle hh;
 	char comm[MW_COMM_LEN];
@@ -39,9 +39,9 @@ struct process {
 	struct mw_container container;
 	uint64_t map_count;
 	uint64_t resize_remaps;
-	struct map_count_history history;
+	struct mw_map_count_history history;
 	struct mw_vma_tree map;
-	struct process_inode *inodes; /* hash by inode id */
+	struct mw_process_inode *inodes; /* hash by inode id */
 	uint64_t ignore_before_ns; /* a /proc scan started then already shows older events */
 	/*
 	 * When that scan had read the process whole. A record stamped between
@@ -57,16 +57,16 @@ struct process {
 };
 
 /* A process_inode this seed filed, found again without two hash lookups (tracker_seed.c). */
-struct seed_cache_slot {
-	struct inode_id id;
-	struct process_inode *user;
+struct mw_seed_cache_slot {
+	struct mw_inode_id id;
+	struct mw_process_inode *user;
 	uint64_t serial; /* valid while it is the tracker's seed_cache_serial */
 };
 
 struct mw_tracker {
 	struct mw_tracker_options options;
-	struct process *processes;
-	struct inode_table inodes;
+	struct mw_process *processes;
+	struct mw_inode_table inodes;
 	struct mw_inode *pending_checks; /* list through check_prev/check_next */
 	struct mw_inode *pending_forgets; /* oldest first, through forget_prev/forget_next */
 	struct mw_inode *verify_next; /* where tracker__verify_kernel_inodes() goes on */
@@ -74,43 +74,43 @@ struct mw_tracker {
 	uint64_t report_serial; /* bumped by every snapshot */
 	uint64_t now_ns; /* timestamp of what is being applied */
 	struct mw_duration_histogram unlink_to_unmap;
-	struct seed_cache_slot *seed_cache; /* allocated by the first seed */
+	struct mw_seed_cache_slot *seed_cache; /* allocated by the first seed */
 	uint64_t seed_cache_serial; /* bumped whenever a process_inode is freed */
 };
 
-struct process *tracker__find_process(struct mw_tracker *tracker, uint32_t pid);
+struct mw_process *tracker__find_process(struct mw_tracker *tracker, uint32_t pid);
 /* Finds pid or adds it with comm. NULL when out of memory. */
-struct process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, const char *comm);
-void tracker__drop_process(struct mw_tracker *tracker, struct process *process,
+struct mw_process *tracker__get_process(struct mw_tracker *tracker, uint32_t pid, const char *comm);
+void tracker__drop_process(struct mw_tracker *tracker, struct mw_process *process,
 			   enum mw_vma_removal why);
-struct process_inode *tracker__get_process_inode(struct process *process, struct mw_inode *inode);
+struct mw_process_inode *process__find_inode(struct mw_process *process, struct mw_inode *inode);
 /* The same for a pair known to have no record yet (the inode has no users at all). */
-struct process_inode *tracker__add_process_inode(struct process *process, struct mw_inode *inode);
+struct mw_process_inode *process__add_inode(struct mw_process *process, struct mw_inode *inode);
 /* Checks the inode after the current operation: forgotten if nothing maps it then. */
 void tracker__schedule_forget(struct mw_tracker *tracker, struct mw_inode *inode);
 /* Calls inode_forget for and frees the inodes whose last mapping went. */
 void tracker__forget_unused_inodes(struct mw_tracker *tracker);
-void tracker__record_map_count(struct mw_tracker *tracker, struct process *process,
+void tracker__record_map_count(struct mw_tracker *tracker, struct mw_process *process,
 			       uint64_t map_count, uint64_t timestamp_ns);
 /*
  * Marks the inode deleted at timestamp_ns (time_known) or at an unknown time.
  * own_record: the inode's own UNLINK record, which alone may give the time of
  * a deletion already seen by a /proc read or a check.
  */
-void tracker__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns,
-			   bool own_record);
+void inode__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns,
+			 bool own_record);
 /* The inode as the kernel hooks name it. */
-struct mw_file_id tracker__file_id(const struct mw_inode *inode);
+struct mw_file_id inode__file_id(const struct mw_inode *inode);
 /* Calls inode_watch; with expect_present, a lost kernel filing queues a check. */
 void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bool expect_present);
 /* A new size bumps the size generation; the first size known does not. */
-void tracker__set_size(struct mw_inode *inode, uint64_t size);
+void inode__set_size(struct mw_inode *inode, uint64_t size);
 /* Copies @cgroup (NULL: unknown) into the process, with the container it names. -ENOMEM. */
-int tracker__assign_cgroup(struct process *process, const char *cgroup);
+int process__assign_cgroup(struct mw_process *process, const char *cgroup);
 /* The process's deleted files, each once, into its report. */
-void tracker__report_process_files(const struct process *process, struct mw_process_report *report);
+void process__report_files(const struct mw_process *process, struct mw_process_report *report);
 /* The process's leak cause and its evidence into its report (after its files). -ENOMEM. */
-int tracker__report_cause(const struct process *process, struct mw_process_report *report);
+int process__report_cause(const struct mw_process *process, struct mw_process_report *report);
 /* Every orphaned file on the host into out->files and the host totals. 0 or -ENOMEM. */
 int tracker__report_files(struct mw_tracker *tracker, uint64_t now_ns, struct mw_snapshot *out);
 

@@ -15,24 +15,25 @@
  * segment many times): a slot remembers the process_inode the last VMA of a
  * file was filed under, for as long as no process_inode is freed.
  */
-static struct seed_cache_slot *seed_cache_set(struct mw_tracker *tracker, uint32_t dev,
-					      uint64_t ino)
+static struct mw_seed_cache_slot *seed_cache_set(struct mw_tracker *tracker, uint32_t dev,
+						 uint64_t ino)
 {
 	if (!tracker->seed_cache)
 		return NULL;
 	return &tracker->seed_cache[mw_inode_id_hash(dev, ino) & (SEED_CACHE_SLOTS - 2)];
 }
 
-static bool slot_holds(const struct mw_tracker *tracker, const struct seed_cache_slot *slot,
+static bool slot_holds(const struct mw_tracker *tracker, const struct mw_seed_cache_slot *slot,
 		       uint32_t dev, uint64_t ino)
 {
 	return slot->user && slot->serial == tracker->seed_cache_serial && slot->id.ino == ino &&
 	       slot->id.dev == dev;
 }
 
-static struct process_inode *seed_cache_find(struct mw_tracker *tracker, uint32_t dev, uint64_t ino)
+static struct mw_process_inode *seed_cache_find(struct mw_tracker *tracker, uint32_t dev,
+						uint64_t ino)
 {
-	struct seed_cache_slot *set = seed_cache_set(tracker, dev, ino);
+	struct mw_seed_cache_slot *set = seed_cache_set(tracker, dev, ino);
 
 	if (!set)
 		return NULL;
@@ -41,10 +42,10 @@ static struct process_inode *seed_cache_find(struct mw_tracker *tracker, uint32_
 	return slot_holds(tracker, &set[1], dev, ino) ? set[1].user : NULL;
 }
 
-static void seed_cache_add(struct mw_tracker *tracker, struct process_inode *user)
+static void seed_cache_add(struct mw_tracker *tracker, struct mw_process_inode *user)
 {
-	struct seed_cache_slot *set = seed_cache_set(tracker, user->id.dev, user->id.ino);
-	struct seed_cache_slot *slot;
+	struct mw_seed_cache_slot *set = seed_cache_set(tracker, user->id.dev, user->id.ino);
+	struct mw_seed_cache_slot *slot;
 
 	if (!set)
 		return;
@@ -53,26 +54,26 @@ static void seed_cache_add(struct mw_tracker *tracker, struct process_inode *use
 	if (set[0].user && set[0].serial == tracker->seed_cache_serial &&
 	    !slot_holds(tracker, &set[0], user->id.dev, user->id.ino))
 		slot = &set[1];
-	*slot = (struct seed_cache_slot){ user->id, user, tracker->seed_cache_serial };
+	*slot = (struct mw_seed_cache_slot){ user->id, user, tracker->seed_cache_serial };
 }
 
 static struct mw_inode *find_inode(struct mw_tracker *tracker, uint32_t dev, uint64_t ino)
 {
-	struct process_inode *user = seed_cache_find(tracker, dev, ino);
+	struct mw_process_inode *user = seed_cache_find(tracker, dev, ino);
 
 	return user ? user->inode : inode_table__find(&tracker->inodes, dev, ino);
 }
 
-static struct process_inode *process_inode_of(struct process *process, struct mw_inode *inode)
+static struct mw_process_inode *process_inode_of(struct mw_process *process, struct mw_inode *inode)
 {
-	struct process_inode *user =
+	struct mw_process_inode *user =
 		seed_cache_find(process->tracker, inode->id.dev, inode->id.ino);
 
 	if (user && user->process == process)
 		return user;
 	/* an inode no process uses yet (a file seen first, as most are on a scan) needs no search */
-	user = inode->users ? tracker__get_process_inode(process, inode)
-			    : tracker__add_process_inode(process, inode);
+	user = inode->users ? process__find_inode(process, inode)
+			    : process__add_inode(process, inode);
 	if (user)
 		seed_cache_add(process->tracker, user);
 	return user;
@@ -112,20 +113,20 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 			inode->disk_bytes_known = true;
 		}
 		if (orphaned)
-			tracker__mark_deleted(inode, false, 0, false);
+			inode__mark_deleted(inode, false, 0, false);
 		tracker__watch_inode(tracker, inode, false);
 		return inode;
 	}
 	if (vma->file_stat_known) {
 		inode->stat_seen_ns = scan_started_ns;
-		tracker__set_size(inode, vma->file_size);
+		inode__set_size(inode, vma->file_size);
 		if (!orphaned)
 			inode->nlink = vma->nlink;
 		inode->disk_bytes = vma->file_disk_bytes;
 		inode->disk_bytes_known = true;
 	}
 	if (orphaned) {
-		tracker__mark_deleted(inode, false, 0, false);
+		inode__mark_deleted(inode, false, 0, false);
 	} else if (inode->deleted &&
 		   !(inode->deletion_time_known && inode->deleted_ns >= scan_started_ns)) {
 		/* Linked as the scan saw it, and no deletion we know of came after. */
@@ -154,7 +155,8 @@ bool tracker__seeded_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino
 	return true;
 }
 
-static int insert_seeded(struct process *process, struct mw_inode *inode, const struct mw_vma *vma)
+static int insert_seeded(struct mw_process *process, struct mw_inode *inode,
+			 const struct mw_vma *vma)
 {
 	struct mw_vma_entry entry = { 0 };
 
@@ -198,7 +200,7 @@ static int insert_seeded(struct process *process, struct mw_inode *inode, const 
 int tracker__seed_begin(struct mw_tracker *tracker, struct mw_tracker_seed *seed, uint32_t pid,
 			const char *comm, uint64_t scan_started_ns)
 {
-	struct process *process = tracker__find_process(tracker, pid);
+	struct mw_process *process = tracker__find_process(tracker, pid);
 
 	memset(seed, 0, sizeof(*seed));
 	/* without it seeding only runs slower */
@@ -222,7 +224,7 @@ int tracker__seed_begin(struct mw_tracker *tracker, struct mw_tracker_seed *seed
 }
 
 /* Replaces the entries from the cursor up to end that are not the one kept. */
-static void replace_unlisted(struct mw_tracker_seed *seed, struct process *process, uint64_t end,
+static void replace_unlisted(struct mw_tracker_seed *seed, struct mw_process *process, uint64_t end,
 			     const struct mw_vma *kept, bool *matched)
 {
 	struct mw_vma_entry *entry = vma_tree__first_from(&process->map, seed->cursor), *next;
@@ -241,7 +243,7 @@ static void replace_unlisted(struct mw_tracker_seed *seed, struct process *proce
 int tracker__seed_vma(struct mw_tracker_seed *seed, const struct mw_vma *vma)
 {
 	struct mw_tracker *tracker = seed->tracker;
-	struct process *process = tracker__find_process(tracker, seed->pid);
+	struct mw_process *process = tracker__find_process(tracker, seed->pid);
 	struct mw_inode *inode;
 	bool matched = false;
 	int err;
@@ -273,7 +275,7 @@ int tracker__seed_vma(struct mw_tracker_seed *seed, const struct mw_vma *vma)
 int tracker__seed_end(struct mw_tracker_seed *seed, uint64_t map_count)
 {
 	struct mw_tracker *tracker = seed->tracker;
-	struct process *process = tracker__find_process(tracker, seed->pid);
+	struct mw_process *process = tracker__find_process(tracker, seed->pid);
 
 	if (!process)
 		return -ENOENT;
@@ -291,7 +293,7 @@ int tracker__seed_end(struct mw_tracker_seed *seed, uint64_t map_count)
 
 void tracker__seed_abandon(struct mw_tracker_seed *seed)
 {
-	struct process *process = tracker__find_process(seed->tracker, seed->pid);
+	struct mw_process *process = tracker__find_process(seed->tracker, seed->pid);
 
 	/* half a walk is no view: a process added for it goes (a known one is the caller's) */
 	if (process && seed->added)
@@ -326,12 +328,12 @@ int tracker__set_file_status(struct mw_tracker *tracker, uint32_t dev, uint64_t 
 	if (!inode)
 		return -ENOENT;
 	if (nlink == 0) {
-		tracker__mark_deleted(inode, true, timestamp_ns, false);
+		inode__mark_deleted(inode, true, timestamp_ns, false);
 	} else {
 		inode->deleted = false;
 		inode->nlink = nlink;
 	}
-	tracker__set_size(inode, size);
+	inode__set_size(inode, size);
 	if (path && path[0]) {
 		uint64_t name_hash = inode_table__name_hash(inode_table__basename(path));
 		bool renamed = name_hash != inode->name_hash;
@@ -348,7 +350,7 @@ int tracker__set_file_status(struct mw_tracker *tracker, uint32_t dev, uint64_t 
 /* One live mapping of the inode, through any process. */
 static const struct mw_vma_entry *some_mapping(const struct mw_inode *inode, uint32_t *pid)
 {
-	const struct process_inode *user;
+	const struct mw_process_inode *user;
 
 	DL_FOREACH2(inode->users, user, users_next)
 	{

@@ -40,7 +40,7 @@ static double seconds_since(uint64_t then_ns, uint64_t now_ns)
  * mapping while @may_add (the cap on listed ranges is not reached). NULL with
  * *err 0 when not listed.
  */
-static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct process_inode *user,
+static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct mw_process_inode *user,
 				   struct mw_process_report *report, size_t *capacity,
 				   uint64_t now_ns, bool may_add, int *err)
 {
@@ -117,14 +117,14 @@ static void note_age(struct mw_process_report *report, const struct mw_inode *in
  * that are not are only counted, so a snapshot stays small however many
  * files a process holds.
  */
-static int report_mappings(struct mw_tracker *tracker, struct process *process,
+static int report_mappings(struct mw_tracker *tracker, struct mw_process *process,
 			   struct mw_process_report *report, uint64_t now_ns)
 {
 	size_t cap = tracker->options.snapshot_ranges, listed = 0, capacity = 0;
 	struct mw_vma_entry *entry;
 
 	for (entry = vma_tree__first(&process->map); entry; entry = vma_tree__next(entry)) {
-		struct process_inode *user = entry->owner;
+		struct mw_process_inode *user = entry->owner;
 		bool room = !cap || listed < cap;
 		struct mw_orphan *orphan;
 		int err;
@@ -158,7 +158,7 @@ static int report_mappings(struct mw_tracker *tracker, struct process *process,
 	return 0;
 }
 
-static int report_process(struct mw_tracker *tracker, struct process *process,
+static int report_process(struct mw_tracker *tracker, struct mw_process *process,
 			  struct mw_process_report *report, uint64_t now_ns, uint64_t max_map_count)
 {
 	double slope;
@@ -168,8 +168,8 @@ static int report_process(struct mw_tracker *tracker, struct process *process,
 	if (process->cgroup && !(report->cgroup = strdup(process->cgroup)))
 		return -ENOMEM;
 	report->container = process->container;
-	tracker__report_process_files(process, report);
-	if (tracker__report_cause(process, report))
+	process__report_files(process, report);
+	if (process__report_cause(process, report))
 		return -ENOMEM;
 	report->map_count = process->map_count;
 	report->resize_remaps = process->resize_remaps;
@@ -200,7 +200,7 @@ int tracker__snapshot(struct mw_tracker *tracker, uint64_t now_ns, double realti
 		      uint64_t max_map_count, struct mw_snapshot *out)
 {
 	size_t count = HASH_COUNT(tracker->processes), i = 0;
-	struct process *process;
+	struct mw_process *process;
 
 	memset(out, 0, sizeof(*out));
 	tracker->report_serial++;

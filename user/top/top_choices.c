@@ -2,7 +2,7 @@
 #include <string.h>
 #include "top_choices.h"
 
-void top_choices__init(struct top_choices *state, double interval_seconds, size_t row_limit)
+void top_choices__init(struct mw_top_choices *state, double interval_seconds, size_t row_limit)
 {
 	memset(state, 0, sizeof(*state));
 	state->sort = TOP_SORT_ORPHANED_BYTES;

@@ -34,7 +34,7 @@ enum top_prompt {
 #define TOP_INPUT_MAX 32
 #define TOP_MESSAGE_MAX 128
 
-struct top_choices {
+struct mw_top_choices {
 	enum top_sort sort;
 	bool reverse;
 	/* the selection: a row of the filtered, sorted list, and the process on it */
@@ -60,7 +60,7 @@ struct top_choices {
 };
 
 /* The default view: most orphaned bytes first, first row selected. */
-void top_choices__init(struct top_choices *state, double interval_seconds, size_t row_limit);
+void top_choices__init(struct mw_top_choices *state, double interval_seconds, size_t row_limit);
 
 /* "orphaned bytes", "map count", ... as the header says it. */
 const char *top_choices__sort_name(enum top_sort sort);

@@ -4,14 +4,14 @@
 #include <string.h>
 #include "top_history.h"
 
-void top_history__init(struct top_history *model)
+void top_history__init(struct mw_top_history *model)
 {
 	memset(model, 0, sizeof(*model));
 }
 
-void top_history__clear(struct top_history *model)
+void top_history__clear(struct mw_top_history *model)
 {
-	struct top_process_history *history, *next;
+	struct mw_top_process_history *history, *next;
 
 	HASH_ITER(hh, model->histories, history, next) {
 		HASH_DEL(model->histories, history);
@@ -30,7 +30,7 @@ static uint64_t events_received(const struct mw_snapshot *snapshot)
 	return total;
 }
 
-static void update_event_rate(struct top_history *model, const struct mw_snapshot *next)
+static void update_event_rate(struct mw_top_history *model, const struct mw_snapshot *next)
 {
 	uint64_t events = events_received(next);
 	double elapsed = next->timestamp - model->snapshot.timestamp;
@@ -42,10 +42,10 @@ static void update_event_rate(struct top_history *model, const struct mw_snapsho
 	model->previous_events = events;
 }
 
-static void add_sample(struct top_process_history *history, double timestamp,
+static void add_sample(struct mw_top_process_history *history, double timestamp,
 		       const struct mw_process_report *process)
 {
-	struct top_sample *sample;
+	struct mw_top_sample *sample;
 
 	if (history->length == TOP_HISTORY_SAMPLES) {
 		history->first = (history->first + 1) % TOP_HISTORY_SAMPLES;
@@ -57,10 +57,10 @@ static void add_sample(struct top_process_history *history, double timestamp,
 	sample->orphaned_mappings = process->orphaned_mappings;
 }
 
-static int record_process(struct top_history *model, double timestamp,
+static int record_process(struct mw_top_history *model, double timestamp,
 			  const struct mw_process_report *process)
 {
-	struct top_process_history *history;
+	struct mw_top_process_history *history;
 	uint32_t pid = process->pid;
 
 	HASH_FIND(hh, model->histories, &pid, sizeof(pid), history);
@@ -85,9 +85,9 @@ static int record_process(struct top_history *model, double timestamp,
 }
 
 /* A process unseen for a whole history's worth of refreshes is gone for good. */
-static void forget_old(struct top_history *model)
+static void forget_old(struct mw_top_history *model)
 {
-	struct top_process_history *history, *next;
+	struct mw_top_process_history *history, *next;
 
 	HASH_ITER(hh, model->histories, history, next) {
 		if (model->updates - history->last_update >= TOP_HISTORY_SAMPLES) {
@@ -97,7 +97,7 @@ static void forget_old(struct top_history *model)
 	}
 }
 
-int top_history__update(struct top_history *model, struct mw_snapshot *snapshot)
+int top_history__update(struct mw_top_history *model, struct mw_snapshot *snapshot)
 {
 	int err = 0;
 
@@ -115,22 +115,23 @@ int top_history__update(struct top_history *model, struct mw_snapshot *snapshot)
 	return err;
 }
 
-const struct top_process_history *top_history__history(const struct top_history *model,
-						       uint32_t pid)
+const struct mw_top_process_history *top_history__history(const struct mw_top_history *model,
+							  uint32_t pid)
 {
-	struct top_process_history *history;
+	struct mw_top_process_history *history;
 
 	HASH_FIND(hh, model->histories, &pid, sizeof(pid), history);
 	return history;
 }
 
-const struct top_sample *top_process_history__sample(const struct top_process_history *history,
-						     size_t index)
+const struct mw_top_sample *
+top_process_history__sample(const struct mw_top_process_history *history, size_t index)
 {
 	return &history->samples[(history->first + index) % TOP_HISTORY_SAMPLES];
 }
 
-const struct mw_process_report *top_history__process(const struct top_history *model, uint32_t pid)
+const struct mw_process_report *top_history__process(const struct mw_top_history *model,
+						     uint32_t pid)
 {
 	for (size_t i = 0; i < model->snapshot.process_count; i++)
 		if (model->snapshot.processes[i].pid == pid)

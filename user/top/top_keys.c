@@ -20,7 +20,7 @@ static size_t moved(size_t position, long delta)
 }
 
 /* Up and Down move the selection in the list, and scroll the orphaned files in the detail. */
-static void move_by(struct top_choices *state, long delta)
+static void move_by(struct mw_top_choices *state, long delta)
 {
 	if (state->by_file) {
 		state->by_file_first = moved(state->by_file_first, delta);
@@ -35,7 +35,7 @@ static void move_by(struct top_choices *state, long delta)
 }
 
 /* Home and End: the frame puts SIZE_MAX on the last row, or the last page of files. */
-static void move_to(struct top_choices *state, size_t position)
+static void move_to(struct mw_top_choices *state, size_t position)
 {
 	if (state->by_file) {
 		state->by_file_first = position;
@@ -49,12 +49,12 @@ static void move_to(struct top_choices *state, size_t position)
 	state->follow_pid = false;
 }
 
-static long page(const struct top_choices *state)
+static long page(const struct mw_top_choices *state)
 {
 	return state->page_rows > 1 ? (long)state->page_rows - 1 : 1;
 }
 
-static void set_interval(struct top_choices *state, double seconds)
+static void set_interval(struct mw_top_choices *state, double seconds)
 {
 	if (seconds < MW_INTERVAL_MIN_SECONDS)
 		seconds = MW_INTERVAL_MIN_SECONDS;
@@ -66,7 +66,7 @@ static void set_interval(struct top_choices *state, double seconds)
 	snprintf(state->message, sizeof(state->message), "Refreshing every %gs", seconds);
 }
 
-static void apply_interval(struct top_choices *state)
+static void apply_interval(struct mw_top_choices *state)
 {
 	char *end;
 	double seconds = strtod(state->input, &end);
@@ -82,7 +82,7 @@ static void apply_interval(struct top_choices *state)
 	set_interval(state, seconds);
 }
 
-static void apply_filter(struct top_choices *state)
+static void apply_filter(struct mw_top_choices *state)
 {
 	snprintf(state->filter, sizeof(state->filter), "%s", state->input);
 	/* a new list: start at its top */
@@ -91,7 +91,7 @@ static void apply_filter(struct top_choices *state)
 	state->follow_pid = false;
 }
 
-static void prompt_key(struct top_choices *state, int key)
+static void prompt_key(struct mw_top_choices *state, int key)
 {
 	size_t length = strlen(state->input);
 
@@ -124,13 +124,13 @@ static void prompt_key(struct top_choices *state, int key)
 	}
 }
 
-static void open_prompt(struct top_choices *state, enum top_prompt prompt, const char *initial)
+static void open_prompt(struct mw_top_choices *state, enum top_prompt prompt, const char *initial)
 {
 	state->prompt = prompt;
 	snprintf(state->input, sizeof(state->input), "%s", initial);
 }
 
-static void back(struct top_choices *state, int key)
+static void back(struct mw_top_choices *state, int key)
 {
 	if (state->by_file)
 		state->by_file = false;
@@ -140,7 +140,7 @@ static void back(struct top_choices *state, int key)
 		state->filter[0] = '\0';
 }
 
-void top_keys__handle(struct top_choices *state, int key)
+void top_keys__handle(struct mw_top_choices *state, int key)
 {
 	state->message[0] = '\0';
 	if (state->prompt != TOP_PROMPT_NONE) {

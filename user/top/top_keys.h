@@ -9,6 +9,6 @@
  * Applies one key, as curses' getch() returns it. At a prompt (/ and d) keys
  * are typed text until Enter applies it or Esc drops it.
  */
-void top_keys__handle(struct top_choices *state, int key);
+void top_keys__handle(struct mw_top_choices *state, int key);
 
 #endif

@@ -8,14 +8,14 @@
 
 #define ELLIPSIS "..."
 
-void top_line__start(struct top_line_builder *line, size_t width, bool utf8)
+void top_line__start(struct mw_top_line_builder *line, size_t width, bool utf8)
 {
 	memset(line, 0, sizeof(*line));
 	line->width = width;
 	line->utf8 = utf8;
 }
 
-static void put_bytes(struct top_line_builder *line, const char *bytes, size_t length)
+static void put_bytes(struct mw_top_line_builder *line, const char *bytes, size_t length)
 {
 	if (line->failed)
 		return;
@@ -38,7 +38,7 @@ static void put_bytes(struct top_line_builder *line, const char *bytes, size_t l
 	line->text[line->length] = '\0';
 }
 
-static void put_spaces(struct top_line_builder *line, size_t count)
+static void put_spaces(struct mw_top_line_builder *line, size_t count)
 {
 	static const char spaces[] = "                                ";
 
@@ -51,12 +51,12 @@ static void put_spaces(struct top_line_builder *line, size_t count)
 	}
 }
 
-static size_t room(const struct top_line_builder *line)
+static size_t room(const struct mw_top_line_builder *line)
 {
 	return line->width > line->columns ? line->width - line->columns : 0;
 }
 
-void top_line__append(struct top_line_builder *line, const char *text)
+void top_line__append(struct mw_top_line_builder *line, const char *text)
 {
 	size_t width, length = terminal_text__fit(text, room(line), line->utf8, &width);
 
@@ -64,7 +64,7 @@ void top_line__append(struct top_line_builder *line, const char *text)
 	line->columns += width;
 }
 
-void top_line__append_format(struct top_line_builder *line, const char *format, ...)
+void top_line__append_format(struct mw_top_line_builder *line, const char *format, ...)
 {
 	char *text = NULL;
 	va_list arguments;
@@ -81,7 +81,7 @@ void top_line__append_format(struct top_line_builder *line, const char *format, 
 	free(text);
 }
 
-void top_line__append_cell(struct top_line_builder *line, const char *text, size_t width,
+void top_line__append_cell(struct mw_top_line_builder *line, const char *text, size_t width,
 			   enum top_align align)
 {
 	size_t text_width = terminal_text__width(text, line->utf8), cell = width;
@@ -113,12 +113,12 @@ void top_line__append_cell(struct top_line_builder *line, const char *text, size
 	put_spaces(line, cell - (line->columns - used));
 }
 
-void top_line__pad(struct top_line_builder *line)
+void top_line__pad(struct mw_top_line_builder *line)
 {
 	put_spaces(line, room(line));
 }
 
-char *top_line__finish(struct top_line_builder *line)
+char *top_line__finish(struct mw_top_line_builder *line)
 {
 	if (!line->failed && !line->text)
 		put_bytes(line, "", 0);

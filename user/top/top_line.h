@@ -16,7 +16,7 @@ enum top_align {
 	TOP_ALIGN_LEFT_KEEP_END, /* cut from the start, behind "...": paths end in the file name */
 };
 
-struct top_line_builder {
+struct mw_top_line_builder {
 	char *text;
 	size_t length;
 	size_t capacity;
@@ -26,22 +26,22 @@ struct top_line_builder {
 	bool failed; /* out of memory: top_line__finish returns NULL */
 };
 
-void top_line__start(struct top_line_builder *line, size_t width, bool utf8);
+void top_line__start(struct mw_top_line_builder *line, size_t width, bool utf8);
 
 /* Appends as much of @text as fits in the line. */
-void top_line__append(struct top_line_builder *line, const char *text);
+void top_line__append(struct mw_top_line_builder *line, const char *text);
 
-__attribute__((format(printf, 2, 3))) void top_line__append_format(struct top_line_builder *line,
+__attribute__((format(printf, 2, 3))) void top_line__append_format(struct mw_top_line_builder *line,
 								   const char *format, ...);
 
 /* @text cut or padded to exactly @width columns (less at the end of the line). */
-void top_line__append_cell(struct top_line_builder *line, const char *text, size_t width,
+void top_line__append_cell(struct mw_top_line_builder *line, const char *text, size_t width,
 			   enum top_align align);
 
 /* Spaces up to the line's width. */
-void top_line__pad(struct top_line_builder *line);
+void top_line__pad(struct mw_top_line_builder *line);
 
 /* The text, malloc'ed and owned by the caller; NULL when out of memory. */
-char *top_line__finish(struct top_line_builder *line);
+char *top_line__finish(struct mw_top_line_builder *line);
 
 #endif

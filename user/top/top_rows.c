@@ -88,7 +88,7 @@ static bool matches(const struct mw_process_report *process, const char *filter)
 	return strcasestr(comm, filter) != NULL;
 }
 
-int top_rows__select(const struct mw_snapshot *snapshot, const struct top_choices *state,
+int top_rows__select(const struct mw_snapshot *snapshot, const struct mw_top_choices *state,
 		     size_t **rows_out, size_t *count_out)
 {
 	struct sort_context context = { snapshot, state->sort, state->reverse };

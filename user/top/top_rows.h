@@ -14,7 +14,7 @@
  * first, pid and name in ascending order, R reversing either), at most
  * state->row_limit of them. *rows_out is malloc'ed; returns 0 or -ENOMEM.
  */
-int top_rows__select(const struct mw_snapshot *snapshot, const struct top_choices *state,
+int top_rows__select(const struct mw_snapshot *snapshot, const struct mw_top_choices *state,
 		     size_t **rows_out, size_t *count_out);
 
 /* True when one of the process's orphaned files was deleted before mapwatch started. */

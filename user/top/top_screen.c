@@ -53,19 +53,19 @@ static const char files_help[] =
 #define FILE_PIDS_SHOWN 2
 
 struct build {
-	const struct top_history *model;
+	const struct mw_top_history *model;
 	const struct mw_snapshot *snapshot;
-	struct top_choices *state;
-	const struct top_screen_layout *layout;
-	struct top_screen *frame;
+	struct mw_top_choices *state;
+	const struct mw_top_screen_layout *layout;
+	struct mw_top_screen *frame;
 	size_t comm_width;
 	bool container_column; /* wide enough for CONTAINER after STALE */
 };
 
-static void add_line(struct build *build, struct top_line_builder *line, enum top_style style,
+static void add_line(struct build *build, struct mw_top_line_builder *line, enum top_style style,
 		     size_t mark_start, size_t mark_length)
 {
-	struct top_screen *frame = build->frame;
+	struct mw_top_screen *frame = build->frame;
 	char *text = top_line__finish(line);
 
 	if (!text || frame->failed) {
@@ -75,7 +75,7 @@ static void add_line(struct build *build, struct top_line_builder *line, enum to
 	}
 	if (frame->count == frame->capacity) {
 		size_t capacity = frame->capacity ? 2 * frame->capacity : 32;
-		struct top_screen_line *grown =
+		struct mw_top_screen_line *grown =
 			realloc(frame->lines, capacity * sizeof(*frame->lines));
 
 		if (!grown) {
@@ -87,17 +87,17 @@ static void add_line(struct build *build, struct top_line_builder *line, enum to
 		frame->capacity = capacity;
 	}
 	frame->lines[frame->count++] =
-		(struct top_screen_line){ text, style, mark_start, mark_length };
+		(struct mw_top_screen_line){ text, style, mark_start, mark_length };
 }
 
-static void start_line(const struct build *build, struct top_line_builder *line)
+static void start_line(const struct build *build, struct mw_top_line_builder *line)
 {
 	top_line__start(line, build->layout->width, build->layout->utf8);
 }
 
 static void add_text(struct build *build, enum top_style style, const char *text)
 {
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 
 	start_line(build, &line);
 	top_line__append(&line, text);
@@ -117,8 +117,8 @@ static char *safe_name(struct build *build, const char *bytes, size_t max_length
 static void add_header(struct build *build)
 {
 	const struct mw_snapshot *snapshot = build->snapshot;
-	const struct top_choices *state = build->state;
-	struct top_line_builder line;
+	const struct mw_top_choices *state = build->state;
+	struct mw_top_line_builder line;
 	char when[32] = "--:--:--", bytes[32];
 	time_t seconds = (time_t)snapshot->timestamp;
 	struct tm local;
@@ -151,8 +151,8 @@ static void add_header(struct build *build)
 
 static void add_status(struct build *build, size_t listed)
 {
-	const struct top_choices *state = build->state;
-	struct top_line_builder line;
+	const struct mw_top_choices *state = build->state;
+	struct mw_top_line_builder line;
 
 	start_line(build, &line);
 	if (build->layout->interactive && state->prompt == TOP_PROMPT_FILTER) {
@@ -188,7 +188,7 @@ static size_t column_width(const struct build *build, size_t column)
 
 static void add_column_headings(struct build *build)
 {
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 	size_t mark_start = 0, mark_length = 0;
 	bool marked = false;
 
@@ -242,7 +242,7 @@ static void add_process_row(struct build *build, const struct mw_process_report 
 			    bool selected)
 {
 	char cells[COLUMN_COUNT][48];
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 	char *comm = safe_name(build, process->comm, sizeof(process->comm));
 
 	if (!comm)
@@ -294,7 +294,7 @@ static size_t room_for_rows(const struct build *build, size_t used)
 }
 
 /* The selection on a listed row, on its process while that process is listed. */
-static void settle_selection(struct top_choices *state, const struct mw_snapshot *snapshot,
+static void settle_selection(struct mw_top_choices *state, const struct mw_snapshot *snapshot,
 			     const size_t *rows, size_t count)
 {
 	if (!count) {
@@ -314,7 +314,7 @@ static void settle_selection(struct top_choices *state, const struct mw_snapshot
 
 static void add_list(struct build *build, const size_t *rows, size_t count)
 {
-	struct top_choices *state = build->state;
+	struct mw_top_choices *state = build->state;
 	size_t visible = room_for_rows(build, build->frame->count + 1);
 
 	add_column_headings(build);
@@ -356,7 +356,7 @@ static void format_percent(const struct mw_snapshot *snapshot, uint64_t map_coun
  */
 static void add_detail_place(struct build *build, const struct mw_process_report *process)
 {
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 	char disk[32], size[32], cached[32], *cgroup;
 
 	if (process->orphaned_files) {
@@ -404,9 +404,9 @@ static void add_detail_place(struct build *build, const struct mw_process_report
 }
 
 static void add_detail_title(struct build *build, const struct mw_process_report *process,
-			     const struct top_process_history *history)
+			     const struct mw_top_process_history *history)
 {
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 	char bytes[32], percent[16], when[32];
 	const char *comm_bytes = process ? process->comm : history ? history->comm : "";
 	char *comm = safe_name(build, comm_bytes, MW_COMM_LEN);
@@ -440,7 +440,7 @@ static void add_detail_title(struct build *build, const struct mw_process_report
 			top_line__append(&line, "not growing");
 		}
 	} else if (history && history->length) {
-		const struct top_sample *last =
+		const struct mw_top_sample *last =
 			top_process_history__sample(history, history->length - 1);
 
 		top_format__age(build->snapshot->timestamp - last->timestamp, when, sizeof(when));
@@ -457,7 +457,7 @@ static void add_detail_title(struct build *build, const struct mw_process_report
 /* Left and right halves of one line: the two charts side by side. */
 static void add_halves(struct build *build, const char *left, const char *right, size_t half)
 {
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 
 	start_line(build, &line);
 	top_line__append_cell(&line, left, half, TOP_ALIGN_LEFT);
@@ -466,7 +466,7 @@ static void add_halves(struct build *build, const char *left, const char *right,
 	add_line(build, &line, TOP_STYLE_PLAIN, 0, 0);
 }
 
-static void add_charts(struct build *build, const struct top_process_history *history)
+static void add_charts(struct build *build, const struct mw_top_process_history *history)
 {
 	size_t half = build->layout->width > 1 ? (build->layout->width - 1) / 2 : 1;
 	size_t count = history ? history->length : 0, first = count > half ? count - half : 0;
@@ -481,7 +481,8 @@ static void add_charts(struct build *build, const struct top_process_history *hi
 		goto out;
 	}
 	for (size_t i = 0; i < shown; i++) {
-		const struct top_sample *sample = top_process_history__sample(history, first + i);
+		const struct mw_top_sample *sample =
+			top_process_history__sample(history, first + i);
 
 		maps[i] = (double)sample->map_count;
 		orphans[i] = (double)sample->orphaned_mappings;
@@ -536,7 +537,7 @@ out:
 
 static void add_orphan_row(struct build *build, const struct mw_orphan *orphan, size_t path_width)
 {
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 	char size[32], age[32], deleted[48];
 	char *path = safe_name(build, orphan->path ? orphan->path : "", SIZE_MAX);
 
@@ -561,10 +562,10 @@ static void add_orphan_row(struct build *build, const struct mw_orphan *orphan, 
 
 static void add_orphans(struct build *build, const struct mw_process_report *process)
 {
-	struct top_choices *state = build->state;
+	struct mw_top_choices *state = build->state;
 	size_t width = build->layout->width, path_width = width > 27 ? width - 27 : 0;
 	size_t visible, count = process->orphan_count;
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 	char heading[64];
 
 	add_text(build, TOP_STYLE_PLAIN, "");
@@ -600,7 +601,7 @@ static void add_detail(struct build *build)
 {
 	uint32_t pid = build->state->detail_pid;
 	const struct mw_process_report *process = top_history__process(build->model, pid);
-	const struct top_process_history *history = top_history__history(build->model, pid);
+	const struct mw_top_process_history *history = top_history__history(build->model, pid);
 
 	add_detail_title(build, process, history);
 	add_text(build, TOP_STYLE_PLAIN, "");
@@ -612,7 +613,7 @@ static void add_detail(struct build *build)
 static void add_file_row(struct build *build, const struct mw_orphaned_file *file,
 			 size_t path_width)
 {
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 	char disk[32], size[32], cached[32], age[32], deleted[48], pids[48];
 	char *path = safe_name(build, file->path ? file->path : "", SIZE_MAX);
 
@@ -650,10 +651,10 @@ static void add_file_row(struct build *build, const struct mw_orphaned_file *fil
 static void add_files(struct build *build)
 {
 	const struct mw_snapshot *snapshot = build->snapshot;
-	struct top_choices *state = build->state;
+	struct mw_top_choices *state = build->state;
 	size_t width = build->layout->width, path_width = width > 57 ? width - 57 : 0;
 	size_t visible, count = snapshot->file_count;
-	struct top_line_builder line;
+	struct mw_top_line_builder line;
 	char disk[32], size[32], cached[32], heading[64];
 
 	text_report__format_bytes(snapshot->orphaned_files_disk_bytes, disk, sizeof(disk));
@@ -701,7 +702,7 @@ static void add_files(struct build *build)
 /* Lines past the height go; the help line stays at the bottom. */
 static void fit_to_height(struct build *build, const char *help)
 {
-	struct top_screen *frame = build->frame;
+	struct mw_top_screen *frame = build->frame;
 	size_t height = build->layout->height;
 	size_t limit = help && height > 1 ? height - 1 : height;
 
@@ -716,8 +717,8 @@ static void fit_to_height(struct build *build, const char *help)
 	add_text(build, TOP_STYLE_PLAIN, help);
 }
 
-int top_screen__build(const struct top_history *model, struct top_choices *state,
-		      const struct top_screen_layout *layout, struct top_screen *frame)
+int top_screen__build(const struct mw_top_history *model, struct mw_top_choices *state,
+		      const struct mw_top_screen_layout *layout, struct mw_top_screen *frame)
 {
 	struct build build = { model, &model->snapshot, state, layout, frame, 0, false };
 	size_t *rows = NULL, count = 0, table_width;
@@ -761,7 +762,7 @@ int top_screen__build(const struct top_history *model, struct top_choices *state
 	return 0;
 }
 
-void top_screen__clear(struct top_screen *frame)
+void top_screen__clear(struct mw_top_screen *frame)
 {
 	for (size_t i = 0; i < frame->count; i++)
 		free(frame->lines[i].text);

@@ -21,7 +21,7 @@ enum top_style {
 	TOP_STYLE_PROMPT, /* a prompt or a message */
 };
 
-struct top_screen_line {
+struct mw_top_screen_line {
 	char *text; /* safe to draw: every name in it is escaped */
 	enum top_style style;
 	/* bytes of text to emphasise: the heading of the sort column; length 0 for none */
@@ -29,14 +29,14 @@ struct top_screen_line {
 	size_t mark_length;
 };
 
-struct top_screen {
-	struct top_screen_line *lines;
+struct mw_top_screen {
+	struct mw_top_screen_line *lines;
 	size_t count;
 	size_t capacity;
 	bool failed;
 };
 
-struct top_screen_layout {
+struct mw_top_screen_layout {
 	size_t width; /* columns; every line fits in them */
 	size_t height; /* lines; 0: as many as the list needs (--batch) */
 	bool utf8; /* the terminal shows UTF-8: names keep their characters, charts use blocks */
@@ -49,9 +49,9 @@ struct top_screen_layout {
  * (it stays on its process while that process is listed), the scroll
  * positions, page_rows. Returns 0 or -ENOMEM.
  */
-int top_screen__build(const struct top_history *model, struct top_choices *state,
-		      const struct top_screen_layout *layout, struct top_screen *frame);
+int top_screen__build(const struct mw_top_history *model, struct mw_top_choices *state,
+		      const struct mw_top_screen_layout *layout, struct mw_top_screen *frame);
 
-void top_screen__clear(struct top_screen *frame);
+void top_screen__clear(struct mw_top_screen *frame);
 
 #endif

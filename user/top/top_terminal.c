@@ -53,11 +53,11 @@ static attr_t attributes_of(enum top_style style)
 	}
 }
 
-void top_terminal__draw(const struct top_screen *frame)
+void top_terminal__draw(const struct mw_top_screen *frame)
 {
 	erase();
 	for (size_t i = 0; i < frame->count && i < (size_t)LINES; i++) {
-		const struct top_screen_line *line = &frame->lines[i];
+		const struct mw_top_screen_line *line = &frame->lines[i];
 		attr_t attributes = attributes_of(line->style);
 
 		/* the last cell of the screen cannot take a character without scrolling: ERR, ignored */

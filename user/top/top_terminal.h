@@ -18,7 +18,7 @@ void top_terminal__resize(void);
 
 void top_terminal__size(size_t *width, size_t *height);
 
-void top_terminal__draw(const struct top_screen *frame);
+void top_terminal__draw(const struct mw_top_screen *frame);
 
 /* The next key, or ERR when none is waiting. */
 int top_terminal__key(void);

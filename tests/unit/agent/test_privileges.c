@@ -10,7 +10,7 @@
 /* what the systemd unit grants */
 #define UNIT (PROC_READS | BIT(CAP_BPF) | BIT(CAP_PERFMON))
 
-static const struct privileges_needs nothing_more = { 0 };
+static const struct mw_privileges_needs nothing_more = { 0 };
 
 Test(privileges, root_keeps_only_the_proc_reads)
 {
@@ -33,7 +33,7 @@ Test(privileges, sys_admin_stands_in_where_checkpoint_restore_is_not_held)
 
 Test(privileges, bpf_is_kept_where_the_kernel_asks_for_it)
 {
-	struct privileges_needs needs = { .bpf_needs_capability = true };
+	struct mw_privileges_needs needs = { .bpf_needs_capability = true };
 
 	cr_assert_eq(privileges__to_keep(UNIT, &needs), PROC_READS | BIT(CAP_BPF));
 	/* kernels before CAP_BPF: CAP_SYS_ADMIN is what bpf() checks */
@@ -43,7 +43,7 @@ Test(privileges, bpf_is_kept_where_the_kernel_asks_for_it)
 
 Test(privileges, dac_override_only_for_an_output_directory_that_needs_it)
 {
-	struct privileges_needs needs = { .output_needs_override = true };
+	struct mw_privileges_needs needs = { .output_needs_override = true };
 
 	cr_assert_eq(privileges__to_keep(ROOT, &needs), PROC_READS | BIT(CAP_DAC_OVERRIDE));
 	cr_assert_eq(privileges__to_keep(UNIT, &needs), PROC_READS, "never one it did not hold");
@@ -51,7 +51,7 @@ Test(privileges, dac_override_only_for_an_output_directory_that_needs_it)
 
 Test(privileges, nothing_is_added_to_a_process_that_holds_nothing)
 {
-	struct privileges_needs needs = { true, true };
+	struct mw_privileges_needs needs = { true, true };
 
 	cr_assert_eq(privileges__to_keep(0, &needs), 0);
 }

@@ -6,7 +6,7 @@
 #define DEV (254u << 20)
 #define FILES 10
 
-static struct unfiled_inodes *set;
+static struct mw_unfiled_inodes *set;
 static size_t visits[FILES + 1];
 static uint64_t last_hash[FILES + 1];
 static uint64_t drop_ino; /* the visit asks to drop this one */

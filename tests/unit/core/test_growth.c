@@ -7,7 +7,7 @@
 
 Test(growth, two_samples_must_span_a_second)
 {
-	struct map_count_history history = { 0 };
+	struct mw_map_count_history history = { 0 };
 	double slope = 0;
 
 	map_count_history__add(&history, 10 * SECOND, 100, WINDOW);
@@ -21,7 +21,7 @@ Test(growth, two_samples_must_span_a_second)
 
 Test(growth, least_squares_over_noisy_samples)
 {
-	struct map_count_history history = { 0 };
+	struct mw_map_count_history history = { 0 };
 	/* y = 2x + 1 with noise +1, -1, +1, -1: the fit recovers the slope of 2 within noise. */
 	const int noise[] = { 1, -1, 1, -1, 1, -1 };
 	double slope = 0;
@@ -36,7 +36,7 @@ Test(growth, least_squares_over_noisy_samples)
 
 Test(growth, a_burst_of_samples_uses_fixed_space_and_old_ones_leave_the_window)
 {
-	struct map_count_history history = { 0 };
+	struct mw_map_count_history history = { 0 };
 	double slope = 0;
 
 	for (uint64_t i = 0; i < 100000; i++)
@@ -50,7 +50,7 @@ Test(growth, a_burst_of_samples_uses_fixed_space_and_old_ones_leave_the_window)
 #define LIMIT_WINDOW (120 * SECOND)
 
 /* The broker: 300 mappings a second for two minutes, sampled every 15 s. */
-static void grow_for_two_minutes(struct map_count_history *history)
+static void grow_for_two_minutes(struct mw_map_count_history *history)
 {
 	for (uint64_t s = 0; s <= 120; s += 15)
 		map_count_history__add(history, s * SECOND, 1000 + 300 * s, LIMIT_WINDOW);
@@ -58,7 +58,7 @@ static void grow_for_two_minutes(struct map_count_history *history)
 
 Test(growth, a_rate_holds_while_the_count_rises_and_goes_with_the_next_flat_sample)
 {
-	struct map_count_history history = { 0 };
+	struct mw_map_count_history history = { 0 };
 	double rate = 0;
 
 	grow_for_two_minutes(&history);
@@ -80,7 +80,7 @@ Test(growth, a_rate_holds_while_the_count_rises_and_goes_with_the_next_flat_samp
 
 Test(growth, growing_again_brings_the_forecast_back_at_the_new_rate)
 {
-	struct map_count_history history = { 0 };
+	struct mw_map_count_history history = { 0 };
 	double rate = 0;
 	uint64_t count = 37000;
 
@@ -99,7 +99,7 @@ Test(growth, growing_again_brings_the_forecast_back_at_the_new_rate)
 
 Test(growth, a_slowing_rate_shows_within_the_window)
 {
-	struct map_count_history history = { 0 };
+	struct mw_map_count_history history = { 0 };
 	double rate = 0;
 	uint64_t count = 1000 + 300 * 120;
 
@@ -121,7 +121,7 @@ Test(growth, a_slowing_rate_shows_within_the_window)
 
 Test(growth, a_shrinking_count_has_no_rate)
 {
-	struct map_count_history history = { 0 };
+	struct mw_map_count_history history = { 0 };
 	double rate = 0;
 
 	grow_for_two_minutes(&history);
@@ -134,7 +134,7 @@ Test(growth, a_shrinking_count_has_no_rate)
 
 Test(growth, slow_steady_growth_keeps_its_forecast_between_rises)
 {
-	struct map_count_history history = { 0 };
+	struct mw_map_count_history history = { 0 };
 	double rate = 0;
 
 	/* one mapping every 40 s, sampled every 15 s: most samples show no rise */
@@ -159,7 +159,7 @@ Test(growth, slow_steady_growth_keeps_its_forecast_between_rises)
  */
 Test(growth, a_shrink_ends_the_forecast_even_while_it_rises_again)
 {
-	struct map_count_history history = { 0 };
+	struct mw_map_count_history history = { 0 };
 	double rate = 0;
 
 	for (uint64_t s = 0; s <= 30; s += 10)

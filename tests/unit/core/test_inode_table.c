@@ -37,7 +37,7 @@ static void key_name(int key, char *name, size_t size)
 	snprintf(name, size, "/data/%d/%020d.index", key, key % 17);
 }
 
-static void expect_same(struct inode_table *table, const struct reference *reference,
+static void expect_same(struct mw_inode_table *table, const struct reference *reference,
 			unsigned int seed, int operation)
 {
 	size_t count = 0, listed = 0;
@@ -63,7 +63,7 @@ Test(inode_table, finds_exactly_what_was_added_through_random_adds_and_removes)
 {
 	unsigned int seed = (unsigned int)time(NULL);
 	struct reference *reference = calloc(1, sizeof(*reference));
-	struct inode_table table = { 0 };
+	struct mw_inode_table table = { 0 };
 	char path[64];
 
 	cr_assert_not_null(reference);
@@ -90,7 +90,7 @@ Test(inode_table, finds_exactly_what_was_added_through_random_adds_and_removes)
 	free(reference);
 }
 
-static size_t count_by_name(struct inode_table *table, const char *basename)
+static size_t count_by_name(struct mw_inode_table *table, const char *basename)
 {
 	struct mw_inode *inode = inode_table__by_name(table, inode_table__name_hash(basename));
 	size_t count = 0;
@@ -102,7 +102,7 @@ static size_t count_by_name(struct inode_table *table, const char *basename)
 
 Test(inode_table, basename_index_built_on_first_use_then_kept)
 {
-	struct inode_table table = { 0 };
+	struct mw_inode_table table = { 0 };
 	struct mw_inode *first, *second, *third;
 
 	first = inode_table__add(&table, 1, 10, "/a/00000000000000000000.index",

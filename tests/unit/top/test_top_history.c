@@ -4,7 +4,7 @@
 #include "top_fixture.h"
 #include "top_history.h"
 
-static struct top_history model;
+static struct mw_top_history model;
 
 static void setup(void)
 {
@@ -47,7 +47,7 @@ Test(top_history, events_per_second_between_two_snapshots)
 
 Test(top_history, history_of_each_process)
 {
-	const struct top_process_history *history;
+	const struct mw_top_process_history *history;
 
 	for (int i = 0; i < 5; i++)
 		take(100 + i, 0, 0, 42, "java", 800 + (uint64_t)i);
@@ -67,7 +67,7 @@ Test(top_history, history_of_each_process)
 
 Test(top_history, history_keeps_the_newest_and_forgets_exited_processes)
 {
-	const struct top_process_history *history;
+	const struct mw_top_process_history *history;
 
 	for (int i = 0; i < TOP_HISTORY_SAMPLES + 10; i++)
 		take(i, 0, 0, 42, "java", (uint64_t)i);

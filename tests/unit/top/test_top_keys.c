@@ -6,7 +6,7 @@
 #include <string.h>
 #include "top_keys.h"
 
-static struct top_choices state;
+static struct mw_top_choices state;
 
 static void setup(void)
 {

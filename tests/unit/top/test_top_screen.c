@@ -20,9 +20,9 @@
 /* 2025-11-25 05:53:20 UTC */
 #define T0 1764050000.0
 
-static struct top_history model;
-static struct top_choices state;
-static struct top_screen frame;
+static struct mw_top_history model;
+static struct mw_top_choices state;
+static struct mw_top_screen frame;
 
 static void setup(void)
 {
@@ -500,7 +500,7 @@ Test(top_screen, batch_frames_list_every_process_without_keys)
 
 Test(top_screen, utf8_terminals_keep_names_and_draw_blocks)
 {
-	struct top_screen_layout layout = { 80, 24, true, true };
+	struct mw_top_screen_layout layout = { 80, 24, true, true };
 	struct mw_snapshot snapshot;
 	struct mw_process_report *process;
 

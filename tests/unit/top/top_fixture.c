@@ -94,15 +94,15 @@ void top_fixture__file(struct mw_snapshot *snapshot, const char *path, uint64_t 
 	snapshot->orphaned_files_disk_bytes += disk_bytes;
 }
 
-void top_fixture__build(const struct top_history *model, struct top_choices *state, size_t width,
-			size_t height, bool interactive, struct top_screen *frame)
+void top_fixture__build(const struct mw_top_history *model, struct mw_top_choices *state,
+			size_t width, size_t height, bool interactive, struct mw_top_screen *frame)
 {
-	struct top_screen_layout layout = { width, height, false, interactive };
+	struct mw_top_screen_layout layout = { width, height, false, interactive };
 
 	cr_assert_eq(top_screen__build(model, state, &layout, frame), 0);
 }
 
-int top_fixture__find(const struct top_screen *frame, const char *text)
+int top_fixture__find(const struct mw_top_screen *frame, const char *text)
 {
 	for (size_t i = 0; i < frame->count; i++)
 		if (strstr(frame->lines[i].text, text))
@@ -110,7 +110,7 @@ int top_fixture__find(const struct top_screen *frame, const char *text)
 	return -1;
 }
 
-const char *top_fixture__dump(const struct top_screen *frame)
+const char *top_fixture__dump(const struct mw_top_screen *frame)
 {
 	static char text[65536];
 	size_t used = 0;

@@ -34,13 +34,13 @@ void top_fixture__file(struct mw_snapshot *snapshot, const char *path, uint64_t 
 		       size_t pid_count);
 
 /* Builds a frame; fails the test when it cannot. */
-void top_fixture__build(const struct top_history *model, struct top_choices *state, size_t width,
-			size_t height, bool interactive, struct top_screen *frame);
+void top_fixture__build(const struct mw_top_history *model, struct mw_top_choices *state,
+			size_t width, size_t height, bool interactive, struct mw_top_screen *frame);
 
 /* The index of the first line containing @text, or -1. */
-int top_fixture__find(const struct top_screen *frame, const char *text);
+int top_fixture__find(const struct mw_top_screen *frame, const char *text);
 
 /* All lines joined with newlines, for failure messages; static storage. */
-const char *top_fixture__dump(const struct top_screen *frame);
+const char *top_fixture__dump(const struct mw_top_screen *frame);
 
 #endif
