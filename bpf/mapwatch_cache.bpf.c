@@ -13,11 +13,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "mapwatch_cache.h"
-
-#define MW_EBUSY 16
-
-extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
-extern void bpf_task_release(struct task_struct *task) __ksym;
+#include "mapwatch_kernel.bpf.h"
+#include "mapwatch_query.bpf.h"
 
 /* Userspace's request and the answer, in the mmap()ed .bss. */
 struct mw_cache_query cache_query = {};
@@ -82,12 +79,7 @@ static long mw_probe_file(__u64 index, void *context)
 SEC("syscall")
 int read_page_cache(void *context)
 {
-	__u32 count = cache_query.count;
-
-	if (count > MW_CACHE_QUERY_MAX)
-		count = MW_CACHE_QUERY_MAX;
-	bpf_loop(count, mw_probe_file, NULL, 0);
-	return 0;
+	return mw_query_answer(cache_query.count, MW_CACHE_QUERY_MAX, mw_probe_file);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -10,6 +10,7 @@
 
 #include "kernel_tracer_internal.h"
 #include "mapwatch.skel.h"
+#include "mapwatch_name_slots.h"
 
 int kernel_tracer__lost_events(struct mw_kernel_tracer *tracer, uint64_t *lost)
 {
@@ -101,44 +102,63 @@ int kernel_tracer__audit_inodes(struct mw_kernel_tracer *tracer, struct mw_inode
 	return 0;
 }
 
-static uint32_t *name_count(struct mw_kernel_tracer *tracer, uint64_t name_hash)
+/*
+ * name_slots as mapwatch_name_slots.h reaches it from here, through the
+ * tracer (the programs' side: bpf/mapwatch.bpf.c).
+ */
+static int name_slots_fd(void *slots)
 {
-	return &tracer->skeleton->bss->name_counts[name_hash & (MW_NAME_COUNT_BUCKETS - 1)];
+	struct mw_kernel_tracer *tracer = slots;
+
+	return bpf_map__fd(tracer->skeleton->maps.name_slots);
 }
 
-/* As the kernel does: counted before the slot exists, so an unlink never reads it low. */
+static long name_slot_insert(void *slots, const struct mw_name_slot_key *key,
+			     const struct mw_inode_key *inode)
+{
+	return bpf_map_update_elem(name_slots_fd(slots), key, inode, BPF_NOEXIST);
+}
+
+static bool name_slot_holds(void *slots, const struct mw_name_slot_key *key,
+			    const struct mw_inode_key *inode)
+{
+	struct mw_inode_key holder;
+
+	return bpf_map_lookup_elem(name_slots_fd(slots), key, &holder) == 0 &&
+	       mw_inode_key_equal(&holder, inode);
+}
+
+static long name_slot_remove(void *slots, const struct mw_name_slot_key *key)
+{
+	return bpf_map_delete_elem(name_slots_fd(slots), key);
+}
+
+static struct mw_name_slot_access name_slots(struct mw_kernel_tracer *tracer)
+{
+	return (struct mw_name_slot_access){
+		.counts = tracer->skeleton->bss->name_counts,
+		.slots = tracer,
+		.insert = name_slot_insert,
+		.holds = name_slot_holds,
+		.remove = name_slot_remove,
+	};
+}
+
+/* No name, no slot: the kernel files only names it could read, never hash 0. */
 static uint32_t claim_name_slot(struct mw_kernel_tracer *tracer, uint64_t name_hash,
 				const struct mw_inode_key *key)
 {
-	int slots_fd = bpf_map__fd(tracer->skeleton->maps.name_slots);
-	struct mw_name_slot_key slot_key = { .name_hash = name_hash };
+	struct mw_name_slot_access access = name_slots(tracer);
 
-	if (!name_hash)
-		return MW_NAME_SLOTS;
-	__atomic_add_fetch(name_count(tracer, name_hash), 1, __ATOMIC_SEQ_CST);
-	for (uint32_t slot = 0; slot < MW_NAME_SLOTS; slot++) {
-		slot_key.slot = slot;
-		if (bpf_map_update_elem(slots_fd, &slot_key, key, BPF_NOEXIST) == 0)
-			return slot;
-	}
-	__atomic_sub_fetch(name_count(tracer, name_hash), 1, __ATOMIC_SEQ_CST);
-	return MW_NAME_SLOTS;
+	return name_hash ? mw_name_slot_claim(&access, name_hash, key) : MW_NAME_SLOTS;
 }
 
-/* Frees the slot if key still holds it; counted after it is gone. */
 static void release_name_slot(struct mw_kernel_tracer *tracer, uint64_t name_hash, uint32_t slot,
 			      const struct mw_inode_key *key)
 {
-	int slots_fd = bpf_map__fd(tracer->skeleton->maps.name_slots);
-	struct mw_name_slot_key slot_key = { .name_hash = name_hash, .slot = slot };
-	struct mw_inode_key holder;
+	struct mw_name_slot_access access = name_slots(tracer);
 
-	if (slot >= MW_NAME_SLOTS)
-		return;
-	if (bpf_map_lookup_elem(slots_fd, &slot_key, &holder) || memcmp(&holder, key, sizeof(*key)))
-		return;
-	if (bpf_map_delete_elem(slots_fd, &slot_key) == 0)
-		__atomic_sub_fetch(name_count(tracer, name_hash), 1, __ATOMIC_SEQ_CST);
+	mw_name_slot_release(&access, name_hash, slot, key);
 }
 
 int kernel_tracer__watch_inode(struct mw_kernel_tracer *tracer, const struct mw_file_id *file,
