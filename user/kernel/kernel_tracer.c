@@ -14,10 +14,6 @@
 #include "kernel_tracer_internal.h"
 #include "mapwatch.skel.h"
 
-/* ~30,000 mmap records: a drain period's worth at the peak rate a core can make */
-#define MW_DEFAULT_RING_BUFFER_BYTES (8u << 20)
-#define MW_DEFAULT_INODE_ENTRIES 131072u
-
 /*
  * libbpf's messages: the first warning of a failed open or load becomes part
  * of the error line; all of them go to stderr only when asked for (-vv).
@@ -78,18 +74,29 @@ static int validate_options(const struct mw_kernel_options *options, char *error
 	return 0;
 }
 
-static uint32_t or_default(uint32_t value, uint32_t fallback)
+/* A size the caller chose, else the map keeps the one mapwatch.bpf.c declares. */
+static int set_max_entries(struct bpf_map *map, uint32_t entries)
 {
-	return value ? value : fallback;
+	return entries ? bpf_map__set_max_entries(map, entries) : 0;
 }
 
 /* Everything that must be set between open and load. */
 static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *options,
 		     const struct mw_kernel_facts *facts)
 {
-	uint32_t inode_entries = or_default(options->inode_entries, MW_DEFAULT_INODE_ENTRIES);
-	uint32_t ring_bytes = or_default(options->ring_buffer_bytes, MW_DEFAULT_RING_BUFFER_BYTES);
+	uint32_t ring_bytes;
 	int err;
+
+	err = set_max_entries(skeleton->maps.events, options->ring_buffer_bytes);
+	if (!err)
+		err = set_max_entries(skeleton->maps.tracked_inodes, options->inode_entries);
+	if (!err)
+		err = set_max_entries(skeleton->maps.name_slots, options->inode_entries);
+	if (!err)
+		err = set_max_entries(skeleton->maps.dirty_tgids, options->dirty_process_entries);
+	if (err)
+		return err;
+	ring_bytes = bpf_map__max_entries(skeleton->maps.events);
 
 	skeleton->rodata->filter_pids_enabled = options->pid_count > 0;
 	skeleton->rodata->filter_comms_count = options->comm_count;
@@ -102,16 +109,7 @@ static int configure(struct mapwatch *skeleton, const struct mw_kernel_options *
 	skeleton->rodata->exit_has_group_dead = facts->exit_has_group_dead;
 	/* a sixteenth of the ring: drained long before it fills, without a wakeup per record */
 	skeleton->rodata->wakeup_shift = (uint32_t)__builtin_ctz(ring_bytes) - 4;
-
-	err = bpf_map__set_max_entries(skeleton->maps.events, ring_bytes);
-	if (!err)
-		err = bpf_map__set_max_entries(skeleton->maps.tracked_inodes, inode_entries);
-	if (!err)
-		err = bpf_map__set_max_entries(skeleton->maps.name_slots, inode_entries);
-	if (!err && options->dirty_process_entries)
-		err = bpf_map__set_max_entries(skeleton->maps.dirty_tgids,
-					       options->dirty_process_entries);
-	return err;
+	return 0;
 }
 
 /* Between load and attach, so no event of another process slips through. */

@@ -25,11 +25,14 @@ struct mw_kernel_options {
 	/* --cgroup: only processes under these cgroup v2 directories (absolute paths) */
 	const char *const *cgroup_directories;
 	size_t cgroup_count;
-	/* ring buffer size: a power of two, at least a page; 0: 8 MiB */
+	/*
+	 * Map sizes: 0 keeps the size bpf/mapwatch.bpf.c declares. The ring
+	 * buffer's (declared 8 MiB) is a power of two, at least a page.
+	 */
 	uint32_t ring_buffer_bytes;
-	/* inodes tracked_inodes and name_slots hold; 0: 131072 */
+	/* inodes tracked_inodes and name_slots hold (declared 131072) */
 	uint32_t inode_entries;
-	/* processes that lost events, waiting to be re-read; 0: 4096 */
+	/* processes that lost events, waiting to be re-read (declared 4096) */
 	uint32_t dirty_process_entries;
 	/* copy libbpf's own messages (verifier logs included) to stderr: for -vv */
 	bool libbpf_debug;
