@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel_query.h"
 #include "kernel_tracer_internal.h"
 #include "mapwatch.skel.h"
 #include "mapwatch_name_slots.h"
@@ -69,26 +70,36 @@ int kernel_tracer__take_dirty_pids(struct mw_kernel_tracer *tracer, uint32_t *pi
 	return 0;
 }
 
+/* The caller's pids and samples, asked about a batch at a time. */
+struct process_request {
+	struct mw_process_query *query;
+	const uint32_t *pids;
+	struct mw_process_sample *samples;
+};
+
+static void ask_processes(void *context, size_t first, size_t count)
+{
+	struct process_request *request = context;
+
+	memcpy(request->query->pids, request->pids + first, count * sizeof(*request->pids));
+	request->query->count = (uint32_t)count;
+}
+
+static void answer_processes(void *context, size_t first, size_t count)
+{
+	struct process_request *request = context;
+
+	memcpy(request->samples + first, request->query->samples,
+	       count * sizeof(*request->samples));
+}
+
 int kernel_tracer__read_processes(struct mw_kernel_tracer *tracer, const uint32_t *pids,
 				  size_t count, struct mw_process_sample *samples)
 {
-	struct mw_process_query *query = &tracer->skeleton->bss->process_query;
-	int fd = bpf_program__fd(tracer->skeleton->progs.read_processes);
+	struct process_request request = { &tracer->skeleton->bss->process_query, pids, samples };
 
-	for (size_t done = 0; done < count;) {
-		size_t batch =
-			count - done < MW_PROCESS_QUERY_MAX ? count - done : MW_PROCESS_QUERY_MAX;
-		LIBBPF_OPTS(bpf_test_run_opts, run);
-
-		/* .bss is mmap()ed: the request and the answer cost no copy */
-		memcpy(query->pids, pids + done, batch * sizeof(*pids));
-		query->count = (uint32_t)batch;
-		if (bpf_prog_test_run_opts(fd, &run))
-			return -errno;
-		memcpy(samples + done, query->samples, batch * sizeof(*samples));
-		done += batch;
-	}
-	return 0;
+	return kernel_query__run(bpf_program__fd(tracer->skeleton->progs.read_processes), count,
+				 MW_PROCESS_QUERY_MAX, ask_processes, answer_processes, &request);
 }
 
 int kernel_tracer__audit_inodes(struct mw_kernel_tracer *tracer, struct mw_inode_audit *result)

@@ -10,6 +10,7 @@
 /* the skeleton names the query's type: its definition first */
 #include "page_cache_reader.h"
 #include "mapwatch_cache.skel.h"
+#include "kernel_query.h"
 
 struct mw_page_cache_reader {
 	struct mapwatch_cache *skeleton;
@@ -45,26 +46,34 @@ void page_cache_reader__destroy(struct mw_page_cache_reader *reader)
 	free(reader);
 }
 
+/* The caller's probes, asked about a batch at a time. */
+struct cache_request {
+	struct mw_cache_query *query;
+	struct mw_cache_probe *probes;
+};
+
+static void ask_cache(void *context, size_t first, size_t count)
+{
+	struct cache_request *request = context;
+
+	memcpy(request->query->probes, request->probes + first, count * sizeof(*request->probes));
+	for (size_t i = 0; i < count; i++)
+		request->query->probes[i].status = MW_CACHE_UNREAD;
+	request->query->count = (uint32_t)count;
+}
+
+static void answer_cache(void *context, size_t first, size_t count)
+{
+	struct cache_request *request = context;
+
+	memcpy(request->probes + first, request->query->probes, count * sizeof(*request->probes));
+}
+
 int page_cache_reader__read(struct mw_page_cache_reader *reader, struct mw_cache_probe *probes,
 			    size_t count)
 {
-	struct mw_cache_query *query = &reader->skeleton->bss->cache_query;
-	int fd = bpf_program__fd(reader->skeleton->progs.read_page_cache);
+	struct cache_request request = { &reader->skeleton->bss->cache_query, probes };
 
-	for (size_t done = 0; done < count;) {
-		size_t batch =
-			count - done < MW_CACHE_QUERY_MAX ? count - done : MW_CACHE_QUERY_MAX;
-		LIBBPF_OPTS(bpf_test_run_opts, run);
-
-		/* .bss is mmap()ed: the request and the answer cost no copy through the kernel */
-		memcpy(query->probes, probes + done, batch * sizeof(*probes));
-		for (size_t i = 0; i < batch; i++)
-			query->probes[i].status = MW_CACHE_UNREAD;
-		query->count = (uint32_t)batch;
-		if (bpf_prog_test_run_opts(fd, &run))
-			return -errno;
-		memcpy(probes + done, query->probes, batch * sizeof(*probes));
-		done += batch;
-	}
-	return 0;
+	return kernel_query__run(bpf_program__fd(reader->skeleton->progs.read_page_cache), count,
+				 MW_CACHE_QUERY_MAX, ask_cache, answer_cache, &request);
 }
