@@ -11,19 +11,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scratch_dir.h"
+
 static char dir[] = "/tmp/idxstore-cli-XXXXXX";
 
 static void setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_dir__create(dir);
 }
 
 static void teardown(void)
 {
-	char command[128];
-
-	snprintf(command, sizeof(command), "rm -rf %s", dir);
-	cr_assert_eq(system(command), 0);
+	scratch_dir__remove(dir);
 }
 
 TestSuite(cli, .init = setup, .fini = teardown, .timeout = 60);

@@ -7,7 +7,7 @@
 
 #define A 0x7f0000000000ULL
 #define B 0x7f1000000000ULL
-#define DEV (254u << 20)
+#define DEV SEEDED_DEV
 #define CONTAINER "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define POD "8d2f6c8e-3b1a-4c2d-9e5f-0a1b2c3d4e5f"
 #define POD_CGROUP                                                        \
@@ -19,22 +19,12 @@ TestSuite(files, .init = tracker_setup, .fini = tracker_teardown);
 /* A deleted file of @pages pages, @disk_pages of them allocated, seen by /proc with a stat. */
 static struct mw_vma deleted_vma(uint64_t start, uint64_t pages, uint64_t ino, uint64_t disk_pages)
 {
-	struct mw_vma vma = {
-		.start = start,
-		.end = start + pages * PAGE,
-		.ino = ino,
-		.dev = DEV,
-		.prot = PROT_READ,
-		.shared = true,
-		.deleted = true,
-		.kind = MW_VMA_FILE,
-		.file_stat_known = true,
-		.nlink = 0,
-		.file_size = pages * PAGE,
-		.file_disk_bytes = disk_pages * PAGE,
-	};
+	char path[64];
+	struct mw_vma vma;
 
-	snprintf(vma.path, sizeof(vma.path), "/kafka/%llu.index", (unsigned long long)ino);
+	snprintf(path, sizeof(path), "/kafka/%llu.index", (unsigned long long)ino);
+	vma = seeded_file_vma(start, pages, ino, path, true, 0);
+	vma.file_disk_bytes = disk_pages * PAGE;
 	return vma;
 }
 

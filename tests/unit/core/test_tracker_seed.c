@@ -7,34 +7,13 @@
 
 #define PID 5151
 #define A 0x7f0000000000ULL
-#define DEV (254u << 20)
+#define DEV SEEDED_DEV
 
 TestSuite(seed, .init = tracker_setup, .fini = tracker_teardown);
 
-static struct mw_vma file_vma(uint64_t start, uint64_t pages, uint64_t ino, const char *path,
-			      bool deleted, uint32_t nlink)
-{
-	struct mw_vma vma = {
-		.start = start,
-		.end = start + pages * PAGE,
-		.ino = ino,
-		.dev = DEV,
-		.prot = PROT_READ,
-		.shared = true,
-		.deleted = deleted,
-		.kind = MW_VMA_FILE,
-		.file_stat_known = true,
-		.nlink = nlink,
-		.file_size = pages * PAGE,
-	};
-
-	strcpy(vma.path, path);
-	return vma;
-}
-
 Test(seed, events_older_than_the_scan_are_ignored)
 {
-	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", false, 1);
+	struct mw_vma vma = seeded_file_vma(A, 4, 100, "/data/a.index", false, 1);
 
 	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 50, &vma, 1, 10 * SECOND), 0);
 	cr_assert_eq(hooks.watches, 1);
@@ -60,8 +39,9 @@ Test(seed, events_older_than_the_scan_are_ignored)
 Test(seed, an_already_deleted_file_has_an_unknown_age)
 {
 	struct mw_vma vmas[] = {
-		file_vma(A, 4, 100, "/data/old.index", true, 0),
-		file_vma(A + 8 * PAGE, 2, 101, "/data/linked.index", true, 1), /* hard link left */
+		seeded_file_vma(A, 4, 100, "/data/old.index", true, 0),
+		seeded_file_vma(A + 8 * PAGE, 2, 101, "/data/linked.index", true,
+				1), /* hard link left */
 		{ .start = A + 16 * PAGE, .end = A + 20 * PAGE, .kind = MW_VMA_ANONYMOUS },
 		{ .start = A + 20 * PAGE,
 		  .end = A + 24 * PAGE,
@@ -83,7 +63,7 @@ Test(seed, an_already_deleted_file_has_an_unknown_age)
 
 Test(seed, a_known_deletion_time_survives_seeding)
 {
-	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", true, 0);
+	struct mw_vma vma = seeded_file_vma(A, 4, 100, "/data/a.index", true, 0);
 
 	apply(mmap_file(PID, 1 * SECOND, A, 4 * PAGE, 0, 100, 4 * PAGE, "a.index"));
 	apply(unlink_file(PID, 2 * SECOND, 100, true));
@@ -97,14 +77,14 @@ Test(seed, a_known_deletion_time_survives_seeding)
 Test(seed, rescans_report_how_many_mappings_differed)
 {
 	struct mw_vma first[] = {
-		file_vma(A, 4, 100, "/data/a", false, 1),
-		file_vma(A + 8 * PAGE, 4, 101, "/data/b", false, 1),
-		file_vma(A + 16 * PAGE, 4, 102, "/data/c", false, 1),
+		seeded_file_vma(A, 4, 100, "/data/a", false, 1),
+		seeded_file_vma(A + 8 * PAGE, 4, 101, "/data/b", false, 1),
+		seeded_file_vma(A + 16 * PAGE, 4, 102, "/data/c", false, 1),
 	};
 	struct mw_vma second[] = {
-		file_vma(A, 4, 100, "/data/a", false, 1),
-		file_vma(A + 8 * PAGE, 4, 101, "/data/b", false, 1),
-		file_vma(A + 32 * PAGE, 4, 103, "/data/d", false, 1),
+		seeded_file_vma(A, 4, 100, "/data/a", false, 1),
+		seeded_file_vma(A + 8 * PAGE, 4, 101, "/data/b", false, 1),
+		seeded_file_vma(A + 32 * PAGE, 4, 103, "/data/d", false, 1),
 	};
 
 	/* A process the tracker did not know: nothing to correct. */
@@ -124,7 +104,7 @@ Test(seed, rescans_report_how_many_mappings_differed)
 
 Test(seed, resize_remap_is_seen_against_a_seeded_mapping)
 {
-	struct mw_vma vma = file_vma(A, 2560, 100, "/data/0.index", false, 1);
+	struct mw_vma vma = seeded_file_vma(A, 2560, 100, "/data/0.index", false, 1);
 
 	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, &vma, 1, 1), 0);
 	apply(truncate_file(PID, 2, 100, 100 * PAGE));
@@ -280,7 +260,7 @@ Test(seed, the_forecast_follows_growth_stop_shrink_and_exit)
 
 Test(seed, an_unlink_drained_after_the_rescan_still_gives_the_time)
 {
-	struct mw_vma vmas[] = { file_vma(A, 4, 100, "/data/00.index", true, 0) };
+	struct mw_vma vmas[] = { seeded_file_vma(A, 4, 100, "/data/00.index", true, 0) };
 	const struct mw_process_report *report;
 
 	/* The rescan reads /proc after the unlink but before its record is drained. */
@@ -297,8 +277,8 @@ Test(seed, an_unlink_drained_after_the_rescan_still_gives_the_time)
 Test(seed, a_mapping_of_unknown_size_is_never_stale)
 {
 	struct mw_vma vmas[] = {
-		file_vma(A, 4, 300, "/data/unknown.index", true, 0),
-		file_vma(A + 8 * PAGE, 4, 301, "/data/short.index", false, 1),
+		seeded_file_vma(A, 4, 300, "/data/unknown.index", true, 0),
+		seeded_file_vma(A + 8 * PAGE, 4, 301, "/data/short.index", false, 1),
 	};
 	const struct mw_process_report *report;
 
@@ -322,7 +302,7 @@ Test(seed, a_mapping_of_unknown_size_is_never_stale)
 /* A walk that ends half way leaves no process behind that it added. */
 Test(seed, an_abandoned_walk_drops_the_process_it_added)
 {
-	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", true, 0);
+	struct mw_vma vma = seeded_file_vma(A, 4, 100, "/data/a.index", true, 0);
 	struct mw_tracker_seed seed;
 
 	cr_assert_eq(tracker__seed_begin(tracker, &seed, PID, "java", SECOND), 0);
@@ -341,14 +321,14 @@ Test(seed, an_abandoned_walk_drops_the_process_it_added)
 Test(seed, a_streamed_rescan_changes_only_what_differs)
 {
 	struct mw_vma first[4] = {
-		file_vma(A, 2, 100, "/data/a.index", false, 1),
-		file_vma(A + 4 * PAGE, 2, 101, "/data/b.index", false, 1),
-		file_vma(A + 8 * PAGE, 2, 102, "/data/c.index", false, 1),
-		file_vma(A + 12 * PAGE, 2, 103, "/data/d.index", false, 1),
+		seeded_file_vma(A, 2, 100, "/data/a.index", false, 1),
+		seeded_file_vma(A + 4 * PAGE, 2, 101, "/data/b.index", false, 1),
+		seeded_file_vma(A + 8 * PAGE, 2, 102, "/data/c.index", false, 1),
+		seeded_file_vma(A + 12 * PAGE, 2, 103, "/data/d.index", false, 1),
 	};
 	struct mw_vma second[3] = {
 		first[0],
-		file_vma(A + 4 * PAGE, 2, 104, "/data/e.index", false, 1), /* replaced */
+		seeded_file_vma(A + 4 * PAGE, 2, 104, "/data/e.index", false, 1), /* replaced */
 		first[3], /* c went */
 	};
 	struct mw_tracker_seed seed;
@@ -380,9 +360,14 @@ Test(seed, ranges_past_the_snapshot_cap_are_counted_not_listed)
 	tracker_setup_capped(0, 3);
 	/* file 100 at even slots, file 200 at odd ones, file 300 last, past the cap */
 	for (size_t i = 0; i < 8; i++)
-		vmas[i] = file_vma(A + i * 4 * PAGE, 2, i == 7 ? 300 : i % 2 ? 200 : 100,
-				   i == 7 ? "/data/z.index" : i % 2 ? "/data/y.index" : "/data/x.index",
-				   true, 0);
+		vmas[i] = seeded_file_vma(A + i * 4 * PAGE, 2,
+					  i == 7  ? 300
+					  : i % 2 ? 200
+						  : 100,
+					  i == 7  ? "/data/z.index"
+					  : i % 2 ? "/data/y.index"
+						  : "/data/x.index",
+					  true, 0);
 	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 20, vmas, 8, SECOND), 0);
 	report = report_now(PID, 2 * SECOND);
 	cr_assert_eq(report->orphaned_mappings, 8);
@@ -413,8 +398,8 @@ Test(seed, subvolume_files_sharing_dev_and_ino_stay_apart)
 {
 	const uint32_t sv1 = 0x2a, sv2 = 0x2b, sv3 = 0x2c;
 	struct mw_vma vmas[] = {
-		file_vma(A, 2, 257, "/b/sv1/a", false, 1),
-		file_vma(A + 4 * PAGE, 2, 257, "/b/sv2/b", true, 0),
+		seeded_file_vma(A, 2, 257, "/b/sv1/a", false, 1),
+		seeded_file_vma(A + 4 * PAGE, 2, 257, "/b/sv2/b", true, 0),
 	};
 	const struct mw_process_report *report;
 	union mw_event event;
@@ -456,7 +441,7 @@ Test(seed, subvolume_files_sharing_dev_and_ino_stay_apart)
  */
 Test(seed, a_move_the_scan_already_shows_is_not_applied_again)
 {
-	struct mw_vma moved = file_vma(A + 64 * PAGE, 4, 100, "/data/a.index", true, 0);
+	struct mw_vma moved = seeded_file_vma(A + 64 * PAGE, 4, 100, "/data/a.index", true, 0);
 
 	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, &moved, 1, 10 * SECOND), 0);
 	apply(mremap_range(PID, 11 * SECOND, A, 4 * PAGE, A + 64 * PAGE, 4 * PAGE,
@@ -470,7 +455,7 @@ Test(seed, a_move_the_scan_already_shows_is_not_applied_again)
 /* A move of memory the map holds is applied as it comes, with no re-read. */
 Test(seed, a_move_of_a_known_mapping_is_applied)
 {
-	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", true, 0);
+	struct mw_vma vma = seeded_file_vma(A, 4, 100, "/data/a.index", true, 0);
 
 	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, &vma, 1, 10 * SECOND), 0);
 	apply(mremap_range(PID, 11 * SECOND, A, 4 * PAGE, A + 64 * PAGE, 4 * PAGE,
@@ -510,7 +495,7 @@ Test(seed, the_child_of_a_followed_single_threaded_parent_is_copied)
 /* /proc hides MADV_DONTFORK: a parent's VMA read from it may be one the child lacks. */
 Test(seed, the_child_of_a_parent_read_from_proc_is_read_too)
 {
-	struct mw_vma vma = file_vma(A, 4, 100, "/data/a.index", true, 0);
+	struct mw_vma vma = seeded_file_vma(A, 4, 100, "/data/a.index", true, 0);
 
 	cr_assert_eq(tracker__seed_process(tracker, PID, "java", 3, &vma, 1, 10 * SECOND), 0);
 	apply(fork_process(PID, 11 * SECOND, PID + 1, false));

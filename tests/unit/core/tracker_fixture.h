@@ -4,6 +4,7 @@
 #define MAPWATCH_TEST_TRACKER_FIXTURE_H
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include "event_builders.h"
 
 #define HOOK_LOG_MAX 64
@@ -18,6 +19,31 @@ struct hook_log {
 	uint32_t rescanned_pid[HOOK_LOG_MAX];
 	int watch_result; /* what on_watch answers: 1 plays a kernel that lost the inode */
 };
+
+/* The device of the files seeded_file_vma() makes. */
+#define SEEDED_DEV (254u << 20)
+
+/* A shared, read-only mapping of a regular file as /proc shows it, with its stat. */
+static inline struct mw_vma seeded_file_vma(uint64_t start, uint64_t pages, uint64_t ino,
+					    const char *path, bool deleted, uint32_t nlink)
+{
+	struct mw_vma vma = {
+		.start = start,
+		.end = start + pages * PAGE,
+		.ino = ino,
+		.dev = SEEDED_DEV,
+		.prot = PROT_READ,
+		.shared = true,
+		.deleted = deleted,
+		.kind = MW_VMA_FILE,
+		.file_stat_known = true,
+		.nlink = nlink,
+		.file_size = pages * PAGE,
+	};
+
+	snprintf(vma.path, sizeof(vma.path), "%s", path);
+	return vma;
+}
 
 static struct hook_log hooks;
 static struct mw_tracker *tracker;

@@ -12,6 +12,7 @@
 
 #include "idxstore/index.h"
 #include "idxstore/store.h"
+#include "scratch_dir.h"
 
 static char dir[] = "/tmp/idxstore-index-XXXXXX";
 static struct idxstore_stats stats;
@@ -20,7 +21,7 @@ static struct cleaner *cleaner;
 
 static void setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_dir__create(dir);
 	memset(&stats, 0, sizeof(stats));
 	cr_assert_eq(grace__create(&grace), 0);
 	cr_assert_eq(cleaner__start(&cleaner, grace, 0), 0);
@@ -28,12 +29,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char command[128];
-
 	cleaner__stop(cleaner);
 	grace__destroy(grace);
-	snprintf(command, sizeof(command), "rm -rf %s", dir);
-	cr_assert_eq(system(command), 0);
+	scratch_dir__remove(dir);
 }
 
 static struct index_context context_for(enum resize_policy policy)

@@ -18,6 +18,7 @@
 
 #include "idxstore/index.h"
 #include "idxstore/store.h"
+#include "scratch_dir.h"
 
 static char dir[] = "/tmp/idxstore-leak-XXXXXX";
 
@@ -26,15 +27,12 @@ static char dir[] = "/tmp/idxstore-leak-XXXXXX";
 
 static void setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_dir__create(dir);
 }
 
 static void teardown(void)
 {
-	char command[128];
-
-	snprintf(command, sizeof(command), "rm -rf %s", dir);
-	cr_assert_eq(system(command), 0);
+	scratch_dir__remove(dir);
 }
 
 static bool ends_with(const char *text, const char *suffix)
