@@ -468,8 +468,13 @@ static struct segment *segment_list__floor(struct segment_list *list, int64_t ta
 	return low ? list->segments[low - 1] : NULL;
 }
 
-int store__lookup_offset(struct store *store, struct grace_reader *reader,
-			 unsigned partition_number, int64_t offset, struct index_entry *entry)
+/*
+ * The index entry at or below @key in the segment that holds it: Kafka's
+ * offset index (@by_time false) or time index. Below a segment's first index
+ * entry the answer is the segment's first record.
+ */
+static int lookup(struct store *store, struct grace_reader *reader, unsigned partition_number,
+		  int64_t key, bool by_time, struct index_entry *entry)
 {
 	struct partition *partition;
 	struct segment *segment;
@@ -479,15 +484,16 @@ int store__lookup_offset(struct store *store, struct grace_reader *reader,
 		return -EINVAL;
 	partition = &store->partitions[partition_number];
 	grace__read_lock(store->grace, reader);
-	segment = segment_list__floor(atomic_load(&partition->list), offset, false);
+	segment = segment_list__floor(atomic_load(&partition->list), key, by_time);
 	if (!segment) {
 		ret = -ENOENT;
 	} else {
-		ret = index__lookup(segment->offset_index, offset, entry);
+		ret = index__lookup(by_time ? segment->time_index : segment->offset_index, key,
+				    entry);
 		if (ret == -ENOENT) {
-			/* Below the first index entry: the segment's first record. */
-			entry->key = segment->base_offset;
-			entry->value = 0;
+			entry->key = by_time ? atomic_load(&segment->first_timestamp)
+					     : segment->base_offset;
+			entry->value = by_time ? segment->base_offset : 0;
 			ret = 0;
 		}
 	}
@@ -495,30 +501,16 @@ int store__lookup_offset(struct store *store, struct grace_reader *reader,
 	return ret;
 }
 
+int store__lookup_offset(struct store *store, struct grace_reader *reader,
+			 unsigned partition_number, int64_t offset, struct index_entry *entry)
+{
+	return lookup(store, reader, partition_number, offset, false, entry);
+}
+
 int store__lookup_time(struct store *store, struct grace_reader *reader, unsigned partition_number,
 		       int64_t timestamp, struct index_entry *entry)
 {
-	struct partition *partition;
-	struct segment *segment;
-	int ret;
-
-	if (partition_number >= store->options.partitions)
-		return -EINVAL;
-	partition = &store->partitions[partition_number];
-	grace__read_lock(store->grace, reader);
-	segment = segment_list__floor(atomic_load(&partition->list), timestamp, true);
-	if (!segment) {
-		ret = -ENOENT;
-	} else {
-		ret = index__lookup(segment->time_index, timestamp, entry);
-		if (ret == -ENOENT) {
-			entry->key = atomic_load(&segment->first_timestamp);
-			entry->value = segment->base_offset;
-			ret = 0;
-		}
-	}
-	grace__read_unlock(reader);
-	return ret;
+	return lookup(store, reader, partition_number, timestamp, true, entry);
 }
 
 void store__offset_range(struct store *store, unsigned partition_number, int64_t *start,
