@@ -5,7 +5,7 @@ Checks the Grafana dashboard the way an operator would find out the hard way:
 every query must parse as PromQL (promtool, after Grafana's variables are
 filled in), use only variables the dashboard defines, and name only metrics
 the agent writes. The metrics the agent writes are read from the exporter's
-source; with PRODUCT_MD, a name must also be in the contract's metric table.
+table of families (metric_families.py); with PRODUCT_MD, a name must also be in the contract's metric table.
 Then checks that the views the dashboard promises are there.
 """
 import json
@@ -16,29 +16,12 @@ import sys
 import tempfile
 
 from check_tally import check, failures, finish
+from metric_families import series
 
 
 GRAFANA_BUILTINS = {"__rate_interval": "5m", "__interval": "1m", "__range": "1h"}
 PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
                    "group_right", "bool", "offset", "inf", "nan", "atan2"}
-
-
-def written_metrics(source_path):
-    """Metric names the textfile writer spells out; a histogram family (whose
-    name the writer holds in a variable) with its _bucket, _sum and _count."""
-    source = open(source_path).read()
-    names = set(re.findall(r'"(mapwatch_[a-z0-9_]+)', source))
-    for family in re.findall(r'family\(\s*writer,\s*(\w+|"\w+"),\s*"histogram"', source):
-        if not family.startswith('"'):
-            assigned = re.search(r'\b' + family + r'\s*=\s*"(mapwatch_[a-z0-9_]+)"', source)
-            if not assigned:
-                sys.exit(f"{source_path}: cannot tell which histogram {family} names")
-            family = assigned.group(1)
-        base = family.strip('"')
-        # Only the three series exist; a query on the bare name finds nothing.
-        names.discard(base)
-        names |= {base + "_bucket", base + "_sum", base + "_count"}
-    return names
 
 
 def contract_metrics(product_path):
@@ -126,7 +109,7 @@ def main():
     self_test()
 
     dashboard = json.load(open(dashboard_path))
-    allowed = written_metrics(source_path)
+    allowed = series(source_path)
     check(len(allowed) >= 17, f"found only {sorted(allowed)} in {source_path}")
     if product_path:
         contract = contract_metrics(product_path)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 from check_tally import check, failures, finish
+from metric_families import families
 
 
 # A value the option parser accepts, by the name --help gives the value.
@@ -219,11 +220,8 @@ def main():
         check(path in files, f"FILES does not name {path}, the unit's {option}")
 
     metrics = plain("\n".join(parts["METRICS"]))
-    source = open(source_path).read()
-    names = set(re.findall(r'"(mapwatch_[a-z0-9_]+)', source))
-    # A histogram's _sum and _count go with its family name.
-    names = {n for n in names if not any(n == base + suffix for base in names
-                                         for suffix in ("_sum", "_count", "_bucket"))}
+    names = {name for name, _ in families(source_path)}
+    check(len(names) >= 20, f"found only {sorted(names)} in {source_path}")
     for name in sorted(names):
         check(re.search(r'\b' + name + r'\b', metrics), f"METRICS does not name {name}")
 
