@@ -22,7 +22,7 @@
 #include "proc_scan.h"
 #include "proc_seed.h"
 #include "process_filter.h"
-#include "sysctl.h"
+#include "seeded_tracker.h"
 #include "tracker.h"
 #include "unfiled_inodes.h"
 
@@ -49,9 +49,8 @@
 struct mw_collector {
 	struct mw_options options;
 	struct mw_kernel_tracer *kernel;
-	struct mw_tracker *tracker;
-	struct mw_process_filter *filter; /* the kernel's filters, for what /proc shows */
-	uint64_t max_map_count;
+	/* the tracker, and the kernel's filters for what /proc shows */
+	struct mw_seeded_tracker seeded;
 	uint64_t events_by_type[MW_EVENT_TYPE_COUNT];
 	uint64_t events_malformed;
 	uint64_t events_lost;
@@ -127,31 +126,31 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 
 	/* an exec may have come from a runtime that moved it into a container first */
 	cgroup_known = !cgroup_path__of_process((pid_t)pid, cgroup, sizeof(cgroup));
-	known = tracker__has_process(collector->tracker, pid);
+	known = tracker__has_process(collector->seeded.tracker, pid);
 	err = proc_scan__read_comm((pid_t)pid, comm);
-	if (!err &&
-	    !process_filter__matches(collector->filter, pid, comm, cgroup_known ? cgroup : NULL)) {
+	if (!err && !process_filter__matches(collector->seeded.filter, pid, comm,
+					     cgroup_known ? cgroup : NULL)) {
 		/* renamed, exec'd or moved out of the filters: the kernel follows it no more */
 		if (known)
-			(void)tracker__remove_process(collector->tracker, pid, started);
+			(void)tracker__remove_process(collector->seeded.tracker, pid, started);
 		return 0;
 	}
 	/* a kernel thread, or a zombie, that we did not follow: nothing to follow */
 	if (!err)
-		err = proc_seed__process(collector->tracker, pid, comm, started, known);
+		err = proc_seed__process(collector->seeded.tracker, pid, comm, started, known);
 	if (err == -ESRCH || err == -ENOENT) {
-		if (!tracker__remove_process(collector->tracker, pid, started))
+		if (!tracker__remove_process(collector->seeded.tracker, pid, started))
 			collector->reconcile_corrections++;
 		return 0;
 	}
 	if (err < 0)
 		return err;
-	if (cgroup_known && tracker__set_cgroup(collector->tracker, pid, cgroup) == -ENOMEM)
+	if (cgroup_known && tracker__set_cgroup(collector->seeded.tracker, pid, cgroup) == -ENOMEM)
 		return -ENOMEM;
 	if (err > 0)
 		collector->reconcile_corrections += (uint64_t)err;
 	/* a process a lost record hid from us */
-	else if (!known && tracker__process_mapping_count(collector->tracker, pid))
+	else if (!known && tracker__process_mapping_count(collector->seeded.tracker, pid))
 		collector->reconcile_corrections++;
 	return 0;
 }
@@ -173,22 +172,51 @@ const char *collector__page_cache_error(struct mw_collector *collector)
 	return collector->page_cache ? NULL : collector->page_cache_error;
 }
 
-/* The programs are attached already: whatever changes after a process's maps are read reaches us. */
-static int seed_from_proc(struct mw_collector *collector)
+/*
+ * Everything the kernel side needs, in order: the set of files its table
+ * refused, the tracer, the page cache reader and the cache of its figures.
+ */
+static int open_kernel_side(struct mw_collector *collector, char *error, size_t error_size)
 {
-	return proc_seed__all(collector->tracker, collector->filter, clock__monotonic_ns(), NULL);
+	struct mw_kernel_setup *setup;
+	int err;
+
+	collector->unfiled = unfiled_inodes__create();
+	/* on the heap: it holds PATH_MAX per cgroup */
+	setup = malloc(sizeof(*setup));
+	if (!collector->unfiled || !setup) {
+		free(setup);
+		snprintf(error, error_size, "out of memory");
+		return -ENOMEM;
+	}
+	err = kernel_options__from(&collector->options, setup, error, error_size);
+	if (!err)
+		err = kernel_tracer__open(&collector->kernel, &setup->kernel, error, error_size);
+	free(setup);
+	if (err)
+		return err;
+	open_page_cache_reader(collector);
+	err = orphan_cache__create(CACHE_MIN_AGE_NS, collector->page_cache, &collector->cache);
+	if (err)
+		snprintf(error, error_size, "out of memory");
+	return err;
 }
 
+/*
+ * The tracker's hooks keep the kernel's table of inodes in step with it: the
+ * tracker first, then the kernel side, then /proc read (the programs are
+ * attached already: whatever changes after a process's maps are read reaches us).
+ */
 int collector__open(struct mw_collector **out, const struct mw_options *options, char *error,
 		    size_t error_size)
 {
-	struct mw_kernel_setup *setup;
 	struct mw_tracker_options tracker_options = {
 		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
 		.forget_delay_ns = FORGET_DELAY_NS,
 		.inode_watch = hook_inode_watch,
 		.inode_forget = hook_inode_forget,
 		.process_rescan = hook_process_rescan,
+		.snapshot_ranges = options->ranges,
 	};
 	struct mw_collector *collector;
 	int err;
@@ -201,61 +229,18 @@ int collector__open(struct mw_collector **out, const struct mw_options *options,
 	}
 	collector->options = *options;
 	tracker_options.hook_context = collector;
-	tracker_options.snapshot_ranges = options->ranges;
-
-	err = sysctl__max_map_count(&collector->max_map_count);
-	if (err) {
-		snprintf(error, error_size, "cannot read /proc/sys/vm/max_map_count: %s",
-			 strerror(-err));
-		goto cleanup;
-	}
-	err = tracker__create(&tracker_options, &collector->tracker);
-	collector->unfiled = unfiled_inodes__create();
-	if (!err && !collector->unfiled)
-		err = -ENOMEM;
-	if (err) {
-		snprintf(error, error_size, "out of memory");
-		goto cleanup;
-	}
-	/* on the heap: it holds PATH_MAX per cgroup */
-	setup = malloc(sizeof(*setup));
-	if (!setup) {
-		snprintf(error, error_size, "out of memory");
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	err = kernel_options__from(options, setup, error, error_size);
+	err = seeded_tracker__create(&collector->seeded, &tracker_options, error, error_size);
 	if (!err)
-		err = kernel_tracer__open(&collector->kernel, &setup->kernel, error, error_size);
-	free(setup);
-	if (err)
-		goto cleanup;
-	open_page_cache_reader(collector);
-	err = orphan_cache__create(CACHE_MIN_AGE_NS, collector->page_cache, &collector->cache);
+		err = open_kernel_side(collector, error, error_size);
+	if (!err)
+		err = seeded_tracker__seed(&collector->seeded, &collector->options, NULL, error,
+					   error_size);
 	if (err) {
-		snprintf(error, error_size, "out of memory");
-		goto cleanup;
-	}
-	collector->filter = malloc(sizeof(*collector->filter));
-	if (!collector->filter) {
-		snprintf(error, error_size, "out of memory");
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	err = process_filter__init(collector->filter, &collector->options, error, error_size);
-	if (err)
-		goto cleanup;
-	err = seed_from_proc(collector);
-	if (err) {
-		snprintf(error, error_size, "cannot read /proc: %s", strerror(-err));
-		goto cleanup;
+		collector__destroy(collector);
+		return err;
 	}
 	*out = collector;
 	return 0;
-
-cleanup:
-	collector__destroy(collector);
-	return err;
 }
 
 void collector__destroy(struct mw_collector *collector)
@@ -263,8 +248,7 @@ void collector__destroy(struct mw_collector *collector)
 	if (!collector)
 		return;
 	kernel_tracer__destroy(collector->kernel);
-	tracker__destroy(collector->tracker);
-	free(collector->filter);
+	seeded_tracker__destroy(&collector->seeded);
 	unfiled_inodes__destroy(collector->unfiled);
 	orphan_cache__destroy(collector->cache);
 	page_cache_reader__destroy(collector->page_cache);
@@ -287,7 +271,7 @@ static int consume_record(void *context, const void *data, size_t size)
 	/* a deletion only the audit saw: our view was wrong until now */
 	if (event.header.type == MW_EVENT_UNLINK && (event.header.flags & MW_UNLINK_AUDIT))
 		collector->reconcile_corrections++;
-	return tracker__apply(collector->tracker, &event);
+	return tracker__apply(collector->seeded.tracker, &event);
 }
 
 /*
@@ -332,7 +316,8 @@ static void answer_pending_checks(struct mw_collector *collector)
 	struct mw_file_check checks[CHECK_BATCH];
 	size_t count;
 
-	while ((count = tracker__take_pending_checks(collector->tracker, checks, CHECK_BATCH))) {
+	while ((count = tracker__take_pending_checks(collector->seeded.tracker, checks,
+						     CHECK_BATCH))) {
 		uint64_t now = clock__monotonic_ns();
 
 		for (size_t i = 0; i < count; i++) {
@@ -352,12 +337,12 @@ static void answer_pending_checks(struct mw_collector *collector)
 			}
 			read_mapping_path(checks[i].pid, checks[i].start, checks[i].end,
 					  status.st_nlink == 0, path, sizeof(path));
-			(void)tracker__set_file_status(collector->tracker, checks[i].dev,
+			(void)tracker__set_file_status(collector->seeded.tracker, checks[i].dev,
 						       checks[i].ino, (uint32_t)status.st_nlink,
 						       (uint64_t)status.st_size,
 						       path[0] ? path : NULL, now);
 			/* the stat says what the file holds on disk too */
-			(void)tracker__set_disk_bytes(collector->tracker, checks[i].dev,
+			(void)tracker__set_disk_bytes(collector->seeded.tracker, checks[i].dev,
 						      checks[i].ino, (uint64_t)status.st_size,
 						      (uint64_t)status.st_blocks * 512);
 		}
@@ -390,7 +375,7 @@ int collector__kernel_access(struct mw_collector *collector)
 
 bool collector__file_deleted(struct mw_collector *collector, uint32_t dev, uint64_t ino)
 {
-	return tracker__file_deleted(collector->tracker, dev, ino);
+	return tracker__file_deleted(collector->seeded.tracker, dev, ino);
 }
 
 static int on_ring_buffer(struct mw_event_loop *loop, int fd, void *context)
@@ -420,7 +405,7 @@ int collector__attach_to_loop(struct mw_collector *collector, struct mw_event_lo
 /* Map counts and names of every known process, from the kernel, now. */
 static int sample_processes(struct mw_collector *collector)
 {
-	size_t count = tracker__pids(collector->tracker, NULL, 0);
+	size_t count = tracker__pids(collector->seeded.tracker, NULL, 0);
 	struct mw_process_sample *samples;
 	uint64_t now = clock__monotonic_ns();
 	uint32_t *pids;
@@ -432,7 +417,7 @@ static int sample_processes(struct mw_collector *collector)
 	samples = calloc(count, sizeof(*samples));
 	err = pids && samples ? 0 : -ENOMEM;
 	if (!err) {
-		tracker__pids(collector->tracker, pids, count);
+		tracker__pids(collector->seeded.tracker, pids, count);
 		err = kernel_tracer__read_processes(collector->kernel, pids, count, samples);
 	}
 	for (size_t i = 0; !err && i < count; i++) {
@@ -441,21 +426,22 @@ static int sample_processes(struct mw_collector *collector)
 		 * before a re-read that still saw its mappings: this ends it either way.
 		 */
 		if (!samples[i].alive) {
-			if (!tracker__remove_process(collector->tracker, pids[i], now))
+			if (!tracker__remove_process(collector->seeded.tracker, pids[i], now))
 				collector->reconcile_corrections++;
 			continue;
 		}
 		if (samples[i].map_count)
-			(void)tracker__set_map_count(collector->tracker, pids[i],
+			(void)tracker__set_map_count(collector->seeded.tracker, pids[i],
 						     samples[i].map_count, now);
 		/* exec'd or renamed out of --comm: the kernel's records stopped at that moment */
 		if (samples[i].comm[0] &&
 		    !options__process_matches(&collector->options, pids[i], samples[i].comm)) {
-			(void)tracker__remove_process(collector->tracker, pids[i], now);
+			(void)tracker__remove_process(collector->seeded.tracker, pids[i], now);
 			continue;
 		}
 		if (samples[i].comm[0])
-			(void)tracker__set_comm(collector->tracker, pids[i], samples[i].comm);
+			(void)tracker__set_comm(collector->seeded.tracker, pids[i],
+						samples[i].comm);
 	}
 	free(pids);
 	free(samples);
@@ -472,7 +458,7 @@ static bool recheck_unfiled(void *context, const struct mw_file_id *file, uint64
 	struct mw_collector *collector = context;
 	int filed = kernel_tracer__watch_inode(collector->kernel, file, name_hash);
 
-	if (tracker__check_file(collector->tracker, file->dev, file->ino) == -ENOENT)
+	if (tracker__check_file(collector->seeded.tracker, file->dev, file->ino) == -ENOENT)
 		return true;
 	return filed >= 0;
 }
@@ -490,7 +476,7 @@ static int audit(struct mw_collector *collector)
 	if (err)
 		return err;
 	unfiled_inodes__visit(collector->unfiled, UNFILED_BATCH, recheck_unfiled, collector);
-	tracker__verify_kernel_inodes(collector->tracker, VERIFY_BATCH);
+	tracker__verify_kernel_inodes(collector->seeded.tracker, VERIFY_BATCH);
 	return collector__drain(collector);
 }
 
@@ -512,7 +498,7 @@ static void queue_processes(struct mw_collector *collector, bool every)
 
 		if (*end || pid == 0 || pid > UINT32_MAX)
 			continue;
-		if (every || !tracker__has_process(collector->tracker, (uint32_t)pid))
+		if (every || !tracker__has_process(collector->seeded.tracker, (uint32_t)pid))
 			queue_rescan(collector, (uint32_t)pid);
 	}
 	closedir(proc);
@@ -542,7 +528,7 @@ int collector__refresh(struct mw_collector *collector)
 		 * the mapping one: check every tracked file's links as well.
 		 */
 		collector->events_lost = lost;
-		tracker__check_every_file(collector->tracker);
+		tracker__check_every_file(collector->seeded.tracker);
 		answer_pending_checks(collector);
 		queue_processes(collector, every);
 	}
@@ -571,15 +557,16 @@ int collector__refresh(struct mw_collector *collector)
 	/* the checks whose mapping was wrong, through the views just read */
 	if (collector->recheck_count) {
 		for (size_t i = 0; i < collector->recheck_count; i++)
-			(void)tracker__check_file(collector->tracker, collector->rechecks[i].dev,
+			(void)tracker__check_file(collector->seeded.tracker,
+						  collector->rechecks[i].dev,
 						  collector->rechecks[i].ino);
 		collector->recheck_count = 0;
 		answer_pending_checks(collector);
 	}
 	(void)audit(collector);
 	(void)sample_processes(collector);
-	process_cgroups__read_unknown(collector->tracker);
-	tracker__sweep_unused_inodes(collector->tracker, clock__monotonic_ns());
+	process_cgroups__read_unknown(collector->seeded.tracker);
+	tracker__sweep_unused_inodes(collector->seeded.tracker, clock__monotonic_ns());
 	return 0;
 }
 
@@ -610,7 +597,7 @@ static void resolve_orphan_paths(struct mw_collector *collector, struct mw_snaps
 					  status.st_nlink == 0, path, sizeof(path));
 			if (!path[0] || !(copy = strdup(path)))
 				continue;
-			(void)tracker__set_file_status(collector->tracker, orphan->st_dev,
+			(void)tracker__set_file_status(collector->seeded.tracker, orphan->st_dev,
 						       orphan->ino, (uint32_t)status.st_nlink,
 						       (uint64_t)status.st_size, path,
 						       clock__monotonic_ns());
@@ -624,9 +611,10 @@ int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 {
 	int err;
 
-	orphan_measure__run(collector->tracker, clock__monotonic_ns());
-	err = tracker__snapshot(collector->tracker, clock__monotonic_ns(),
-				clock__realtime_offset_seconds(), collector->max_map_count, out);
+	orphan_measure__run(collector->seeded.tracker, clock__monotonic_ns());
+	err = tracker__snapshot(collector->seeded.tracker, clock__monotonic_ns(),
+				clock__realtime_offset_seconds(), collector->seeded.max_map_count,
+				out);
 
 	if (err)
 		return err;
@@ -645,5 +633,5 @@ int collector__snapshot(struct mw_collector *collector, struct mw_snapshot *out)
 
 size_t collector__process_count(struct mw_collector *collector)
 {
-	return tracker__pids(collector->tracker, NULL, 0);
+	return tracker__pids(collector->seeded.tracker, NULL, 0);
 }

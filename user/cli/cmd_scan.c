@@ -11,10 +11,8 @@
 #include "json_snapshot.h"
 #include "orphan_cache.h"
 #include "output_check.h"
-#include "process_filter.h"
 #include "prometheus_textfile.h"
-#include "proc_seed.h"
-#include "sysctl.h"
+#include "seeded_tracker.h"
 #include "terminal_text.h"
 #include "text_report.h"
 #include "tracker.h"
@@ -103,11 +101,9 @@ int command__scan(const struct mw_options *options)
 		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
 		.snapshot_ranges = options->ranges,
 	};
-	struct mw_process_filter *filter = NULL;
-	struct mw_tracker *tracker = NULL;
+	struct mw_seeded_tracker seeded = { 0 };
 	struct mw_snapshot snapshot = { 0 };
 	struct mw_proc_scan_stats stats = { 0 };
-	uint64_t max_map_count = 0;
 	char error[512];
 	bool pids_found;
 	int err, status = MW_EXIT_FAILURE;
@@ -116,32 +112,19 @@ int command__scan(const struct mw_options *options)
 		log_line__print("%s", error);
 		return MW_EXIT_FAILURE;
 	}
-	err = sysctl__max_map_count(&max_map_count);
+	err = seeded_tracker__create(&seeded, &tracker_options, error, sizeof(error));
+	if (!err)
+		err = seeded_tracker__seed(&seeded, options, &stats, error, sizeof(error));
 	if (err) {
-		log_line__print("cannot read /proc/sys/vm/max_map_count: %s", strerror(-err));
-		return MW_EXIT_FAILURE;
-	}
-	/* on the heap: it holds PATH_MAX per cgroup */
-	filter = malloc(sizeof(*filter));
-	if (!filter || tracker__create(&tracker_options, &tracker)) {
-		log_line__print("out of memory");
-		goto cleanup;
-	}
-	if (process_filter__init(filter, options, error, sizeof(error))) {
 		log_line__print("%s", error);
-		goto cleanup;
-	}
-	err = proc_seed__all(tracker, filter, clock__monotonic_ns(), &stats);
-	if (err) {
-		log_line__print("cannot read /proc: %s", strerror(-err));
 		goto cleanup;
 	}
 	if (stats.unreadable && options->verbosity)
 		log_line__print("%llu processes could not be read (run as root to see all)",
 				(unsigned long long)stats.unreadable);
-	pids_found = every_pid_exists(options, tracker);
-	err = tracker__snapshot(tracker, clock__monotonic_ns(), clock__realtime_offset_seconds(),
-				max_map_count, &snapshot);
+	pids_found = every_pid_exists(options, seeded.tracker);
+	err = tracker__snapshot(seeded.tracker, clock__monotonic_ns(),
+				clock__realtime_offset_seconds(), seeded.max_map_count, &snapshot);
 	if (err) {
 		log_line__print("out of memory");
 		goto cleanup;
@@ -164,7 +147,6 @@ int command__scan(const struct mw_options *options)
 
 cleanup:
 	snapshot__clear(&snapshot);
-	tracker__destroy(tracker);
-	free(filter);
+	seeded_tracker__destroy(&seeded);
 	return status;
 }

@@ -16,9 +16,7 @@
 #include "event_loop.h"
 #include "log_line.h"
 #include "orphan_measure.h"
-#include "process_filter.h"
-#include "proc_seed.h"
-#include "sysctl.h"
+#include "seeded_tracker.h"
 #include "terminal_text.h"
 #include "top_screen.h"
 #include "top_keys.h"
@@ -216,43 +214,25 @@ static int look_once(struct top *top, char *error, size_t error_size)
 		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
 		.snapshot_ranges = options->ranges,
 	};
-	/* on the heap: it holds PATH_MAX per cgroup */
-	struct mw_process_filter *filter = malloc(sizeof(*filter));
+	struct mw_seeded_tracker seeded = { 0 };
 	struct mw_snapshot snapshot = { 0 };
-	struct mw_tracker *tracker = NULL;
-	uint64_t max_map_count = 0;
 	int err;
 
-	err = filter ? tracker__create(&tracker_options, &tracker) : -ENOMEM;
-	if (err) {
-		snprintf(error, error_size, "out of memory");
-		goto out;
-	}
-	err = sysctl__max_map_count(&max_map_count);
-	if (err) {
-		snprintf(error, error_size, "cannot read /proc/sys/vm/max_map_count: %s",
-			 strerror(-err));
-		goto out;
-	}
-	err = process_filter__init(filter, options, error, error_size);
+	err = seeded_tracker__create(&seeded, &tracker_options, error, error_size);
+	if (!err)
+		err = seeded_tracker__seed(&seeded, options, NULL, error, error_size);
 	if (err)
 		goto out;
-	err = proc_seed__all(tracker, filter, clock__monotonic_ns(), NULL);
-	if (err) {
-		snprintf(error, error_size, "cannot read /proc: %s", strerror(-err));
-		goto out;
-	}
-	orphan_measure__run(tracker, clock__monotonic_ns());
-	err = tracker__snapshot(tracker, clock__monotonic_ns(), clock__realtime_offset_seconds(),
-				max_map_count, &snapshot);
+	orphan_measure__run(seeded.tracker, clock__monotonic_ns());
+	err = tracker__snapshot(seeded.tracker, clock__monotonic_ns(),
+				clock__realtime_offset_seconds(), seeded.max_map_count, &snapshot);
 	if (!err)
 		err = top_history__update(&top->model, &snapshot);
 	if (err)
 		snprintf(error, error_size, "out of memory");
 out:
 	snapshot__clear(&snapshot);
-	tracker__destroy(tracker);
-	free(filter);
+	seeded_tracker__destroy(&seeded);
 	return err;
 }
 
