@@ -49,8 +49,10 @@ int top_chart__draw(const double *values, size_t count, double low, double high,
 		char *line = malloc(width * 3 + 1);
 
 		if (!line) {
-			for (size_t i = 0; i < row; i++)
+			for (size_t i = 0; i < row; i++) {
 				free(lines[i]);
+				lines[i] = NULL;
+			}
 			return -ENOMEM;
 		}
 		memset(line, ' ', blank);

@@ -11,7 +11,8 @@
  * column, the newest on the right (the oldest are cut when there are more
  * values than columns). A value at @low draws nothing, at @high a full bar.
  * Eighth blocks on a UTF-8 terminal, '#' and '.' otherwise. Fills @lines with
- * @rows malloc'ed strings, top line first; returns 0 or -ENOMEM.
+ * @rows malloc'ed strings, top line first; returns 0, or -ENOMEM with no line
+ * left allocated (those filled are NULL again, so a caller frees all alike).
  */
 int top_chart__draw(const double *values, size_t count, double low, double high, size_t rows,
 		    size_t width, bool utf8, char **lines);

@@ -466,73 +466,102 @@ static void add_halves(struct build *build, const char *left, const char *right,
 	add_line(build, &line, TOP_STYLE_PLAIN, 0, 0);
 }
 
+/* Both charts' values, oldest first, and their ranges. */
+struct chart_values {
+	double *maps;
+	double *orphans;
+	size_t count;
+	double map_low, map_high, orphan_high;
+	double span; /* seconds from the first value to the last */
+};
+
+/* The newest of @history, as many as @width columns show. Returns 0 or -ENOMEM. */
+static int read_chart_values(const struct mw_top_process_history *history, size_t width,
+			     struct chart_values *values)
+{
+	size_t length = history ? history->length : 0, first = length > width ? length - width : 0;
+
+	values->count = length - first;
+	values->maps = calloc(length ? length : 1, sizeof(*values->maps));
+	values->orphans = calloc(length ? length : 1, sizeof(*values->orphans));
+	if (!values->maps || !values->orphans)
+		return -ENOMEM;
+	for (size_t i = 0; i < values->count; i++) {
+		const struct mw_top_sample *sample =
+			top_process_history__sample(history, first + i);
+		double maps = (double)sample->map_count,
+		       orphans = (double)sample->orphaned_mappings;
+
+		values->maps[i] = maps;
+		values->orphans[i] = orphans;
+		if (!i || maps < values->map_low)
+			values->map_low = maps;
+		if (!i || maps > values->map_high)
+			values->map_high = maps;
+		if (orphans > values->orphan_high)
+			values->orphan_high = orphans;
+	}
+	if (values->count)
+		values->span = top_process_history__sample(history, length - 1)->timestamp -
+			       top_process_history__sample(history, first)->timestamp;
+	return 0;
+}
+
+static void free_chart_lines(char **lines)
+{
+	for (size_t i = 0; i < CHART_ROWS; i++)
+		free(lines[i]);
+}
+
 static void add_charts(struct build *build, const struct mw_top_process_history *history)
 {
 	size_t half = build->layout->width > 1 ? (build->layout->width - 1) / 2 : 1;
-	size_t count = history ? history->length : 0, first = count > half ? count - half : 0;
-	double *maps = calloc(count ? count : 1, sizeof(*maps));
-	double *orphans = calloc(count ? count : 1, sizeof(*orphans));
-	double map_low = 0, map_high = 0, orphan_high = 0, span = 0;
-	char *map_lines[CHART_ROWS], *orphan_lines[CHART_ROWS], left[96], right[96], age[32];
-	size_t shown = count - first;
+	char *map_lines[CHART_ROWS] = { 0 }, *orphan_lines[CHART_ROWS] = { 0 };
+	struct chart_values values = { 0 };
+	char left[96], right[96], age[32];
+	double map_low, map_high;
+	int err;
 
-	if (!maps || !orphans) {
-		build->frame->failed = true;
-		goto out;
-	}
-	for (size_t i = 0; i < shown; i++) {
-		const struct mw_top_sample *sample =
-			top_process_history__sample(history, first + i);
-
-		maps[i] = (double)sample->map_count;
-		orphans[i] = (double)sample->orphaned_mappings;
-		if (!i || maps[i] < map_low)
-			map_low = maps[i];
-		if (!i || maps[i] > map_high)
-			map_high = maps[i];
-		if (orphans[i] > orphan_high)
-			orphan_high = orphans[i];
-	}
-	if (shown)
-		span = top_process_history__sample(history, count - 1)->timestamp -
-		       top_process_history__sample(history, first)->timestamp;
-	top_format__age(span, age, sizeof(age));
-	snprintf(left, sizeof(left), "Map count over %s: %.0f to %.0f", age, map_low, map_high);
-	snprintf(right, sizeof(right), "Orphaned mappings over %s: 0 to %.0f", age, orphan_high);
+	err = read_chart_values(history, half, &values);
+	if (err)
+		goto cleanup;
+	top_format__age(values.span, age, sizeof(age));
+	snprintf(left, sizeof(left), "Map count over %s: %.0f to %.0f", age, values.map_low,
+		 values.map_high);
+	snprintf(right, sizeof(right), "Orphaned mappings over %s: 0 to %.0f", age,
+		 values.orphan_high);
 	add_halves(build, left, right, half);
 
 	/*
 	 * Map counts move little against their size: the chart spans their own
 	 * range, the lowest a quarter high; a flat one is half high. Orphans start at 0.
 	 */
+	map_low = values.map_low;
+	map_high = values.map_high;
 	if (map_high > map_low) {
-		double range = map_high - map_low;
-
-		map_low -= range / 3;
+		map_low -= (map_high - map_low) / 3;
 	} else {
 		map_low -= 1;
 		map_high += 1;
 	}
-	if (top_chart__draw(maps, shown, map_low, map_high, CHART_ROWS, half, build->layout->utf8,
-			    map_lines)) {
-		build->frame->failed = true;
-		goto out;
-	}
-	if (top_chart__draw(orphans, shown, 0, orphan_high > 0 ? orphan_high : 1, CHART_ROWS, half,
-			    build->layout->utf8, orphan_lines)) {
-		for (size_t i = 0; i < CHART_ROWS; i++)
-			free(map_lines[i]);
-		build->frame->failed = true;
-		goto out;
-	}
-	for (size_t i = 0; i < CHART_ROWS; i++) {
+	err = top_chart__draw(values.maps, values.count, map_low, map_high, CHART_ROWS, half,
+			      build->layout->utf8, map_lines);
+	if (!err)
+		err = top_chart__draw(values.orphans, values.count, 0,
+				      values.orphan_high > 0 ? values.orphan_high : 1, CHART_ROWS,
+				      half, build->layout->utf8, orphan_lines);
+	if (err)
+		goto cleanup;
+	for (size_t i = 0; i < CHART_ROWS; i++)
 		add_halves(build, map_lines[i], orphan_lines[i], half);
-		free(map_lines[i]);
-		free(orphan_lines[i]);
-	}
-out:
-	free(maps);
-	free(orphans);
+
+cleanup:
+	if (err)
+		build->frame->failed = true;
+	free_chart_lines(map_lines);
+	free_chart_lines(orphan_lines);
+	free(values.maps);
+	free(values.orphans);
 }
 
 static void add_orphan_row(struct build *build, const struct mw_orphan *orphan, size_t path_width)
