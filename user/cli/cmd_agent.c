@@ -26,8 +26,10 @@ struct agent {
 	int textfile_error; /* of the last write, 0 when it worked */
 	int snapshot_error;
 	bool outputs_named; /* false: run by hand, so a summary line goes to stdout too */
+	bool textfile_defaulted; /* no --textfile: the default path */
 	size_t programs_attached;
 	struct mw_http_metrics *http; /* --listen; NULL without */
+	struct mw_event_loop *loop;
 };
 
 /*
@@ -44,7 +46,7 @@ static void note_write(const char *what, const char *path, int err, int *last_er
 }
 
 /* One line at start: what it follows, and where its files go. */
-static void note_start(const struct agent *agent, bool textfile_defaulted)
+static void note_start(const struct agent *agent)
 {
 	const struct mw_options *options = agent->options;
 	char snapshot[PATH_MAX + 16] = "", served[128] = "";
@@ -63,8 +65,8 @@ static void note_start(const struct agent *agent, bool textfile_defaulted)
 			"textfile %s%s%s%s, every %gs",
 			collector__process_count(agent->collector), agent->programs_attached,
 			options->textfile_path,
-			textfile_defaulted ? " (the default; --textfile changes it)" : "", snapshot,
-			served, options->interval_seconds);
+			agent->textfile_defaulted ? " (the default; --textfile changes it)" : "",
+			snapshot, served, options->interval_seconds);
 }
 
 /* Rendered once: the file and /metrics give out the same bytes. */
@@ -95,7 +97,7 @@ static int export_now(struct agent *agent)
 	if (!err)
 		err = collector__snapshot(agent->collector, &snapshot);
 	if (err) {
-		fprintf(stderr, "mapwatch: collecting failed: %s\n", strerror(-err));
+		log_line__print("collecting failed: %s", strerror(-err));
 		return err;
 	}
 	if (options->textfile_path)
@@ -132,9 +134,9 @@ static int drop_privileges(struct agent *agent)
 	int err = privileges__drop_unneeded(&probes, kept, sizeof(kept), error, sizeof(error));
 
 	if (err)
-		fprintf(stderr, "mapwatch: %s\n", error);
+		log_line__print("%s", error);
 	else if (agent->options->verbosity)
-		fprintf(stderr, "mapwatch: capabilities kept after start-up: %s\n", kept);
+		log_line__print("capabilities kept after start-up: %s", kept);
 	return err;
 }
 
@@ -187,25 +189,25 @@ static int on_signal(struct mw_event_loop *loop, int fd, void *context)
 	return 0;
 }
 
-int command__agent(const struct mw_options *given)
+/*
+ * The textfile is always written; without --textfile, where node_exporter
+ * reads it. Returns MW_EXIT_OK, or the status to exit with.
+ */
+static int resolve_outputs(struct agent *agent, struct mw_options *options, char *default_textfile,
+			   size_t size)
 {
-	struct mw_options resolved = *given, *options = &resolved;
-	struct agent agent = { .options = options };
-	char error[512], default_textfile[PATH_MAX];
-	struct mw_event_loop *loop = NULL;
-	sigset_t signals;
-	int err, status = MW_EXIT_FAILURE;
+	char error[512];
 
-	agent.outputs_named = given->textfile_path || given->snapshot_path;
-	/* The textfile is always written; without --textfile, where node_exporter reads it. */
+	agent->outputs_named = options->textfile_path || options->snapshot_path;
 	if (!options->textfile_path) {
-		options->textfile_path = textfile_default__path(
-			TEXTFILE_DEFAULT_DIRECTORY, default_textfile, sizeof(default_textfile));
+		agent->textfile_defaulted = true;
+		options->textfile_path =
+			textfile_default__path(TEXTFILE_DEFAULT_DIRECTORY, default_textfile, size);
 		if (options->snapshot_path &&
 		    !strcmp(options->snapshot_path, options->textfile_path)) {
-			fprintf(stderr,
-				"mapwatch: --snapshot %s is where the textfile goes by default; name another file or give --textfile\n",
-				options->snapshot_path);
+			log_line__print("--snapshot %s is where the textfile goes by default; name "
+					"another file or give --textfile",
+					options->snapshot_path);
 			return MW_EXIT_USAGE;
 		}
 	}
@@ -218,64 +220,100 @@ int command__agent(const struct mw_options *given)
 		(void)atomic_file__remove_stale(options->textfile_path);
 	if (options->snapshot_path)
 		(void)atomic_file__remove_stale(options->snapshot_path);
-	if (options->listen && open_listener(&agent))
-		return MW_EXIT_FAILURE;
-	err = collector__open(&agent.collector, options, error, sizeof(error));
+	return MW_EXIT_OK;
+}
+
+/* The listener, the BPF programs and the first reading of /proc. Returns 0 or -errno. */
+static int open_agent(struct agent *agent)
+{
+	char error[512];
+	int err;
+
+	if (agent->options->listen) {
+		err = open_listener(agent);
+		if (err)
+			return err;
+	}
+	err = collector__open(&agent->collector, agent->options, error, sizeof(error));
 	if (err) {
 		log_line__print("%s", error);
-		http_metrics__destroy(agent.http);
-		return MW_EXIT_FAILURE;
+		return err;
 	}
-	if (collector__page_cache_error(agent.collector))
+	if (collector__page_cache_error(agent->collector))
 		log_line__print("%s: page cache measured with cachestat(2) instead",
-				collector__page_cache_error(agent.collector));
+				collector__page_cache_error(agent->collector));
 	/* counted now: what the process may read of itself can shrink below */
-	agent.programs_attached = attached_programs__count();
-	if (drop_privileges(&agent)) {
-		http_metrics__destroy(agent.http);
-		collector__destroy(agent.collector);
-		return MW_EXIT_FAILURE;
-	}
-	err = event_loop__new(&loop);
+	agent->programs_attached = attached_programs__count();
+	return 0;
+}
+
+/* Until SIGINT or SIGTERM, or a failure: an export at once, then one per interval. */
+static int run_agent(struct agent *agent)
+{
+	const struct mw_options *options = agent->options;
+	sigset_t signals;
+	int err;
+
+	err = event_loop__new(&agent->loop);
 	if (err)
-		goto cleanup;
+		return err;
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGINT);
 	sigaddset(&signals, SIGTERM);
 	sigaddset(&signals, SIGUSR1); /* write now, e.g. for tests and debugging */
-	err = event_loop__add_signals(loop, &signals, on_signal, &agent);
+	err = event_loop__add_signals(agent->loop, &signals, on_signal, agent);
 	if (!err)
-		err = collector__attach_to_loop(agent.collector, loop);
+		err = collector__attach_to_loop(agent->collector, agent->loop);
 	if (!err)
-		err = event_loop__add_timer(loop, options->interval_seconds, on_export_timer,
-					    &agent, NULL);
+		err = event_loop__add_timer(agent->loop, options->interval_seconds, on_export_timer,
+					    agent, NULL);
 	if (!err)
-		note_start(&agent, !given->textfile_path);
+		note_start(agent);
 	/* The first files appear right away, not one interval later. */
 	if (!err)
-		err = export_now(&agent);
+		err = export_now(agent);
 	/*
 	 * Its thread only now: capabilities are per thread, and it must have
 	 * the few kept, not those held before the drop; and the signals the
 	 * loop reads are blocked already (http_metrics__start blocks the rest).
 	 */
-	if (!err && agent.http) {
-		err = http_metrics__start(agent.http);
+	if (!err && agent->http) {
+		err = http_metrics__start(agent->http);
 		if (err)
 			log_line__print("--listen %s: libmicrohttpd would not start",
 					options->listen);
 	}
 	if (!err)
-		err = event_loop__run(loop);
-	if (!err)
-		status = MW_EXIT_OK;
+		err = event_loop__run(agent->loop);
+	return err;
+}
 
-cleanup:
-	if (err)
-		fprintf(stderr, "mapwatch: agent stopped: %s\n", strerror(-err));
+/* Safe on whatever open_agent and run_agent got to. */
+static void close_agent(struct agent *agent)
+{
 	/* clients still connected are cut off; their requests are no part of a clean stop */
-	http_metrics__destroy(agent.http);
-	event_loop__destroy(loop);
-	collector__destroy(agent.collector);
-	return status;
+	http_metrics__destroy(agent->http);
+	event_loop__destroy(agent->loop);
+	collector__destroy(agent->collector);
+}
+
+int command__agent(const struct mw_options *given)
+{
+	struct mw_options options = *given;
+	struct agent agent = { .options = &options };
+	char default_textfile[PATH_MAX];
+	int status, err;
+
+	status = resolve_outputs(&agent, &options, default_textfile, sizeof(default_textfile));
+	if (status != MW_EXIT_OK)
+		return status;
+	if (open_agent(&agent) || drop_privileges(&agent)) {
+		close_agent(&agent);
+		return MW_EXIT_FAILURE;
+	}
+	err = run_agent(&agent);
+	if (err)
+		log_line__print("agent stopped: %s", strerror(-err));
+	close_agent(&agent);
+	return err ? MW_EXIT_FAILURE : MW_EXIT_OK;
 }
