@@ -244,8 +244,8 @@ int command__top(const struct mw_options *options)
 	int err;
 
 	if (!options->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "mapwatch: top needs a terminal; use 'mapwatch top --batch' for "
-				"plain-text frames\n");
+		log_line__print("top needs a terminal; use 'mapwatch top --batch' for "
+				"plain-text frames");
 		return MW_EXIT_FAILURE;
 	}
 	top.utf8 = terminal_text__use_locale();
@@ -263,7 +263,7 @@ int command__top(const struct mw_options *options)
 			if (!options->batch)
 				top_terminal__close();
 			if (err)
-				fprintf(stderr, "mapwatch: top stopped: %s\n", strerror(-err));
+				log_line__print("top stopped: %s", strerror(-err));
 		}
 		top_screen__clear(&top.frame);
 		top_history__clear(&top.model);
@@ -278,7 +278,7 @@ int command__top(const struct mw_options *options)
 	if (!err)
 		err = run(&top, loop);
 	if (err)
-		fprintf(stderr, "mapwatch: top stopped: %s\n", strerror(-err));
+		log_line__print("top stopped: %s", strerror(-err));
 	top_screen__clear(&top.frame);
 	top_history__clear(&top.model);
 	event_loop__destroy(loop);

@@ -130,12 +130,12 @@ int command__trace(const struct mw_options *options)
 	if (!err)
 		err = drain_and_print(loop, &trace);
 	if (err)
-		fprintf(stderr, "mapwatch: trace stopped: %s\n", strerror(-err));
+		log_line__print("trace stopped: %s", strerror(-err));
 	else
 		status = MW_EXIT_OK;
 	if (trace.malformed)
-		fprintf(stderr, "mapwatch: %llu malformed records dropped\n",
-			(unsigned long long)trace.malformed);
+		log_line__print("%llu malformed records dropped",
+				(unsigned long long)trace.malformed);
 
 	event_loop__destroy(loop);
 	kernel_tracer__destroy(trace.kernel);

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "kernel_tracer_internal.h"
+#include "log_line.h"
 #include "mapwatch.skel.h"
 
 /*
@@ -28,7 +29,7 @@ static int on_libbpf_message(enum libbpf_print_level level, const char *format, 
 
 	if (libbpf_debug) {
 		va_copy(copy, args);
-		vfprintf(stderr, format, copy);
+		log_line__vprint_verbatim(format, copy);
 		va_end(copy);
 	}
 	if (level != LIBBPF_WARN || first_libbpf_warning[0])
