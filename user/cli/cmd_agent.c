@@ -191,36 +191,45 @@ static int on_signal(struct mw_event_loop *loop, int fd, void *context)
 
 /*
  * The textfile is always written; without --textfile, where node_exporter
- * reads it. Returns MW_EXIT_OK, or the status to exit with.
+ * reads it. Returns MW_EXIT_OK, or MW_EXIT_USAGE when --snapshot names that
+ * same file.
  */
-static int resolve_outputs(struct agent *agent, struct mw_options *options, char *default_textfile,
+static int default_outputs(struct agent *agent, struct mw_options *options, char *default_textfile,
 			   size_t size)
 {
-	char error[512];
-
 	agent->outputs_named = options->textfile_path || options->snapshot_path;
-	if (!options->textfile_path) {
-		agent->textfile_defaulted = true;
-		options->textfile_path =
-			textfile_default__path(TEXTFILE_DEFAULT_DIRECTORY, default_textfile, size);
-		if (options->snapshot_path &&
-		    !strcmp(options->snapshot_path, options->textfile_path)) {
-			log_line__print("--snapshot %s is where the textfile goes by default; name "
-					"another file or give --textfile",
-					options->snapshot_path);
-			return MW_EXIT_USAGE;
-		}
+	if (options->textfile_path)
+		return MW_EXIT_OK;
+	agent->textfile_defaulted = true;
+	options->textfile_path =
+		textfile_default__path(TEXTFILE_DEFAULT_DIRECTORY, default_textfile, size);
+	if (options->snapshot_path && !strcmp(options->snapshot_path, options->textfile_path)) {
+		log_line__print("--snapshot %s is where the textfile goes by default; name another "
+				"file or give --textfile",
+				options->snapshot_path);
+		return MW_EXIT_USAGE;
 	}
-	if (output_check__options(options, error, sizeof(error))) {
+	return MW_EXIT_OK;
+}
+
+/*
+ * Before anything is loaded: the outputs can be written, and what an agent
+ * killed mid-write left beside them is gone. Returns 0 or -errno.
+ */
+static int prepare_outputs(const struct mw_options *options)
+{
+	char error[512];
+	int err = output_check__options(options, error, sizeof(error));
+
+	if (err) {
 		log_line__print("%s", error);
-		return MW_EXIT_FAILURE;
+		return err;
 	}
-	/* what an agent killed mid-write left beside its outputs */
 	if (options->textfile_path)
 		(void)atomic_file__remove_stale(options->textfile_path);
 	if (options->snapshot_path)
 		(void)atomic_file__remove_stale(options->snapshot_path);
-	return MW_EXIT_OK;
+	return 0;
 }
 
 /* The listener, the BPF programs and the first reading of /proc. Returns 0 or -errno. */
@@ -304,9 +313,11 @@ int command__agent(const struct mw_options *given)
 	char default_textfile[PATH_MAX];
 	int status, err;
 
-	status = resolve_outputs(&agent, &options, default_textfile, sizeof(default_textfile));
+	status = default_outputs(&agent, &options, default_textfile, sizeof(default_textfile));
 	if (status != MW_EXIT_OK)
 		return status;
+	if (prepare_outputs(&options))
+		return MW_EXIT_FAILURE;
 	if (open_agent(&agent) || drop_privileges(&agent)) {
 		close_agent(&agent);
 		return MW_EXIT_FAILURE;
