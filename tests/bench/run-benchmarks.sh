@@ -1,5 +1,6 @@
 #!/bin/sh
-# Every benchmark in one run, as one table (README shows it as printed):
+# Every benchmark in one run, as one table (tests/bench/README.md shows the
+# latest as printed, with what it says):
 #   sh tests/bench/run-benchmarks.sh
 # Builds first (Release) and runs as root: the agent benchmarks load the BPF
 # programs and start bpftrace. Takes about a quarter of an hour; run it on an
