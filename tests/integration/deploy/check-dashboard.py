@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Usage: check-dashboard.py DASHBOARD_JSON PROMETHEUS_TEXTFILE_C PROMTOOL [PRODUCT_MD]
+"""Usage: check-dashboard.py DASHBOARD_JSON PROMETHEUS_TEXTFILE_C PROMTOOL REFERENCE_MD
 
 Checks the Grafana dashboard the way an operator would find out the hard way:
 every query must parse as PromQL (promtool, after Grafana's variables are
 filled in), use only variables the dashboard defines, and name only metrics
 the agent writes. The metrics the agent writes are read from the exporter's
-table of families (metric_families.py); with PRODUCT_MD, a name must also be in the contract's metric table.
+table of families (metric_families.py); a name must also be in the metric
+table of the reference page (deploy/reference.md), which must list exactly
+the metrics the agent writes, so that what operators read and what they
+query stay the same set.
 Then checks that the views the dashboard promises are there.
 """
 import json
@@ -16,7 +19,7 @@ import sys
 import tempfile
 
 from check_tally import check, failures, finish
-from metric_families import series
+from metric_families import families, series
 
 
 GRAFANA_BUILTINS = {"__rate_interval": "5m", "__interval": "1m", "__range": "1h"}
@@ -24,17 +27,24 @@ PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "gr
                    "group_right", "bool", "offset", "inf", "nan", "atan2"}
 
 
-def contract_metrics(product_path):
-    """Names in PRODUCT.md's metric table; histograms with their series."""
-    names = set()
-    for line in open(product_path):
+def reference_families(reference_path):
+    """Name -> type of each family in the reference page's metric table."""
+    kinds = {}
+    for line in open(reference_path):
         match = re.match(r'\|\s*`(mapwatch_[a-z0-9_]+)[^`]*`\s*\|\s*(\w+)\s*\|', line)
         if match:
-            name, kind = match.groups()
+            kinds[match.group(1)] = match.group(2)
+    return kinds
+
+
+def series_of(kinds):
+    """The names a query can use: a histogram's are its _bucket, _sum and _count."""
+    names = set()
+    for name, kind in kinds.items():
+        if kind == "histogram":
+            names |= {name + "_bucket", name + "_sum", name + "_count"}
+        else:
             names.add(name)
-            if kind == "histogram":
-                names.discard(name)
-                names |= {name + "_bucket", name + "_sum", name + "_count"}
     return names
 
 
@@ -104,17 +114,23 @@ def promtool_parses(promtool, queries):
 
 
 def main():
-    dashboard_path, source_path, promtool = sys.argv[1:4]
-    product_path = sys.argv[4] if len(sys.argv) > 4 else None
+    dashboard_path, source_path, promtool, reference_path = sys.argv[1:5]
     self_test()
 
     dashboard = json.load(open(dashboard_path))
-    allowed = series(source_path)
-    check(len(allowed) >= 17, f"found only {sorted(allowed)} in {source_path}")
-    if product_path:
-        contract = contract_metrics(product_path)
-        check(len(contract) >= 17, f"found only {sorted(contract)} in {product_path}")
-        allowed &= contract
+    written = series(source_path)
+    check(len(written) >= 17, f"found only {sorted(written)} in {source_path}")
+    reference_kinds = reference_families(reference_path)
+    reference = series_of(reference_kinds)
+    check(len(reference) >= 17, f"found only {sorted(reference)} in {reference_path}")
+    for name, kind in families(source_path):
+        listed = reference_kinds.get(name, kind)
+        check(listed == kind, f"{reference_path}: the metric table gives {name} as a {listed}; the agent writes a {kind}")
+    for name in sorted(written - reference):
+        failures.append(f"{reference_path}: the metric table does not list {name}, which the agent writes")
+    for name in sorted(reference - written):
+        failures.append(f"{reference_path}: the metric table lists {name}, which the agent does not write")
+    allowed = written & reference
 
     for key in ("title", "uid", "schemaVersion", "panels"):
         check(key in dashboard, f"no {key}")
