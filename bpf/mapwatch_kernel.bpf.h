@@ -179,7 +179,7 @@ static __always_inline void mw_read_file_id(struct inode *inode, struct inode *h
 	id->maps_dev = inode->i_sb->s_dev;
 }
 
-/* A regular file on a mount users can see: what counts as a file mapping. */
+/* A regular file on a mount users can see: a file mapping (deploy/reference.md, "Terms"). */
 static __always_inline bool mw_is_user_file(struct file *file)
 {
 	umode_t mode = file->f_inode->i_mode;

@@ -108,7 +108,8 @@ for metric in mapwatch_max_map_count mapwatch_tracked_mappings mapwatch_last_upd
 	fi
 done
 if command -v promtool >/dev/null; then
-	# promtool's lint finds only the two contract names ending in _count (README).
+	# promtool's lint finds only the two contract names ending in _count
+	# (deploy/reference.md, "Metrics").
 	findings=$(promtool check metrics <"$root/src/build/mapwatch.prom" 2>&1 |
 		grep -v -e '^mapwatch_max_map_count ' -e '^mapwatch_process_map_count ')
 	if [ -z "$findings" ]; then pass "promtool reads the textfile"; else fail "promtool: $findings"; fi

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The ground truth tests compare mapwatch with, computed independently of the
- * fast paths: PRODUCT.md's orphaned mappings read from /proc/PID/maps text.
+ * fast paths: the orphaned mappings of deploy/reference.md ("Terms") read
+ * from /proc/PID/maps text.
  */
 #ifndef MAPWATCH_PROC_TRUTH_H
 #define MAPWATCH_PROC_TRUTH_H

@@ -10,7 +10,7 @@
 #include "promtool_check.h"
 
 /*
- * PRODUCT.md names these two gauges, and dashboards and alerts use the names;
+ * deploy/reference.md ("Metrics") names these two gauges, and dashboards and alerts use the names;
  * promtool's linter keeps the _count suffix for histograms and summaries and
  * says so for each. Exactly these findings are accepted, nothing else.
  */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The correlation engine: every process's file mappings, the inodes they map,
- * and the rules of PRODUCT.md (orphaned mapping, resize remap, stale mapping,
- * map count growth). Pure: it reads no clock, no /proc and no BPF map. Time
- * comes from event timestamps and from the now_ns arguments, all
- * CLOCK_MONOTONIC nanoseconds.
+ * and the rules deploy/reference.md defines ("Terms": orphaned mapping, resize
+ * remap, stale mapping; "Metrics": map count growth). Pure: it reads no
+ * clock, no /proc and no BPF map. Time comes from event timestamps and from
+ * the now_ns arguments, all CLOCK_MONOTONIC nanoseconds.
  *
  * Not thread-safe: one thread owns a tracker.
  */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The JSON snapshot, version 3: fields, order and spelling are the contract
- * (mapwatch(8), deploy/README.md). Version 2 groups a process's orphaned
- * mappings by deleted file, with their ranges, where version 1 listed every
- * orphaned mapping as an object of its own. Version 3 adds, and renames or
- * drops nothing: the page cache orphaned files pin (cached_bytes,
- * orphaned_files_cached_bytes) and each process's leak cause.
+ * (deploy/reference.md, "JSON snapshot"; mapwatch(8)), which readers parse.
+ * Version 2 groups a process's orphaned mappings by deleted file, with their
+ * ranges, where version 1 listed every orphaned mapping as an object of its
+ * own. Version 3 adds, and renames or drops nothing: the page cache orphaned
+ * files pin (cached_bytes, orphaned_files_cached_bytes) and each process's
+ * leak cause.
  */
 #ifndef MAPWATCH_EXPORT_JSON_SNAPSHOT_H
 #define MAPWATCH_EXPORT_JSON_SNAPSHOT_H

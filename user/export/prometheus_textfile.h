@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The metrics of PRODUCT.md in the Prometheus text format, for node_exporter's
- * textfile collector: # HELP and # TYPE for every family, base units, no
- * timestamps, host totals never capped.
+ * The metrics of deploy/reference.md ("Metrics") in the Prometheus text
+ * format, for node_exporter's textfile collector: # HELP and # TYPE for every
+ * family, base units, no timestamps, host totals never capped.
  */
 #ifndef MAPWATCH_EXPORT_PROMETHEUS_TEXTFILE_H
 #define MAPWATCH_EXPORT_PROMETHEUS_TEXTFILE_H

@@ -93,9 +93,9 @@ bool proc_maps__query_supported(void);
 int proc_maps__parse_line(const char *line, size_t length, struct mw_vma *vma);
 
 /*
- * PRODUCT.md's orphaned mapping: a regular file with no links left. Without a
- * stat the kernel's " (deleted)" marker stands in, which overcounts a file that
- * lost one hard link but kept another.
+ * An orphaned mapping as deploy/reference.md ("Terms") defines it: a regular
+ * file with no links left. Without a stat the kernel's " (deleted)" marker
+ * stands in, which overcounts a file that lost one hard link but kept another.
  */
 bool proc_maps__is_orphaned(const struct mw_vma *vma);
 

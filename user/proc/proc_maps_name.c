@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* From the name the kernel prints for a VMA to its kind (PRODUCT.md "Terms"). */
+/*
+ * From the name the kernel prints for a VMA to its kind: only a regular file is
+ * a file mapping (deploy/reference.md, "Terms").
+ */
 #include <stdbool.h>
 #include <string.h>
 #include "proc_maps_internal.h"

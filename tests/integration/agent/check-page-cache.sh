@@ -228,7 +228,7 @@ else
 	fail "agent textfile: $(grep -E "^mapwatch_(orphaned_files_cached_bytes|container_|processes_with)" "$work/mapwatch.prom")"
 fi
 # promtool: 0 clean, 3 lint findings; the only ones allowed are the _count
-# suffixes of the names PRODUCT.md fixes
+# suffixes of the two names deploy/reference.md ("Metrics") keeps
 if command -v promtool >/dev/null; then
 	promtool check metrics <"$work/mapwatch.prom" >"$work/promtool.out" 2>&1
 	status=$?

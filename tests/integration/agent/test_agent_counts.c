@@ -274,9 +274,9 @@ Test(agent_counts, textfile_passes_promtool_check_metrics)
 	status = pclose(promtool);
 	cr_assert(WIFEXITED(status), "promtool did not run to the end:\n%s", output);
 	/*
-	 * PRODUCT.md fixes mapwatch_max_map_count and mapwatch_process_map_count,
-	 * which the linter's _count rule flags (exit 3: lint only). Any other
-	 * finding, or a parse error, fails.
+	 * deploy/reference.md ("Metrics") keeps the names mapwatch_max_map_count
+	 * and mapwatch_process_map_count, which the linter's _count rule flags
+	 * (exit 3: lint only). Any other finding, or a parse error, fails.
 	 */
 	for (char *line = strtok(output, "\n"); line; line = strtok(NULL, "\n")) {
 		bool known =

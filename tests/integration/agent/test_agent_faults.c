@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The agent under the faults PRODUCT.md names: a ring buffer too small for a
+ * The agent under the faults deploy/reference.md names ("Faults"): a ring buffer too small for a
  * burst, a kernel inode table too small for the host, a SIGKILL while
  * orphans exist. Each test starts its own agent with the options it needs,
  * and checks what a user would: the snapshot against /proc, and the

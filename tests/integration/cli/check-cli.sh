@@ -220,8 +220,8 @@ agent_pid=""
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$work/s.json" &&
 	pass "snapshot whole after SIGKILL" || fail "snapshot broken after SIGKILL"
 if command -v promtool >/dev/null; then
-	# PRODUCT.md fixes the names mapwatch_max_map_count and
-	# mapwatch_process_map_count, which the linter's _count rule flags.
+	# deploy/reference.md ("Metrics") keeps the names mapwatch_max_map_count
+	# and mapwatch_process_map_count, which the linter's _count rule flags.
 	promtool check metrics <"$work/m.prom" >"$work/promtool.out" 2>&1
 	if grep -v 'map_count non-histogram and non-summary metrics should not have "_count" suffix' \
 		"$work/promtool.out" | grep -q .; then

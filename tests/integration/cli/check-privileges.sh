@@ -1,6 +1,7 @@
 #!/bin/bash
 # Least privilege: once loaded and attached, the agent holds only the
-# capabilities its /proc reads need (README, "How it works"), in every set,
+# capabilities its /proc reads need (deploy/reference.md,
+# "Requirements and privileges"), in every set,
 # and still does all its work with them: orphans of another user's process,
 # deletion times, names, and the /proc repair after lost events.
 # usage: check-privileges.sh PATH_TO_MAPWATCH

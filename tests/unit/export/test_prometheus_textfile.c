@@ -70,7 +70,7 @@ static size_t count_prefix(const char *text, const char *prefix)
 }
 
 /*
- * PRODUCT.md fixes these names; promtool's linter reserves the _count suffix
+ * deploy/reference.md ("Metrics") keeps these names; promtool's linter reserves the _count suffix
  * for histograms and summaries and says so. Anything else it says is a defect.
  */
 static const char *const contract_lint_findings[] = {
