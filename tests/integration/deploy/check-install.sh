@@ -24,6 +24,7 @@ expected="bin/mapwatch
 lib/systemd/system/mapwatch.service
 share/doc/mapwatch/README.md README.md
 share/doc/mapwatch/deploy.md deploy/README.md
+share/doc/mapwatch/reference.md deploy/reference.md
 share/man/man8/mapwatch.8
 share/mapwatch/grafana/mapwatch-dashboard.json deploy/grafana/mapwatch-dashboard.json
 share/mapwatch/kubernetes/daemonset.yaml deploy/kubernetes/daemonset.yaml
