@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,8 +123,31 @@ uint64_t scenario__step(struct scenario *scenario, int step)
 	return reply.value;
 }
 
+/*
+ * True once the process sits blocked in a system call other than execve:
+ * /proc/PID/syscall shows "running" while it runs and the number of the call
+ * it blocks in otherwise.
+ */
+static bool blocked_after_exec(pid_t pid)
+{
+	char path[64], line[256];
+	bool blocked = false;
+	FILE *file;
+	long number;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	file = fopen(path, "r");
+	if (!file)
+		return false;
+	if (fgets(line, sizeof(line), file) && sscanf(line, "%ld", &number) == 1)
+		blocked = number != SYS_execve && number != SYS_execveat;
+	fclose(file);
+	return blocked;
+}
+
 void scenario__step_into_exec(struct scenario *scenario, int step)
 {
+	uint64_t deadline;
 	struct step_reply reply;
 
 	cr_assert(write_full(scenario->command_fd, &step, sizeof(step)));
@@ -133,6 +157,18 @@ void scenario__step_into_exec(struct scenario *scenario, int step)
 	if (read_full(scenario->reply_fd, &reply, sizeof(reply)))
 		cr_assert_fail("scenario child %d: exec step failed: %s", scenario->pid,
 			       strerror(-reply.error));
+	/*
+	 * The pipe closes at close-on-exec, early in execve and before the
+	 * sched_process_exec tracepoint fires; the exec is over for the agent
+	 * only once the new image has returned to user space and blocked.
+	 */
+	deadline = harness__now_ns() + STEP_TIMEOUT_MS * 1000000ull;
+	while (!blocked_after_exec(scenario->pid)) {
+		cr_assert(harness__now_ns() < deadline,
+			  "scenario child %d: not blocked in its new image after %d ms",
+			  scenario->pid, STEP_TIMEOUT_MS);
+		usleep(1000);
+	}
 }
 
 void scenario__stop(struct scenario *scenario)

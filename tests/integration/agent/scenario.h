@@ -31,8 +31,9 @@ void scenario__start(struct scenario *scenario, scenario_step_fn step_fn, void *
 /* Runs one step in the child and returns its value; fails the test on an error. */
 uint64_t scenario__step(struct scenario *scenario, int step);
 /*
- * Runs a step that ends in execve(): returns once the exec happened (the
- * reply pipe is close-on-exec, so its end of file is the signal).
+ * Runs a step that ends in execve() of a program that blocks (sleep): returns
+ * once the new image has blocked in a system call, so the kernel's exec
+ * tracepoint has fired.
  */
 void scenario__step_into_exec(struct scenario *scenario, int step);
 /* Ends the child (end of file on its command pipe, SIGKILL after a timeout) and reaps it. */
