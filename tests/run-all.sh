@@ -22,7 +22,7 @@ cmake --build build-asan -j"$jobs"
 
 status=0
 # agent_differential_test (label differential) runs its short version here, 6
-# pauses with each ring; tests/soak/differential.sh runs it long.
+# pauses in each of its runs; tests/soak/differential.sh runs it long.
 phase "tests: normal build"
 ctest --test-dir build --output-on-failure || status=1
 # The fuzz harnesses carry ASan and UBSan themselves: they run once, above.

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The long randomized differential test: RUNS runs (default 10) of the agent
 # differential test, ROUNDS pauses each (default 40), with the default ring
-# buffer and with a 16 KiB one that loses records; each run draws a new seed.
+# buffer, with a 16 KiB one that loses records, and with the resize-remap
+# model (default ring); each run draws a new seed.
 # Prints every failing seed (replay: MAPWATCH_DIFF_SEED=SEED), the records
 # lost and the host's load after each run, and a summary.
 # Not part of CI: it takes the machine for a while.
@@ -27,6 +28,6 @@ for run in $(seq 1 "$runs"); do
 	grep -E 'operations, .* records lost' "$log"
 	echo "run $run: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-echo "differential: $passed of $runs runs passed ($rounds pauses each, default and 16K ring)," \
+echo "differential: $passed of $runs runs passed ($rounds pauses each: default ring, 16K ring, model)," \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 [ "$failed" -eq 0 ]
