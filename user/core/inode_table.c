@@ -163,7 +163,6 @@ struct mw_inode *inode_table__add(struct mw_inode_table *table, uint32_t dev, ui
 	inode->id.ino = ino;
 	inode->id.dev = dev;
 	inode->maps_dev = dev; /* the same on most filesystems; the caller knows better */
-	inode->size_known = true; /* every kernel record carries the size */
 	inode->name_hash = name_hash;
 	inode->path = strdup(path);
 	if (!inode->path || bucket_insert(table, inode)) {

@@ -49,7 +49,15 @@ struct mw_inode {
 	uint64_t size;
 	/* false only when seeded from /proc without a stat (no CAP_SYS_ADMIN): no stale verdict */
 	bool size_known;
-	uint64_t size_generation; /* bumped whenever the size is seen to change */
+	bool record_size_known;
+	uint64_t size_seen_ns; /* when the size above was true: older news does not replace it */
+	/*
+	 * The size as the records carry it, in their order, and how often it
+	 * changed there. A stat is read out of that order (before records
+	 * stamped earlier are drained), so it never counts as a change.
+	 */
+	uint64_t record_size;
+	uint64_t size_generation;
 	/* st_blocks * 512 at the current size; a size change makes it unknown again */
 	uint64_t disk_bytes;
 	bool disk_bytes_known;
@@ -69,6 +77,8 @@ struct mw_inode {
 	struct mw_process_inode *users; /* per-process records, list */
 	/* Bookkeeping of the tracker: a check is pending, or its last mapping went (when). */
 	bool check_pending;
+	/* a size change may have gone unrecorded: the check's stat counts as a record */
+	bool resize_check_pending;
 	bool forget_pending;
 	uint64_t unused_since_ns;
 	struct mw_inode *check_prev, *check_next;

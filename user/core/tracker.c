@@ -74,8 +74,11 @@ void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bo
 		return;
 	if (tracker->options.inode_watch(tracker->options.hook_context, &file, inode->name_hash,
 					 expect_present) == 1 &&
-	    expect_present && !inode->deleted)
+	    expect_present && !inode->deleted) {
+		/* unfiled for a while: a truncate then made no record */
+		inode->resize_check_pending = true;
 		queue_check(tracker, inode);
+	}
 }
 
 /* Resize-remap bookkeeping of one process and inode as an entry comes or goes. */
@@ -356,18 +359,39 @@ void inode__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t times
 	inode->deleted_ns = time_known ? timestamp_ns : 0;
 }
 
-void inode__set_size(struct mw_inode *inode, uint64_t size)
+/* The current size, from whichever source saw it last. */
+static void learn_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns)
 {
-	/* a size learnt for the first time is no size change */
+	if (inode->size_known && timestamp_ns < inode->size_seen_ns)
+		return; /* a record drained after a newer stat */
+	inode->size_seen_ns = timestamp_ns;
 	if (inode->size_known && inode->size == size)
 		return;
-	if (inode->size_known)
-		inode->size_generation++;
 	inode->size = size;
 	inode->size_known = true;
 	/* its blocks as measured belong to the old size */
 	inode->disk_bytes_known = false;
 	inode->disk_bytes_asked = false;
+}
+
+void inode__record_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns)
+{
+	/* a size learnt for the first time is no size change */
+	if (inode->record_size_known && inode->record_size != size)
+		inode->size_generation++;
+	inode->record_size = size;
+	inode->record_size_known = true;
+	learn_size(inode, size, timestamp_ns);
+}
+
+void inode__stat_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns)
+{
+	/* the first size known: records compare theirs with it */
+	if (!inode->record_size_known) {
+		inode->record_size = size;
+		inode->record_size_known = true;
+	}
+	learn_size(inode, size, timestamp_ns);
 }
 
 /* The record names the file the tracker knows under that number, as far as either side can tell. */
@@ -398,7 +422,7 @@ static struct mw_inode *add_mapped_inode(struct mw_tracker *tracker,
 	learn_identity(inode, file);
 	if (file->maps_dev)
 		inode->maps_dev = file->maps_dev;
-	inode->size = file->size;
+	inode__record_size(inode, file->size, event->header.timestamp_ns);
 	inode->nlink = file->nlink;
 	tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
 	/* Mapped through an fd after its last name went: we never saw when. */
@@ -428,6 +452,8 @@ static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw
 		inode->deletion_time_known = false;
 		inode->disk_bytes_known = false;
 		inode->disk_bytes_asked = false;
+		inode->record_size_known = false;
+		inode->size_seen_ns = 0;
 		inode->nlink = file->nlink;
 		if (named &&
 		    inode_table__set_path(&tracker->inodes, inode, event->name, event->name_hash))
@@ -439,7 +465,7 @@ static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw
 	learn_identity(inode, file);
 	if (file->maps_dev)
 		inode->maps_dev = file->maps_dev;
-	inode__set_size(inode, file->size);
+	inode__record_size(inode, file->size, event->header.timestamp_ns);
 	if (file->nlink == 0) {
 		inode__mark_deleted(inode, false, 0, false);
 	} else {
@@ -623,7 +649,7 @@ static int apply_file_event(struct mw_tracker *tracker, const union mw_event *ev
 		return 0; /* no mapping of it is tracked */
 	switch (event->header.type) {
 	case MW_EVENT_TRUNCATE:
-		inode__set_size(inode, file->size);
+		inode__record_size(inode, file->size, event->header.timestamp_ns);
 		return 0;
 	case MW_EVENT_UNLINK:
 		/* the audit's records know only that it is gone, not since when */
@@ -674,7 +700,12 @@ static void apply_check(struct mw_tracker *tracker, const struct mw_check_event 
 		return;
 	}
 	DL_FOREACH2(inode_table__by_name(&tracker->inodes, event->name_hash), inode, bucket_next)
-	queue_check(tracker, inode);
+	{
+		/* a truncate(path) the kernel could not pin on one of its slots */
+		if (event->header.flags & MW_CHECK_TRUNCATE)
+			inode->resize_check_pending = true;
+		queue_check(tracker, inode);
+	}
 }
 
 /*

@@ -138,7 +138,11 @@ int tracker__set_disk_bytes(struct mw_tracker *tracker, uint32_t dev, uint64_t i
 
 	if (!inode)
 		return -ENOENT;
-	inode__set_size(inode, size);
+	/* blocks counted at another size than the one now known belong to neither */
+	if (inode->size_known && inode->size != size)
+		return 0;
+	inode->size = size;
+	inode->size_known = true;
 	inode->disk_bytes = disk_bytes;
 	inode->disk_bytes_known = true;
 	return 0;

@@ -104,7 +104,10 @@ struct mw_file_id inode__file_id(const struct mw_inode *inode);
 /* Calls inode_watch; with expect_present, a lost kernel filing queues a check. */
 void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bool expect_present);
 /* A new size bumps the size generation; the first size known does not. */
-void inode__set_size(struct mw_inode *inode, uint64_t size);
+/* A size a kernel record carried, stamped timestamp_ns: a change from the last record's is a resize. */
+void inode__record_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns);
+/* A size a stat that began at timestamp_ns gave: never a resize. */
+void inode__stat_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns);
 /* Copies @cgroup (NULL: unknown) into the process, with the container it names. -ENOMEM. */
 int process__assign_cgroup(struct mw_process *process, const char *cgroup);
 /* The process's deleted files, each once, into its report. */

@@ -104,10 +104,9 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 			return NULL;
 		inode->maps_dev = vma->dev;
 		tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
-		inode->size_known = vma->file_stat_known;
 		if (vma->file_stat_known) {
 			inode->stat_seen_ns = scan_started_ns;
-			inode->size = vma->file_size;
+			inode__stat_size(inode, vma->file_size, scan_started_ns);
 			inode->nlink = vma->nlink;
 			inode->disk_bytes = vma->file_disk_bytes;
 			inode->disk_bytes_known = true;
@@ -119,7 +118,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 	}
 	if (vma->file_stat_known) {
 		inode->stat_seen_ns = scan_started_ns;
-		inode__set_size(inode, vma->file_size);
+		inode__stat_size(inode, vma->file_size, scan_started_ns);
 		if (!orphaned)
 			inode->nlink = vma->nlink;
 		inode->disk_bytes = vma->file_disk_bytes;
@@ -333,7 +332,12 @@ int tracker__set_file_status(struct mw_tracker *tracker, uint32_t dev, uint64_t 
 		inode->deleted = false;
 		inode->nlink = nlink;
 	}
-	inode__set_size(inode, size);
+	/* the stat that settles a truncate no record carried is that record */
+	if (inode->resize_check_pending)
+		inode__record_size(inode, size, timestamp_ns);
+	else
+		inode__stat_size(inode, size, timestamp_ns);
+	inode->resize_check_pending = false;
 	if (path && path[0]) {
 		uint64_t name_hash = inode_table__name_hash(inode_table__basename(path));
 		bool renamed = name_hash != inode->name_hash;

@@ -21,7 +21,8 @@
  * both the exact count and the count with every such merge made, and the
  * agent's must lie between them. In that run a process's threads take turns
  * (processes still race each other), so that no fork races a thread's
- * change and no repair from /proc has to guess how old a mapping is.
+ * change and no repair from /proc has to guess how old a mapping is, and
+ * files are resized through an fd (see op_file).
  *
  * MAPWATCH_DIFF_SEED replays a seed (printed on failure); MAPWATCH_DIFF_ROUNDS
  * sets the pauses per run (tests/soak/differential.sh runs many).
@@ -56,7 +57,7 @@
 #define MAX_EXITED 256
 #define THREAD_MAPPINGS 24
 #define PAUSE_DEADLINE_NS (120ull * 1000000000ull)
-#define SIZE_RECORDS 4096
+#define SIZE_RECORDS 65536
 #define MODEL_PAGES 2048
 
 enum thread_state { SLOT_FREE, SLOT_RUNNING, SLOT_PAUSED };
@@ -531,6 +532,7 @@ static void op_mlock(struct worker_thread *self)
 static void op_file(struct worker_thread *self)
 {
 	char path[PATH_MAX + 32], other[PATH_MAX + 32];
+	off_t length;
 	int fd;
 
 	pool_path(&self->random, path, sizeof(path));
@@ -556,10 +558,17 @@ static void op_file(struct worker_thread *self)
 		}
 		break;
 	default:
-		if (!truncate(path,
-			      (off_t)((1 + pick(&self->random, FILE_PAGES)) * shared->page)) &&
-		    shared->model && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			size_seen_fd(fd);
+		length = (off_t)((1 + pick(&self->random, FILE_PAGES)) * shared->page);
+		/*
+		 * The model's run resizes through an fd: a truncate(path) of a name
+		 * more files share than the kernel's slots hold is settled by a
+		 * later stat, and a resize undone before it is not seen.
+		 */
+		if (!shared->model) {
+			(void)truncate(path, length);
+		} else if ((fd = open(path, O_RDWR | O_CLOEXEC)) >= 0) {
+			if (!ftruncate(fd, length))
+				size_seen_fd(fd);
 			close(fd);
 		}
 		break;

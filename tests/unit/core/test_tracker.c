@@ -254,6 +254,64 @@ Test(tracker, mapping_after_the_older_mapping_was_unmapped_is_not_a_remap)
 	cr_assert_eq(report_now(PID, 8)->resize_remaps, 0);
 }
 
+/*
+ * A stat is read when the agent gets to it, while records stamped earlier may
+ * still wait in the ring: a size it gives is never a resize, and the records
+ * that come after it count in their own order.
+ */
+Test(tracker, a_size_from_a_stat_is_never_a_resize)
+{
+	apply(mmap_file(PID, 1, A, 8 * PAGE, 0, 100, 8 * PAGE, "0.index"));
+	/* a stat taken after a truncate whose record is still to come */
+	cr_assert_eq(tracker__set_file_status(tracker, (254u << 20), 100, 1, 4 * PAGE, NULL, 3), 0);
+	/* a mapping made before that truncate, drained only now: same size, same generation */
+	apply(mmap_file(PID, 2, A + 16 * PAGE, 8 * PAGE, 0, 100, 8 * PAGE, "0.index"));
+	cr_assert_eq(report_now(PID, 4)->resize_remaps, 0);
+	/* the truncate's own record is the change */
+	apply(truncate_file(PID, 3, 100, 4 * PAGE));
+	apply(mmap_file(PID, 5, A + 32 * PAGE, 4 * PAGE, 0, 100, 4 * PAGE, "0.index"));
+	cr_assert_eq(report_now(PID, 6)->resize_remaps, 1);
+}
+
+Test(tracker, a_record_older_than_a_stat_does_not_undo_its_size)
+{
+	/* 10 pages mapped, 12 long: stale at 8 pages, not at 10 */
+	apply(mmap_file(PID, 1, A, 12 * PAGE, 0, 100, 8 * PAGE, "0.index"));
+	cr_assert_eq(report_now(PID, 2)->stale_mappings, 1);
+	cr_assert_eq(tracker__set_file_status(tracker, (254u << 20), 100, 1, 11 * PAGE, NULL, 5),
+		     0);
+	cr_assert_eq(report_now(PID, 6)->stale_mappings, 0);
+	/* stamped before the stat: what the file was, not what it is */
+	apply(truncate_file(PID, 4, 100, 8 * PAGE));
+	cr_assert_eq(report_now(PID, 7)->stale_mappings, 0);
+	/* stamped after it: the file now */
+	apply(truncate_file(PID, 8, 100, 8 * PAGE));
+	cr_assert_eq(report_now(PID, 9)->stale_mappings, 1);
+}
+
+/* truncate(path) the kernel could not pin on a slot: the check's stat is its record. */
+Test(tracker, the_stat_that_settles_a_truncate_check_is_a_resize)
+{
+	union mw_event check = check_name(PID, 2, "0.index");
+	struct mw_file_check checks[2];
+
+	apply(mmap_file(PID, 1, A, 8 * PAGE, 0, 100, 8 * PAGE, "0.index"));
+	check.header.flags = MW_CHECK_TRUNCATE | MW_CHECK_BUCKET_FULL;
+	apply(check);
+	cr_assert_eq(tracker__take_pending_checks(tracker, checks, 2), 1);
+	cr_assert_eq(tracker__set_file_status(tracker, (254u << 20), 100, 1, 4 * PAGE, NULL, 3), 0);
+	apply(mmap_file(PID, 4, A + 16 * PAGE, 4 * PAGE, 0, 100, 4 * PAGE, "0.index"));
+	cr_assert_eq(report_now(PID, 5)->resize_remaps, 1);
+	/* a check of a deletion is no truncate: its stat changes no generation */
+	apply(mmap_file(PID + 1, 6, A, 4 * PAGE, 0, 100, 4 * PAGE, "0.index"));
+	apply(check_name(PID, 7, "0.index"));
+	cr_assert_eq(tracker__take_pending_checks(tracker, checks, 2), 1);
+	cr_assert_eq(tracker__set_file_status(tracker, (254u << 20), 100, 1, 2 * PAGE, NULL, 9), 0);
+	/* stamped before the stat, drained after it */
+	apply(mmap_file(PID + 1, 8, A + 16 * PAGE, 4 * PAGE, 0, 100, 4 * PAGE, "0.index"));
+	cr_assert_eq(report_now(PID + 1, 10)->resize_remaps, 0);
+}
+
 Test(tracker, stale_mapping_rule_at_the_page_boundary)
 {
 	/* File of exactly 10 pages: mapping 11 pages reaches one page past: not stale. */
