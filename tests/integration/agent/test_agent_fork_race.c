@@ -71,6 +71,7 @@ struct race_parent {
 
 static pid_t parent_pid;
 static int hold_fd = -1;
+static char work_dir[PATH_MAX];
 
 static void setup(void)
 {
@@ -87,6 +88,9 @@ static void end_parent(void)
 		waitpid(parent_pid, NULL, 0);
 	}
 	parent_pid = 0;
+	if (work_dir[0])
+		harness__remove_tree(work_dir);
+	work_dir[0] = '\0';
 }
 
 TestSuite(agent_fork_race, .init = setup, .fini = end_parent);
@@ -373,11 +377,10 @@ Test(agent_fork_race, children_forked_beside_an_unmapping_thread_match_proc, .ti
 {
 	int report_pipe[2], go_pipe[2], hold_pipe[2], wrong = 0, err = -1;
 	struct race_report report;
-	char dir[PATH_MAX];
 	json_t *snapshot;
 	ssize_t got;
 
-	harness__make_dir("/dev/shm", dir, sizeof(dir));
+	harness__make_dir("/dev/shm", work_dir, sizeof(work_dir));
 	cr_assert_eq(pipe2(report_pipe, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(go_pipe, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(hold_pipe, O_CLOEXEC), 0);
@@ -387,7 +390,7 @@ Test(agent_fork_race, children_forked_beside_an_unmapping_thread_match_proc, .ti
 		close(report_pipe[0]);
 		close(go_pipe[1]);
 		close(hold_pipe[1]);
-		run_parent(dir, report_pipe[1], go_pipe[0], hold_pipe[0]);
+		run_parent(work_dir, report_pipe[1], go_pipe[0], hold_pipe[0]);
 	}
 	close(report_pipe[1]);
 	close(go_pipe[0]);
@@ -429,5 +432,4 @@ Test(agent_fork_race, children_forked_beside_an_unmapping_thread_match_proc, .ti
 	hold_fd = -1;
 	cr_assert_eq(waitpid(parent_pid, NULL, 0), parent_pid);
 	parent_pid = 0;
-	harness__remove_tree(dir);
 }
