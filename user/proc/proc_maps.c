@@ -25,6 +25,7 @@ struct walk {
 	void *ctx;
 	struct mw_proc_maps_stats stats;
 	bool handed_out; /* the caller's fn has seen a VMA: no reader switch any more */
+	int alive; /* after a text walk: 1 its address space outlived it (proc_maps_internal.h) */
 };
 
 static int stat_map_file(int pid_dir, uint64_t start, uint64_t end, struct stat *st)
@@ -251,16 +252,28 @@ static int walk_maps(struct walk *walk)
 		query_state = -1;
 		memset(&walk->stats, 0, sizeof(walk->stats));
 	}
-	return proc_maps_text__walk(walk->pid_dir, walk_sink, walk);
+	/* not asked stays 0: process_gone decides */
+	walk->alive = 0;
+	err = proc_maps_text__walk(walk->pid_dir, walk_sink, walk,
+				   query_state >= 0 ? &walk->alive : NULL);
+	if (walk->alive == -ENOTTY || walk->alive == -EINVAL)
+		query_state = -1;
+	return err;
 }
 
 /* A short list from an exiting process (see process_gone) is no list: -ESRCH. */
-static bool exited_during_walk(int err, int pid_dir)
+static bool exited_during_walk(int err, const struct walk *walk)
 {
 	/* an error from fn is the caller's own and passes through untouched */
 	if (err != 0 && err != -ESRCH && err != -ENOENT && err != -EIO)
 		return false;
-	return process_gone(pid_dir);
+	/*
+	 * The text's end came with its address space still there: the list is
+	 * whole, known for one ioctl instead of a stat file opened and read.
+	 */
+	if (!err && walk->alive == 1)
+		return false;
+	return process_gone(walk->pid_dir);
 }
 
 int proc_maps__for_each_cached(pid_t pid, unsigned int flags, struct mw_stat_cache *cache,
@@ -285,7 +298,7 @@ int proc_maps__for_each_cached(pid_t pid, unsigned int flags, struct mw_stat_cac
 		return errno == ENOENT ? -ESRCH : -errno;
 
 	err = walk_maps(&walk);
-	if (exited_during_walk(err, walk.pid_dir)) {
+	if (exited_during_walk(err, &walk)) {
 		int thread_dir = walk.handed_out ? -ESRCH : open_live_thread(walk.pid_dir, pid);
 
 		err = -ESRCH;
@@ -294,7 +307,7 @@ int proc_maps__for_each_cached(pid_t pid, unsigned int flags, struct mw_stat_cac
 			walk.pid_dir = thread_dir;
 			memset(&walk.stats, 0, sizeof(walk.stats));
 			err = walk_maps(&walk);
-			if (exited_during_walk(err, walk.pid_dir))
+			if (exited_during_walk(err, &walk))
 				err = -ESRCH;
 		}
 	}

@@ -23,8 +23,20 @@ void proc_maps_name__set(struct mw_vma *vma, const char *name, size_t length);
 /* memfd, SysV shm, shared anonymous memory: shmem files inside, never file mappings. */
 bool proc_maps_name__is_shared_memory(const struct mw_vma *vma);
 
-/* Reads "maps" under the /proc/PID directory @pid_dir as text. */
-int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx);
+/*
+ * Reads "maps" under the /proc/PID directory @pid_dir as text. The text of a
+ * process that exits mid-read just ends: with @alive, the walk asks at its end
+ * whether the address space is still there (proc_maps_query__alive) and sets
+ * *@alive to the answer; left alone (NULL) nobody is asked.
+ */
+int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx, int *alive);
+
+/*
+ * Whether the address space an open maps file reads from still exists, by
+ * one PROCMAP_QUERY: 1 yes, 0 no (the process exited, or never had one: a
+ * kernel thread), -ENOTTY or -EINVAL when the kernel lacks the ioctl.
+ */
+int proc_maps_query__alive(int maps_fd);
 
 /*
  * The VMA that starts at @start, from the text: the one reader that prints a

@@ -203,3 +203,21 @@ out:
 	close(walk.fd);
 	return err;
 }
+
+int proc_maps_query__alive(int maps_fd)
+{
+	/* no name asked for: the answer costs a VMA lookup, nothing formatted */
+	struct procmap_query query = {
+		.size = sizeof(query),
+		.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA,
+	};
+
+	if (ioctl(maps_fd, PROCMAP_QUERY, &query) == 0)
+		return 1;
+	/* ENOENT: no VMA, yet the address space was taken to look */
+	if (errno == ENOENT)
+		return 1;
+	if (errno == ESRCH)
+		return 0;
+	return -errno;
+}

@@ -182,7 +182,7 @@ static int hand_line(const char *line, size_t length, struct mw_vma *vma, maps_s
 	return err;
 }
 
-int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx)
+int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx, int *alive)
 {
 	/*
 	 * Each read() of the text formats as many lines as fit, under one lock
@@ -230,6 +230,8 @@ int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx)
 			/* the last line, should it lack its newline */
 			if (held)
 				err = hand_line(buffer, held, vma, sink, ctx);
+			if (!err && alive)
+				*alive = proc_maps_query__alive(fd);
 			break;
 		}
 		line = buffer;
