@@ -48,6 +48,7 @@ void vma_tree__init(struct mw_vma_tree *map, const struct mw_vma_tree_hooks *hoo
 		    void *hook_context)
 {
 	RB_INIT(&map->tree);
+	map->last = NULL;
 	map->count = 0;
 	map->anon_serial = 0;
 	map->hooks = hooks;
@@ -57,6 +58,8 @@ void vma_tree__init(struct mw_vma_tree *map, const struct mw_vma_tree_hooks *hoo
 static void link_entry(struct mw_vma_tree *map, struct mw_vma_entry *entry)
 {
 	RB_INSERT(vma_rb_tree, &map->tree, entry);
+	if (!map->last || entry->start > map->last->start)
+		map->last = entry;
 	map->count++;
 	report_added(map, entry);
 }
@@ -71,6 +74,7 @@ static void link_last(struct mw_vma_tree *map, struct mw_vma_entry *last,
 	else
 		RB_ROOT(&map->tree) = entry;
 	vma_rb_tree_RB_INSERT_COLOR(&map->tree, entry);
+	map->last = entry;
 	map->count++;
 	report_added(map, entry);
 }
@@ -79,6 +83,8 @@ static void unlink_entry(struct mw_vma_tree *map, struct mw_vma_entry *entry,
 			 enum mw_vma_removal why)
 {
 	report_removed(map, entry, why);
+	if (map->last == entry)
+		map->last = RB_PREV(vma_rb_tree, &map->tree, entry);
 	RB_REMOVE(vma_rb_tree, &map->tree, entry);
 	map->count--;
 	free_entry(entry);
@@ -129,8 +135,7 @@ static struct mw_vma_entry *first_ending_after(struct mw_vma_tree *map, uint64_t
 
 	if (entry && entry->start == addr)
 		return entry;
-	previous =
-		entry ? RB_PREV(vma_rb_tree, &map->tree, entry) : RB_MAX(vma_rb_tree, &map->tree);
+	previous = entry ? RB_PREV(vma_rb_tree, &map->tree, entry) : map->last;
 	if (previous && previous->end > addr)
 		return previous;
 	return entry;
@@ -224,6 +229,8 @@ static void merge_pair(struct mw_vma_tree *map, struct mw_vma_entry *entry,
 	/* The merged VMA is as old as its oldest part. */
 	if (next->size_generation < entry->size_generation)
 		entry->size_generation = next->size_generation;
+	if (map->last == next)
+		map->last = entry;
 	RB_REMOVE(vma_rb_tree, &map->tree, next);
 	map->count--;
 	free_entry(next);
@@ -314,7 +321,7 @@ int vma_tree__insert(struct mw_vma_tree *map, const struct mw_vma_entry *proto, 
 	if (!entry)
 		return -ENOMEM;
 	/* in address order, as /proc lists VMAs: nothing to remove, and it goes last */
-	last = RB_MAX(vma_rb_tree, &map->tree);
+	last = map->last;
 	append = !last || last->end <= proto->start;
 	err = append ? 0 : vma_tree__remove_range(map, proto->start, proto->end, VMA_TREE_UNMAPPED);
 	if (err) {

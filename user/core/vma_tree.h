@@ -86,6 +86,8 @@ struct mw_vma_tree_hooks {
 
 struct mw_vma_tree {
 	struct vma_rb_tree tree;
+	/* the entry that starts highest, NULL when empty: /proc's in-order walk appends there */
+	struct mw_vma_entry *last;
 	size_t count;
 	uint64_t anon_serial; /* the last anon identity handed out */
 	const struct mw_vma_tree_hooks *hooks; /* may be NULL */
