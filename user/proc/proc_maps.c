@@ -19,6 +19,9 @@ struct walk {
 	uint32_t pid;
 	int pid_dir;
 	int root_dir; /* /proc/PID/root, opened at its first use: -1 not yet, -2 unusable */
+	int dir_fd; /* the directory of the last path stat'ed through root_dir, or -1 */
+	size_t dir_length; /* of its path in dir_path, the closing slash counted; 0 none */
+	char dir_path[PATH_MAX];
 	struct mw_stat_cache *stat_cache;
 	unsigned int flags;
 	proc_maps_fn fn;
@@ -43,6 +46,39 @@ static bool same_inode(const struct stat *st, const struct mw_vma *vma)
 }
 
 /*
+ * The directory @path (absolute, as the process sees it) is in, opened
+ * through its root and kept for the next path: a process's files sit
+ * together, and the walk down the path is the dearer half of a stat.
+ * Returns the fd, with *@name set to the last component, or -errno.
+ */
+static int directory_of(struct walk *walk, const char *path, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	size_t length = (size_t)(slash - path) + 1;
+	int fd;
+
+	*name = slash + 1;
+	if (length == 1)
+		return walk->root_dir;
+	if (length == walk->dir_length && !memcmp(path, walk->dir_path, length - 1))
+		return walk->dir_fd;
+	if (walk->dir_fd >= 0)
+		close(walk->dir_fd);
+	walk->dir_fd = -1;
+	walk->dir_length = 0;
+	if (length > sizeof(walk->dir_path))
+		return -ENAMETOOLONG;
+	memcpy(walk->dir_path, path, length - 1);
+	walk->dir_path[length - 1] = '\0';
+	fd = openat(walk->root_dir, walk->dir_path + 1, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	walk->dir_fd = fd;
+	walk->dir_length = length;
+	return fd;
+}
+
+/*
  * stat() of @path as the process sees it (through its root, so containers
  * work), about a third of the cost of going through map_files, and without
  * CAP_SYS_ADMIN. Trusted only when it finds the very inode the VMA maps: a
@@ -51,6 +87,9 @@ static bool same_inode(const struct stat *st, const struct mw_vma *vma)
 static int stat_by_path(struct walk *walk, const struct mw_vma *vma, const char *path,
 			struct stat *st)
 {
+	const char *name;
+	int dir;
+
 	if (walk->root_dir == -1) {
 		walk->root_dir = openat(walk->pid_dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (walk->root_dir < 0)
@@ -58,7 +97,10 @@ static int stat_by_path(struct walk *walk, const struct mw_vma *vma, const char 
 	}
 	if (walk->root_dir < 0 || path[0] != '/' || !path[1])
 		return -ENOENT;
-	if (fstatat(walk->root_dir, path + 1, st, AT_SYMLINK_NOFOLLOW))
+	dir = directory_of(walk, path, &name);
+	if (dir < 0)
+		return dir;
+	if (fstatat(dir, name, st, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	return same_inode(st, vma) ? 0 : -ESTALE;
 }
@@ -282,6 +324,7 @@ int proc_maps__for_each_cached(pid_t pid, unsigned int flags, struct mw_stat_cac
 	struct walk walk = {
 		.pid = (uint32_t)pid,
 		.root_dir = -1,
+		.dir_fd = -1,
 		.flags = flags,
 		.fn = fn,
 		.ctx = ctx,
@@ -311,6 +354,8 @@ int proc_maps__for_each_cached(pid_t pid, unsigned int flags, struct mw_stat_cac
 				err = -ESRCH;
 		}
 	}
+	if (walk.dir_fd >= 0)
+		close(walk.dir_fd);
 	if (walk.root_dir >= 0)
 		close(walk.root_dir);
 	close(walk.pid_dir);
