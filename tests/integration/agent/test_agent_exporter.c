@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -395,8 +396,16 @@ static char *http_get_metrics(int port)
 	FILE *memory;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	/*
+	 * A port found free may be taken by someone else's server before
+	 * node_exporter binds it: a read that waits on that one ends, and the
+	 * caller asks again, rather than hang the test.
+	 */
+	struct timeval patience = { .tv_sec = 10 };
+
 	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
 	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
 	if (connect(fd, (struct sockaddr *)&address, sizeof(address))) {
 		close(fd);
 		return NULL;
@@ -407,6 +416,10 @@ static char *http_get_metrics(int port)
 		fwrite(buffer, 1, (size_t)got, memory);
 	fclose(memory);
 	close(fd);
+	if (got < 0) {
+		free(answer);
+		return NULL;
+	}
 	cr_assert(!strncmp(answer, "HTTP/1.0 200", 12) || !strncmp(answer, "HTTP/1.1 200", 12),
 		  "node_exporter answered: %.200s", answer);
 	body = strstr(answer, "\r\n\r\n");
