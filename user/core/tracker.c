@@ -88,6 +88,7 @@ static void entry_added(void *ctx, struct mw_vma_entry *entry)
 	struct mw_tracker *tracker = ((struct mw_process *)ctx)->tracker;
 
 	tracker->tracked_mappings++;
+	((struct mw_process *)ctx)->report_empty = false;
 	if (!user)
 		return;
 	DL_APPEND2(user->entries, entry, owner_prev, owner_next);
@@ -108,6 +109,7 @@ static void entry_removed(void *ctx, struct mw_vma_entry *entry, enum mw_vma_rem
 	struct mw_inode *inode;
 
 	tracker->tracked_mappings--;
+	((struct mw_process *)ctx)->report_empty = false;
 	if (!user)
 		return;
 	inode = user->inode;
@@ -355,8 +357,17 @@ void inode__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t times
 		return;
 	}
 	inode->deleted = true;
+	inode__changed(inode);
 	inode->deletion_time_known = time_known;
 	inode->deleted_ns = time_known ? timestamp_ns : 0;
+}
+
+void inode__changed(struct mw_inode *inode)
+{
+	struct mw_process_inode *user;
+
+	DL_FOREACH2(inode->users, user, users_next)
+	user->process->report_empty = false;
 }
 
 /* The current size, from whichever source saw it last. */
@@ -369,6 +380,7 @@ static void learn_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp
 		return;
 	inode->size = size;
 	inode->size_known = true;
+	inode__changed(inode);
 	/* its blocks as measured belong to the old size */
 	inode->disk_bytes_known = false;
 	inode->disk_bytes_asked = false;

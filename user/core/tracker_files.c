@@ -141,8 +141,8 @@ int tracker__set_disk_bytes(struct mw_tracker *tracker, uint32_t dev, uint64_t i
 	/* blocks counted at another size than the one now known belong to neither */
 	if (inode->size_known && inode->size != size)
 		return 0;
-	inode->size = size;
-	inode->size_known = true;
+	if (!inode->size_known)
+		inode__stat_size(inode, size, 0);
 	inode->disk_bytes = disk_bytes;
 	inode->disk_bytes_known = true;
 	return 0;

@@ -53,6 +53,13 @@ struct mw_process {
 	bool reread_asked; /* a re-read is queued: a merge /proc alone can tell */
 	/* mlockall(MCL_FUTURE): the lock every new VMA gets (MW_VMA_LOCKED...), or 0 */
 	uint32_t lock_future;
+	/*
+	 * The last report found no orphan and no stale mapping, and nothing
+	 * that could make one has changed since (a VMA added or removed, a file
+	 * of it deleted or resized): the next report skips the walk of its map,
+	 * so an interval costs what changed, not what is mapped.
+	 */
+	bool report_empty;
 	struct mw_tracker *tracker;
 };
 
@@ -104,6 +111,8 @@ struct mw_file_id inode__file_id(const struct mw_inode *inode);
 /* Calls inode_watch; with expect_present, a lost kernel filing queues a check. */
 void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bool expect_present);
 /* A new size bumps the size generation; the first size known does not. */
+/* Every process that maps the inode must look at it again at its next report. */
+void inode__changed(struct mw_inode *inode);
 /* A size a kernel record carried, stamped timestamp_ns: a change from the last record's is a resize. */
 void inode__record_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns);
 /* A size a stat that began at timestamp_ns gave: never a resize. */

@@ -162,15 +162,13 @@ static int report_process(struct mw_tracker *tracker, struct mw_process *process
 			  struct mw_process_report *report, uint64_t now_ns, uint64_t max_map_count)
 {
 	double slope;
+	int err;
 
 	report->pid = process->pid;
 	memcpy(report->comm, process->comm, MW_COMM_LEN);
 	if (process->cgroup && !(report->cgroup = strdup(process->cgroup)))
 		return -ENOMEM;
 	report->container = process->container;
-	process__report_files(process, report);
-	if (process__report_cause(process, report))
-		return -ENOMEM;
 	report->map_count = process->map_count;
 	report->resize_remaps = process->resize_remaps;
 	if (map_count_history__growth_rate(&process->history, now_ns,
@@ -181,7 +179,15 @@ static int report_process(struct mw_tracker *tracker, struct mw_process *process
 				? 0
 				: (double)(max_map_count - process->map_count) / slope;
 	}
-	return report_mappings(tracker, process, report, now_ns);
+	if (process->report_empty)
+		return 0;
+	process__report_files(process, report);
+	if (process__report_cause(process, report))
+		return -ENOMEM;
+	err = report_mappings(tracker, process, report, now_ns);
+	process->report_empty = !err && !report->orphaned_files && !report->orphaned_mappings &&
+				!report->stale_mappings;
+	return err;
 }
 
 /* Most orphaned bytes first, then the fullest address space, then pid. */
