@@ -58,7 +58,8 @@
 #define THREAD_MAPPINGS 24
 #define PAUSE_DEADLINE_NS (120ull * 1000000000ull)
 #define SIZE_RECORDS 65536
-#define MODEL_PAGES 2048
+/* a child keeps the pages its parent's other thread mapped, for good: they add up over forks */
+#define MODEL_PAGES 16384
 
 enum thread_state { SLOT_FREE, SLOT_RUNNING, SLOT_PAUSED };
 
@@ -91,7 +92,7 @@ struct shared {
 	size_t page;
 	/* the resize-remap model: on in its own run only */
 	bool model;
-	_Atomic bool model_full; /* a table of the model overflowed: the run cannot judge */
+	_Atomic int model_full; /* which table of the model overflowed: the run cannot judge */
 	/* held across every size change and every mmap, by every process */
 	pthread_mutex_t size_lock;
 	size_t size_count;
@@ -178,7 +179,7 @@ static uint64_t size_seen(uint64_t dev, uint64_t ino, uint64_t size)
 	if (record->ino == 0) {
 		/* half full at most, so that no probe runs long; past that the run says so */
 		if (shared->size_count >= SIZE_RECORDS / 2) {
-			shared->model_full = true;
+			shared->model_full = SIZE_RECORDS / 2;
 			return 0;
 		}
 		shared->size_count++;
@@ -223,7 +224,7 @@ static void model_insert(const struct model_page *page)
 	size_t at = model.count;
 
 	if (model.count == MODEL_PAGES) {
-		shared->model_full = true;
+		shared->model_full = MODEL_PAGES;
 		return;
 	}
 	while (at > 0 && model.pages[at - 1].address > page->address) {
@@ -838,8 +839,9 @@ static void compare_resize_remaps(json_t *entry, pid_t pid, uint64_t seed, int r
 {
 	long long agent = entry ? json_integer_value(json_object_get(entry, "resize_remaps")) : 0;
 
-	cr_assert(!shared->model_full, "seed %llu: a table of the model is full",
-		  (unsigned long long)seed);
+	cr_assert(!shared->model_full, "seed %llu: a table of the model is full (%d %s)",
+		  (unsigned long long)seed, shared->model_full,
+		  shared->model_full == MODEL_PAGES ? "pages of one process" : "files");
 	for (int i = 0; i < MAX_THREADS; i++) {
 		unsigned long long exact = shared->remaps[i].exact,
 				   merged = shared->remaps[i].merged;
