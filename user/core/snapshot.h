@@ -46,6 +46,7 @@ struct mw_orphan {
 	uint64_t bytes; /* the address space they cover */
 	struct mw_orphan_range *ranges; /* owned, ascending; the first range_count of them */
 	size_t range_count;
+	size_t range_capacity; /* ranges allocated */
 	bool cached_bytes_known; /* false: not measured (see orphan_cache.h) */
 	uint64_t cached_bytes; /* its pages in the page cache, the memory it pins */
 };

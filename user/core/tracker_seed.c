@@ -86,6 +86,21 @@ static bool same_mapping(const struct mw_vma_entry *entry, const struct mw_vma *
 	       entry->ino == vma->ino && entry->prot == vma->prot && entry->shared == vma->shared;
 }
 
+/*
+ * The size and blocks a walk's stat gave. A record newer than the walk may
+ * have changed the size already; blocks counted at another size than the one
+ * now known belong to neither, so they are kept only when the sizes agree.
+ */
+static void learn_stat(struct mw_inode *inode, const struct mw_vma *vma, uint64_t scan_started_ns)
+{
+	inode->stat_seen_ns = scan_started_ns;
+	inode__stat_size(inode, vma->file_size, scan_started_ns);
+	if (inode->size != vma->file_size)
+		return;
+	inode->disk_bytes = vma->file_disk_bytes;
+	inode->disk_bytes_known = true;
+}
+
 /* The inode a VMA maps, added or brought up to date with what /proc showed. */
 static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw_vma *vma,
 				     uint64_t scan_started_ns)
@@ -105,11 +120,8 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		inode->maps_dev = vma->dev;
 		tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
 		if (vma->file_stat_known) {
-			inode->stat_seen_ns = scan_started_ns;
-			inode__stat_size(inode, vma->file_size, scan_started_ns);
+			learn_stat(inode, vma, scan_started_ns);
 			inode->nlink = vma->nlink;
-			inode->disk_bytes = vma->file_disk_bytes;
-			inode->disk_bytes_known = true;
 		}
 		if (orphaned)
 			inode__mark_deleted(inode, false, 0, false);
@@ -117,12 +129,9 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 		return inode;
 	}
 	if (vma->file_stat_known) {
-		inode->stat_seen_ns = scan_started_ns;
-		inode__stat_size(inode, vma->file_size, scan_started_ns);
+		learn_stat(inode, vma, scan_started_ns);
 		if (!orphaned)
 			inode->nlink = vma->nlink;
-		inode->disk_bytes = vma->file_disk_bytes;
-		inode->disk_bytes_known = true;
 	}
 	if (orphaned) {
 		inode__mark_deleted(inode, false, 0, false);

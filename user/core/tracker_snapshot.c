@@ -37,12 +37,12 @@ static double seconds_since(uint64_t then_ns, uint64_t now_ns)
 
 /*
  * The process's orphan for the inode @user maps: found, or added at its first
- * mapping while @may_add (the cap on listed ranges is not reached). NULL with
- * *err 0 when not listed.
+ * mapping while @ranges_room (ranges the cap still lets be listed) is not 0.
+ * NULL with *err 0 when not listed.
  */
 static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct mw_process_inode *user,
 				   struct mw_process_report *report, size_t *capacity,
-				   uint64_t now_ns, bool may_add, int *err)
+				   uint64_t now_ns, size_t ranges_room, int *err)
 {
 	const struct mw_inode *inode = user->inode;
 	struct mw_orphan *orphan;
@@ -50,7 +50,7 @@ static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct mw_process
 	*err = 0;
 	if (user->report_serial == tracker->report_serial)
 		return &report->orphans[user->report_index];
-	if (!may_add)
+	if (!ranges_room)
 		return NULL;
 	*err = -ENOMEM;
 	if (make_room((void **)&report->orphans, report->orphan_count, capacity,
@@ -58,9 +58,21 @@ static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct mw_process
 		return NULL;
 	orphan = &report->orphans[report->orphan_count];
 	memset(orphan, 0, sizeof(*orphan));
+	/*
+	 * Every mapping of the file in this process is one of its orphaned
+	 * ones, so its ranges are allocated once: a process that maps a file
+	 * a thousand times does not grow them ten times over.
+	 */
+	orphan->range_capacity = user->entry_count < ranges_room ? user->entry_count : ranges_room;
 	orphan->path = strdup(inode->path);
-	if (!orphan->path)
+	orphan->ranges = orphan->range_capacity
+				 ? malloc(orphan->range_capacity * sizeof(*orphan->ranges))
+				 : NULL;
+	if (!orphan->path || (orphan->range_capacity && !orphan->ranges)) {
+		free(orphan->path);
+		free(orphan->ranges);
 		return NULL;
+	}
 	*err = 0;
 	user->report_serial = tracker->report_serial;
 	user->report_index = report->orphan_count++;
@@ -73,19 +85,17 @@ static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct mw_process
 	return orphan;
 }
 
-/* Appends a range to the orphan; its ranges grow by doubling from 4. */
+/* Appends a range to the orphan; grows its ranges only if the count above was short. */
 static int add_range(struct mw_orphan *orphan, const struct mw_vma_entry *entry)
 {
-	size_t count = orphan->range_count;
-
-	/* the capacity is the count whenever the count is 0 or a power of two from 4 */
-	if (count == 0 || (count >= 4 && !(count & (count - 1)))) {
-		struct mw_orphan_range *bigger =
-			realloc(orphan->ranges, (count ? count * 2 : 4) * sizeof(*orphan->ranges));
+	if (orphan->range_count == orphan->range_capacity) {
+		size_t grown = orphan->range_capacity ? orphan->range_capacity * 2 : 4;
+		struct mw_orphan_range *bigger = realloc(orphan->ranges, grown * sizeof(*bigger));
 
 		if (!bigger)
 			return -ENOMEM;
 		orphan->ranges = bigger;
+		orphan->range_capacity = grown;
 	}
 	orphan->ranges[orphan->range_count++] = (struct mw_orphan_range){ .start = entry->start,
 									  .end = entry->end,
@@ -125,7 +135,8 @@ static int report_mappings(struct mw_tracker *tracker, struct mw_process *proces
 
 	for (entry = vma_tree__first(&process->map); entry; entry = vma_tree__next(entry)) {
 		struct mw_process_inode *user = entry->owner;
-		bool room = !cap || listed < cap;
+		size_t ranges_room = !cap ? SIZE_MAX : listed < cap ? cap - listed : 0;
+		bool room = ranges_room > 0;
 		struct mw_orphan *orphan;
 		int err;
 
@@ -140,7 +151,7 @@ static int report_mappings(struct mw_tracker *tracker, struct mw_process *proces
 		report->orphaned_mappings++;
 		report->orphaned_bytes += entry->end - entry->start;
 		note_age(report, user->inode, now_ns);
-		orphan = orphan_of(tracker, user, report, &capacity, now_ns, room, &err);
+		orphan = orphan_of(tracker, user, report, &capacity, now_ns, ranges_room, &err);
 		if (err)
 			return err;
 		if (orphan) {

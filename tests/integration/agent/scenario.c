@@ -26,7 +26,7 @@ struct step_reply {
 	uint64_t value;
 };
 
-static bool read_full(int fd, void *buffer, size_t size)
+bool scenario__read_full(int fd, void *buffer, size_t size)
 {
 	size_t done = 0;
 
@@ -42,7 +42,7 @@ static bool read_full(int fd, void *buffer, size_t size)
 	return true;
 }
 
-static bool write_full(int fd, const void *buffer, size_t size)
+bool scenario__write_full(int fd, const void *buffer, size_t size)
 {
 	size_t done = 0;
 
@@ -65,12 +65,12 @@ run_child(int command_fd, int reply_fd, scenario_step_fn step_fn, void *state)
 
 	/* the test may fail and exit without stopping us */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	while (read_full(command_fd, &step, sizeof(step))) {
+	while (scenario__read_full(command_fd, &step, sizeof(step))) {
 		struct step_reply reply = { 0 };
 		int err = step_fn(state, step, &reply.value);
 
 		reply.error = err;
-		if (!write_full(reply_fd, &reply, sizeof(reply)))
+		if (!scenario__write_full(reply_fd, &reply, sizeof(reply)))
 			break;
 	}
 	_exit(0);
@@ -111,12 +111,12 @@ uint64_t scenario__step(struct scenario *scenario, int step)
 {
 	struct step_reply reply;
 
-	cr_assert(write_full(scenario->command_fd, &step, sizeof(step)),
+	cr_assert(scenario__write_full(scenario->command_fd, &step, sizeof(step)),
 		  "scenario child %d is gone before step %d", scenario->pid, step);
 	cr_assert(wait_readable(scenario->reply_fd, STEP_TIMEOUT_MS),
 		  "scenario child %d: step %d did not finish in %d ms", scenario->pid, step,
 		  STEP_TIMEOUT_MS);
-	cr_assert(read_full(scenario->reply_fd, &reply, sizeof(reply)),
+	cr_assert(scenario__read_full(scenario->reply_fd, &reply, sizeof(reply)),
 		  "scenario child %d died in step %d", scenario->pid, step);
 	cr_assert_eq(reply.error, 0, "scenario child %d: step %d: %s", scenario->pid, step,
 		     strerror(-reply.error));
@@ -150,11 +150,11 @@ void scenario__step_into_exec(struct scenario *scenario, int step)
 	uint64_t deadline;
 	struct step_reply reply;
 
-	cr_assert(write_full(scenario->command_fd, &step, sizeof(step)));
+	cr_assert(scenario__write_full(scenario->command_fd, &step, sizeof(step)));
 	cr_assert(wait_readable(scenario->reply_fd, STEP_TIMEOUT_MS),
 		  "scenario child %d: no exec in %d ms", scenario->pid, STEP_TIMEOUT_MS);
 	/* a reply means the step failed before the exec */
-	if (read_full(scenario->reply_fd, &reply, sizeof(reply)))
+	if (scenario__read_full(scenario->reply_fd, &reply, sizeof(reply)))
 		cr_assert_fail("scenario child %d: exec step failed: %s", scenario->pid,
 			       strerror(-reply.error));
 	/*

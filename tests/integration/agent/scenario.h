@@ -39,6 +39,10 @@ void scenario__step_into_exec(struct scenario *scenario, int step);
 /* Ends the child (end of file on its command pipe, SIGKILL after a timeout) and reaps it. */
 void scenario__stop(struct scenario *scenario);
 
+/* Blocking reads and writes of exactly @size bytes; false at end of file or on an error. */
+bool scenario__read_full(int fd, void *buffer, size_t size);
+bool scenario__write_full(int fd, const void *buffer, size_t size);
+
 /* Child-side helpers, returning -errno. */
 /* Creates @path with @size bytes (filled, so pages are real) and returns an O_RDWR fd. */
 int scenario__create_file(const char *path, size_t size);

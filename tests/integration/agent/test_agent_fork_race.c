@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "agent_harness.h"
+#include "scenario.h"
 #include "truth_check.h"
 
 /* forks of each kind; each takes one orphaned slot */
@@ -314,23 +315,6 @@ run_parent(const char *dir, int report_fd, int go_fd, int hold)
 	_exit(0);
 }
 
-/* A blocking read of @size bytes: what it got, short at end of file. */
-static ssize_t read_whole(int fd, void *buffer, size_t size)
-{
-	size_t got = 0;
-
-	while (got < size) {
-		ssize_t length = read(fd, (char *)buffer + got, size - got);
-
-		if (length < 0 && errno == EINTR)
-			continue;
-		if (length <= 0)
-			return length < 0 ? -1 : (ssize_t)got;
-		got += (size_t)length;
-	}
-	return (ssize_t)got;
-}
-
 /* One process against /proc: true when the snapshot lists its orphans, with a line when not. */
 static bool agrees(json_t *snapshot, pid_t pid, const char *role)
 {
@@ -378,7 +362,7 @@ Test(agent_fork_race, children_forked_beside_an_unmapping_thread_match_proc, .ti
 	int report_pipe[2], go_pipe[2], hold_pipe[2], wrong = 0, err = -1;
 	struct race_report report;
 	json_t *snapshot;
-	ssize_t got;
+	bool got_report;
 
 	harness__make_dir("/dev/shm", work_dir, sizeof(work_dir));
 	cr_assert_eq(pipe2(report_pipe, O_CLOEXEC), 0);
@@ -396,18 +380,17 @@ Test(agent_fork_race, children_forked_beside_an_unmapping_thread_match_proc, .ti
 	close(go_pipe[0]);
 	close(hold_pipe[0]);
 	hold_fd = hold_pipe[1];
-	got = read_whole(report_pipe[0], &err, sizeof(err));
-	cr_assert_eq(got, (ssize_t)sizeof(err), "the parent %d died during its set-up", parent_pid);
+	cr_assert(scenario__read_full(report_pipe[0], &err, sizeof(err)),
+		  "the parent %d died during its set-up", parent_pid);
 	cr_assert_eq(err, 0, "the parent's set-up: %s", strerror(-err));
 	/* its own re-read done, as the agent asked when it was forked */
 	json_decref(harness__fresh_snapshot());
 	cr_assert_eq(write(go_pipe[1], "g", 1), 1);
 	close(go_pipe[1]);
 	/* the parent reports once its children are forked and its other thread has stopped */
-	got = read_whole(report_pipe[0], &report, sizeof(report));
+	got_report = scenario__read_full(report_pipe[0], &report, sizeof(report));
 	close(report_pipe[0]);
-	cr_assert_eq(got, (ssize_t)sizeof(report), "the parent %d died before its report",
-		     parent_pid);
+	cr_assert(got_report, "the parent %d died before its report", parent_pid);
 	cr_assert_eq(report.err, 0, "the parent's fork %d: %s", report.failed_fork,
 		     strerror(-report.err));
 	fprintf(stderr, "fork race: parent %d forked %d children beside its munmaps\n", parent_pid,

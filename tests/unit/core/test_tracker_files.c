@@ -117,6 +117,31 @@ Test(files, disk_space_is_asked_for_once_per_size)
 	cr_assert_eq(tracker__set_disk_bytes(tracker, DEV, 999, 0, 0), -ENOENT);
 }
 
+/*
+ * A re-read whose stat is older than a size a record gave: the size is the
+ * record's, and the blocks that stat counted at its own size are not taken.
+ */
+Test(files, blocks_counted_at_an_older_size_are_not_kept)
+{
+	struct mw_vma vma = deleted_vma(A, 8, 100, 6);
+
+	cr_assert_eq(tracker__seed_process(tracker, 10, "java", 50, &vma, 1, 1 * SECOND), 0);
+	apply(truncate_file(10, 3 * SECOND, 100, 16 * PAGE));
+	cr_assert_eq(tracker__set_disk_bytes(tracker, DEV, 100, 16 * PAGE, 3 * PAGE), 0);
+	/* read from /proc from 2 s on: the file as it was before that truncate */
+	cr_assert_geq(tracker__seed_process(tracker, 10, "java", 50, &vma, 1, 2 * SECOND), 0);
+	take_snapshot(4 * SECOND);
+	cr_assert_eq(snapshot.file_count, 1);
+	cr_assert_eq(snapshot.files[0].size, 16 * PAGE);
+	cr_assert(snapshot.files[0].disk_bytes_known);
+	cr_assert_eq(snapshot.files[0].disk_bytes, 3 * PAGE);
+	/* a later read at that size is taken */
+	vma = deleted_vma(A, 16, 100, 5);
+	cr_assert_geq(tracker__seed_process(tracker, 10, "java", 50, &vma, 1, 5 * SECOND), 0);
+	take_snapshot(6 * SECOND);
+	cr_assert_eq(snapshot.files[0].disk_bytes, 5 * PAGE);
+}
+
 Test(files, a_cgroup_names_the_container_and_children_start_in_their_parents)
 {
 	const struct mw_process_report *report;
