@@ -160,6 +160,12 @@ static int open_listener(struct agent *agent)
 	}
 	err = http_metrics__bind(&agent->http, (const struct sockaddr *)&address.address,
 				 address.length);
+	if (err == -ELIBACC) {
+		log_line__print("--listen %s: cannot load the HTTP server library: %s (Debian: "
+				"libmicrohttpd12)",
+				given, http_metrics__load_error());
+		return err;
+	}
 	if (err == -EACCES)
 		hint = ": a port below 1024 needs CAP_NET_BIND_SERVICE; pick one above";
 	else if (err == -EADDRNOTAVAIL)

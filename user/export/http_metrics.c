@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "http_metrics.h"
+#include "microhttpd_library.h"
 
 /*
  * Prometheus keeps one connection per target: a handful of scrapers and
@@ -38,6 +38,9 @@ static const char not_allowed[] = "only GET and HEAD\n";
 static const char has_body[] = "no request body is read here\n";
 static const char unavailable[] = "no metrics yet: the agent has not finished its first interval\n";
 
+/* libmicrohttpd, loaded by the first bind: nothing else here runs before one */
+static const struct microhttpd_library *mhd;
+
 struct mw_http_metrics {
 	int listen_fd; /* until started; MHD owns it then */
 	struct MHD_Daemon *daemon;
@@ -53,6 +56,9 @@ int http_metrics__bind(struct mw_http_metrics **out, const struct sockaddr *addr
 	int reuse = 1, err;
 
 	*out = NULL;
+	mhd = microhttpd_library__load();
+	if (!mhd)
+		return -ELIBACC;
 	server = calloc(1, sizeof(*server));
 	if (!server)
 		return -ENOMEM;
@@ -76,13 +82,18 @@ fail:
 	return err;
 }
 
+const char *http_metrics__load_error(void)
+{
+	return microhttpd_library__error();
+}
+
 int http_metrics__address(const struct mw_http_metrics *server, struct sockaddr_storage *address)
 {
 	socklen_t length = sizeof(*address);
 	int fd = server->listen_fd;
 
 	if (server->daemon)
-		fd = (int)MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_LISTEN_FD)->listen_fd;
+		fd = (int)mhd->get_daemon_info(server->daemon, MHD_DAEMON_INFO_LISTEN_FD)->listen_fd;
 	memset(address, 0, sizeof(*address));
 	return getsockname(fd, (struct sockaddr *)address, &length) ? -errno : 0;
 }
@@ -90,11 +101,11 @@ int http_metrics__address(const struct mw_http_metrics *server, struct sockaddr_
 static struct MHD_Response *fixed_response(const char *text, size_t length, const char *type)
 {
 	struct MHD_Response *response =
-		MHD_create_response_from_buffer(length, (void *)text, MHD_RESPMEM_PERSISTENT);
+		mhd->create_response_from_buffer(length, (void *)text, MHD_RESPMEM_PERSISTENT);
 
 	if (response &&
-	    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES) {
-		MHD_destroy_response(response);
+	    mhd->add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES) {
+		mhd->destroy_response(response);
 		return NULL;
 	}
 	return response;
@@ -108,9 +119,9 @@ static enum MHD_Result queue_metrics(struct mw_http_metrics *server,
 	/* MHD counts the reference queued; a publish meanwhile drops only its own */
 	pthread_mutex_lock(&server->lock);
 	if (server->metrics)
-		result = MHD_queue_response(connection, MHD_HTTP_OK, server->metrics);
+		result = mhd->queue_response(connection, MHD_HTTP_OK, server->metrics);
 	else
-		result = MHD_queue_response(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+		result = mhd->queue_response(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 					    server->unavailable);
 	pthread_mutex_unlock(&server->lock);
 	return result;
@@ -119,11 +130,11 @@ static enum MHD_Result queue_metrics(struct mw_http_metrics *server,
 /* A request that says it has a body: none is wanted here. */
 static bool announces_body(struct MHD_Connection *connection)
 {
-	const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+	const char *length = mhd->lookup_connection_value(connection, MHD_HEADER_KIND,
 							 MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	return (length && strcmp(length, "0")) ||
-	       MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+	       mhd->lookup_connection_value(connection, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_TRANSFER_ENCODING);
 }
 
@@ -145,10 +156,10 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
 	if (!*request_state) {
 		*request_state = &headers_seen;
 		if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-			return MHD_queue_response(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
+			return mhd->queue_response(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
 						  server->not_allowed);
 		if (announces_body(connection))
-			return MHD_queue_response(connection, MHD_HTTP_CONTENT_TOO_LARGE,
+			return mhd->queue_response(connection, MHD_HTTP_CONTENT_TOO_LARGE,
 						  server->has_body);
 		return MHD_YES;
 	}
@@ -159,8 +170,8 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
 	if (!strcmp(url, "/metrics"))
 		return queue_metrics(server, connection);
 	if (!strcmp(url, "/"))
-		return MHD_queue_response(connection, MHD_HTTP_OK, server->landing);
-	return MHD_queue_response(connection, MHD_HTTP_NOT_FOUND, server->not_found);
+		return mhd->queue_response(connection, MHD_HTTP_OK, server->landing);
+	return mhd->queue_response(connection, MHD_HTTP_NOT_FOUND, server->not_found);
 }
 
 static int prepare_responses(struct mw_http_metrics *server)
@@ -178,7 +189,7 @@ static int prepare_responses(struct mw_http_metrics *server)
 	if (!server->landing || !server->not_found || !server->not_allowed || !server->has_body ||
 	    !server->unavailable)
 		return -ENOMEM;
-	if (MHD_add_response_header(server->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") !=
+	if (mhd->add_response_header(server->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") !=
 	    MHD_YES)
 		return -ENOMEM;
 	return 0;
@@ -196,7 +207,7 @@ int http_metrics__start(struct mw_http_metrics *server)
 	err = -pthread_sigmask(SIG_SETMASK, &every, &previous);
 	if (err)
 		return err;
-	server->daemon = MHD_start_daemon(
+	server->daemon = mhd->start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD, 0, NULL, NULL, on_request, server,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)server->listen_fd,
 		MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -216,14 +227,14 @@ int http_metrics__publish(struct mw_http_metrics *server, char *text, size_t len
 {
 	struct MHD_Response *response, *previous;
 
-	response = MHD_create_response_from_buffer(length, text, MHD_RESPMEM_MUST_FREE);
+	response = mhd->create_response_from_buffer(length, text, MHD_RESPMEM_MUST_FREE);
 	if (!response) {
 		free(text);
 		return -ENOMEM;
 	}
-	if (MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_TYPE) !=
+	if (mhd->add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_TYPE) !=
 	    MHD_YES) {
-		MHD_destroy_response(response);
+		mhd->destroy_response(response);
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&server->lock);
@@ -232,7 +243,7 @@ int http_metrics__publish(struct mw_http_metrics *server, char *text, size_t len
 	pthread_mutex_unlock(&server->lock);
 	/* freed here, or by the last connection still sending it */
 	if (previous)
-		MHD_destroy_response(previous);
+		mhd->destroy_response(previous);
 	return 0;
 }
 
@@ -243,7 +254,7 @@ void http_metrics__destroy(struct mw_http_metrics *server)
 	if (!server)
 		return;
 	if (server->daemon)
-		MHD_stop_daemon(server->daemon); /* closes the listening socket too */
+		mhd->stop_daemon(server->daemon); /* closes the listening socket too */
 	else if (server->listen_fd >= 0)
 		close(server->listen_fd);
 	responses[0] = server->metrics;
@@ -254,7 +265,7 @@ void http_metrics__destroy(struct mw_http_metrics *server)
 	responses[5] = server->unavailable;
 	for (size_t i = 0; i < sizeof(responses) / sizeof(responses[0]); i++)
 		if (responses[i])
-			MHD_destroy_response(responses[i]);
+			mhd->destroy_response(responses[i]);
 	pthread_mutex_destroy(&server->lock);
 	free(server);
 }

@@ -19,10 +19,14 @@ struct mw_http_metrics;
 /*
  * Binds @address and listens: connections queue from now on, and a port
  * below 1024 can be had while the process still holds CAP_NET_BIND_SERVICE.
- * Nothing is served until http_metrics__start. Returns 0 or -errno.
+ * Nothing is served until http_metrics__start. Returns 0 or -errno:
+ * -ELIBACC when libmicrohttpd cannot be loaded (http_metrics__load_error).
  */
 int http_metrics__bind(struct mw_http_metrics **out, const struct sockaddr *address,
 		       socklen_t length);
+
+/* Why libmicrohttpd could not be loaded, after a bind returned -ELIBACC. */
+const char *http_metrics__load_error(void);
 
 /* The address bound, with the port the kernel picked for port 0. Returns 0 or -errno. */
 int http_metrics__address(const struct mw_http_metrics *server, struct sockaddr_storage *address);
