@@ -18,7 +18,7 @@ static char load_error[256];
 /* dlsym's object pointer into a function pointer, without a cast C forbids */
 #define RESOLVE(handle, field, symbol)                     \
 	(*(void **)&library.field = dlsym(handle, symbol), \
-	 library.field != NULL || !note_missing(symbol))
+	 library.field != NULL || note_missing(symbol))
 
 static bool note_missing(const char *symbol)
 {
