@@ -44,7 +44,10 @@ static int begin_process(const struct mw_proc_process *process, void *context)
 	struct seed_context *seeding = context;
 	int err;
 
-	/* read for every process: what it is attributed to, and what --cgroup decides on */
+	/* a process --pid or --comm leaves out costs no read of its cgroup */
+	if (!process_filter__may_match(seeding->filter, (uint32_t)process->pid, process->comm))
+		return 0;
+	/* read for every process kept: what it is attributed to, and what --cgroup decides on */
 	seeding->cgroup_known =
 		!cgroup_path__of_process(process->pid, seeding->cgroup, sizeof(seeding->cgroup));
 	if (!process_filter__matches(seeding->filter, (uint32_t)process->pid, process->comm,

@@ -25,6 +25,12 @@ int process_filter__init(struct mw_process_filter *filter, const struct mw_optio
 	return 0;
 }
 
+bool process_filter__may_match(const struct mw_process_filter *filter, uint32_t pid,
+			       const char *comm)
+{
+	return options__process_matches(filter->options, pid, comm);
+}
+
 bool process_filter__matches(const struct mw_process_filter *filter, uint32_t pid, const char *comm,
 			     const char *cgroup)
 {

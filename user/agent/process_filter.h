@@ -27,6 +27,13 @@ int process_filter__init(struct mw_process_filter *filter, const struct mw_optio
 			 char *error, size_t error_size);
 
 /*
+ * Whether it may pass: --pid and --comm alone, before its cgroup is read.
+ * False means process_filter__matches() is false too, whatever the cgroup.
+ */
+bool process_filter__may_match(const struct mw_process_filter *filter, uint32_t pid,
+			       const char *comm);
+
+/*
  * Whether the process passes every filter given. @cgroup is its cgroup v2
  * path, NULL when it could not be read (then it passes no --cgroup).
  */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,9 +98,15 @@ static int print_report(const struct mw_options *options, const struct mw_snapsh
 
 int command__scan(const struct mw_options *options)
 {
+	/*
+	 * One walk, one snapshot: state only for what the report lists, and
+	 * every file kept once seen, however many processes map it.
+	 */
 	struct mw_tracker_options tracker_options = {
 		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
 		.snapshot_ranges = options->ranges,
+		.keep_reported_mappings_only = true,
+		.forget_delay_ns = UINT64_MAX,
 	};
 	struct mw_seeded_tracker seeded = { 0 };
 	struct mw_snapshot snapshot = { 0 };

@@ -178,6 +178,7 @@ static void free_process(struct mw_process *process)
 		slab__free(&process_inode_slab, user);
 	}
 	free(process->cgroup);
+	free(process->history);
 	free(process);
 }
 
@@ -228,6 +229,7 @@ void tracker__drop_process(struct mw_tracker *tracker, struct mw_process *proces
 			   enum mw_vma_removal why)
 {
 	vma_tree__clear(&process->map, why);
+	tracker->tracked_mappings -= process->counted_mappings;
 	HASH_DEL(tracker->processes, process);
 	free_process(process);
 }
@@ -335,9 +337,24 @@ size_t tracker__verify_kernel_inodes(struct mw_tracker *tracker, size_t max)
 void tracker__record_map_count(struct mw_tracker *tracker, struct mw_process *process,
 			       uint64_t map_count, uint64_t timestamp_ns)
 {
+	uint64_t window_ns = tracker->options.growth_window_ns;
+
 	process->map_count = map_count;
-	map_count_history__add(&process->history, timestamp_ns, map_count,
-			       tracker->options.growth_window_ns);
+	if (!process->history && !process->first_count_known) {
+		process->first_count_known = true;
+		process->first_count = map_count;
+		process->first_count_ns = timestamp_ns;
+		return;
+	}
+	if (!process->history) {
+		/* without memory for it, growth is not forecast until there is */
+		process->history = calloc(1, sizeof(*process->history));
+		if (!process->history)
+			return;
+		map_count_history__add(process->history, process->first_count_ns,
+				       process->first_count, window_ns);
+	}
+	map_count_history__add(process->history, timestamp_ns, map_count, window_ns);
 }
 
 void inode__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns,
@@ -965,7 +982,7 @@ size_t tracker__process_mapping_count(struct mw_tracker *tracker, uint32_t pid)
 {
 	struct mw_process *process = tracker__find_process(tracker, pid);
 
-	return process ? vma_tree__count(&process->map) : 0;
+	return process ? vma_tree__count(&process->map) + process->counted_mappings : 0;
 }
 
 bool tracker__has_process(struct mw_tracker *tracker, uint32_t pid)

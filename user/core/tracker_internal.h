@@ -39,8 +39,16 @@ struct mw_process {
 	struct mw_container container;
 	uint64_t map_count;
 	uint64_t resize_remaps;
-	struct mw_map_count_history history;
+	/*
+	 * NULL until a second count comes (a one-shot scan never has one): 1 KiB
+	 * that a thousand processes would otherwise each fault in for nothing.
+	 */
+	struct mw_map_count_history *history;
+	bool first_count_known;
+	uint64_t first_count, first_count_ns; /* the first count, until history holds it */
 	struct mw_vma_tree map;
+	/* file mappings counted, not kept (keep_reported_mappings_only) */
+	uint64_t counted_mappings;
 	struct mw_process_inode *inodes; /* hash by inode id */
 	uint64_t ignore_before_ns; /* a /proc scan started then already shows older events */
 	/*
@@ -84,6 +92,9 @@ struct mw_tracker {
 	struct mw_seed_cache_slot *seed_cache; /* allocated by the first seed */
 	uint64_t seed_cache_serial; /* bumped whenever a process_inode is freed */
 };
+
+/* [offset, offset + length) reaches more than one page past a file of @file_size bytes. */
+bool mapping__stale(uint64_t offset, uint64_t length, uint64_t file_size, uint64_t page);
 
 struct mw_process *tracker__find_process(struct mw_tracker *tracker, uint32_t pid);
 /* Finds pid or adds it with comm. NULL when out of memory. */

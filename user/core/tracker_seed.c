@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <utlist.h>
+#include "leak_cause.h"
 #include "tracker_internal.h"
 
 /* Two ways per set: a file whose set is taken only costs the lookups the slots save. */
@@ -248,6 +249,19 @@ static void replace_unlisted(struct mw_tracker_seed *seed, struct mw_process *pr
 	}
 }
 
+/*
+ * Whether a report could list the mapping or use it as evidence: an orphan,
+ * a stale mapping, or the JVM library a leak cause is told by.
+ */
+static bool reported(const struct mw_tracker *tracker, const struct mw_inode *inode,
+		     const struct mw_vma *vma)
+{
+	return inode->deleted ||
+	       (inode->size_known && mapping__stale(vma->offset, vma->end - vma->start, inode->size,
+						    tracker->options.page_size)) ||
+	       leak_cause__is_jvm_library(inode->path);
+}
+
 int tracker__seed_vma(struct mw_tracker_seed *seed, const struct mw_vma *vma)
 {
 	struct mw_tracker *tracker = seed->tracker;
@@ -263,6 +277,12 @@ int tracker__seed_vma(struct mw_tracker_seed *seed, const struct mw_vma *vma)
 	inode = seeded_inode(tracker, vma, seed->scan_started_ns);
 	if (!inode)
 		return -ENOMEM;
+	if (seed->added && tracker->options.keep_reported_mappings_only &&
+	    !reported(tracker, inode, vma)) {
+		process->counted_mappings++;
+		tracker->tracked_mappings++;
+		return 0;
+	}
 	if (vma->start < seed->cursor) {
 		/* out of order (never from the kernel's walks): replace whatever overlaps */
 		seed->differences++;

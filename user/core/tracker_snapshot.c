@@ -5,12 +5,11 @@
 #include <string.h>
 #include "tracker_internal.h"
 
-/* Reaches more than one page past the end of the file as it is now. */
-static bool stale(const struct mw_vma_entry *entry, uint64_t file_size, uint64_t page)
+bool mapping__stale(uint64_t offset, uint64_t length, uint64_t file_size, uint64_t page)
 {
 	uint64_t file_end = (file_size + page - 1) / page * page;
 
-	return entry->offset + (entry->end - entry->start) > file_end + page;
+	return offset + length > file_end + page;
 }
 
 /* Grows an array of @size-byte items to hold one more; -ENOMEM leaves it as it was. */
@@ -144,7 +143,8 @@ static int report_mappings(struct mw_tracker *tracker, struct mw_process *proces
 			continue;
 		/* an unknown size (0) would make every mapping look stale */
 		if (user->inode->size_known &&
-		    stale(entry, user->inode->size, tracker->options.page_size))
+		    mapping__stale(entry->offset, entry->end - entry->start, user->inode->size,
+				   tracker->options.page_size))
 			report->stale_mappings++;
 		if (!user->inode->deleted)
 			continue;
@@ -182,7 +182,8 @@ static int report_process(struct mw_tracker *tracker, struct mw_process *process
 	report->container = process->container;
 	report->map_count = process->map_count;
 	report->resize_remaps = process->resize_remaps;
-	if (map_count_history__growth_rate(&process->history, now_ns,
+	if (process->history &&
+	    map_count_history__growth_rate(process->history, now_ns,
 					   tracker->options.growth_window_ns, &slope)) {
 		report->map_count_growing = true;
 		report->seconds_to_map_limit =

@@ -188,33 +188,33 @@ int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx, int *alive)
 	 * Each read() of the text formats as many lines as fit, under one lock
 	 * of the address space: a 64 KiB buffer of our own takes a 500,000-line
 	 * file in ~600 reads (stdio reads /proc in 1 KiB pieces, its st_blksize,
-	 * whatever setvbuf asks). Below glibc's 128 KiB mmap threshold, so a
-	 * scan of a thousand small processes reuses heap memory.
+	 * whatever setvbuf asks). On the stack, with the VMA (PATH_MAX bytes of
+	 * name): a scan of a thousand small processes faults their pages in once,
+	 * where heap memory freed at each walk's end was trimmed and faulted in
+	 * again at the next.
 	 */
-	size_t capacity = 64 * 1024, held = 0;
-	struct mw_vma *vma = NULL;
-	char *buffer, *line, *end, *newline;
+	char stack_buffer[64 * 1024];
+	struct mw_vma vma_on_stack, *vma = &vma_on_stack;
+	size_t capacity = sizeof(stack_buffer), held = 0;
+	char *buffer = stack_buffer, *line, *end, *newline;
 	ssize_t length;
 	int fd, err = 0;
 
 	fd = openat(pid_dir, "maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	buffer = malloc(capacity);
-	/* mw_vma carries PATH_MAX bytes: one on the heap, reused for every line */
-	if (buffer)
-		vma = malloc(sizeof(*vma));
-	if (!vma)
-		err = -ENOMEM;
 	while (!err) {
 		if (held == capacity) {
 			/* a line longer than the buffer (a name escaped at length): make room */
-			char *larger = realloc(buffer, capacity * 2);
+			char *larger = buffer == stack_buffer ? malloc(capacity * 2)
+							      : realloc(buffer, capacity * 2);
 
 			if (!larger) {
 				err = -ENOMEM;
 				break;
 			}
+			if (buffer == stack_buffer)
+				memcpy(larger, buffer, held);
 			buffer = larger;
 			capacity *= 2;
 		}
@@ -243,8 +243,8 @@ int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx, int *alive)
 		held = (size_t)(end - line);
 		memmove(buffer, line, held);
 	}
-	free(vma);
-	free(buffer);
+	if (buffer != stack_buffer)
+		free(buffer);
 	close(fd);
 	return err;
 }

@@ -515,3 +515,135 @@ Test(seed, the_child_of_a_parent_awaiting_a_re_read_is_read_too)
 	cr_assert_eq(hooks.rescans, 2);
 	cr_assert_eq(hooks.rescanned_pid[1], PID + 1);
 }
+
+/* One file of the random host below: what /proc and a stat say of it. */
+struct random_file {
+	uint64_t ino;
+	uint64_t pages;
+	bool deleted;
+	char path[64];
+};
+
+static struct mw_tracker *new_tracker(bool reported_only, size_t snapshot_ranges)
+{
+	struct mw_tracker_options options = {
+		.page_size = PAGE,
+		.snapshot_ranges = snapshot_ranges,
+		.keep_reported_mappings_only = reported_only,
+		.forget_delay_ns = reported_only ? UINT64_MAX : 0,
+	};
+	struct mw_tracker *made;
+
+	cr_assert_eq(tracker__create(&options, &made), 0);
+	return made;
+}
+
+static void assert_same_reports(const struct mw_process_report *a,
+				const struct mw_process_report *b, unsigned int seed)
+{
+	cr_assert_eq(a->pid, b->pid, "seed %u", seed);
+	cr_assert_eq(a->map_count, b->map_count, "seed %u pid %u", seed, a->pid);
+	cr_assert_eq(a->orphaned_mappings, b->orphaned_mappings, "seed %u pid %u", seed, a->pid);
+	cr_assert_eq(a->orphaned_bytes, b->orphaned_bytes, "seed %u pid %u", seed, a->pid);
+	cr_assert_eq(a->stale_mappings, b->stale_mappings, "seed %u pid %u", seed, a->pid);
+	cr_assert_eq(a->orphaned_files, b->orphaned_files, "seed %u pid %u", seed, a->pid);
+	cr_assert_eq(a->orphaned_files_size_bytes, b->orphaned_files_size_bytes, "seed %u", seed);
+	cr_assert_eq(a->orphaned_files_disk_bytes, b->orphaned_files_disk_bytes, "seed %u", seed);
+	cr_assert_eq(a->jvm, b->jvm, "seed %u pid %u", seed, a->pid);
+	cr_assert_eq(a->cause, b->cause, "seed %u pid %u", seed, a->pid);
+	cr_assert_eq(a->cause_files, b->cause_files, "seed %u pid %u", seed, a->pid);
+	cr_assert_eq(a->orphan_ranges_omitted, b->orphan_ranges_omitted, "seed %u", seed);
+	cr_assert_eq(a->orphan_count, b->orphan_count, "seed %u pid %u", seed, a->pid);
+	for (size_t i = 0; i < a->orphan_count; i++) {
+		const struct mw_orphan *x = &a->orphans[i], *y = &b->orphans[i];
+
+		cr_assert_eq(x->ino, y->ino, "seed %u pid %u", seed, a->pid);
+		cr_assert_eq(x->mappings, y->mappings, "seed %u pid %u", seed, a->pid);
+		cr_assert_eq(x->bytes, y->bytes, "seed %u pid %u", seed, a->pid);
+		cr_assert_eq(x->range_count, y->range_count, "seed %u pid %u", seed, a->pid);
+		cr_assert_arr_eq(x->ranges, y->ranges, x->range_count * sizeof(*x->ranges),
+				 "seed %u pid %u", seed, a->pid);
+	}
+}
+
+/*
+ * A scan keeps state only for what its report lists: on a random host of
+ * live, deleted, stale and JVM-library mappings, shared between processes,
+ * its snapshot is the one a tracker keeping every mapping gives.
+ */
+Test(seed, keeping_only_reported_mappings_reports_the_same)
+{
+	unsigned int seed = (unsigned int)time(NULL);
+
+	for (int round = 0; round < 20; round++, seed++) {
+		size_t ranges = round % 2 ? 3 : 0;
+		struct mw_tracker *every = new_tracker(false, ranges);
+		struct mw_tracker *reported = new_tracker(true, ranges);
+		struct mw_snapshot a = { 0 }, b = { 0 };
+		struct random_file files[24];
+		unsigned int random = seed;
+
+		for (size_t f = 0; f < 24; f++) {
+			static const char *const names[] = { "00000000000000000042.index",
+							     "_3f.cfs", "libjvm.so", "data.bin" };
+
+			files[f].ino = 1000 + f;
+			files[f].pages = 1 + (uint64_t)rand_r(&random) % 8;
+			files[f].deleted = rand_r(&random) % 3 == 0;
+			snprintf(files[f].path, sizeof(files[f].path), "/srv/%zu/%s", f,
+				 names[rand_r(&random) % 4]);
+		}
+		for (uint32_t pid = 100; pid < 140; pid++) {
+			struct mw_vma vmas[32];
+			size_t count = (size_t)rand_r(&random) % 32;
+
+			for (size_t i = 0; i < count; i++) {
+				const struct random_file *file = &files[rand_r(&random) % 24];
+				/* up to three pages past the end of the file: stale past one */
+				uint64_t pages = 1 + (uint64_t)rand_r(&random) % (file->pages + 3);
+
+				vmas[i] = seeded_file_vma(A + i * 16 * PAGE, pages, file->ino,
+							  file->path, file->deleted,
+							  file->deleted ? 0 : 1);
+				vmas[i].file_size = file->pages * PAGE;
+			}
+			cr_assert_eq(tracker__seed_process(every, pid, "java", count + 10, vmas,
+							   count, SECOND),
+				     0, "seed %u", seed);
+			cr_assert_eq(tracker__seed_process(reported, pid, "java", count + 10, vmas,
+							   count, SECOND),
+				     0, "seed %u", seed);
+		}
+		/* a walk cut short takes back what it counted */
+		{
+			struct mw_vma vma = seeded_file_vma(A, 2, 1000, files[0].path,
+							    files[0].deleted, !files[0].deleted);
+			struct mw_tracker_seed half;
+
+			vma.file_size = files[0].pages * PAGE;
+			cr_assert_eq(tracker__seed_begin(reported, &half, 999, "java", SECOND), 0);
+			cr_assert_eq(tracker__seed_vma(&half, &vma), 0);
+			tracker__seed_abandon(&half);
+		}
+		cr_assert_eq(tracker__snapshot(every, 2 * SECOND, 0, 65530, &a), 0);
+		cr_assert_eq(tracker__snapshot(reported, 2 * SECOND, 0, 65530, &b), 0);
+		cr_assert_eq(a.tracked_mappings, b.tracked_mappings, "seed %u", seed);
+		cr_assert_eq(a.process_count, b.process_count, "seed %u", seed);
+		for (size_t i = 0; i < a.process_count; i++)
+			assert_same_reports(&a.processes[i], &b.processes[i], seed);
+		cr_assert_eq(a.orphaned_mappings, b.orphaned_mappings, "seed %u", seed);
+		cr_assert_eq(a.file_count, b.file_count, "seed %u", seed);
+		for (size_t i = 0; i < a.file_count; i++) {
+			cr_assert_eq(a.files[i].ino, b.files[i].ino, "seed %u", seed);
+			cr_assert_eq(a.files[i].mappings, b.files[i].mappings, "seed %u", seed);
+			cr_assert_eq(a.files[i].pid_count, b.files[i].pid_count, "seed %u", seed);
+		}
+		/* and it holds less: only the mappings the report lists */
+		cr_assert_leq(tracker__tracked_inodes(reported),
+			      tracker__tracked_inodes(every) + 24);
+		snapshot__clear(&a);
+		snapshot__clear(&b);
+		tracker__destroy(every);
+		tracker__destroy(reported);
+	}
+}
