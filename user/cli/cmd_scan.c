@@ -99,8 +99,8 @@ static int print_report(const struct mw_options *options, const struct mw_snapsh
 int command__scan(const struct mw_options *options)
 {
 	/*
-	 * One walk, one snapshot: state only for what the report lists, and
-	 * every file kept once seen, however many processes map it.
+	 * One walk, one snapshot: state only for what the report lists; a file
+	 * kept for it stays while the scan goes on, whoever maps it next.
 	 */
 	struct mw_tracker_options tracker_options = {
 		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),

@@ -39,10 +39,10 @@ struct mw_tracker_options {
 	/*
 	 * For one snapshot of one /proc walk (scan): a new process's file
 	 * mapping that no report lists (a linked file, within its size, not a
-	 * JVM library) is counted but not kept, so a walk builds state only for
-	 * what it will report. Records must not be applied to such a tracker,
-	 * nor its processes seeded twice; set forget_delay_ns high with it, so
-	 * a file shared by many processes is stat'ed and added once.
+	 * JVM library) is counted but not kept, nor its file when the tracker
+	 * has no other use for it, so a walk builds state only for what it will
+	 * report (the walk's own cache stats a shared file once). Records must
+	 * not be applied to such a tracker, nor its processes seeded twice.
 	 */
 	bool keep_reported_mappings_only;
 	/* Hooks to the outside, all optional; ctx is hook_context. */

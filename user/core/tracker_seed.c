@@ -262,27 +262,48 @@ static bool reported(const struct mw_tracker *tracker, const struct mw_inode *in
 	       leak_cause__is_jvm_library(inode->path);
 }
 
+/* The same, from what the walk showed of a file the tracker does not know (seeded_inode's rules). */
+static bool reported_by_walk(const struct mw_tracker *tracker, const struct mw_vma *vma)
+{
+	bool orphaned = vma->deleted && (!vma->file_stat_known || vma->nlink == 0);
+
+	return orphaned ||
+	       (vma->file_stat_known &&
+		mapping__stale(vma->offset, vma->end - vma->start, vma->file_size,
+			       tracker->options.page_size)) ||
+	       leak_cause__is_jvm_library(vma->path[0] ? vma->path : NULL);
+}
+
+/* A mapping counted, not kept (keep_reported_mappings_only). */
+static int count_only(struct mw_process *process)
+{
+	process->counted_mappings++;
+	process->tracker->tracked_mappings++;
+	return 0;
+}
+
 int tracker__seed_vma(struct mw_tracker_seed *seed, const struct mw_vma *vma)
 {
 	struct mw_tracker *tracker = seed->tracker;
 	struct mw_process *process = tracker__find_process(tracker, seed->pid);
 	struct mw_inode *inode;
-	bool matched = false;
+	bool matched = false, counted_only;
 	int err;
 
 	if (!process)
 		return -ENOENT;
 	if (vma->kind != MW_VMA_FILE || vma->start >= vma->end)
 		return 0;
+	counted_only = seed->added && tracker->options.keep_reported_mappings_only;
+	/* a file no report lists, seen first: not even the file is kept */
+	if (counted_only && !find_inode(tracker, mw_vma_file_dev(vma), vma->ino) &&
+	    !reported_by_walk(tracker, vma))
+		return count_only(process);
 	inode = seeded_inode(tracker, vma, seed->scan_started_ns);
 	if (!inode)
 		return -ENOMEM;
-	if (seed->added && tracker->options.keep_reported_mappings_only &&
-	    !reported(tracker, inode, vma)) {
-		process->counted_mappings++;
-		tracker->tracked_mappings++;
-		return 0;
-	}
+	if (counted_only && !reported(tracker, inode, vma))
+		return count_only(process);
 	if (vma->start < seed->cursor) {
 		/* out of order (never from the kernel's walks): replace whatever overlaps */
 		seed->differences++;
