@@ -191,8 +191,7 @@ void tracker__destroy(struct mw_tracker *tracker)
 	HASH_ITER(hh, tracker->processes, process, next) {
 		HASH_DEL(tracker->processes, process);
 		/* No hooks: the tracker is going, nothing outside needs telling. */
-		process->map.hooks = NULL;
-		vma_tree__clear(&process->map, VMA_TREE_REPLACED);
+		vma_tree__destroy(&process->map);
 		free_process(process);
 	}
 	inode_table__destroy(&tracker->inodes);

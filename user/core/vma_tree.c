@@ -98,6 +98,38 @@ void vma_tree__clear(struct mw_vma_tree *map, enum mw_vma_removal why)
 		unlink_entry(map, entry, why);
 }
 
+size_t vma_tree__live_entries(void)
+{
+	return entry_slab.live_objects;
+}
+
+void vma_tree__destroy(struct mw_vma_tree *map)
+{
+	struct mw_vma_entry *entry = RB_ROOT(&map->tree), *parent;
+
+	/* children before parents, so only entries not yet freed are read */
+	while (entry) {
+		if (RB_LEFT(entry, tree_link)) {
+			entry = RB_LEFT(entry, tree_link);
+			continue;
+		}
+		if (RB_RIGHT(entry, tree_link)) {
+			entry = RB_RIGHT(entry, tree_link);
+			continue;
+		}
+		parent = RB_PARENT(entry, tree_link);
+		if (parent && RB_LEFT(parent, tree_link) == entry)
+			RB_LEFT(parent, tree_link) = NULL;
+		else if (parent)
+			RB_RIGHT(parent, tree_link) = NULL;
+		free_entry(entry);
+		entry = parent;
+	}
+	RB_INIT(&map->tree);
+	map->last = NULL;
+	map->count = 0;
+}
+
 void vma_tree__remove_entry(struct mw_vma_tree *map, struct mw_vma_entry *entry,
 			    enum mw_vma_removal why)
 {

@@ -98,6 +98,13 @@ void vma_tree__init(struct mw_vma_tree *map, const struct mw_vma_tree_hooks *hoo
 		    void *hook_context);
 /* Removes every entry, reporting each as why. */
 void vma_tree__clear(struct mw_vma_tree *map, enum mw_vma_removal why);
+/*
+ * Frees every entry and reports none: for a map that goes with its owner.
+ * No rebalancing on the way, so it costs a walk, not a removal per entry.
+ */
+void vma_tree__destroy(struct mw_vma_tree *map);
+/* Entries allocated and not yet freed, in every map: what a leak check counts. */
+size_t vma_tree__live_entries(void);
 
 /*
  * Adds a copy of proto over [proto->start, proto->end): whatever overlaps is

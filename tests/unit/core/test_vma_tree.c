@@ -375,3 +375,28 @@ Test(vma_tree, randomised_against_a_page_model)
 		compare_with_model(step);
 	}
 }
+
+/* A map that goes with its owner frees every entry, tells no hook, and can be filled again. */
+Test(vma_tree, destroy_frees_every_entry_without_hooks)
+{
+	size_t live_before = vma_tree__live_entries();
+	unsigned int random = 7;
+	long removed;
+
+	/* out of order, so the tree is not a chain of appends */
+	for (int i = 0; i < 2000; i++)
+		map_pages((uint64_t)(rand_r(&random) % 100000) * 2, 1, 100 + (uint64_t)i, 0,
+			  PROT_READ);
+	cr_assert_gt(vma_tree__count(&map), 1000);
+	cr_assert_eq(vma_tree__live_entries(), live_before + vma_tree__count(&map));
+	removed = counts.removed; /* the random pages that fell on each other */
+	vma_tree__destroy(&map);
+	cr_assert_eq(vma_tree__count(&map), 0);
+	cr_assert_null(vma_tree__first(&map));
+	cr_assert_eq(vma_tree__live_entries(), live_before);
+	cr_assert_eq(counts.removed, removed, "no hook is told");
+	/* what went without a hook is balanced here, for the teardown's check */
+	counts.added = counts.removed;
+	map_pages(0, 4, 1, 0, PROT_READ);
+	cr_assert_eq(vma_tree__count(&map), 1);
+}
