@@ -114,6 +114,14 @@ static const struct mw_proc_scan_handlers seed_handlers = {
 	.known_file = known_file,
 };
 
+/* For a tracker that keeps only what it reports: the walk's cache keeps every file stat'ed. */
+static const struct mw_proc_scan_handlers seed_reported_handlers = {
+	.begin = begin_process,
+	.vma = hand_vma,
+	.end = end_process,
+	.abandon = abandon_process,
+};
+
 int proc_seed__all(struct mw_tracker *tracker, const struct mw_process_filter *filter,
 		   uint64_t scan_started_ns, struct mw_proc_scan_stats *stats)
 {
@@ -126,7 +134,10 @@ int proc_seed__all(struct mw_tracker *tracker, const struct mw_process_filter *f
 	seeding->tracker = tracker;
 	seeding->filter = filter;
 	seeding->scan_started_ns = scan_started_ns;
-	err = proc_scan__each(MW_PROC_MAPS_FILES_ONLY, &seed_handlers, seeding, stats);
+	err = proc_scan__each(MW_PROC_MAPS_FILES_ONLY,
+			      tracker__keeps_every_file(tracker) ? &seed_handlers
+								 : &seed_reported_handlers,
+			      seeding, stats);
 	free(seeding);
 	return err;
 }

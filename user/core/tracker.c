@@ -989,6 +989,11 @@ bool tracker__has_process(struct mw_tracker *tracker, uint32_t pid)
 	return tracker__find_process(tracker, pid) != NULL;
 }
 
+bool tracker__keeps_every_file(const struct mw_tracker *tracker)
+{
+	return !tracker->options.keep_reported_mappings_only;
+}
+
 size_t tracker__pids(const struct mw_tracker *tracker, uint32_t *out, size_t max)
 {
 	const struct mw_process *process;

@@ -228,6 +228,11 @@ int tracker__snapshot(struct mw_tracker *tracker, uint64_t now_ns, double realti
 
 /* Whether the tracker follows pid. */
 bool tracker__has_process(struct mw_tracker *tracker, uint32_t pid);
+/*
+ * Whether every file a seed shows stays in the tracker with its stat (false
+ * with keep_reported_mappings_only): a walk can then leave them to it.
+ */
+bool tracker__keeps_every_file(const struct mw_tracker *tracker);
 /* The file mappings the tracker holds for pid (0 for a process it does not know). */
 size_t tracker__process_mapping_count(struct mw_tracker *tracker, uint32_t pid);
 /* Writes up to max known pids into out; returns how many processes are known. */
