@@ -37,6 +37,7 @@ struct seed_context {
 	struct mw_tracker_seed seed;
 	char cgroup[PATH_MAX];
 	bool cgroup_known;
+	bool names_later;
 };
 
 static int begin_process(const struct mw_proc_process *process, void *context)
@@ -49,6 +50,7 @@ static int begin_process(const struct mw_proc_process *process, void *context)
 		return 0;
 	/* read for every process kept: what it is attributed to, and what --cgroup decides on */
 	seeding->cgroup_known =
+		!seeding->names_later &&
 		!cgroup_path__of_process(process->pid, seeding->cgroup, sizeof(seeding->cgroup));
 	if (!process_filter__matches(seeding->filter, (uint32_t)process->pid, process->comm,
 				     seeding->cgroup_known ? seeding->cgroup : NULL))
@@ -106,25 +108,18 @@ static bool known_file(void *context, uint32_t dev, uint64_t ino, struct mw_file
 	return true;
 }
 
-static const struct mw_proc_scan_handlers seed_handlers = {
-	.begin = begin_process,
-	.vma = hand_vma,
-	.end = end_process,
-	.abandon = abandon_process,
-	.known_file = known_file,
-};
-
-/* For a tracker that keeps only what it reports: the walk's cache keeps every file stat'ed. */
-static const struct mw_proc_scan_handlers seed_reported_handlers = {
-	.begin = begin_process,
-	.vma = hand_vma,
-	.end = end_process,
-	.abandon = abandon_process,
-};
-
 int proc_seed__all(struct mw_tracker *tracker, const struct mw_process_filter *filter,
-		   uint64_t scan_started_ns, struct mw_proc_scan_stats *stats)
+		   bool names_later, uint64_t scan_started_ns, struct mw_proc_scan_stats *stats)
 {
+	const struct mw_proc_scan_handlers handlers = {
+		.begin = begin_process,
+		.vma = hand_vma,
+		.end = end_process,
+		.abandon = abandon_process,
+		/* a tracker that keeps only what it reports leaves files to the walk's cache */
+		.known_file = tracker__keeps_every_file(tracker) ? known_file : NULL,
+		.comm_later = names_later,
+	};
 	/* on the heap: it holds a PATH_MAX cgroup */
 	struct seed_context *seeding = calloc(1, sizeof(*seeding));
 	int err;
@@ -134,10 +129,8 @@ int proc_seed__all(struct mw_tracker *tracker, const struct mw_process_filter *f
 	seeding->tracker = tracker;
 	seeding->filter = filter;
 	seeding->scan_started_ns = scan_started_ns;
-	err = proc_scan__each(MW_PROC_MAPS_FILES_ONLY,
-			      tracker__keeps_every_file(tracker) ? &seed_handlers
-								 : &seed_reported_handlers,
-			      seeding, stats);
+	seeding->names_later = names_later;
+	err = proc_scan__each(MW_PROC_MAPS_FILES_ONLY, &handlers, seeding, stats);
 	free(seeding);
 	return err;
 }

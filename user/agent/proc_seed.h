@@ -10,12 +10,14 @@
 
 /*
  * Reads every process /proc lists that passes the --pid/--comm/--cgroup
- * filters into the tracker, as seen now, with its cgroup; events stamped
- * before scan_started_ns are then ignored for them. stats may be NULL.
- * Returns 0 or -errno.
+ * filters into the tracker, as seen now, with its comm and cgroup; events
+ * stamped before scan_started_ns are then ignored for them. With
+ * @names_later, neither comm nor cgroup is read (the filter must have no
+ * --comm or --cgroup): the caller names what it shows (report_names.h).
+ * stats may be NULL. Returns 0 or -errno.
  */
 int proc_seed__all(struct mw_tracker *tracker, const struct mw_process_filter *filter,
-		   uint64_t scan_started_ns, struct mw_proc_scan_stats *stats);
+		   bool names_later, uint64_t scan_started_ns, struct mw_proc_scan_stats *stats);
 
 /*
  * Reads one process's VMAs from /proc into the tracker as they come, with

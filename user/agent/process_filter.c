@@ -25,6 +25,11 @@ int process_filter__init(struct mw_process_filter *filter, const struct mw_optio
 	return 0;
 }
 
+bool process_filter__needs_names(const struct mw_process_filter *filter)
+{
+	return filter->options->comm_count > 0 || filter->cgroup_count > 0;
+}
+
 bool process_filter__may_match(const struct mw_process_filter *filter, uint32_t pid,
 			       const char *comm)
 {

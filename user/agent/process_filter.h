@@ -26,6 +26,9 @@ struct mw_process_filter {
 int process_filter__init(struct mw_process_filter *filter, const struct mw_options *options,
 			 char *error, size_t error_size);
 
+/* Whether a process's comm or cgroup decides if it passes (--comm, --cgroup). */
+bool process_filter__needs_names(const struct mw_process_filter *filter);
+
 /*
  * Whether it may pass: --pid and --comm alone, before its cgroup is read.
  * False means process_filter__matches() is false too, whatever the cgroup.

@@ -35,7 +35,14 @@ int seeded_tracker__seed(struct mw_seeded_tracker *seeded, const struct mw_optio
 
 	if (err)
 		return err;
-	err = proc_seed__all(seeded->tracker, seeded->filter, clock__monotonic_ns(), stats);
+	/*
+	 * A tracker for one snapshot (scan) is named after it, only for what
+	 * it shows, unless --comm or --cgroup decide what it reads.
+	 */
+	seeded->names_later = !tracker__keeps_every_file(seeded->tracker) &&
+			      !process_filter__needs_names(seeded->filter);
+	err = proc_seed__all(seeded->tracker, seeded->filter, seeded->names_later,
+			     clock__monotonic_ns(), stats);
 	if (err)
 		snprintf(error, error_size, "cannot read /proc: %s", strerror(-err));
 	return err;

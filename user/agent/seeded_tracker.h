@@ -20,6 +20,12 @@ struct mw_seeded_tracker {
 	uint64_t max_map_count;
 	struct mw_tracker *tracker;
 	struct mw_process_filter *filter; /* on the heap: it holds PATH_MAX per cgroup */
+	/*
+	 * Set by seeding a tracker that keeps only what it reports, without
+	 * --comm or --cgroup: no comm or cgroup was read; report_names__fill
+	 * reads them for the processes a report shows.
+	 */
+	bool names_later;
 };
 
 /*

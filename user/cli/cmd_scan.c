@@ -13,6 +13,7 @@
 #include "orphan_cache.h"
 #include "output_check.h"
 #include "prometheus_textfile.h"
+#include "report_names.h"
 #include "seeded_tracker.h"
 #include "terminal_text.h"
 #include "text_report.h"
@@ -96,6 +97,14 @@ static int print_report(const struct mw_options *options, const struct mw_snapsh
 	return err;
 }
 
+/* The processes the textfile lists: --top of them, every one for 0, none without one. */
+static size_t textfile_processes(const struct mw_options *options)
+{
+	if (!options->textfile_path)
+		return 0;
+	return options->top ? options->top : SIZE_MAX;
+}
+
 int command__scan(const struct mw_options *options)
 {
 	/*
@@ -143,6 +152,12 @@ int command__scan(const struct mw_options *options)
 		goto cleanup;
 	}
 	snapshot.source = "scan";
+	/* before the sums: containers are told by the cgroups read here */
+	if (seeded.names_later &&
+	    report_names__fill(&snapshot, textfile_processes(options), NEAREST_LIMIT_SHOWN)) {
+		log_line__print("out of memory");
+		goto cleanup;
+	}
 	orphan_cache__measure(&snapshot);
 
 	err = print_report(options, &snapshot, &stats);

@@ -71,7 +71,7 @@ static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *ca
 	struct scan_one one = { handlers, ctx };
 	int err;
 
-	err = proc_scan__read_comm(pid, process.comm);
+	err = handlers->comm_later ? 0 : proc_scan__read_comm(pid, process.comm);
 	if (err == -ESRCH) {
 		stats->vanished++;
 		return 0;

@@ -41,6 +41,12 @@ struct mw_proc_scan_handlers {
 	void (*abandon)(const struct mw_proc_process *process, void *ctx);
 	/* Optional: what the handlers already hold of a file, asked before a stat (stat_cache.h). */
 	mw_stat_source_fn known_file;
+	/*
+	 * No comm is read before the maps: begin gets an empty one, and a
+	 * process that cannot be read shows so at its maps. For handlers that
+	 * name only the processes they end up showing (scan).
+	 */
+	bool comm_later;
 };
 
 /*
