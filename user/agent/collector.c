@@ -121,15 +121,15 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 {
 	char comm[MW_COMM_LEN], cgroup[PATH_MAX];
 	uint64_t started = clock__monotonic_ns();
-	bool known, cgroup_known;
-	int err;
+	bool known;
+	int err, cgroup_err;
 
 	/* an exec may have come from a runtime that moved it into a container first */
-	cgroup_known = !cgroup_path__of_process((pid_t)pid, cgroup, sizeof(cgroup));
+	cgroup_err = cgroup_path__of_process((pid_t)pid, cgroup, sizeof(cgroup));
 	known = tracker__has_process(collector->seeded.tracker, pid);
 	err = proc_scan__read_comm((pid_t)pid, comm);
 	if (!err && !process_filter__matches(collector->seeded.filter, pid, comm,
-					     cgroup_known ? cgroup : NULL)) {
+					     cgroup_err ? NULL : cgroup)) {
 		/* renamed, exec'd or moved out of the filters: the kernel follows it no more */
 		if (known)
 			(void)tracker__remove_process(collector->seeded.tracker, pid, started);
@@ -145,8 +145,10 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	}
 	if (err < 0)
 		return err;
-	if (cgroup_known && tracker__set_cgroup(collector->seeded.tracker, pid, cgroup) == -ENOMEM)
+	if (!cgroup_err && tracker__set_cgroup(collector->seeded.tracker, pid, cgroup) == -ENOMEM)
 		return -ENOMEM;
+	if (cgroup_err == -ENOENT)
+		tracker__set_cgroup_missing(collector->seeded.tracker, pid);
 	if (err > 0)
 		collector->reconcile_corrections += (uint64_t)err;
 	/* a process a lost record hid from us */

@@ -36,7 +36,7 @@ struct seed_context {
 	uint64_t scan_started_ns;
 	struct mw_tracker_seed seed;
 	char cgroup[PATH_MAX];
-	bool cgroup_known;
+	int cgroup_err; /* 0: cgroup holds it; -ENOENT: the file has no v2 line */
 	bool names_later;
 };
 
@@ -49,11 +49,12 @@ static int begin_process(const struct mw_proc_process *process, void *context)
 	if (!process_filter__may_match(seeding->filter, (uint32_t)process->pid, process->comm))
 		return 0;
 	/* read for every process kept: what it is attributed to, and what --cgroup decides on */
-	seeding->cgroup_known =
-		!seeding->names_later &&
-		!cgroup_path__of_process(process->pid, seeding->cgroup, sizeof(seeding->cgroup));
+	seeding->cgroup_err = seeding->names_later
+				      ? -EAGAIN
+				      : cgroup_path__of_process(process->pid, seeding->cgroup,
+								sizeof(seeding->cgroup));
 	if (!process_filter__matches(seeding->filter, (uint32_t)process->pid, process->comm,
-				     seeding->cgroup_known ? seeding->cgroup : NULL))
+				     seeding->cgroup_err ? NULL : seeding->cgroup))
 		return 0;
 	/* this process's own read: a record before it is in what is read */
 	err = tracker__seed_begin(seeding->tracker, &seeding->seed, (uint32_t)process->pid,
@@ -76,9 +77,11 @@ static int end_process(const struct mw_proc_process *process, void *context)
 	seeding->seed.scan_ended_ns = clock__monotonic_ns();
 	err = tracker__seed_end(&seeding->seed, process->stats.map_count);
 
-	if (err >= 0 && seeding->cgroup_known)
+	if (err >= 0 && !seeding->cgroup_err)
 		err = tracker__set_cgroup(seeding->tracker, (uint32_t)process->pid,
 					  seeding->cgroup);
+	else if (err >= 0 && seeding->cgroup_err == -ENOENT)
+		tracker__set_cgroup_missing(seeding->tracker, (uint32_t)process->pid);
 	return err < 0 ? err : 0;
 }
 

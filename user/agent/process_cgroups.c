@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include "cgroup_path.h"
@@ -15,10 +16,15 @@ void process_cgroups__read_unknown(struct mw_tracker *tracker)
 	for (size_t i = 0; i < count; i++) {
 		char cgroup[PATH_MAX];
 
-		if (tracker__cgroup(tracker, pids[i]))
+		int err;
+
+		if (!tracker__cgroup_wanted(tracker, pids[i]))
 			continue;
-		if (!cgroup_path__of_process((pid_t)pids[i], cgroup, sizeof(cgroup)))
+		err = cgroup_path__of_process((pid_t)pids[i], cgroup, sizeof(cgroup));
+		if (!err)
 			(void)tracker__set_cgroup(tracker, pids[i], cgroup);
+		else if (err == -ENOENT)
+			tracker__set_cgroup_missing(tracker, pids[i]);
 	}
 	free(pids);
 }

@@ -610,6 +610,7 @@ static int apply_fork(struct mw_tracker *tracker, struct mw_process *parent,
 	/* where the parent was: a runtime moves it into its container before exec, which rescans */
 	if (parent->cgroup && process__assign_cgroup(child, parent->cgroup))
 		return -ENOMEM;
+	child->cgroup_missing = parent->cgroup_missing;
 	if (event->header.map_count)
 		tracker__record_map_count(tracker, child, event->header.map_count,
 					  event->header.timestamp_ns);

@@ -168,6 +168,14 @@ int tracker__set_comm(struct mw_tracker *tracker, uint32_t pid, const char *comm
 int tracker__set_cgroup(struct mw_tracker *tracker, uint32_t pid, const char *cgroup);
 /* Its cgroup as last set, NULL when unknown or not a known process. */
 const char *tracker__cgroup(struct mw_tracker *tracker, uint32_t pid);
+/*
+ * Whether pid's cgroup is still to be read: not known, and not found missing
+ * before (a host without the cgroup v2 hierarchy lists no "0::" line, and
+ * asking again every interval would read every process's file for nothing).
+ */
+bool tracker__cgroup_wanted(struct mw_tracker *tracker, uint32_t pid);
+/* pid's /proc/PID/cgroup has no cgroup v2 line: stop asking. */
+void tracker__set_cgroup_missing(struct mw_tracker *tracker, uint32_t pid);
 
 /*
  * What a stat of a file said about the disk space it holds (st_blocks * 512)

@@ -34,3 +34,18 @@ const char *tracker__cgroup(struct mw_tracker *tracker, uint32_t pid)
 
 	return process ? process->cgroup : NULL;
 }
+
+bool tracker__cgroup_wanted(struct mw_tracker *tracker, uint32_t pid)
+{
+	struct mw_process *process = tracker__find_process(tracker, pid);
+
+	return process && !process->cgroup && !process->cgroup_missing;
+}
+
+void tracker__set_cgroup_missing(struct mw_tracker *tracker, uint32_t pid)
+{
+	struct mw_process *process = tracker__find_process(tracker, pid);
+
+	if (process)
+		process->cgroup_missing = true;
+}

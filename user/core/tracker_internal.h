@@ -36,6 +36,7 @@ struct mw_process {
 	UT_hash_handle hh;
 	char comm[MW_COMM_LEN];
 	char *cgroup; /* NULL until told; a child starts with its parent's */
+	bool cgroup_missing; /* its cgroup file has no v2 line: not asked again */
 	struct mw_container container;
 	uint64_t map_count;
 	uint64_t resize_remaps;

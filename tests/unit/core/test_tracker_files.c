@@ -168,3 +168,21 @@ Test(files, a_cgroup_names_the_container_and_children_start_in_their_parents)
 	cr_assert_str_eq(report->container.pod_uid, "");
 	cr_assert_str_eq(report_of(10)->container.id, CONTAINER);
 }
+
+/* A host without the cgroup v2 hierarchy: a process found without one is not asked again, nor its children. */
+Test(files, a_cgroup_found_missing_is_not_asked_for_again)
+{
+	struct mw_vma vma = seeded_file_vma(A, 2, 100, "/data/a.index", false, 1);
+
+	cr_assert_eq(tracker__seed_process(tracker, 10, "java", 50, &vma, 1, SECOND), 0);
+	cr_assert(tracker__cgroup_wanted(tracker, 10));
+	tracker__set_cgroup_missing(tracker, 10);
+	cr_assert_not(tracker__cgroup_wanted(tracker, 10));
+	apply(fork_process(10, 2 * SECOND, 11, false));
+	cr_assert_not(tracker__cgroup_wanted(tracker, 11), "a child is where its parent is");
+	cr_assert_not(tracker__cgroup_wanted(tracker, 12), "not a known process");
+	/* a cgroup learnt all the same (a rescan found one) stands */
+	cr_assert_eq(tracker__set_cgroup(tracker, 10, "/system.slice/kafka.service"), 0);
+	cr_assert_str_eq(tracker__cgroup(tracker, 10), "/system.slice/kafka.service");
+	cr_assert_not(tracker__cgroup_wanted(tracker, 10));
+}
