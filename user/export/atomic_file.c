@@ -80,6 +80,8 @@ int atomic_file__write(const char *path, atomic_file_writer writer, void *ctx)
 		close(fd);
 		goto fail;
 	}
+	/* a snapshot of thousands of processes is megabytes: 64 KiB writes, not 4 KiB ones */
+	setvbuf(file, NULL, _IOFBF, 64 * 1024);
 	err = fill_temp(file, writer, ctx);
 	if (err)
 		goto fail;

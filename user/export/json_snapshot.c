@@ -13,6 +13,7 @@
 #include "atomic_file.h"
 #include "json_snapshot.h"
 #include "json_values.h"
+#include "number_text.h"
 
 struct writer {
 	FILE *file;
@@ -31,18 +32,50 @@ static void put(struct writer *out, const char *format, ...)
 	va_end(args);
 }
 
-/* A JSON string: invalid UTF-8 replaced by U+FFFD, escaped by jansson. */
+/* Text as it is, no format: most of a snapshot is field names and punctuation. */
+static void put_raw(struct writer *out, const char *text)
+{
+	if (!out->err && fputs(text, out->file) == EOF)
+		out->err = errno ? -errno : -EIO;
+}
+
+static void put_unsigned(struct writer *out, uint64_t value)
+{
+	char digits[20];
+
+	if (!out->err)
+		fwrite(digits, 1, number_text__unsigned(value, digits), out->file);
+}
+
+/* "<name>": <value>, with the separator before it */
+static void put_field(struct writer *out, const char *separator_and_name, uint64_t value)
+{
+	put_raw(out, separator_and_name);
+	put_unsigned(out, value);
+}
+
+/* An address in quotes, as /proc/PID/maps spells it. */
+static void put_address(struct writer *out, uint64_t value)
+{
+	char digits[18];
+	size_t length = number_text__address(value, digits + 1);
+
+	digits[0] = '"';
+	digits[length + 1] = '"';
+	if (!out->err)
+		fwrite(digits, 1, length + 2, out->file);
+}
+
+/* A JSON string: invalid UTF-8 replaced by U+FFFD, escaped as jansson escapes. */
 static void put_text(struct writer *out, const char *bytes, size_t max_length)
 {
-	json_t *value = json_values__text(bytes ? bytes : "", max_length);
+	int err;
 
-	if (!value) {
-		out->err = out->err ? out->err : -ENOMEM;
+	if (out->err)
 		return;
-	}
-	if (!out->err && json_dumpf(value, out->file, JSON_ENCODE_ANY))
-		out->err = errno ? -errno : -EIO;
-	json_decref(value);
+	err = json_values__write_text(out->file, bytes ? bytes : "", max_length);
+	if (err)
+		out->err = err;
 }
 
 /* A string, or null when unknown (NULL or empty). */
@@ -51,7 +84,7 @@ static void put_optional_text(struct writer *out, const char *text)
 	if (text && text[0])
 		put_text(out, text, SIZE_MAX);
 	else
-		put(out, "null");
+		put_raw(out, "null");
 }
 
 /*
@@ -76,46 +109,52 @@ static void put_device(struct writer *out, uint32_t dev)
 
 static void put_orphan(struct writer *out, const struct mw_orphan *orphan)
 {
-	put(out, "{\"dev\": ");
+	put_raw(out, "{\"dev\": ");
 	put_device(out, orphan->dev);
-	put(out, ", \"ino\": %" PRIu64 ", \"st_dev\": ", orphan->ino);
+	put_field(out, ", \"ino\": ", orphan->ino);
+	put_raw(out, ", \"st_dev\": ");
 	put_device(out, orphan->st_dev);
-	put(out, ", \"path\": ");
+	put_raw(out, ", \"path\": ");
 	put_text(out, orphan->path, SIZE_MAX);
-	put(out, ", \"deleted_seconds_ago\": ");
+	put_raw(out, ", \"deleted_seconds_ago\": ");
 	if (orphan->deleted_age_known)
 		put_real(out, orphan->deleted_seconds_ago);
 	else
-		put(out, "null");
-	put(out, ", \"mappings\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"cached_bytes\": ",
-	    orphan->mappings, orphan->bytes);
+		put_raw(out, "null");
+	put_field(out, ", \"mappings\": ", orphan->mappings);
+	put_field(out, ", \"bytes\": ", orphan->bytes);
+	put_raw(out, ", \"cached_bytes\": ");
 	if (orphan->cached_bytes_known)
-		put(out, "%" PRIu64, orphan->cached_bytes);
+		put_unsigned(out, orphan->cached_bytes);
 	else
-		put(out, "null");
-	put(out, ", \"ranges\": [");
+		put_raw(out, "null");
+	put_raw(out, ", \"ranges\": [");
 	for (size_t i = 0; i < orphan->range_count && !out->err; i++) {
 		const struct mw_orphan_range *range = &orphan->ranges[i];
 
-		/* addresses as /proc/PID/maps spells them: %08lx */
-		put(out, "%s[\"%08" PRIx64 "\", \"%08" PRIx64 "\", %" PRIu64 "]", i ? ", " : "",
-		    range->start, range->end, range->offset);
+		put_raw(out, i ? ", [" : "[");
+		put_address(out, range->start);
+		put_raw(out, ", ");
+		put_address(out, range->end);
+		put_field(out, ", ", range->offset);
+		put_raw(out, "]");
 	}
-	put(out, "]}");
+	put_raw(out, "]}");
 }
 
 /* The cause and its evidence: which files bear its signature, how many remaps. */
 static void put_cause(struct writer *out, const struct mw_process_report *process)
 {
-	put(out, ",\n      \"cause\": {\"name\": \"%s\", \"summary\": ",
-	    leak_cause__name(process->cause));
+	put_raw(out, ",\n      \"cause\": {\"name\": \"");
+	put_raw(out, leak_cause__name(process->cause));
+	put_raw(out, "\", \"summary\": ");
 	put_text(out, leak_cause__summary(process->cause), SIZE_MAX);
-	put(out,
-	    ", \"jvm\": %s, \"resize_remaps\": %" PRIu64 ", \"files\": %" PRIu64
-	    ", \"examples\": [",
-	    process->jvm ? "true" : "false", process->resize_remaps, process->cause_files);
+	put_raw(out, process->jvm ? ", \"jvm\": true" : ", \"jvm\": false");
+	put_field(out, ", \"resize_remaps\": ", process->resize_remaps);
+	put_field(out, ", \"files\": ", process->cause_files);
+	put_raw(out, ", \"examples\": [");
 	for (size_t i = 0; i < process->cause_example_count; i++) {
-		put(out, "%s", i ? ", " : "");
+		put_raw(out, i ? ", " : "");
 		put_text(out, process->cause_examples[i], SIZE_MAX);
 	}
 	put(out, "]}");
@@ -123,35 +162,36 @@ static void put_cause(struct writer *out, const struct mw_process_report *proces
 
 static void put_process(struct writer *out, const struct mw_process_report *process)
 {
-	put(out, "\n    {\n      \"pid\": %" PRIu32 ",\n      \"comm\": ", process->pid);
+	put_field(out, "\n    {\n      \"pid\": ", process->pid);
+	put_raw(out, ",\n      \"comm\": ");
 	put_text(out, process->comm, sizeof(process->comm));
-	put(out,
-	    ",\n      \"map_count\": %" PRIu64 ",\n      \"orphaned_mappings\": %" PRIu64
-	    ",\n      \"orphaned_bytes\": %" PRIu64 ",\n      \"resize_remaps\": %" PRIu64
-	    ",\n      \"stale_mappings\": %" PRIu64 ",\n      \"orphans\": [",
-	    process->map_count, process->orphaned_mappings, process->orphaned_bytes,
-	    process->resize_remaps, process->stale_mappings);
+	put_field(out, ",\n      \"map_count\": ", process->map_count);
+	put_field(out, ",\n      \"orphaned_mappings\": ", process->orphaned_mappings);
+	put_field(out, ",\n      \"orphaned_bytes\": ", process->orphaned_bytes);
+	put_field(out, ",\n      \"resize_remaps\": ", process->resize_remaps);
+	put_field(out, ",\n      \"stale_mappings\": ", process->stale_mappings);
+	put_raw(out, ",\n      \"orphans\": [");
 	for (size_t i = 0; i < process->orphan_count && !out->err; i++) {
-		put(out, "%s\n        ", i ? "," : "");
+		put_raw(out, i ? ",\n        " : "\n        ");
 		put_orphan(out, &process->orphans[i]);
 	}
-	put(out, "%s],\n      \"orphan_ranges_omitted\": %" PRIu64, process->orphan_count ? "\n      " : "",
-	    process->orphan_ranges_omitted);
-	put(out,
-	    ",\n      \"orphaned_files\": %" PRIu64
-	    ",\n      \"orphaned_files_size_bytes\": %" PRIu64
-	    ",\n      \"orphaned_files_disk_bytes\": %" PRIu64
-	    ",\n      \"orphaned_files_cached_bytes\": %" PRIu64,
-	    process->orphaned_files, process->orphaned_files_size_bytes,
-	    process->orphaned_files_disk_bytes, process->orphaned_files_cached_bytes);
+	put_raw(out, process->orphan_count ? "\n      ]" : "]");
+	put_field(out, ",\n      \"orphan_ranges_omitted\": ", process->orphan_ranges_omitted);
+	put_field(out, ",\n      \"orphaned_files\": ", process->orphaned_files);
+	put_field(out,
+		  ",\n      \"orphaned_files_size_bytes\": ", process->orphaned_files_size_bytes);
+	put_field(out,
+		  ",\n      \"orphaned_files_disk_bytes\": ", process->orphaned_files_disk_bytes);
+	put_field(out, ",\n      \"orphaned_files_cached_bytes\": ",
+		  process->orphaned_files_cached_bytes);
 	put_cause(out, process);
-	put(out, ",\n      \"cgroup\": ");
+	put_raw(out, ",\n      \"cgroup\": ");
 	put_optional_text(out, process->cgroup);
-	put(out, ",\n      \"container_id\": ");
+	put_raw(out, ",\n      \"container_id\": ");
 	put_optional_text(out, process->container.id);
-	put(out, ",\n      \"pod_uid\": ");
+	put_raw(out, ",\n      \"pod_uid\": ");
 	put_optional_text(out, process->container.pod_uid);
-	put(out, "\n    }");
+	put_raw(out, "\n    }");
 }
 
 /* Files no source measured: all of them in a snapshot nothing measured. */
@@ -196,7 +236,7 @@ int json_snapshot__write_stream(const struct mw_snapshot *snapshot, FILE *file)
 	for (size_t i = 0; i < snapshot->process_count && !out.err; i++) {
 		if (!json_snapshot__lists_process(&snapshot->processes[i]))
 			continue;
-		put(&out, "%s", first ? "" : ",");
+		put_raw(&out, first ? "" : ",");
 		put_process(&out, &snapshot->processes[i]);
 		first = false;
 	}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,4 +48,55 @@ json_t *json_values__device(uint32_t dev)
 
 	json_values__format_device(dev, buffer);
 	return json_string(buffer);
+}
+
+/* jansson's escapes: the two mandatory ones, the short control ones, \u00XX for the rest. */
+static const char *escape_of(unsigned char byte, char buffer[8])
+{
+	switch (byte) {
+	case '\\':
+		return "\\\\";
+	case '"':
+		return "\\\"";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	default:
+		snprintf(buffer, 8, "\\u%04X", byte);
+		return buffer;
+	}
+}
+
+int json_values__write_text(FILE *file, const char *bytes, size_t max_length)
+{
+	char *clean = utf8_text__sanitize(bytes, max_length), buffer[8];
+	const char *run;
+	int err = 0;
+
+	if (!clean)
+		return -ENOMEM;
+	fputc('"', file);
+	run = clean;
+	for (const char *at = clean; *at; at++) {
+		unsigned char byte = (unsigned char)*at;
+
+		/* UTF-8 continuation and lead bytes are all above 0x7f: written as they are */
+		if (byte >= 0x20 && byte != '"' && byte != '\\')
+			continue;
+		fwrite(run, 1, (size_t)(at - run), file);
+		fputs(escape_of(byte, buffer), file);
+		run = at + 1;
+	}
+	fputs(run, file);
+	if (fputc('"', file) == EOF)
+		err = errno ? -errno : -EIO;
+	free(clean);
+	return err;
 }

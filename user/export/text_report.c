@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "number_text.h"
 #include "terminal_text.h"
 #include "text_report.h"
 
@@ -38,28 +39,6 @@ void text_report__format_bytes_known(bool known, uint64_t bytes, char *out, size
 		snprintf(out, size, "-");
 }
 
-/*
- * "%08" PRIx64 by hand: a report of a process with hundreds of thousands of
- * orphaned mappings prints a line for each, and printf's parsing of the
- * format was the largest part of writing them. Returns the length written.
- */
-static size_t format_hex_address(uint64_t value, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	char reversed[16];
-	size_t length = 0;
-
-	do {
-		reversed[length++] = digits[value & 0xf];
-		value >>= 4;
-	} while (value);
-	while (length < 8)
-		reversed[length++] = '0';
-	for (size_t i = 0; i < length; i++)
-		out[i] = reversed[length - 1 - i];
-	return length;
-}
-
 /* "    START-END" as /proc/PID/maps spells a range, then @tail. */
 static void print_range(FILE *stream, const struct mw_orphan_range *range, const char *tail,
 			size_t tail_length)
@@ -68,9 +47,9 @@ static void print_range(FILE *stream, const struct mw_orphan_range *range, const
 	size_t length = 4;
 
 	memcpy(line, "    ", 4);
-	length += format_hex_address(range->start, line + length);
+	length += number_text__address(range->start, line + length);
 	line[length++] = '-';
-	length += format_hex_address(range->end, line + length);
+	length += number_text__address(range->end, line + length);
 	fwrite(line, 1, length, stream);
 	fwrite(tail, 1, tail_length, stream);
 }

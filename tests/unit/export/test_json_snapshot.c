@@ -5,7 +5,9 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "json_snapshot.h"
+#include "json_values.h"
 #include "snapshot_fixture.h"
 
 static struct mw_snapshot snapshot;
@@ -75,11 +77,12 @@ Test(json_snapshot, process_fields)
 {
 	json_t *java = json_array_get(json_object_get(document, "processes"), 0);
 
-	cr_assert_str_eq(keys_of(java),
-			 "pid,comm,map_count,orphaned_mappings,orphaned_bytes,"
-			 "resize_remaps,stale_mappings,orphans,orphan_ranges_omitted,orphaned_files,"
-			 "orphaned_files_size_bytes,orphaned_files_disk_bytes,"
-			 "orphaned_files_cached_bytes,cause,cgroup,container_id,pod_uid");
+	cr_assert_str_eq(
+		keys_of(java),
+		"pid,comm,map_count,orphaned_mappings,orphaned_bytes,"
+		"resize_remaps,stale_mappings,orphans,orphan_ranges_omitted,orphaned_files,"
+		"orphaned_files_size_bytes,orphaned_files_disk_bytes,"
+		"orphaned_files_cached_bytes,cause,cgroup,container_id,pod_uid");
 	cr_assert_str_eq(json_string_value(json_object_get(java, "comm")), "java");
 	cr_assert_eq(json_integer_value(json_object_get(java, "map_count")), 812);
 	cr_assert_eq(json_integer_value(json_object_get(java, "orphaned_mappings")), 2);
@@ -123,8 +126,9 @@ Test(json_snapshot, orphans_spelled_like_proc_maps)
 	json_t *first = json_array_get(orphans, 0), *second = json_array_get(orphans, 1);
 	json_t *range = json_array_get(json_object_get(first, "ranges"), 0);
 
-	cr_assert_str_eq(keys_of(first),
-			 "dev,ino,st_dev,path,deleted_seconds_ago,mappings,bytes,cached_bytes,ranges");
+	cr_assert_str_eq(
+		keys_of(first),
+		"dev,ino,st_dev,path,deleted_seconds_ago,mappings,bytes,cached_bytes,ranges");
 	cr_assert_eq(json_integer_value(json_object_get(java, "orphan_ranges_omitted")), 0);
 	cr_assert_eq(json_array_size(json_object_get(first, "ranges")), 1);
 	cr_assert_eq(json_array_size(range), 3);
@@ -363,4 +367,62 @@ Test(json_snapshot, containers_and_cache_sources)
 		strstr(text, "\n    {\"container_id\": \"bbbb0000bbbb\", \"pod_uid\": null, "));
 	json_decref(root);
 	free(text);
+}
+
+/* What jansson writes for @text as a JSON string, the spelling the snapshot keeps. */
+static char *jansson_spelling(const char *text)
+{
+	json_t *value = json_values__text(text, SIZE_MAX);
+	char *dumped = json_dumps(value, JSON_ENCODE_ANY);
+
+	json_decref(value);
+	return dumped;
+}
+
+static char *our_spelling(const char *text)
+{
+	char *written = NULL;
+	size_t size = 0;
+	FILE *stream = open_memstream(&written, &size);
+
+	cr_assert_not_null(stream);
+	cr_assert_eq(json_values__write_text(stream, text, SIZE_MAX), 0);
+	cr_assert_eq(fclose(stream), 0);
+	return written;
+}
+
+/*
+ * Strings are written without jansson, escaped as jansson escapes them: every
+ * byte alone, then random strings of ASCII, control bytes, valid and broken
+ * UTF-8 (seed printed on failure).
+ */
+Test(json_snapshot, strings_are_spelled_as_jansson_spells_them)
+{
+	static const char *const pieces[] = {
+		"a",	"/", "\"", "\\", "\n",	 "\x01", "\x1f",
+		"\x7f", "é", "€",  "😀",	 "\xc3", "\xff", " (deleted)"
+	};
+	unsigned int seed = (unsigned int)time(NULL), random = seed;
+
+	for (int byte = 1; byte < 256; byte++) {
+		char text[2] = { (char)byte, '\0' };
+		char *ours = our_spelling(text), *theirs = jansson_spelling(text);
+
+		cr_assert_str_eq(ours, theirs, "byte 0x%02x", byte);
+		free(ours);
+		free(theirs);
+	}
+	for (int round = 0; round < 500; round++) {
+		char text[256] = "";
+		int count = rand_r(&random) % 12;
+
+		for (int i = 0; i < count; i++)
+			strcat(text,
+			       pieces[rand_r(&random) % (sizeof(pieces) / sizeof(pieces[0]))]);
+		char *ours = our_spelling(text), *theirs = jansson_spelling(text);
+
+		cr_assert_str_eq(ours, theirs, "seed %u round %d", seed, round);
+		free(ours);
+		free(theirs);
+	}
 }
