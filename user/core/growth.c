@@ -121,8 +121,10 @@ bool map_count_history__growth_rate(const struct mw_map_count_history *history, 
 	double stall_ns, trend_now, shortfall;
 	struct fit fit;
 
-	if (!fit_window(history, now_ns, window_ns, &fit) || fit.slope <= 0 ||
-	    !history->last_rise_ns || history->last_rise_ns > now_ns)
+	/* a count that never rose has no rate: no fit (most processes, every interval) */
+	if (!history->last_rise_ns || history->last_rise_ns > now_ns)
+		return false;
+	if (!fit_window(history, now_ns, window_ns, &fit) || fit.slope <= 0)
 		return false;
 	stall_ns = STALL_MAPPINGS / fit.slope * NS_PER_SECOND;
 	if (stall_ns < (double)STALL_MIN_NS)
