@@ -14,23 +14,6 @@ static bool orphaned(const struct mw_inode *inode)
 	return inode->deleted && inode->mapping_count > 0;
 }
 
-void process__report_files(const struct mw_process *process, struct mw_process_report *report)
-{
-	const struct mw_process_inode *user, *next;
-
-	HASH_ITER(hh, process->inodes, user, next) {
-		const struct mw_inode *inode = user->inode;
-
-		if (!user->entry_count || !inode->deleted)
-			continue;
-		report->orphaned_files++;
-		if (inode->size_known)
-			report->orphaned_files_size_bytes += inode->size;
-		if (inode->disk_bytes_known)
-			report->orphaned_files_disk_bytes += inode->disk_bytes;
-	}
-}
-
 static int compare_pids(const void *left, const void *right)
 {
 	uint32_t a = *(const uint32_t *)left, b = *(const uint32_t *)right;

@@ -26,7 +26,10 @@ struct mw_process_inode {
 	uint64_t newest_generation;
 	size_t entries_at_newest_generation;
 	struct mw_process_inode *users_prev, *users_next; /* in inode->users */
-	/* its orphan in the snapshot being made: valid while report_serial is the tracker's */
+	/*
+	 * Seen by the snapshot being made while report_serial is the tracker's:
+	 * its orphan there, or SIZE_MAX when not listed (tracker_snapshot.c)
+	 */
 	uint64_t report_serial;
 	size_t report_index;
 };
@@ -131,8 +134,6 @@ void inode__record_size(struct mw_inode *inode, uint64_t size, uint64_t timestam
 void inode__stat_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns);
 /* Copies @cgroup (NULL: unknown) into the process, with the container it names. -ENOMEM. */
 int process__assign_cgroup(struct mw_process *process, const char *cgroup);
-/* The process's deleted files, each once, into its report. */
-void process__report_files(const struct mw_process *process, struct mw_process_report *report);
 /* The process's leak cause and its evidence into its report (after its files). -ENOMEM. */
 int process__report_cause(const struct mw_process *process, struct mw_process_report *report);
 /* Every orphaned file on the host into out->files and the host totals. 0 or -ENOMEM. */

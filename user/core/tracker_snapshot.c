@@ -34,20 +34,40 @@ static double seconds_since(uint64_t then_ns, uint64_t now_ns)
 	return now_ns > then_ns ? (double)(now_ns - then_ns) / 1e9 : 0;
 }
 
+/* report_index of a file seen by this report but not (yet) listed as an orphan */
+#define ORPHAN_NOT_LISTED SIZE_MAX
+
 /*
- * The process's orphan for the inode @user maps: found, or added at its first
- * mapping while @ranges_room (ranges the cap still lets be listed) is not 0.
+ * A deleted file the walk meets first: counted once, with the size and disk
+ * space it holds, however many mappings of it the process has.
+ */
+static void first_sight(struct mw_tracker *tracker, struct mw_process_inode *user,
+			struct mw_process_report *report)
+{
+	const struct mw_inode *inode = user->inode;
+
+	user->report_serial = tracker->report_serial;
+	user->report_index = ORPHAN_NOT_LISTED;
+	report->orphaned_files++;
+	if (inode->size_known)
+		report->orphaned_files_size_bytes += inode->size;
+	if (inode->disk_bytes_known)
+		report->orphaned_files_disk_bytes += inode->disk_bytes;
+}
+
+/*
+ * The process's orphan for the inode @user maps (seen by this report: see
+ * first_sight): found, or added at its first mapping while @ranges_room (ranges the cap still lets be listed) is not 0.
  * NULL with *err 0 when not listed.
  */
-static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct mw_process_inode *user,
-				   struct mw_process_report *report, size_t *capacity,
-				   uint64_t now_ns, size_t ranges_room, int *err)
+static struct mw_orphan *orphan_of(struct mw_process_inode *user, struct mw_process_report *report,
+				   size_t *capacity, uint64_t now_ns, size_t ranges_room, int *err)
 {
 	const struct mw_inode *inode = user->inode;
 	struct mw_orphan *orphan;
 
 	*err = 0;
-	if (user->report_serial == tracker->report_serial)
+	if (user->report_index != ORPHAN_NOT_LISTED)
 		return &report->orphans[user->report_index];
 	if (!ranges_room)
 		return NULL;
@@ -73,7 +93,6 @@ static struct mw_orphan *orphan_of(struct mw_tracker *tracker, struct mw_process
 		return NULL;
 	}
 	*err = 0;
-	user->report_serial = tracker->report_serial;
 	user->report_index = report->orphan_count++;
 	orphan->ino = inode->id.ino;
 	orphan->dev = inode->maps_dev;
@@ -120,7 +139,7 @@ static void note_age(struct mw_process_report *report, const struct mw_inode *in
 
 /*
  * One pass over the process's map in address order: stale mappings counted,
- * every orphaned mapping counted, and the first of them (the cap on listed
+ * every orphaned mapping and deleted file counted, and the first of them (the cap on listed
  * ranges) listed as ranges of their file's orphan. A file is listed when one
  * of its mappings is, with all its mappings counted; the mappings of files
  * that are not are only counted, so a snapshot stays small however many
@@ -148,10 +167,12 @@ static int report_mappings(struct mw_tracker *tracker, struct mw_process *proces
 			report->stale_mappings++;
 		if (!user->inode->deleted)
 			continue;
+		if (user->report_serial != tracker->report_serial)
+			first_sight(tracker, user, report);
 		report->orphaned_mappings++;
 		report->orphaned_bytes += entry->end - entry->start;
 		note_age(report, user->inode, now_ns);
-		orphan = orphan_of(tracker, user, report, &capacity, now_ns, ranges_room, &err);
+		orphan = orphan_of(user, report, &capacity, now_ns, ranges_room, &err);
 		if (err)
 			return err;
 		if (orphan) {
@@ -193,10 +214,10 @@ static int report_process(struct mw_tracker *tracker, struct mw_process *process
 	}
 	if (process->report_empty)
 		return 0;
-	process__report_files(process, report);
-	if (process__report_cause(process, report))
-		return -ENOMEM;
+	/* the walk counts the deleted files too; the cause needs their number */
 	err = report_mappings(tracker, process, report, now_ns);
+	if (!err && process__report_cause(process, report))
+		err = -ENOMEM;
 	process->report_empty = !err && !report->orphaned_files && !report->orphaned_mappings &&
 				!report->stale_mappings;
 	return err;
