@@ -32,10 +32,13 @@ static void put(struct writer *out, const char *format, ...)
 	va_end(args);
 }
 
-/* Text as it is, no format: most of a snapshot is field names and punctuation. */
+/*
+ * Text as it is, no format: most of a snapshot is field names and punctuation.
+ * The writer owns its stream, so stdio's lock is skipped (the _unlocked calls).
+ */
 static void put_raw(struct writer *out, const char *text)
 {
-	if (!out->err && fputs(text, out->file) == EOF)
+	if (!out->err && fputs_unlocked(text, out->file) == EOF)
 		out->err = errno ? -errno : -EIO;
 }
 
@@ -44,7 +47,7 @@ static void put_unsigned(struct writer *out, uint64_t value)
 	char digits[20];
 
 	if (!out->err)
-		fwrite(digits, 1, number_text__unsigned(value, digits), out->file);
+		fwrite_unlocked(digits, 1, number_text__unsigned(value, digits), out->file);
 }
 
 /* "<name>": <value>, with the separator before it */
@@ -63,7 +66,7 @@ static void put_address(struct writer *out, uint64_t value)
 	digits[0] = '"';
 	digits[length + 1] = '"';
 	if (!out->err)
-		fwrite(digits, 1, length + 2, out->file);
+		fwrite_unlocked(digits, 1, length + 2, out->file);
 }
 
 /* A JSON string: invalid UTF-8 replaced by U+FFFD, escaped as jansson escapes. */

@@ -82,7 +82,7 @@ int json_values__write_text(FILE *file, const char *bytes, size_t max_length)
 
 	if (!clean)
 		return -ENOMEM;
-	fputc('"', file);
+	fputc_unlocked('"', file);
 	run = clean;
 	for (const char *at = clean; *at; at++) {
 		unsigned char byte = (unsigned char)*at;
@@ -90,12 +90,12 @@ int json_values__write_text(FILE *file, const char *bytes, size_t max_length)
 		/* UTF-8 continuation and lead bytes are all above 0x7f: written as they are */
 		if (byte >= 0x20 && byte != '"' && byte != '\\')
 			continue;
-		fwrite(run, 1, (size_t)(at - run), file);
-		fputs(escape_of(byte, buffer), file);
+		fwrite_unlocked(run, 1, (size_t)(at - run), file);
+		fputs_unlocked(escape_of(byte, buffer), file);
 		run = at + 1;
 	}
-	fputs(run, file);
-	if (fputc('"', file) == EOF)
+	fputs_unlocked(run, file);
+	if (fputc_unlocked('"', file) == EOF)
 		err = errno ? -errno : -EIO;
 	free(clean);
 	return err;

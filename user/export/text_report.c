@@ -50,8 +50,8 @@ static void print_range(FILE *stream, const struct mw_orphan_range *range, const
 	length += number_text__address(range->start, line + length);
 	line[length++] = '-';
 	length += number_text__address(range->end, line + length);
-	fwrite(line, 1, length, stream);
-	fwrite(tail, 1, tail_length, stream);
+	fwrite_unlocked(line, 1, length, stream);
+	fwrite_unlocked(tail, 1, tail_length, stream);
 }
 
 static bool is_notable(const struct mw_process_report *process)
