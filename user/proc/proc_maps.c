@@ -114,6 +114,7 @@ static const struct mw_file_status *stat_file(struct walk *walk, const struct mw
 	if (status)
 		return status;
 	/* a name marked deleted leads nowhere, or to another file */
+	walk->stats.files_stated++;
 	if ((vma->deleted || stat_by_path(walk, vma, vma->path, &st)) &&
 	    stat_map_file(walk->pid_dir, vma->start, vma->end, &st))
 		return NULL;

@@ -28,6 +28,7 @@ struct mw_proc_maps_stats {
 	uint64_t map_count; /* every VMA, the figure vm.max_map_count limits */
 	bool used_query; /* PROCMAP_QUERY answered rather than the text */
 	uint64_t stat_failures; /* file VMAs whose map_files entry could not be stat'ed */
+	uint64_t files_stated; /* stat calls made: a file the cache already knew costs none */
 };
 
 /* Called once per VMA; a nonzero return stops the walk and is returned. */

@@ -84,6 +84,7 @@ static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *ca
 	if (err <= 0)
 		return err;
 	err = proc_maps__for_each_cached(pid, maps_flags, cache, hand_vma, &one, &process.stats);
+	stats->files_stated += process.stats.files_stated;
 	if (err || process.stats.map_count == 0) {
 		handlers->abandon(&process, ctx);
 		if (err == -ENOMEM)

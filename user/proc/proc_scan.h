@@ -19,6 +19,7 @@ struct mw_proc_scan_stats {
 	uint64_t processes; /* handed to the callback */
 	uint64_t vanished; /* exited between the directory listing and their reading */
 	uint64_t unreadable; /* other errors (permissions): skipped */
+	uint64_t files_stated; /* over every process read: a file many map is stat'ed once */
 };
 
 /*
