@@ -9,21 +9,6 @@
 #include "proc_scan.h"
 #include "report_names.h"
 
-static bool is_notable(const struct mw_process_report *report)
-{
-	return report->orphaned_mappings || report->resize_remaps || report->stale_mappings;
-}
-
-/* Most mappings first, then the lower pid: the text report's order for its list. */
-static int by_map_count_descending(const void *left, const void *right)
-{
-	const struct mw_process_report *const *a = left, *const *b = right;
-
-	if ((*a)->map_count != (*b)->map_count)
-		return (*a)->map_count < (*b)->map_count ? 1 : -1;
-	return (*a)->pid < (*b)->pid ? -1 : (*a)->pid > (*b)->pid;
-}
-
 static int name(struct mw_process_report *report)
 {
 	char cgroup[PATH_MAX];
@@ -55,9 +40,9 @@ int report_names__fill(struct mw_snapshot *snapshot, size_t first, size_t neares
 	}
 	for (size_t i = 0; i < count; i++) {
 		by_count[i] = &snapshot->processes[i];
-		shown[i] = is_notable(by_count[i]) || i < first;
+		shown[i] = snapshot__is_notable(by_count[i]) || i < first;
 	}
-	qsort(by_count, count, sizeof(*by_count), by_map_count_descending);
+	qsort(by_count, count, sizeof(*by_count), snapshot__compare_by_map_count);
 	for (size_t i = 0; i < count && i < nearest; i++)
 		shown[by_count[i] - snapshot->processes] = true;
 	for (size_t i = 0; i < count && !err; i++)

@@ -11,6 +11,20 @@ const double mw_duration_bucket_bounds[MW_DURATION_BUCKETS] = {
 	0.01, 0.1, 1, 10, 60, 300, 900, 3600, 14400, 86400,
 };
 
+bool snapshot__is_notable(const struct mw_process_report *process)
+{
+	return process->orphaned_mappings || process->resize_remaps || process->stale_mappings;
+}
+
+int snapshot__compare_by_map_count(const void *left, const void *right)
+{
+	const struct mw_process_report *const *a = left, *const *b = right;
+
+	if ((*a)->map_count != (*b)->map_count)
+		return (*a)->map_count < (*b)->map_count ? 1 : -1;
+	return (*a)->pid < (*b)->pid ? -1 : (*a)->pid > (*b)->pid;
+}
+
 void snapshot__clear(struct mw_snapshot *snapshot)
 {
 	if (!snapshot)

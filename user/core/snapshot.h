@@ -185,6 +185,15 @@ struct mw_snapshot {
 	struct mw_duration_histogram unlink_to_unmap;
 };
 
+/* A process with an orphaned, resize-remapped or stale mapping: what the reports list. */
+bool snapshot__is_notable(const struct mw_process_report *process);
+
+/*
+ * qsort order for pointers to reports: most mappings first, then the lower
+ * pid, the order of the text report's list of those nearest vm.max_map_count.
+ */
+int snapshot__compare_by_map_count(const void *left, const void *right);
+
 /* Frees what the snapshot owns and zeroes it; safe on a zeroed snapshot. */
 void snapshot__clear(struct mw_snapshot *snapshot);
 

@@ -54,20 +54,6 @@ static void print_range(FILE *stream, const struct mw_orphan_range *range, const
 	fwrite_unlocked(tail, 1, tail_length, stream);
 }
 
-static bool is_notable(const struct mw_process_report *process)
-{
-	return process->orphaned_mappings || process->resize_remaps || process->stale_mappings;
-}
-
-static int by_map_count_descending(const void *left, const void *right)
-{
-	const struct mw_process_report *const *a = left, *const *b = right;
-
-	if ((*a)->map_count != (*b)->map_count)
-		return (*a)->map_count < (*b)->map_count ? 1 : -1;
-	return (*a)->pid < (*b)->pid ? -1 : (*a)->pid > (*b)->pid;
-}
-
 /* "    container 0123456789ab  pod ...  cgroup /kubepods.slice/..." or "    cgroup /system.slice/x" */
 static int print_cgroup(FILE *stream, const struct mw_process_report *process, bool utf8)
 {
@@ -191,7 +177,7 @@ int text_report__print(FILE *stream, const struct mw_snapshot *snapshot, size_t 
 	for (size_t i = 0; i < snapshot->process_count; i++) {
 		const struct mw_process_report *process = &snapshot->processes[i];
 
-		if (!is_notable(process))
+		if (!snapshot__is_notable(process))
 			continue;
 		notable++;
 		if (print_process(stream, snapshot, process, utf8))
@@ -207,7 +193,7 @@ int text_report__print(FILE *stream, const struct mw_snapshot *snapshot, size_t 
 		for (size_t i = 0; i < snapshot->process_count; i++)
 			by_count[i] = &snapshot->processes[i];
 		qsort(by_count, snapshot->process_count, sizeof(*by_count),
-		      by_map_count_descending);
+		      snapshot__compare_by_map_count);
 		fprintf(stream, "\nnearest vm.max_map_count (%" PRIu64 "):\n",
 			snapshot->max_map_count);
 		for (size_t i = 0; i < snapshot->process_count && i < nearest_limit; i++) {
