@@ -42,12 +42,17 @@ static void put_raw(struct writer *out, const char *text)
 		out->err = errno ? -errno : -EIO;
 }
 
+static void put_bytes(struct writer *out, const char *bytes, size_t length)
+{
+	if (!out->err && fwrite_unlocked(bytes, 1, length, out->file) != length)
+		out->err = errno ? -errno : -EIO;
+}
+
 static void put_unsigned(struct writer *out, uint64_t value)
 {
 	char digits[20];
 
-	if (!out->err)
-		fwrite_unlocked(digits, 1, number_text__unsigned(value, digits), out->file);
+	put_bytes(out, digits, number_text__unsigned(value, digits));
 }
 
 /* "<name>": <value>, with the separator before it */
@@ -65,8 +70,7 @@ static void put_address(struct writer *out, uint64_t value)
 
 	digits[0] = '"';
 	digits[length + 1] = '"';
-	if (!out->err)
-		fwrite_unlocked(digits, 1, length + 2, out->file);
+	put_bytes(out, digits, length + 2);
 }
 
 /* A JSON string: invalid UTF-8 replaced by U+FFFD, escaped as jansson escapes. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "json_values.h"
@@ -78,24 +79,27 @@ int json_values__write_text(FILE *file, const char *bytes, size_t max_length)
 {
 	char *clean = utf8_text__sanitize(bytes, max_length), buffer[8];
 	const char *run;
+	bool written;
 	int err = 0;
 
 	if (!clean)
 		return -ENOMEM;
-	fputc_unlocked('"', file);
+	written = fputc_unlocked('"', file) != EOF;
 	run = clean;
-	for (const char *at = clean; *at; at++) {
+	for (const char *at = clean; *at && written; at++) {
 		unsigned char byte = (unsigned char)*at;
+		size_t length = (size_t)(at - run);
 
 		/* UTF-8 continuation and lead bytes are all above 0x7f: written as they are */
 		if (byte >= 0x20 && byte != '"' && byte != '\\')
 			continue;
-		fwrite_unlocked(run, 1, (size_t)(at - run), file);
-		fputs_unlocked(escape_of(byte, buffer), file);
+		written = fwrite_unlocked(run, 1, length, file) == length &&
+			  fputs_unlocked(escape_of(byte, buffer), file) != EOF;
 		run = at + 1;
 	}
-	fputs_unlocked(run, file);
-	if (fputc_unlocked('"', file) == EOF)
+	written = written && fputs_unlocked(run, file) != EOF && fputc_unlocked('"', file) != EOF;
+	/* errno of the write that failed (a full disk: ENOSPC), before free() */
+	if (!written)
 		err = errno ? -errno : -EIO;
 	free(clean);
 	return err;
