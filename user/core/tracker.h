@@ -136,8 +136,8 @@ struct mw_seeded_file {
  * maps line's {dev, ino} names (where that is also its st_dev), and what it
  * said: a scan asks before taking a stat of its own.
  */
-bool tracker__seeded_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino,
-			  uint64_t since_ns, struct mw_seeded_file *out);
+bool tracker__seeded_file(struct mw_tracker *tracker, uint32_t dev, uint64_t ino, uint64_t since_ns,
+			  struct mw_seeded_file *out);
 
 /*
  * The process is gone (seen missing from /proc after lost events): drops it
@@ -181,8 +181,8 @@ void tracker__set_cgroup_missing(struct mw_tracker *tracker, uint32_t pid);
  * What a stat of a file said about the disk space it holds (st_blocks * 512)
  * at @size. Kept until the size is seen to change. 0, or -ENOENT.
  */
-int tracker__set_disk_bytes(struct mw_tracker *tracker, uint32_t dev, uint64_t ino,
-			    uint64_t size, uint64_t disk_bytes);
+int tracker__set_disk_bytes(struct mw_tracker *tracker, uint32_t dev, uint64_t ino, uint64_t size,
+			    uint64_t disk_bytes);
 /*
  * The orphaned files whose disk space is not known, each with one live
  * mapping to stat it through (as for tracker__take_pending_checks), answered

@@ -93,7 +93,8 @@ int http_metrics__address(const struct mw_http_metrics *server, struct sockaddr_
 	int fd = server->listen_fd;
 
 	if (server->daemon)
-		fd = (int)mhd->get_daemon_info(server->daemon, MHD_DAEMON_INFO_LISTEN_FD)->listen_fd;
+		fd = (int)mhd->get_daemon_info(server->daemon, MHD_DAEMON_INFO_LISTEN_FD)
+			     ->listen_fd;
 	memset(address, 0, sizeof(*address));
 	return getsockname(fd, (struct sockaddr *)address, &length) ? -errno : 0;
 }
@@ -122,7 +123,7 @@ static enum MHD_Result queue_metrics(struct mw_http_metrics *server,
 		result = mhd->queue_response(connection, MHD_HTTP_OK, server->metrics);
 	else
 		result = mhd->queue_response(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-					    server->unavailable);
+					     server->unavailable);
 	pthread_mutex_unlock(&server->lock);
 	return result;
 }
@@ -131,11 +132,11 @@ static enum MHD_Result queue_metrics(struct mw_http_metrics *server,
 static bool announces_body(struct MHD_Connection *connection)
 {
 	const char *length = mhd->lookup_connection_value(connection, MHD_HEADER_KIND,
-							 MHD_HTTP_HEADER_CONTENT_LENGTH);
+							  MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	return (length && strcmp(length, "0")) ||
 	       mhd->lookup_connection_value(connection, MHD_HEADER_KIND,
-					   MHD_HTTP_HEADER_TRANSFER_ENCODING);
+					    MHD_HTTP_HEADER_TRANSFER_ENCODING);
 }
 
 /*
@@ -157,10 +158,10 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
 		*request_state = &headers_seen;
 		if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 			return mhd->queue_response(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
-						  server->not_allowed);
+						   server->not_allowed);
 		if (announces_body(connection))
 			return mhd->queue_response(connection, MHD_HTTP_CONTENT_TOO_LARGE,
-						  server->has_body);
+						   server->has_body);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {

@@ -17,15 +17,14 @@ struct microhttpd_library {
 					   void *handler_context, ...);
 	void (*stop_daemon)(struct MHD_Daemon *daemon);
 	const union MHD_DaemonInfo *(*get_daemon_info)(struct MHD_Daemon *daemon,
-						      enum MHD_DaemonInfoType info_type, ...);
+						       enum MHD_DaemonInfoType info_type, ...);
 	struct MHD_Response *(*create_response_from_buffer)(size_t size, void *buffer,
 							    enum MHD_ResponseMemoryMode mode);
 	enum MHD_Result (*add_response_header)(struct MHD_Response *response, const char *header,
 					       const char *content);
 	void (*destroy_response)(struct MHD_Response *response);
 	enum MHD_Result (*queue_response)(struct MHD_Connection *connection,
-					  unsigned int status_code,
-					  struct MHD_Response *response);
+					  unsigned int status_code, struct MHD_Response *response);
 	const char *(*lookup_connection_value)(struct MHD_Connection *connection,
 					       enum MHD_ValueKind kind, const char *key);
 };

@@ -19,8 +19,7 @@ static void make_filter(const uint32_t *pids, size_t pid_count, const char *cons
 	for (size_t i = 0; i < comm_count; i++)
 		snprintf(options.comms[options.comm_count++], sizeof(options.comms[0]), "%s",
 			 comms[i]);
-	cr_assert_eq(process_filter__init(&filter, &options, error, sizeof(error)), 0, "%s",
-		     error);
+	cr_assert_eq(process_filter__init(&filter, &options, error, sizeof(error)), 0, "%s", error);
 }
 
 Test(process_filter, no_filter_keeps_every_process)
