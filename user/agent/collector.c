@@ -145,10 +145,8 @@ static int rescan_process(struct mw_collector *collector, uint32_t pid)
 	}
 	if (err < 0)
 		return err;
-	if (!cgroup_err && tracker__set_cgroup(collector->seeded.tracker, pid, cgroup) == -ENOMEM)
+	if (tracker__learn_cgroup(collector->seeded.tracker, pid, cgroup_err, cgroup) == -ENOMEM)
 		return -ENOMEM;
-	if (cgroup_err == -ENOENT)
-		tracker__set_cgroup_missing(collector->seeded.tracker, pid);
 	if (err > 0)
 		collector->reconcile_corrections += (uint64_t)err;
 	/* a process a lost record hid from us */

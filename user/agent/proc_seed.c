@@ -77,11 +77,9 @@ static int end_process(const struct mw_proc_process *process, void *context)
 	seeding->seed.scan_ended_ns = clock__monotonic_ns();
 	err = tracker__seed_end(&seeding->seed, process->stats.map_count);
 
-	if (err >= 0 && !seeding->cgroup_err)
-		err = tracker__set_cgroup(seeding->tracker, (uint32_t)process->pid,
-					  seeding->cgroup);
-	else if (err >= 0 && seeding->cgroup_err == -ENOENT)
-		tracker__set_cgroup_missing(seeding->tracker, (uint32_t)process->pid);
+	if (err >= 0)
+		err = tracker__learn_cgroup(seeding->tracker, (uint32_t)process->pid,
+					    seeding->cgroup_err, seeding->cgroup);
 	return err < 0 ? err : 0;
 }
 

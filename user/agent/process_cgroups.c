@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include "cgroup_path.h"
@@ -15,16 +14,12 @@ void process_cgroups__read_unknown(struct mw_tracker *tracker)
 	count = tracker__pids(tracker, pids, count);
 	for (size_t i = 0; i < count; i++) {
 		char cgroup[PATH_MAX];
-
 		int err;
 
 		if (!tracker__cgroup_wanted(tracker, pids[i]))
 			continue;
 		err = cgroup_path__of_process((pid_t)pids[i], cgroup, sizeof(cgroup));
-		if (!err)
-			(void)tracker__set_cgroup(tracker, pids[i], cgroup);
-		else if (err == -ENOENT)
-			tracker__set_cgroup_missing(tracker, pids[i]);
+		(void)tracker__learn_cgroup(tracker, pids[i], err, cgroup);
 	}
 	free(pids);
 }

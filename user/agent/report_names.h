@@ -13,8 +13,8 @@
 /*
  * Names every report any output may show: those with an orphaned, resize-
  * remapped or stale mapping (JSON, text), the first @first in snapshot
- * order (the textfile's --top), and the @nearest with the most mappings (the text
- * report's list). A process gone meanwhile keeps an empty comm and no cgroup.
+ * order (the textfile's --top), and the @nearest with the most mappings
+ * (the text report's list). A process gone meanwhile keeps an empty comm and no cgroup.
  * Returns 0 or -ENOMEM.
  */
 int report_names__fill(struct mw_snapshot *snapshot, size_t first, size_t nearest);

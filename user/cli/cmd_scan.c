@@ -107,15 +107,11 @@ static size_t textfile_processes(const struct mw_options *options)
 
 int command__scan(const struct mw_options *options)
 {
-	/*
-	 * One walk, one snapshot: state only for what the report lists; a file
-	 * kept for it stays while the scan goes on, whoever maps it next.
-	 */
+	/* one walk, one snapshot: state only for what the report lists */
 	struct mw_tracker_options tracker_options = {
 		.page_size = (uint64_t)sysconf(_SC_PAGESIZE),
 		.snapshot_ranges = options->ranges,
 		.keep_reported_mappings_only = true,
-		.forget_delay_ns = UINT64_MAX,
 	};
 	struct mw_seeded_tracker seeded = { 0 };
 	struct mw_snapshot snapshot = { 0 };

@@ -402,6 +402,15 @@ static void learn_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp
 	inode->disk_bytes_asked = false;
 }
 
+void inode__learn_disk_bytes(struct mw_inode *inode, uint64_t size, uint64_t disk_bytes)
+{
+	/* blocks counted at another size than the one now known belong to neither */
+	if (inode->size_known && inode->size != size)
+		return;
+	inode->disk_bytes = disk_bytes;
+	inode->disk_bytes_known = true;
+}
+
 void inode__record_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns)
 {
 	/* a size learnt for the first time is no size change */

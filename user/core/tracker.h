@@ -176,6 +176,14 @@ const char *tracker__cgroup(struct mw_tracker *tracker, uint32_t pid);
 bool tracker__cgroup_wanted(struct mw_tracker *tracker, uint32_t pid);
 /* pid's /proc/PID/cgroup has no cgroup v2 line: stop asking. */
 void tracker__set_cgroup_missing(struct mw_tracker *tracker, uint32_t pid);
+/*
+ * What a read of pid's /proc/PID/cgroup gave, as cgroup_path__of_process()
+ * returns it: 0 and its @cgroup (set), -ENOENT for a file without a v2 line
+ * (missing, not asked again), anything else nothing to learn. 0, or -ENOENT
+ * (not a known process), -ENOMEM.
+ */
+int tracker__learn_cgroup(struct mw_tracker *tracker, uint32_t pid, int read_err,
+			  const char *cgroup);
 
 /*
  * What a stat of a file said about the disk space it holds (st_blocks * 512)

@@ -49,3 +49,13 @@ void tracker__set_cgroup_missing(struct mw_tracker *tracker, uint32_t pid)
 	if (process)
 		process->cgroup_missing = true;
 }
+
+int tracker__learn_cgroup(struct mw_tracker *tracker, uint32_t pid, int read_err,
+			  const char *cgroup)
+{
+	if (!read_err)
+		return tracker__set_cgroup(tracker, pid, cgroup);
+	if (read_err == -ENOENT)
+		tracker__set_cgroup_missing(tracker, pid);
+	return 0;
+}

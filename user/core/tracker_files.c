@@ -121,13 +121,9 @@ int tracker__set_disk_bytes(struct mw_tracker *tracker, uint32_t dev, uint64_t i
 
 	if (!inode)
 		return -ENOENT;
-	/* blocks counted at another size than the one now known belong to neither */
-	if (inode->size_known && inode->size != size)
-		return 0;
 	if (!inode->size_known)
 		inode__stat_size(inode, size, 0);
-	inode->disk_bytes = disk_bytes;
-	inode->disk_bytes_known = true;
+	inode__learn_disk_bytes(inode, size, disk_bytes);
 	return 0;
 }
 

@@ -125,13 +125,14 @@ void inode__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t times
 struct mw_file_id inode__file_id(const struct mw_inode *inode);
 /* Calls inode_watch; with expect_present, a lost kernel filing queues a check. */
 void tracker__watch_inode(struct mw_tracker *tracker, struct mw_inode *inode, bool expect_present);
-/* A new size bumps the size generation; the first size known does not. */
 /* Every process that maps the inode must look at it again at its next report. */
 void inode__changed(struct mw_inode *inode);
 /* A size a kernel record carried, stamped timestamp_ns: a change from the last record's is a resize. */
 void inode__record_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns);
 /* A size a stat that began at timestamp_ns gave: never a resize. */
 void inode__stat_size(struct mw_inode *inode, uint64_t size, uint64_t timestamp_ns);
+/* The blocks (st_blocks * 512) a stat counted at @size: kept only if that is the size known. */
+void inode__learn_disk_bytes(struct mw_inode *inode, uint64_t size, uint64_t disk_bytes);
 /* Copies @cgroup (NULL: unknown) into the process, with the container it names. -ENOMEM. */
 int process__assign_cgroup(struct mw_process *process, const char *cgroup);
 /* The process's leak cause and its evidence into its report (after its files). -ENOMEM. */

@@ -87,19 +87,18 @@ static bool same_mapping(const struct mw_vma_entry *entry, const struct mw_vma *
 	       entry->ino == vma->ino && entry->prot == vma->prot && entry->shared == vma->shared;
 }
 
-/*
- * The size and blocks a walk's stat gave. A record newer than the walk may
- * have changed the size already; blocks counted at another size than the one
- * now known belong to neither, so they are kept only when the sizes agree.
- */
+/* The size and blocks a walk's stat gave; a record newer than the walk may have a newer size. */
 static void learn_stat(struct mw_inode *inode, const struct mw_vma *vma, uint64_t scan_started_ns)
 {
 	inode->stat_seen_ns = scan_started_ns;
 	inode__stat_size(inode, vma->file_size, scan_started_ns);
-	if (inode->size != vma->file_size)
-		return;
-	inode->disk_bytes = vma->file_disk_bytes;
-	inode->disk_bytes_known = true;
+	inode__learn_disk_bytes(inode, vma->file_size, vma->file_disk_bytes);
+}
+
+/* No link left, as the walk saw it: without a stat, " (deleted)" is the best evidence. */
+static bool walk_says_deleted(const struct mw_vma *vma)
+{
+	return vma->deleted && (!vma->file_stat_known || vma->nlink == 0);
 }
 
 /* The inode a VMA maps, added or brought up to date with what /proc showed. */
@@ -110,8 +109,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 	uint32_t dev = mw_vma_file_dev(vma);
 	struct mw_inode *inode = find_inode(tracker, dev, vma->ino);
 	uint64_t name_hash;
-	/* Without a stat, " (deleted)" is the best evidence there is. */
-	bool orphaned = vma->deleted && (!vma->file_stat_known || vma->nlink == 0);
+	bool orphaned = walk_says_deleted(vma);
 
 	if (!inode) {
 		name_hash = inode_table__name_hash(inode_table__basename(path));
@@ -250,28 +248,24 @@ static void replace_unlisted(struct mw_tracker_seed *seed, struct mw_process *pr
 }
 
 /*
- * Whether a report could list the mapping or use it as evidence: an orphan,
- * a stale mapping, or the JVM library a leak cause is told by.
+ * Whether a report could list the mapping or use it as evidence, given what
+ * is known of its file: an orphan, a stale mapping, or the JVM library a leak
+ * cause is told by.
  */
-static bool reported(const struct mw_tracker *tracker, const struct mw_inode *inode,
-		     const struct mw_vma *vma)
+static bool reported(const struct mw_tracker *tracker, const struct mw_vma *vma, bool deleted,
+		     bool size_known, uint64_t size, const char *path)
 {
-	return inode->deleted ||
-	       (inode->size_known && mapping__stale(vma->offset, vma->end - vma->start, inode->size,
-						    tracker->options.page_size)) ||
-	       leak_cause__is_jvm_library(inode->path);
+	return deleted ||
+	       (size_known && mapping__stale(vma->offset, vma->end - vma->start, size,
+					     tracker->options.page_size)) ||
+	       leak_cause__is_jvm_library(path);
 }
 
-/* The same, from what the walk showed of a file the tracker does not know (seeded_inode's rules). */
+/* What the walk showed of a file the tracker does not know, by seeded_inode's rules. */
 static bool reported_by_walk(const struct mw_tracker *tracker, const struct mw_vma *vma)
 {
-	bool orphaned = vma->deleted && (!vma->file_stat_known || vma->nlink == 0);
-
-	return orphaned ||
-	       (vma->file_stat_known &&
-		mapping__stale(vma->offset, vma->end - vma->start, vma->file_size,
-			       tracker->options.page_size)) ||
-	       leak_cause__is_jvm_library(vma->path[0] ? vma->path : NULL);
+	return reported(tracker, vma, walk_says_deleted(vma), vma->file_stat_known, vma->file_size,
+			vma->path[0] ? vma->path : NULL);
 }
 
 /* A mapping counted, not kept (keep_reported_mappings_only). */
@@ -302,7 +296,8 @@ int tracker__seed_vma(struct mw_tracker_seed *seed, const struct mw_vma *vma)
 	inode = seeded_inode(tracker, vma, seed->scan_started_ns);
 	if (!inode)
 		return -ENOMEM;
-	if (counted_only && !reported(tracker, inode, vma))
+	if (counted_only &&
+	    !reported(tracker, vma, inode->deleted, inode->size_known, inode->size, inode->path))
 		return count_only(process);
 	if (vma->start < seed->cursor) {
 		/* out of order (never from the kernel's walks): replace whatever overlaps */

@@ -57,8 +57,9 @@ static void first_sight(struct mw_tracker *tracker, struct mw_process_inode *use
 
 /*
  * The process's orphan for the inode @user maps (seen by this report: see
- * first_sight): found, or added at its first mapping while @ranges_room (ranges the cap still lets be listed) is not 0.
- * NULL with *err 0 when not listed.
+ * first_sight): found, or added at its first mapping while @ranges_room (the
+ * ranges the cap still lets be listed) is not 0. NULL with *err 0 when not
+ * listed.
  */
 static struct mw_orphan *orphan_of(struct mw_process_inode *user, struct mw_process_report *report,
 				   size_t *capacity, uint64_t now_ns, size_t ranges_room, int *err)
@@ -139,11 +140,11 @@ static void note_age(struct mw_process_report *report, const struct mw_inode *in
 
 /*
  * One pass over the process's map in address order: stale mappings counted,
- * every orphaned mapping and deleted file counted, and the first of them (the cap on listed
- * ranges) listed as ranges of their file's orphan. A file is listed when one
- * of its mappings is, with all its mappings counted; the mappings of files
- * that are not are only counted, so a snapshot stays small however many
- * files a process holds.
+ * every orphaned mapping and deleted file counted, and the first of them (the
+ * cap on listed ranges) listed as ranges of their file's orphan. A file is
+ * listed when one of its mappings is, with all its mappings counted; the
+ * mappings of files that are not are only counted, so a snapshot stays small
+ * however many files a process holds.
  */
 static int report_mappings(struct mw_tracker *tracker, struct mw_process *process,
 			   struct mw_process_report *report, uint64_t now_ns)

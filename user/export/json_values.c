@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "json_values.h"
+#include "number_text.h"
 #include "utf8_text.h"
 
 bool json_values__set(json_t *object, const char *key, json_t *value)
@@ -31,10 +32,10 @@ json_t *json_values__text(const char *bytes, size_t max_length)
 
 json_t *json_values__address(uint64_t value)
 {
-	char buffer[24];
+	char digits[17];
 
-	snprintf(buffer, sizeof(buffer), "%08" PRIx64, value);
-	return json_string(buffer);
+	digits[number_text__address(value, digits)] = '\0';
+	return json_string(digits);
 }
 
 void json_values__format_device(uint32_t dev, char out[16])

@@ -194,7 +194,7 @@ int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx, int *alive)
 	 * again at the next.
 	 */
 	char stack_buffer[64 * 1024];
-	struct mw_vma vma_on_stack, *vma = &vma_on_stack;
+	struct mw_vma vma;
 	size_t capacity = sizeof(stack_buffer), held = 0;
 	char *buffer = stack_buffer, *line, *end, *newline;
 	ssize_t length;
@@ -229,7 +229,7 @@ int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx, int *alive)
 		if (length == 0) {
 			/* the last line, should it lack its newline */
 			if (held)
-				err = hand_line(buffer, held, vma, sink, ctx);
+				err = hand_line(buffer, held, &vma, sink, ctx);
 			if (!err && alive)
 				*alive = proc_maps_query__alive(fd);
 			break;
@@ -237,7 +237,7 @@ int proc_maps_text__walk(int pid_dir, maps_sink_fn sink, void *ctx, int *alive)
 		line = buffer;
 		end = buffer + held + length;
 		while (!err && (newline = memchr(line, '\n', (size_t)(end - line)))) {
-			err = hand_line(line, (size_t)(newline - line), vma, sink, ctx);
+			err = hand_line(line, (size_t)(newline - line), &vma, sink, ctx);
 			line = newline + 1;
 		}
 		held = (size_t)(end - line);

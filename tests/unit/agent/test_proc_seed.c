@@ -23,7 +23,7 @@
 static pid_t children[CHILDREN];
 static char directory[] = "/tmp/mapwatch-proc-seed-XXXXXX";
 
-/* FILES one-page files mapped by this process, then CHILDREN children that inherit them and wait. */
+/* FILES one-page files mapped here, then CHILDREN children that inherit them and wait. */
 static void start_children(void)
 {
 	int ready[2];

@@ -169,7 +169,10 @@ Test(files, a_cgroup_names_the_container_and_children_start_in_their_parents)
 	cr_assert_str_eq(report_of(10)->container.id, CONTAINER);
 }
 
-/* A host without the cgroup v2 hierarchy: a process found without one is not asked again, nor its children. */
+/*
+ * A host without the cgroup v2 hierarchy: a process found without one is not
+ * asked again, nor are its children.
+ */
 Test(files, a_cgroup_found_missing_is_not_asked_for_again)
 {
 	struct mw_vma vma = seeded_file_vma(A, 2, 100, "/data/a.index", false, 1);

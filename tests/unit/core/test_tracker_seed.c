@@ -530,7 +530,6 @@ static struct mw_tracker *new_tracker(bool reported_only, size_t snapshot_ranges
 		.page_size = PAGE,
 		.snapshot_ranges = snapshot_ranges,
 		.keep_reported_mappings_only = reported_only,
-		.forget_delay_ns = reported_only ? UINT64_MAX : 0,
 	};
 	struct mw_tracker *made;
 
