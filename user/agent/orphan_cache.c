@@ -12,7 +12,11 @@
 #include <uthash.h>
 #include "orphan_cache.h"
 #include "page_cache_reader.h"
+#include "parallel_for.h"
 #include "snapshot_sums.h"
+
+/* fewer files than this are measured on the caller's thread alone */
+#define CACHESTATS_PER_THREAD_MIN 64
 
 #ifndef SYS_cachestat
 #define SYS_cachestat 451
@@ -148,22 +152,48 @@ static struct measured *entry_of(struct mw_orphan_cache *cache, uint32_t st_dev,
 	return entry;
 }
 
+/* A file left to cachestat(2), and what it said: filled on whichever thread measured it. */
+struct cachestat_job {
+	size_t file; /* in snapshot->files */
+	uint64_t bytes;
+	bool measured;
+};
+
+struct cachestat_jobs {
+	const struct mw_snapshot *snapshot;
+	uint64_t page;
+	struct cachestat_job *jobs;
+};
+
+static int cachestat_one(size_t index, void *context)
+{
+	struct cachestat_jobs *all = context;
+	struct cachestat_job *job = &all->jobs[index];
+
+	job->measured = !cachestat_bytes(&all->snapshot->files[job->file], all->page, &job->bytes);
+	return 0;
+}
+
 /*
  * Measures the files due (never measured, or longer ago than min_age_ns):
- * all in one kernel read, then cachestat(2) for those it could not reach. A
- * file neither could measure keeps what was known of it.
+ * all in one kernel read, then cachestat(2) for those it could not reach,
+ * four syscalls each, spread over the CPUs. A file neither could measure
+ * keeps what was known of it.
  */
 static void measure_files(struct mw_orphan_cache *cache, struct mw_snapshot *snapshot,
 			  uint64_t now_ns)
 {
-	size_t files = snapshot->file_count, count = 0;
+	size_t files = snapshot->file_count, count = 0, left = 0;
 	struct mw_cache_probe *probes = NULL;
-	size_t *asked = NULL;
-	uint64_t bytes;
+	struct cachestat_job *jobs;
+	size_t *due;
 
-	if (cache->reader && files) {
-		probes = calloc(files, sizeof(*probes));
-		asked = calloc(files, sizeof(*asked));
+	due = calloc(files ? files : 1, sizeof(*due));
+	jobs = calloc(files ? files : 1, sizeof(*jobs));
+	if (!due || !jobs) {
+		free(due);
+		free(jobs);
+		return;
 	}
 	for (size_t i = 0; i < files; i++) {
 		const struct mw_orphaned_file *file = &snapshot->files[i];
@@ -172,37 +202,48 @@ static void measure_files(struct mw_orphan_cache *cache, struct mw_snapshot *sna
 		if (!entry)
 			continue;
 		entry->seen_serial = cache->serial;
-		if (!file->probe_pid ||
-		    (entry->known && now_ns - entry->measured_ns < cache->min_age_ns))
-			continue;
-		if (probes && asked) {
-			probes[count] = (struct mw_cache_probe){
-				.inode = file->kernel_inode,
-				.ino = file->ino,
-				.address = file->probe_start,
-				.pid = file->probe_pid,
-				.dev = file->dev,
-				.generation = file->generation,
-			};
-			asked[count++] = i;
-		} else if (!cachestat_bytes(file, cache->page, &bytes)) {
-			note(entry, bytes, MW_CACHE_SOURCE_CACHESTAT, now_ns);
-		}
+		if (file->probe_pid &&
+		    (!entry->known || now_ns - entry->measured_ns >= cache->min_age_ns))
+			due[count++] = i;
+	}
+	if (cache->reader && count)
+		probes = calloc(count, sizeof(*probes));
+	for (size_t k = 0; probes && k < count; k++) {
+		const struct mw_orphaned_file *file = &snapshot->files[due[k]];
+
+		probes[k] = (struct mw_cache_probe){
+			.inode = file->kernel_inode,
+			.ino = file->ino,
+			.address = file->probe_start,
+			.pid = file->probe_pid,
+			.dev = file->dev,
+			.generation = file->generation,
+		};
 	}
 	/* a run that failed leaves its probes unread: cachestat(2) measures them */
-	if (count)
+	if (probes)
 		(void)page_cache_reader__read(cache->reader, probes, count);
 	for (size_t k = 0; k < count; k++) {
-		const struct mw_orphaned_file *file = &snapshot->files[asked[k]];
-		struct measured *entry = entry_of(cache, file->st_dev, file->ino, false);
+		const struct mw_orphaned_file *file = &snapshot->files[due[k]];
 
-		if (probes[k].status == MW_CACHE_READ)
-			note(entry, probes[k].pages * cache->page, MW_CACHE_SOURCE_KERNEL, now_ns);
-		else if (!cachestat_bytes(file, cache->page, &bytes))
-			note(entry, bytes, MW_CACHE_SOURCE_CACHESTAT, now_ns);
+		if (probes && probes[k].status == MW_CACHE_READ)
+			note(entry_of(cache, file->st_dev, file->ino, false),
+			     probes[k].pages * cache->page, MW_CACHE_SOURCE_KERNEL, now_ns);
+		else
+			jobs[left++].file = due[k];
+	}
+	(void)parallel_for__each(left, CACHESTATS_PER_THREAD_MIN, cachestat_one,
+				 &(struct cachestat_jobs){ snapshot, cache->page, jobs });
+	for (size_t j = 0; j < left; j++) {
+		const struct mw_orphaned_file *file = &snapshot->files[jobs[j].file];
+
+		if (jobs[j].measured)
+			note(entry_of(cache, file->st_dev, file->ino, false), jobs[j].bytes,
+			     MW_CACHE_SOURCE_CACHESTAT, now_ns);
 	}
 	free(probes);
-	free(asked);
+	free(jobs);
+	free(due);
 }
 
 void orphan_cache__fill(struct mw_orphan_cache *cache, struct mw_snapshot *snapshot,

@@ -91,6 +91,14 @@ static void abandon_process(const struct mw_proc_process *process, void *context
 	tracker__seed_abandon(&seeding->seed);
 }
 
+/* On a worker thread, before a read: the filter alone, which nothing changes during the scan. */
+static bool may_begin(pid_t pid, const char *comm, void *context)
+{
+	const struct seed_context *seeding = context;
+
+	return process_filter__may_match(seeding->filter, (uint32_t)pid, comm);
+}
+
 /* A file this scan already stated through another process: the tracker holds it. */
 static bool known_file(void *context, uint32_t dev, uint64_t ino, struct mw_file_status *status)
 {
@@ -120,6 +128,9 @@ int proc_seed__all(struct mw_tracker *tracker, const struct mw_process_filter *f
 		/* a tracker that keeps only what it reports leaves files to the walk's cache */
 		.known_file = tracker__keeps_every_file(tracker) ? known_file : NULL,
 		.comm_later = names_later,
+		/* the tracker's files are not asked for, so workers can read ahead */
+		.read_ahead = !tracker__keeps_every_file(tracker),
+		.may_begin = may_begin,
 	};
 	/* on the heap: it holds a PATH_MAX cgroup */
 	struct seed_context *seeding = calloc(1, sizeof(*seeding));

@@ -6,8 +6,12 @@
 #include <string.h>
 #include "cgroup_path.h"
 #include "container_id.h"
+#include "parallel_for.h"
 #include "proc_scan.h"
 #include "report_names.h"
+
+/* fewer processes to name than this are named on the caller's thread alone */
+#define NAMES_PER_THREAD_MIN 64
 
 static int name(struct mw_process_report *report)
 {
@@ -24,31 +28,50 @@ static int name(struct mw_process_report *report)
 	return 0;
 }
 
+struct naming {
+	struct mw_snapshot *snapshot;
+	const size_t *shown;
+};
+
+static int name_one(size_t index, void *context)
+{
+	const struct naming *naming = context;
+
+	return name(&naming->snapshot->processes[naming->shown[index]]);
+}
+
 int report_names__fill(struct mw_snapshot *snapshot, size_t first, size_t nearest)
 {
-	size_t count = snapshot->process_count;
+	size_t count = snapshot->process_count, shown_count = 0;
 	struct mw_process_report **by_count;
-	bool *shown;
-	int err = 0;
+	size_t *shown;
+	bool *is_shown;
+	int err;
 
 	by_count = calloc(count ? count : 1, sizeof(*by_count));
+	is_shown = calloc(count ? count : 1, sizeof(*is_shown));
 	shown = calloc(count ? count : 1, sizeof(*shown));
-	if (!by_count || !shown) {
+	if (!by_count || !is_shown || !shown) {
 		free(by_count);
+		free(is_shown);
 		free(shown);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < count; i++) {
 		by_count[i] = &snapshot->processes[i];
-		shown[i] = snapshot__is_notable(by_count[i]) || i < first;
+		is_shown[i] = snapshot__is_notable(by_count[i]) || i < first;
 	}
 	qsort(by_count, count, sizeof(*by_count), snapshot__compare_by_map_count);
 	for (size_t i = 0; i < count && i < nearest; i++)
-		shown[by_count[i] - snapshot->processes] = true;
-	for (size_t i = 0; i < count && !err; i++)
-		if (shown[i])
-			err = name(&snapshot->processes[i]);
+		is_shown[by_count[i] - snapshot->processes] = true;
+	for (size_t i = 0; i < count; i++)
+		if (is_shown[i])
+			shown[shown_count++] = i;
+	/* two opens, reads and closes per process, each its own: spread over the CPUs */
+	err = parallel_for__each(shown_count, NAMES_PER_THREAD_MIN, name_one,
+				 &(struct naming){ snapshot, shown });
 	free(by_count);
+	free(is_shown);
 	free(shown);
 	return err;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "proc_scan.h"
+#include "proc_scan_internal.h"
 #include "stat_cache.h"
 
 int proc_scan__read_comm(pid_t pid, char comm[MW_COMM_LEN])
@@ -63,30 +64,37 @@ static int hand_vma(const struct mw_vma *vma, void *ctx)
 	return one->handlers->vma(vma, one->ctx);
 }
 
-static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *cache,
-		    const struct mw_proc_scan_handlers *handlers, void *ctx,
-		    struct mw_proc_scan_stats *stats)
+int proc_scan__walk_now(void *source, pid_t pid, proc_maps_fn fn, void *fn_ctx,
+			struct mw_proc_maps_stats *stats)
 {
-	struct mw_proc_process process = { .pid = pid };
+	struct proc_scan_walk *walk = source;
+
+	return proc_maps__for_each_cached(pid, walk->maps_flags, walk->cache, fn, fn_ctx, stats);
+}
+
+int proc_scan__hand_process(struct mw_proc_process *process, int comm_err,
+			    proc_scan_source_fn source_fn, void *source,
+			    const struct mw_proc_scan_handlers *handlers, void *ctx,
+			    struct mw_proc_scan_stats *stats)
+{
 	struct scan_one one = { handlers, ctx };
 	int err;
 
-	err = handlers->comm_later ? 0 : proc_scan__read_comm(pid, process.comm);
-	if (err == -ESRCH) {
+	if (comm_err == -ESRCH) {
 		stats->vanished++;
 		return 0;
 	}
-	if (err) {
+	if (comm_err) {
 		stats->unreadable++;
 		return 0;
 	}
-	err = handlers->begin(&process, ctx);
+	err = handlers->begin(process, ctx);
 	if (err <= 0)
 		return err;
-	err = proc_maps__for_each_cached(pid, maps_flags, cache, hand_vma, &one, &process.stats);
-	stats->files_stated += process.stats.files_stated;
-	if (err || process.stats.map_count == 0) {
-		handlers->abandon(&process, ctx);
+	err = source_fn(source, process->pid, hand_vma, &one, &process->stats);
+	stats->files_stated += process->stats.files_stated;
+	if (err || process->stats.map_count == 0) {
+		handlers->abandon(process, ctx);
 		if (err == -ENOMEM)
 			return err;
 		if (err == -ESRCH)
@@ -96,30 +104,33 @@ static int scan_one(pid_t pid, unsigned int maps_flags, struct mw_stat_cache *ca
 		return 0;
 	}
 	stats->processes++;
-	return handlers->end(&process, ctx);
+	return handlers->end(process, ctx);
 }
 
-int proc_scan__each(unsigned int maps_flags, const struct mw_proc_scan_handlers *handlers,
-		    void *ctx, struct mw_proc_scan_stats *stats)
+static int scan_one(pid_t pid, struct proc_scan_walk *walk,
+		    const struct mw_proc_scan_handlers *handlers, void *ctx,
+		    struct mw_proc_scan_stats *stats)
 {
-	struct mw_proc_scan_stats local = { 0 };
-	struct mw_stat_cache *cache;
+	struct mw_proc_process process = { .pid = pid };
+	int comm_err = handlers->comm_later ? 0 : proc_scan__read_comm(pid, process.comm);
+
+	return proc_scan__hand_process(&process, comm_err, proc_scan__walk_now, walk, handlers, ctx,
+				       stats);
+}
+
+/* Every pid in /proc, in its order, into a malloc'ed array. */
+static int list_pids(pid_t **pids, size_t *count)
+{
+	size_t capacity = 0;
 	struct dirent *entry;
 	DIR *proc;
 	int err = 0;
 
-	/* one stat per inode for the whole scan: a file inherited by many processes costs one */
-	cache = stat_cache__create();
-	if (!cache)
-		return -ENOMEM;
-	if (handlers->known_file)
-		stat_cache__set_source(cache, handlers->known_file, ctx);
+	*pids = NULL;
+	*count = 0;
 	proc = opendir("/proc");
-	if (!proc) {
-		err = -errno;
-		stat_cache__destroy(cache);
-		return err;
-	}
+	if (!proc)
+		return -errno;
 	for (;;) {
 		pid_t pid;
 
@@ -132,12 +143,56 @@ int proc_scan__each(unsigned int maps_flags, const struct mw_proc_scan_handlers 
 		pid = parse_pid(entry->d_name);
 		if (!pid)
 			continue;
-		err = scan_one(pid, maps_flags, cache, handlers, ctx, &local);
-		if (err)
-			break;
+		if (*count == capacity) {
+			pid_t *grown;
+
+			capacity = capacity ? capacity * 2 : 1024;
+			grown = realloc(*pids, capacity * sizeof(*grown));
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			*pids = grown;
+		}
+		(*pids)[(*count)++] = pid;
 	}
 	closedir(proc);
-	stat_cache__destroy(cache);
+	if (err) {
+		free(*pids);
+		*pids = NULL;
+		*count = 0;
+	}
+	return err;
+}
+
+int proc_scan__each(unsigned int maps_flags, const struct mw_proc_scan_handlers *handlers,
+		    void *ctx, struct mw_proc_scan_stats *stats)
+{
+	struct mw_proc_scan_stats local = { 0 };
+	struct proc_scan_walk walk = { .maps_flags = maps_flags };
+	size_t count;
+	pid_t *pids;
+	int err;
+
+	/* one stat per inode for the whole scan: a file inherited by many processes costs one */
+	walk.cache = stat_cache__create();
+	if (!walk.cache)
+		return -ENOMEM;
+	if (handlers->known_file)
+		stat_cache__set_source(walk.cache, handlers->known_file, ctx);
+	/* listed first: the read-ahead hands processes over in this order */
+	err = list_pids(&pids, &count);
+	if (!err && handlers->read_ahead && !handlers->known_file)
+		err = proc_scan_ahead__each(pids, count, &walk, handlers, ctx, &local);
+	else if (!err)
+		err = PROC_SCAN_AHEAD_NOT_STARTED;
+	if (err == PROC_SCAN_AHEAD_NOT_STARTED) {
+		err = 0;
+		for (size_t i = 0; i < count && !err; i++)
+			err = scan_one(pids[i], &walk, handlers, ctx, &local);
+	}
+	free(pids);
+	stat_cache__destroy(walk.cache);
 	if (stats)
 		*stats = local;
 	return err;

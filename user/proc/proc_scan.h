@@ -48,6 +48,23 @@ struct mw_proc_scan_handlers {
 	 * name only the processes they end up showing (scan).
 	 */
 	bool comm_later;
+	/*
+	 * Read processes ahead on a worker thread per other CPU this process may
+	 * run on (at most 3; the caller's thread reads too while its next process
+	 * is not ready), while the handlers still get one process at a time, in
+	 * /proc's order, on the caller's thread. A stat costs a syscall per
+	 * distinct file, and on a host of distinct files those stats are most of
+	 * a scan: two cores halve them. Not with known_file (it asks the
+	 * handlers' state). Each thread keeps its own stat cache: a file mapped
+	 * everywhere is stat'ed once per thread.
+	 */
+	bool read_ahead;
+	/*
+	 * Optional, with read_ahead: whether begin could take this process, asked
+	 * on a worker thread before its maps are read (so it must touch nothing
+	 * the handlers change). @comm is empty with comm_later.
+	 */
+	bool (*may_begin)(pid_t pid, const char *comm, void *ctx);
 };
 
 /*
