@@ -134,6 +134,26 @@ wait_for_new_write() {
 	return 1
 }
 
+# write_now [-t SECONDS] -p PID [-l LOG]... FILE: the agent PID writes now
+# (SIGUSR1), and FILE is that write, with all that happened before the call.
+# Asked twice: a write the agent made on its own (orphans appeared, or an
+# interval) may be under way when the first ask comes, holding less; the
+# second ask comes once a write was seen, so the write it waits for began
+# after the first ask was read.
+write_now() {
+	wait_options "$@"
+	shift "$wait_shift"
+	local file=$1 before round options=(-t "$wait_seconds" -p "$wait_pid") log
+	for log in "${wait_logs[@]}"; do
+		options+=(-l "$log")
+	done
+	for round in 1 2; do
+		before=$(output_id "$file")
+		kill -USR1 "$wait_pid" || return 1
+		wait_for_new_write "${options[@]}" "$file" 1 "$before" || return 1
+	done
+}
+
 # trace_started OUT POKE...: true once OUT has a line; else runs POKE once.
 trace_started() {
 	[ -s "$1" ] && return 0

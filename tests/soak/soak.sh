@@ -56,9 +56,7 @@ elapsed=$((EPOCHSECONDS - started))
 
 # the last snapshot, once everything has landed: a write asked for drains
 # the ring buffer first
-before=$(output_id "$work/s.json")
-kill -USR1 "$agent_pid"
-wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 "$before" || exit 1
+write_now -p "$agent_pid" -l "$work/agent.err" "$work/s.json" || exit 1
 events=$(awk '/^mapwatch_events_total/ { sum += $2 } END { print sum }' "$work/m.prom")
 lost=$(sample mapwatch_events_lost_total)
 corrections=$(sample mapwatch_reconcile_corrections_total)

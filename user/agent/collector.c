@@ -68,6 +68,9 @@ struct mw_collector {
 	struct mw_file_check *rechecks; /* dev and ino only */
 	size_t recheck_count;
 	size_t recheck_capacity;
+	void (*orphans_hook)(void *context);
+	void *orphans_context;
+	uint64_t files_orphaned_told; /* tracker__files_orphaned as the hook last heard it */
 };
 
 static int hook_inode_watch(void *context, const struct mw_file_id *file, uint64_t name_hash,
@@ -354,11 +357,25 @@ static void answer_pending_checks(struct mw_collector *collector)
 int collector__drain(struct mw_collector *collector)
 {
 	int err = kernel_tracer__drain(collector->kernel, consume_record, collector);
+	uint64_t orphaned;
 
 	if (err < 0)
 		return err;
 	answer_pending_checks(collector);
+	orphaned = tracker__files_orphaned(collector->seeded.tracker);
+	if (orphaned != collector->files_orphaned_told && collector->orphans_hook) {
+		collector->files_orphaned_told = orphaned;
+		collector->orphans_hook(collector->orphans_context);
+	}
 	return 0;
+}
+
+void collector__on_orphans(struct mw_collector *collector, void (*hook)(void *context),
+			   void *context)
+{
+	collector->orphans_hook = hook;
+	collector->orphans_context = context;
+	collector->files_orphaned_told = tracker__files_orphaned(collector->seeded.tracker);
 }
 
 int collector__ring_buffer_fd(struct mw_collector *collector)

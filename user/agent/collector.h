@@ -28,6 +28,13 @@ void collector__destroy(struct mw_collector *collector);
 /* Watches the ring buffer and drains it on a short timer as well. */
 int collector__attach_to_loop(struct mw_collector *collector, struct mw_event_loop *loop);
 
+/*
+ * @hook runs after a drain in which mapped files were seen to lose their last
+ * name (orphans appeared): the agent brings its next export forward.
+ */
+void collector__on_orphans(struct mw_collector *collector, void (*hook)(void *context),
+			   void *context);
+
 /* Drains events now, answers pending checks. */
 int collector__drain(struct mw_collector *collector);
 /* Readable when an urgent record waits: drain then (collector__attach_to_loop does). */

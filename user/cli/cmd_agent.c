@@ -30,7 +30,18 @@ struct agent {
 	size_t programs_attached;
 	struct mw_http_metrics *http; /* --listen; NULL without */
 	struct mw_event_loop *loop;
+	int early_export_fd; /* one-shot timer: orphans appeared since the last export */
+	bool early_export_armed;
 };
+
+/*
+ * Orphans are what the agent exists to report: once mapped files lose their
+ * last name, the next export comes a tenth of an interval later (at most a
+ * second, enough for a burst of unlinks to settle), not at the interval's
+ * end. The regular exports keep their schedule.
+ */
+#define EARLY_EXPORT_FRACTION 0.1
+#define EARLY_EXPORT_MAX_SECONDS 1.0
 
 /*
  * One line when an output starts failing or its cause changes, one when it
@@ -111,7 +122,35 @@ static int export_now(struct agent *agent)
 		fflush(stdout);
 	}
 	snapshot__clear(&snapshot);
+	/* what brought it forward is in what was just written */
+	if (agent->early_export_armed) {
+		event_loop__disarm(agent->early_export_fd);
+		agent->early_export_armed = false;
+	}
 	return 0;
+}
+
+static void on_orphans(void *context)
+{
+	struct agent *agent = context;
+	double delay = agent->options->interval_seconds * EARLY_EXPORT_FRACTION;
+
+	if (agent->early_export_armed || !agent->loop)
+		return;
+	if (delay > EARLY_EXPORT_MAX_SECONDS)
+		delay = EARLY_EXPORT_MAX_SECONDS;
+	/* a timer that would not arm leaves the orphans to the regular export */
+	agent->early_export_armed = !event_loop__arm_once(agent->early_export_fd, delay);
+}
+
+static int on_early_export(struct mw_event_loop *loop, int fd, void *context)
+{
+	struct agent *agent = context;
+
+	(void)loop;
+	event_loop__ack_timer(fd);
+	agent->early_export_armed = false;
+	return export_now(agent);
 }
 
 static int probe_bpf(void *context)
@@ -262,7 +301,10 @@ static int open_agent(struct agent *agent)
 	return 0;
 }
 
-/* Until SIGINT or SIGTERM, or a failure: an export at once, then one per interval. */
+/*
+ * Until SIGINT or SIGTERM, or a failure: an export at once, then one per
+ * interval, and one soon after orphans appear.
+ */
 static int run_agent(struct agent *agent)
 {
 	const struct mw_options *options = agent->options;
@@ -282,6 +324,11 @@ static int run_agent(struct agent *agent)
 	if (!err)
 		err = event_loop__add_timer(agent->loop, options->interval_seconds, on_export_timer,
 					    agent, NULL);
+	if (!err)
+		err = event_loop__add_one_shot(agent->loop, on_early_export, agent,
+					       &agent->early_export_fd);
+	if (!err)
+		collector__on_orphans(agent->collector, on_orphans, agent);
 	if (!err)
 		note_start(agent);
 	/* The first files appear right away, not one interval later. */

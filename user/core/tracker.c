@@ -356,8 +356,8 @@ void tracker__record_map_count(struct mw_tracker *tracker, struct mw_process *pr
 	map_count_history__add(process->history, timestamp_ns, map_count, window_ns);
 }
 
-void inode__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns,
-			 bool own_record)
+void inode__mark_deleted(struct mw_tracker *tracker, struct mw_inode *inode, bool time_known,
+			 uint64_t timestamp_ns, bool own_record)
 {
 	inode->nlink = 0;
 	if (inode->deleted) {
@@ -373,6 +373,8 @@ void inode__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t times
 		return;
 	}
 	inode->deleted = true;
+	if (inode->users)
+		tracker->files_orphaned++;
 	inode__changed(inode);
 	inode->deletion_time_known = time_known;
 	inode->deleted_ns = time_known ? timestamp_ns : 0;
@@ -464,7 +466,7 @@ static struct mw_inode *add_mapped_inode(struct mw_tracker *tracker,
 	tracker__schedule_forget(tracker, inode); /* kept if the mapping goes in */
 	/* Mapped through an fd after its last name went: we never saw when. */
 	if (file->nlink == 0)
-		inode__mark_deleted(inode, false, 0, false);
+		inode__mark_deleted(tracker, inode, false, 0, false);
 	/*
 	 * The kernel filed it when it made the record; if our forget of an
 	 * earlier file with this number removed that filing, file it again and
@@ -504,7 +506,7 @@ static struct mw_inode *mapped_inode(struct mw_tracker *tracker, const struct mw
 		inode->maps_dev = file->maps_dev;
 	inode__record_size(inode, file->size, event->header.timestamp_ns);
 	if (file->nlink == 0) {
-		inode__mark_deleted(inode, false, 0, false);
+		inode__mark_deleted(tracker, inode, false, 0, false);
 	} else {
 		inode->deleted = false;
 		inode->nlink = file->nlink;
@@ -692,7 +694,7 @@ static int apply_file_event(struct mw_tracker *tracker, const union mw_event *ev
 	case MW_EVENT_UNLINK:
 		/* the audit's records know only that it is gone, not since when */
 		if (event->header.flags & MW_UNLINK_LAST)
-			inode__mark_deleted(inode, true, event->header.timestamp_ns,
+			inode__mark_deleted(tracker, inode, true, event->header.timestamp_ns,
 					    !(event->header.flags & MW_UNLINK_AUDIT));
 		else if (!inode->deleted)
 			inode->nlink = file->nlink;
@@ -1020,6 +1022,11 @@ size_t tracker__pids(const struct mw_tracker *tracker, uint32_t *out, size_t max
 size_t tracker__tracked_mappings(const struct mw_tracker *tracker)
 {
 	return tracker->tracked_mappings;
+}
+
+uint64_t tracker__files_orphaned(const struct mw_tracker *tracker)
+{
+	return tracker->files_orphaned;
 }
 
 size_t tracker__tracked_inodes(const struct mw_tracker *tracker)

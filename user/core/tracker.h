@@ -255,6 +255,11 @@ size_t tracker__process_mapping_count(struct mw_tracker *tracker, uint32_t pid);
 size_t tracker__pids(const struct mw_tracker *tracker, uint32_t *out, size_t max);
 /* File mappings held across every process. */
 size_t tracker__tracked_mappings(const struct mw_tracker *tracker);
+/*
+ * Files some process maps that were seen to lose their last name, since the
+ * tracker began: when it moves, orphans appeared (the agent exports early).
+ */
+uint64_t tracker__files_orphaned(const struct mw_tracker *tracker);
 /* Inodes the tracker holds: mapped, or unmapped for less than forget_delay_ns. */
 size_t tracker__tracked_inodes(const struct mw_tracker *tracker);
 /* The tracker knows the file {dev, ino} and has it deleted (its mappings orphaned). */

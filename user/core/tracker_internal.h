@@ -90,6 +90,7 @@ struct mw_tracker {
 	struct mw_inode *pending_forgets; /* oldest first, through forget_prev/forget_next */
 	struct mw_inode *verify_next; /* where tracker__verify_kernel_inodes() goes on */
 	size_t tracked_mappings;
+	uint64_t files_orphaned; /* mapped files seen to lose their last name */
 	uint64_t report_serial; /* bumped by every snapshot */
 	uint64_t now_ns; /* timestamp of what is being applied */
 	struct mw_duration_histogram unlink_to_unmap;
@@ -119,8 +120,8 @@ void tracker__record_map_count(struct mw_tracker *tracker, struct mw_process *pr
  * own_record: the inode's own UNLINK record, which alone may give the time of
  * a deletion already seen by a /proc read or a check.
  */
-void inode__mark_deleted(struct mw_inode *inode, bool time_known, uint64_t timestamp_ns,
-			 bool own_record);
+void inode__mark_deleted(struct mw_tracker *tracker, struct mw_inode *inode, bool time_known,
+			 uint64_t timestamp_ns, bool own_record);
 /* The inode as the kernel hooks name it. */
 struct mw_file_id inode__file_id(const struct mw_inode *inode);
 /* Calls inode_watch; with expect_present, a lost kernel filing queues a check. */

@@ -123,7 +123,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 			inode->nlink = vma->nlink;
 		}
 		if (orphaned)
-			inode__mark_deleted(inode, false, 0, false);
+			inode__mark_deleted(tracker, inode, false, 0, false);
 		tracker__watch_inode(tracker, inode, false);
 		return inode;
 	}
@@ -133,7 +133,7 @@ static struct mw_inode *seeded_inode(struct mw_tracker *tracker, const struct mw
 			inode->nlink = vma->nlink;
 	}
 	if (orphaned) {
-		inode__mark_deleted(inode, false, 0, false);
+		inode__mark_deleted(tracker, inode, false, 0, false);
 	} else if (inode->deleted &&
 		   !(inode->deletion_time_known && inode->deleted_ns >= scan_started_ns)) {
 		/* Linked as the scan saw it, and no deletion we know of came after. */
@@ -372,7 +372,7 @@ int tracker__set_file_status(struct mw_tracker *tracker, uint32_t dev, uint64_t 
 	if (!inode)
 		return -ENOENT;
 	if (nlink == 0) {
-		inode__mark_deleted(inode, true, timestamp_ns, false);
+		inode__mark_deleted(tracker, inode, true, timestamp_ns, false);
 	} else {
 		inode->deleted = false;
 		inode->nlink = nlink;

@@ -119,6 +119,45 @@ int event_loop__add_timer(struct mw_event_loop *loop, double interval_seconds,
 	return 0;
 }
 
+int event_loop__add_one_shot(struct mw_event_loop *loop, mw_event_loop_callback callback,
+			     void *context, int *fd_out)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), err;
+
+	if (fd < 0)
+		return -errno;
+	err = add_watch(loop, fd, true, callback, context);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int event_loop__arm_once(int fd, double seconds)
+{
+	struct itimerspec spec = { 0 };
+	double whole;
+
+	if (!(seconds > 0))
+		return -EINVAL;
+	spec.it_value.tv_nsec = (long)(modf(seconds, &whole) * 1e9);
+	spec.it_value.tv_sec = (time_t)whole;
+	if (timerfd_settime(fd, 0, &spec, NULL))
+		return -errno;
+	return 0;
+}
+
+void event_loop__disarm(int fd)
+{
+	struct itimerspec none = { 0 };
+
+	(void)timerfd_settime(fd, 0, &none, NULL);
+	/* an expiry not yet read would still wake the loop */
+	event_loop__ack_timer(fd);
+}
+
 int event_loop__add_signals(struct mw_event_loop *loop, const sigset_t *signals,
 			    mw_event_loop_callback callback, void *context)
 {

@@ -29,6 +29,14 @@ int event_loop__add_timer(struct mw_event_loop *loop, double interval_seconds,
 /* Re-arms a timer from event_loop__add_timer: the next expiry one new interval from now. */
 int event_loop__set_timer(int fd, double interval_seconds);
 
+/* A timer that fires once each time it is armed; disarmed at first. */
+int event_loop__add_one_shot(struct mw_event_loop *loop, mw_event_loop_callback callback,
+			     void *context, int *fd_out);
+/* Arms a one-shot timer (or any timer: once, then no more) to fire @seconds from now. */
+int event_loop__arm_once(int fd, double seconds);
+/* Stops a timer from firing until armed again. */
+void event_loop__disarm(int fd);
+
 /*
  * Blocks the given signals and delivers them through a signalfd the loop owns;
  * the callback reads the signal number with event_loop__read_signal.

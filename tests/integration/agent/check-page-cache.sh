@@ -192,10 +192,7 @@ PY
 
 # asks the agent for a snapshot taken after the truth, until they agree
 agent_agrees() {
-	local before
-	before=$(output_id "$work/snapshot.json")
-	kill -USR1 "$agent_pid"
-	wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/snapshot.json" 1 "$before" &&
+	write_now -p "$agent_pid" -l "$work/agent.err" "$work/snapshot.json" &&
 		cp "$work/snapshot.json" "$work/agreed.json" && agrees "$work/agreed.json" kernel
 }
 if poll -p "$agent_pid" 120 agent_agrees; then

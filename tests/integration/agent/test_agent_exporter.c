@@ -820,3 +820,56 @@ Test(agent_exporter, the_disk_space_of_a_deleted_file_counts_once, .timeout = 30
 	scenario__stop(&scenario);
 	harness__remove_tree(state.dir);
 }
+
+/* The process's orphaned mappings as the textfile says now: 0 when it has no series. */
+static double textfile_orphans(pid_t pid)
+{
+	const struct sample *sample;
+	struct samples samples;
+	double value;
+	char *text;
+
+	samples = read_textfile(&text);
+	sample = find(&samples, "mapwatch_process_orphaned_mappings", pid);
+	value = sample ? sample->value : 0;
+	free(samples.items);
+	free(text);
+	return value;
+}
+
+/* Far below the harness's 600 s interval, far above the second an early write waits. */
+#define EARLY_WRITE_TIMEOUT_NS (60ull * 1000000000ull)
+
+/*
+ * Orphans do not wait for the interval: once mapped files lose their last
+ * name, the agent writes its outputs within a second, asked by no one. The
+ * harness's interval is 600 s and no SIGUSR1 is sent after the unlinks.
+ */
+Test(agent_exporter, orphans_reach_the_textfile_without_waiting_for_the_interval, .timeout = 300)
+{
+	struct timespec pause = { 0, 20 * 1000000l };
+	struct exported state;
+	struct scenario scenario;
+	uint64_t unlinked_ns, deadline;
+	double before, orphans;
+
+	start(&state, &scenario);
+	json_decref(harness__fresh_snapshot());
+	/* what the child inherited from the test process (its runner's deleted files) */
+	before = orphans = textfile_orphans(scenario.pid);
+	scenario__step(&scenario, STEP_ORPHANS_AND_STALE);
+	unlinked_ns = harness__now_ns();
+	deadline = unlinked_ns + EARLY_WRITE_TIMEOUT_NS;
+	while (orphans != before + 2) {
+		cr_assert_lt(
+			harness__now_ns(), deadline,
+			"the textfile still says %.0f orphans for %d, %.0f before, after %llu s",
+			orphans, (int)scenario.pid, before, EARLY_WRITE_TIMEOUT_NS / 1000000000ull);
+		nanosleep(&pause, NULL);
+		orphans = textfile_orphans(scenario.pid);
+	}
+	cr_log_info("orphans in the textfile %.2f s after the unlinks",
+		    (double)(harness__now_ns() - unlinked_ns) / 1e9);
+	scenario__stop(&scenario);
+	harness__remove_tree(state.dir);
+}

@@ -16,13 +16,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# write_now FILE LOG: a write now (SIGUSR1), and until the snapshot FILE is replaced.
-write_now() {
-	local before
-	before=$(output_id "$1")
-	kill -USR1 "$agent_pid"
-	wait_for_new_write -p "$agent_pid" -l "$2" "$1" 1 "$before"
-}
+# agent_writes FILE LOG: a write now, and until the snapshot FILE is that write.
+agent_writes() { write_now -p "$agent_pid" -l "$2" "$1"; }
 
 # Outputs named: the start line names both, and how many processes and programs.
 "$mapwatch" agent --interval 600 --textfile "$work/m.prom" --snapshot "$work/s.json" \
@@ -100,10 +95,10 @@ agent_pid=$!
 # its first files written: the next writes are the ones asked for
 wait_for_new_write -p "$agent_pid" -l "$work/fail.err" "$work/t.json" 1 ""
 mv "$dir" "$dir.away"
-write_now "$work/t.json" "$work/fail.err"
-write_now "$work/t.json" "$work/fail.err"
+agent_writes "$work/t.json" "$work/fail.err"
+agent_writes "$work/t.json" "$work/fail.err"
 mv "$dir.away" "$dir"
-write_now "$work/t.json" "$work/fail.err"
+agent_writes "$work/t.json" "$work/fail.err"
 kill -TERM "$agent_pid"
 wait "$agent_pid"
 agent_pid=""

@@ -131,9 +131,7 @@ new_inside=$holder
 holder new-outside "$other"
 new_outside=$holder
 # a write asked for drains the ring buffer first: it has both new holders
-before=$(output_id "$work/s.json")
-kill -USR1 "$agent_pid"
-wait_for_new_write -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 "$before"
+write_now -p "$agent_pid" -l "$work/agent.err" "$work/s.json"
 if python3 - "$work/s.json" "$inside" "$new_inside" "$container" "$id" "$uid" >"$work/why" 2>&1 <<'EOF'; then
 import json, sys
 document = json.load(open(sys.argv[1]))

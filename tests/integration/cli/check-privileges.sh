@@ -52,10 +52,7 @@ stop_agent() {
 # fresh_snapshot DIR: asks for a write and waits for the new snapshot. The
 # write drains the ring buffer first: it has all that happened before it.
 fresh_snapshot() {
-	local before
-	before=$(output_id "$1/s.json")
-	kill -USR1 "$agent_pid"
-	wait_for_new_write -p "$agent_pid" -l "$1/agent.err" "$1/s.json" 1 "$before"
+	write_now -p "$agent_pid" -l "$1/agent.err" "$1/s.json"
 }
 
 # expect_caps NAME PID MASK: permitted, effective and bounding are MASK; nothing inheritable.

@@ -38,18 +38,10 @@ static int cannot_start(struct agent_runner *agent, const char *why, char *reaso
 
 int agent_runner__start(struct agent_runner *agent, char *reason, size_t reason_size)
 {
-	char *argv[] = { MAPWATCH_BINARY,
-			 "agent",
-			 "--interval",
-			 AGENT_INTERVAL,
+	char *argv[] = { MAPWATCH_BINARY, "agent", "--interval", AGENT_INTERVAL,
 			 /* every orphaned mapping listed: they are matched one by one */
-			 "--ranges",
-			 "0",
-			 "--snapshot",
-			 agent->snapshot_path,
-			 "--textfile",
-			 agent->textfile_path,
-			 NULL };
+			 "--ranges", "0", "--snapshot", agent->snapshot_path, "--textfile",
+			 agent->textfile_path, NULL };
 	struct stat status;
 	double deadline;
 	int wait_status;
@@ -92,34 +84,18 @@ static json_t *load_snapshot(const char *path)
 	return snapshot;
 }
 
-json_t *agent_runner__fresh_snapshot(struct agent_runner *agent)
+/* One SIGUSR1, and until the snapshot file is replaced (renamed over: a new inode). */
+static void ask_for_a_write(struct agent_runner *agent)
 {
 	struct stat before, now;
-	double asked, deadline;
+	double deadline;
 	int wait_status;
 
-	cr_assert_gt(agent->pid, 0, "the agent is not running");
 	cr_assert_eq(stat(agent->snapshot_path, &before), 0, "%s: %s", agent->snapshot_path,
 		     strerror(errno));
-	asked = clock__wall_seconds();
 	cr_assert_eq(kill(agent->pid, SIGUSR1), 0, "SIGUSR1: %s", strerror(errno));
-
 	deadline = clock__monotonic_seconds() + SNAPSHOT_TIMEOUT_SECONDS;
-	for (;;) {
-		if (stat(agent->snapshot_path, &now) == 0 && now.st_ino != before.st_ino) {
-			json_t *snapshot = load_snapshot(agent->snapshot_path);
-			double timestamp =
-				json_number_value(json_object_get(snapshot, "timestamp"));
-
-			/* A timed write racing with ours would be older than the signal. */
-			if (timestamp + 0.01 >= asked) {
-				/* the textfile of the same write, as Prometheus reads it */
-				promtool_check__textfile(agent->textfile_path);
-				return snapshot;
-			}
-			json_decref(snapshot);
-			before = now;
-		}
+	while (stat(agent->snapshot_path, &now) != 0 || now.st_ino == before.st_ino) {
 		if (process__exited(agent->pid, &wait_status)) {
 			char text[4096];
 
@@ -133,6 +109,22 @@ json_t *agent_runner__fresh_snapshot(struct agent_runner *agent)
 			     agent->snapshot_path, SNAPSHOT_TIMEOUT_SECONDS);
 		usleep(5 * 1000);
 	}
+}
+
+json_t *agent_runner__fresh_snapshot(struct agent_runner *agent)
+{
+	cr_assert_gt(agent->pid, 0, "the agent is not running");
+	/*
+	 * Asked twice: a write the agent made on its own (an interval, or
+	 * orphans that appeared) may be under way when the first ask comes,
+	 * holding less; the second ask comes once a write was seen, so the
+	 * write it waits for began after the first ask was read.
+	 */
+	ask_for_a_write(agent);
+	ask_for_a_write(agent);
+	/* the textfile of the same write, as Prometheus reads it */
+	promtool_check__textfile(agent->textfile_path);
+	return load_snapshot(agent->snapshot_path);
 }
 
 json_t *agent_runner__process(json_t *snapshot, pid_t pid)

@@ -90,9 +90,7 @@ sys.exit(not (processes and processes[0]["orphaned_mappings"] == int(sys.argv[3]
 }
 poll -p "$agent_pid" 120 orphans_of_holder 15
 # and a write asked for by SIGUSR1, under memcheck too
-before=$(output_id "$work/s.json")
-kill -USR1 "$agent_pid"
-wait_for_new_write -t 300 -p "$agent_pid" -l "$work/agent.err" "$work/s.json" 1 "$before"
+write_now -t 300 -p "$agent_pid" -l "$work/agent.err" "$work/s.json"
 kill -TERM "$agent_pid"
 wait "$agent_pid"
 status=$?

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
 #include "event_loop.h"
@@ -130,4 +131,64 @@ Test(event_loop, callback_error_stops_the_loop)
 	event_loop__destroy(NULL);
 	close(pipe_fds[0]);
 	close(pipe_fds[1]);
+}
+
+struct one_shot {
+	int fired;
+	int shot_fd;
+};
+
+static int on_shot(struct mw_event_loop *loop, int fd, void *context)
+{
+	struct one_shot *shot = context;
+
+	(void)loop;
+	event_loop__ack_timer(fd);
+	shot->fired++;
+	return 0;
+}
+
+struct shot_test {
+	struct counts counts;
+	struct one_shot shot;
+	bool until_fired; /* a late machine may deliver the last tick first */
+};
+
+/* A 20 ms tick: the first arms the one-shot, later ones count; the loop ends at stop_after. */
+static int on_tick_arm(struct mw_event_loop *loop, int fd, void *context)
+{
+	struct shot_test *state = context;
+
+	event_loop__ack_timer(fd);
+	if (++state->counts.timer == 1)
+		cr_assert_eq(event_loop__arm_once(state->shot.shot_fd, 0.03), 0);
+	if (state->counts.timer >= state->counts.stop_after &&
+	    (!state->until_fired || state->shot.fired))
+		event_loop__stop(loop);
+	return 0;
+}
+
+/* What the agent's early export does: a timer that fires once per arming, and none disarmed. */
+Test(event_loop, a_one_shot_fires_once_per_arming_and_never_disarmed)
+{
+	struct shot_test state = { .counts = { .stop_after = 10 }, .until_fired = true };
+	struct mw_event_loop *loop;
+	int fd;
+
+	cr_assert_eq(event_loop__new(&loop), 0);
+	cr_assert_eq(event_loop__add_one_shot(loop, on_shot, &state.shot, &state.shot.shot_fd), 0);
+	cr_assert_eq(event_loop__add_timer(loop, 0.02, on_tick_arm, &state, &fd), 0);
+	cr_assert_eq(event_loop__arm_once(state.shot.shot_fd, 0), -EINVAL);
+	cr_assert_eq(event_loop__run(loop), 0);
+	cr_assert_eq(state.shot.fired, 1, "armed once, fired %d times", state.shot.fired);
+
+	/* armed, then disarmed before it is due: it stays quiet */
+	state.counts.timer = 1;
+	state.counts.stop_after = 6;
+	state.until_fired = false;
+	cr_assert_eq(event_loop__arm_once(state.shot.shot_fd, 0.04), 0);
+	event_loop__disarm(state.shot.shot_fd);
+	cr_assert_eq(event_loop__run(loop), 0);
+	cr_assert_eq(state.shot.fired, 1, "disarmed, yet it fired");
+	event_loop__destroy(loop);
 }
