@@ -79,19 +79,26 @@ int event_loop__add(struct mw_event_loop *loop, int fd, mw_event_loop_callback c
 	return add_watch(loop, fd, false, callback, context);
 }
 
-int event_loop__set_timer(int fd, double interval_seconds)
+/* Fires @first_seconds from now, then every @every_seconds (0: never again). */
+static int arm(int fd, double first_seconds, double every_seconds)
 {
 	struct itimerspec spec = { 0 };
 	double whole;
 
-	if (!(interval_seconds > 0))
+	if (!(first_seconds > 0))
 		return -EINVAL;
-	spec.it_interval.tv_nsec = (long)(modf(interval_seconds, &whole) * 1e9);
+	spec.it_value.tv_nsec = (long)(modf(first_seconds, &whole) * 1e9);
+	spec.it_value.tv_sec = (time_t)whole;
+	spec.it_interval.tv_nsec = (long)(modf(every_seconds, &whole) * 1e9);
 	spec.it_interval.tv_sec = (time_t)whole;
-	spec.it_value = spec.it_interval;
 	if (timerfd_settime(fd, 0, &spec, NULL))
 		return -errno;
 	return 0;
+}
+
+int event_loop__set_timer(int fd, double interval_seconds)
+{
+	return arm(fd, interval_seconds, interval_seconds);
 }
 
 int event_loop__add_timer(struct mw_event_loop *loop, double interval_seconds,
@@ -137,16 +144,7 @@ int event_loop__add_one_shot(struct mw_event_loop *loop, mw_event_loop_callback 
 
 int event_loop__arm_once(int fd, double seconds)
 {
-	struct itimerspec spec = { 0 };
-	double whole;
-
-	if (!(seconds > 0))
-		return -EINVAL;
-	spec.it_value.tv_nsec = (long)(modf(seconds, &whole) * 1e9);
-	spec.it_value.tv_sec = (time_t)whole;
-	if (timerfd_settime(fd, 0, &spec, NULL))
-		return -errno;
-	return 0;
+	return arm(fd, seconds, 0);
 }
 
 void event_loop__disarm(int fd)

@@ -49,14 +49,14 @@ struct mw_proc_scan_handlers {
 	 */
 	bool comm_later;
 	/*
-	 * Read processes ahead on a worker thread per other CPU this process may
-	 * run on (at most 3; the caller's thread reads too while its next process
-	 * is not ready), while the handlers still get one process at a time, in
-	 * /proc's order, on the caller's thread. A stat costs a syscall per
-	 * distinct file, and on a host of distinct files those stats are most of
-	 * a scan: two cores halve them. Not with known_file (it asks the
-	 * handlers' state). Each thread keeps its own stat cache: a file mapped
-	 * everywhere is stat'ed once per thread.
+	 * Read processes ahead on worker threads, one per CPU this process may
+	 * run on (at most 4), while the handlers still get one process at a
+	 * time, in /proc's order, on the caller's thread; a process of many
+	 * mappings comes in chunks, handed over while the next is read. A stat
+	 * costs a syscall per distinct file, and on a host of distinct files
+	 * those stats are most of a scan: two cores halve them. Not with
+	 * known_file (it asks the handlers' state). Each worker keeps its own
+	 * stat cache: a file mapped everywhere is stat'ed once per worker.
 	 */
 	bool read_ahead;
 	/*

@@ -1,12 +1,13 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The walk over /proc with its maps read ahead on worker threads. A reader
- * claims the next process in the list, reads its comm and maps and stats its
- * files, and holds the VMAs in a slot; the caller's thread hands the slots to
- * the handlers in list order, and reads one itself rather than sleep while
- * its next one is not ready. The handlers' state (the tracker) is never
- * touched off the caller's thread, so it needs no lock; the slots and the two
- * indexes are all the threads share.
+ * The walk over /proc with its maps read ahead on worker threads. A worker
+ * claims the next process in the list, reads its comm and maps, stats its
+ * files and holds the VMAs in a slot; the caller's thread hands the slots to
+ * the handlers in list order. A process with more VMAs than a chunk holds
+ * comes in chunks: the caller hands one over while the worker fills the
+ * next, so even one process of a million mappings is read on one CPU while
+ * the handlers take it in on another. The handlers' state (the tracker) is
+ * never touched off the caller's thread, so it needs no lock; the slots and
+ * the indexes are all the threads share.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,40 +20,54 @@
 #include "proc_scan_internal.h"
 #include "stat_cache.h"
 
-#define WORKERS_MAX 3
+#define WORKERS_MAX 4
 /* processes read ahead of the handlers, at most: bounds what is held */
 #define SLOTS 16
-/* one process's VMAs held ahead; a larger one is walked on the caller's thread */
-#define HELD_BYTES_MAX (1u << 20)
-#define HELD_BYTES_FIRST (16u << 10)
-/* a walk stopped because its VMAs outgrew the slot: not an errno a walk gives */
-#define HELD_TOO_LARGE (-E2BIG)
+/* a chunk of one process's VMAs: about 2,000; two per process being read */
+#define CHUNK_BYTES (256u << 10)
+#define CHUNK_BYTES_FIRST (16u << 10)
+/* processes ready before a waiting caller is woken, when more are coming */
+#define WAKE_BATCH 4
 /* a VMA held is its fields and as much of its path as the name uses */
 #define VMA_FIELDS offsetof(struct mw_vma, path)
 
+struct read_ahead;
+
 struct held_process {
+	struct read_ahead *ahead;
 	pid_t pid;
-	bool ready; /* a worker filled it; the caller's until it hands it over */
+	bool ready; /* a worker claimed and began it; the caller's turn once it is next */
+	bool chunk_full; /* records holds a whole chunk: the worker waits for the caller to take it */
+	bool walk_done; /* records holds the last of it; walk_err and stats are final */
 	bool not_wanted; /* may_begin said no: begin would have too */
 	int comm_err;
-	int walk_err; /* 0, what proc_maps__for_each_cached returned, or HELD_TOO_LARGE */
+	int walk_err; /* what proc_maps__for_each_cached returned */
 	char comm[MW_COMM_LEN];
 	struct mw_proc_maps_stats stats;
-	unsigned char *records; /* VMA_FIELDS bytes, the path with its NUL, 8-byte aligned */
+	/* VMA_FIELDS bytes, the path with its NUL, 8-byte aligned: the worker fills it */
+	unsigned char *records;
 	size_t used;
 	size_t capacity;
+	/* the chunk the caller hands over, then the buffer the worker fills next */
+	unsigned char *taken;
+	size_t taken_used;
+	size_t taken_capacity;
 };
 
 struct read_ahead {
 	pthread_mutex_t lock;
-	pthread_cond_t filled; /* the caller waits here for its next slot */
+	pthread_cond_t
+		filled; /* the caller waits here: a slot began, a chunk filled, a walk ended */
 	pthread_cond_t freed; /* workers wait here for a slot to read into */
+	pthread_cond_t chunk_taken; /* a worker with a full chunk waits here */
 	const pid_t *pids;
 	size_t count;
 	size_t next_claimed; /* the next pid a worker takes */
 	size_t next_handed; /* the next pid the caller hands over */
 	bool stop;
 	bool caller_waiting;
+	bool caller_in_stream; /* it waits for a chunk, or the end, of the process it hands over */
+	size_t ready_ahead; /* slots ready and not yet handed over */
 	unsigned int workers_waiting;
 	unsigned int maps_flags;
 	const struct mw_proc_scan_handlers *handlers;
@@ -66,15 +81,70 @@ struct worker {
 	struct mw_stat_cache *cache;
 };
 
+static size_t record_size(const struct mw_vma *vma)
+{
+	return (VMA_FIELDS + strlen(vma->path) + 1 + 7) & ~(size_t)7;
+}
+
+/*
+ * With the lock held, after a slot became ready or a walk ended: wakes the
+ * caller if it waits and can go on, in batches where it can (a sleep and a
+ * wakeup cost about what a small process's read does). It goes on when it
+ * waits inside a process's stream, and otherwise once its next process is
+ * ready and a few more are, or no more will be soon.
+ */
+static void tell_caller(struct read_ahead *ahead)
+{
+	if (!ahead->caller_waiting)
+		return;
+	if (ahead->caller_in_stream ||
+	    (ahead->slots[ahead->next_handed % SLOTS].ready &&
+	     (ahead->ready_ahead >= WAKE_BATCH || ahead->next_claimed >= ahead->count ||
+	      ahead->next_claimed >= ahead->next_handed + SLOTS)))
+		pthread_cond_signal(&ahead->filled);
+}
+
+/* With the lock held: the slot's process may be handed over (its walk began or ended). */
+static void mark_ready(struct read_ahead *ahead, struct held_process *slot)
+{
+	if (!slot->ready)
+		ahead->ready_ahead++;
+	slot->ready = true;
+}
+
+/* On the worker: a full chunk goes to the caller; back once it took it. -ECANCELED: stop. */
+static int pass_chunk(struct held_process *slot)
+{
+	struct read_ahead *ahead = slot->ahead;
+	int err = 0;
+
+	pthread_mutex_lock(&ahead->lock);
+	slot->chunk_full = true;
+	mark_ready(ahead, slot);
+	/* a worker about to wait on the caller always wakes it: both waiting would be stuck */
+	if (ahead->caller_waiting)
+		pthread_cond_signal(&ahead->filled);
+	while (slot->chunk_full && !ahead->stop)
+		pthread_cond_wait(&ahead->chunk_taken, &ahead->lock);
+	if (slot->chunk_full)
+		err = -ECANCELED;
+	pthread_mutex_unlock(&ahead->lock);
+	return err;
+}
+
 static int hold_vma(const struct mw_vma *vma, void *context)
 {
 	struct held_process *slot = context;
-	size_t size = (VMA_FIELDS + strlen(vma->path) + 1 + 7) & ~(size_t)7;
+	size_t size = record_size(vma);
 
-	if (slot->used + size > HELD_BYTES_MAX)
-		return HELD_TOO_LARGE;
+	if (slot->used && slot->used + size > CHUNK_BYTES) {
+		int err = pass_chunk(slot);
+
+		if (err)
+			return err;
+	}
 	if (slot->used + size > slot->capacity) {
-		size_t capacity = slot->capacity ? slot->capacity * 2 : HELD_BYTES_FIRST;
+		size_t capacity = slot->capacity ? slot->capacity * 2 : CHUNK_BYTES_FIRST;
 		unsigned char *records;
 
 		while (capacity < slot->used + size)
@@ -119,20 +189,6 @@ static bool may_claim(const struct read_ahead *ahead)
 	       ahead->next_claimed < ahead->next_handed + SLOTS;
 }
 
-/* With the lock held: claims the next process, reads it unlocked, and marks its slot ready. */
-static void claim_and_read(struct read_ahead *ahead, struct mw_stat_cache *cache)
-{
-	size_t index = ahead->next_claimed++;
-	struct held_process *slot = &ahead->slots[index % SLOTS];
-
-	pthread_mutex_unlock(&ahead->lock);
-	read_process(ahead, cache, slot, ahead->pids[index]);
-	pthread_mutex_lock(&ahead->lock);
-	slot->ready = true;
-	if (ahead->caller_waiting)
-		pthread_cond_signal(&ahead->filled);
-}
-
 static void *work(void *context)
 {
 	struct worker *worker = context;
@@ -140,6 +196,9 @@ static void *work(void *context)
 
 	pthread_mutex_lock(&ahead->lock);
 	for (;;) {
+		struct held_process *slot;
+		size_t index;
+
 		while (!may_claim(ahead) && !ahead->stop && ahead->next_claimed < ahead->count) {
 			ahead->workers_waiting++;
 			pthread_cond_wait(&ahead->freed, &ahead->lock);
@@ -147,31 +206,61 @@ static void *work(void *context)
 		}
 		if (!may_claim(ahead))
 			break;
-		claim_and_read(ahead, worker->cache);
+		index = ahead->next_claimed++;
+		slot = &ahead->slots[index % SLOTS];
+		slot->walk_done = false;
+		pthread_mutex_unlock(&ahead->lock);
+
+		read_process(ahead, worker->cache, slot, ahead->pids[index]);
+
+		pthread_mutex_lock(&ahead->lock);
+		slot->walk_done = true;
+		mark_ready(ahead, slot);
+		tell_caller(ahead);
 	}
 	pthread_mutex_unlock(&ahead->lock);
 	return NULL;
 }
 
-struct replay {
-	struct held_process *slot;
-	struct proc_scan_walk *now;
-};
-
-/* A proc_scan_source_fn: the VMAs a worker held, or a walk now for a process too large. */
-static int replay_held(void *source, pid_t pid, proc_maps_fn fn, void *fn_ctx,
-		       struct mw_proc_maps_stats *stats)
+/*
+ * On the caller: waits for the slot's next chunk and takes it into
+ * slot->taken, handing the worker the buffer it had before. Returns true for
+ * the last one (the walk ended), false for a chunk with more to come.
+ */
+static bool take_chunk(struct read_ahead *ahead, struct held_process *slot)
 {
-	struct replay *replay = source;
-	struct held_process *slot = replay->slot;
+	unsigned char *buffer = slot->taken;
+	size_t capacity = slot->taken_capacity;
+	bool last;
+
+	pthread_mutex_lock(&ahead->lock);
+	while (!slot->chunk_full && !slot->walk_done) {
+		ahead->caller_waiting = ahead->caller_in_stream = true;
+		pthread_cond_wait(&ahead->filled, &ahead->lock);
+		ahead->caller_waiting = ahead->caller_in_stream = false;
+	}
+	last = !slot->chunk_full;
+	slot->taken = slot->records;
+	slot->taken_used = slot->used;
+	slot->taken_capacity = slot->capacity;
+	slot->records = buffer;
+	slot->used = 0;
+	slot->capacity = capacity;
+	if (!last) {
+		slot->chunk_full = false;
+		pthread_cond_broadcast(&ahead->chunk_taken);
+	}
+	pthread_mutex_unlock(&ahead->lock);
+	return last;
+}
+
+/* Hands every VMA of slot->taken to @fn; stops at its first error. */
+static int replay_chunk(const struct held_process *slot, proc_maps_fn fn, void *fn_ctx)
+{
 	struct mw_vma vma;
 
-	if (slot->walk_err == HELD_TOO_LARGE)
-		return proc_scan__walk_now(replay->now, pid, fn, fn_ctx, stats);
-	if (slot->walk_err)
-		return slot->walk_err;
-	for (size_t at = 0; at < slot->used;) {
-		const unsigned char *record = slot->records + at;
+	for (size_t at = 0; at < slot->taken_used;) {
+		const unsigned char *record = slot->taken + at;
 		size_t path_length = strlen((const char *)record + VMA_FIELDS);
 		int err;
 
@@ -182,21 +271,52 @@ static int replay_held(void *source, pid_t pid, proc_maps_fn fn, void *fn_ctx,
 			return err;
 		at += (VMA_FIELDS + path_length + 1 + 7) & ~(size_t)7;
 	}
-	*stats = slot->stats;
 	return 0;
 }
 
+/* A proc_scan_source_fn: the VMAs a worker reads, chunk by chunk as they come. */
+static int replay_held(void *source, pid_t pid, proc_maps_fn fn, void *fn_ctx,
+		       struct mw_proc_maps_stats *stats)
+{
+	struct held_process *slot = source;
+	int err = 0;
+	bool last;
+
+	(void)pid;
+	do {
+		last = take_chunk(slot->ahead, slot);
+		/* after an error the rest is taken, not handed: the worker must get to its end */
+		if (!err)
+			err = replay_chunk(slot, fn, fn_ctx);
+	} while (!last);
+	if (!err)
+		err = slot->walk_err;
+	if (!err)
+		*stats = slot->stats;
+	return err;
+}
+
+/* Whatever the handlers did with it, the worker gets to the end of its walk. */
+static void finish_slot(struct read_ahead *ahead, struct held_process *slot)
+{
+	while (!take_chunk(ahead, slot))
+		;
+}
+
 static int hand_over(struct read_ahead *ahead, struct held_process *slot,
-		     struct proc_scan_walk *now, struct mw_proc_scan_stats *stats)
+		     struct mw_proc_scan_stats *stats)
 {
 	struct mw_proc_process process = { .pid = slot->pid };
-	struct replay replay = { slot, now };
+	int err = 0;
 
-	if (slot->not_wanted)
-		return 0;
-	memcpy(process.comm, slot->comm, sizeof(process.comm));
-	return proc_scan__hand_process(&process, slot->comm_err, replay_held, &replay,
-				       ahead->handlers, ahead->ctx, stats);
+	/* what a begin that declines never reads: the walk has not begun, or ended */
+	if (!slot->not_wanted) {
+		memcpy(process.comm, slot->comm, sizeof(process.comm));
+		err = proc_scan__hand_process(&process, slot->comm_err, replay_held, slot,
+					      ahead->handlers, ahead->ctx, stats);
+	}
+	finish_slot(ahead, slot);
+	return err;
 }
 
 /* Workers take no signal: the caller's thread handles them as before. */
@@ -225,6 +345,7 @@ static void stop_workers(struct read_ahead *ahead, struct worker *workers, unsig
 	pthread_mutex_lock(&ahead->lock);
 	ahead->stop = true;
 	pthread_cond_broadcast(&ahead->freed);
+	pthread_cond_broadcast(&ahead->chunk_taken);
 	pthread_mutex_unlock(&ahead->lock);
 	for (unsigned int i = 0; i < started; i++) {
 		pthread_join(workers[i].thread, NULL);
@@ -232,17 +353,17 @@ static void stop_workers(struct read_ahead *ahead, struct worker *workers, unsig
 	}
 }
 
-int proc_scan_ahead__each(const pid_t *pids, size_t count, struct proc_scan_walk *now,
+int proc_scan_ahead__each(const pid_t *pids, size_t count, const struct proc_scan_walk *walk,
 			  const struct mw_proc_scan_handlers *handlers, void *ctx,
 			  struct mw_proc_scan_stats *stats)
 {
 	struct worker workers[WORKERS_MAX];
-	/* besides the caller's, which reads too while its next process is not ready */
-	unsigned int wanted = parallel_for__helpers(WORKERS_MAX), started;
+	/* a reader per CPU: the caller's thread takes in what they read, and mostly waits */
+	unsigned int wanted = parallel_for__helpers(WORKERS_MAX - 1) + 1, started;
 	struct read_ahead *ahead;
 	int err = 0;
 
-	if (!wanted)
+	if (wanted < 2)
 		return PROC_SCAN_AHEAD_NOT_STARTED;
 	ahead = calloc(1, sizeof(*ahead));
 	if (!ahead)
@@ -250,11 +371,14 @@ int proc_scan_ahead__each(const pid_t *pids, size_t count, struct proc_scan_walk
 	pthread_mutex_init(&ahead->lock, NULL);
 	pthread_cond_init(&ahead->filled, NULL);
 	pthread_cond_init(&ahead->freed, NULL);
+	pthread_cond_init(&ahead->chunk_taken, NULL);
 	ahead->pids = pids;
 	ahead->count = count;
-	ahead->maps_flags = now->maps_flags;
+	ahead->maps_flags = walk->maps_flags;
 	ahead->handlers = handlers;
 	ahead->ctx = ctx;
+	for (size_t i = 0; i < SLOTS; i++)
+		ahead->slots[i].ahead = ahead;
 	for (unsigned int i = 0; i < wanted; i++)
 		workers[i].ahead = ahead;
 	started = start_workers(workers, wanted);
@@ -265,22 +389,18 @@ int proc_scan_ahead__each(const pid_t *pids, size_t count, struct proc_scan_walk
 		struct held_process *slot = &ahead->slots[index % SLOTS];
 
 		pthread_mutex_lock(&ahead->lock);
-		/* rather than wait, read one ahead too: a sleep and a wakeup cost a read's worth */
 		while (!slot->ready) {
-			if (may_claim(ahead)) {
-				claim_and_read(ahead, now->cache);
-				continue;
-			}
 			ahead->caller_waiting = true;
 			pthread_cond_wait(&ahead->filled, &ahead->lock);
 			ahead->caller_waiting = false;
 		}
 		pthread_mutex_unlock(&ahead->lock);
 
-		err = hand_over(ahead, slot, now, stats);
+		err = hand_over(ahead, slot, stats);
 
 		pthread_mutex_lock(&ahead->lock);
 		slot->ready = false;
+		ahead->ready_ahead--;
 		ahead->next_handed++;
 		/* workers wake for half the window at once, not for every slot */
 		if (ahead->workers_waiting && ahead->next_claimed - ahead->next_handed <= SLOTS / 2)
@@ -288,8 +408,11 @@ int proc_scan_ahead__each(const pid_t *pids, size_t count, struct proc_scan_walk
 		pthread_mutex_unlock(&ahead->lock);
 	}
 	stop_workers(ahead, workers, started);
-	for (size_t i = 0; i < SLOTS; i++)
+	for (size_t i = 0; i < SLOTS; i++) {
 		free(ahead->slots[i].records);
+		free(ahead->slots[i].taken);
+	}
+	pthread_cond_destroy(&ahead->chunk_taken);
 	pthread_cond_destroy(&ahead->freed);
 	pthread_cond_destroy(&ahead->filled);
 	pthread_mutex_destroy(&ahead->lock);

@@ -35,12 +35,12 @@ int proc_scan__walk_now(void *source, pid_t pid, proc_maps_fn fn, void *fn_ctx,
 
 /*
  * Hands the processes of @pids to the handlers in that order, their maps read
- * ahead on worker threads; @now walks a process too large to hold ahead.
- * Returns 0, the error that stopped the scan, or PROC_SCAN_AHEAD_NOT_STARTED
- * when no thread could be had (one CPU, or none started): nothing was handed.
+ * ahead on worker threads (with @walk's flags). Returns 0, the error that
+ * stopped the scan, or PROC_SCAN_AHEAD_NOT_STARTED when no thread could be
+ * had (one CPU, or none started): nothing was handed.
  */
 #define PROC_SCAN_AHEAD_NOT_STARTED 1
-int proc_scan_ahead__each(const pid_t *pids, size_t count, struct proc_scan_walk *now,
+int proc_scan_ahead__each(const pid_t *pids, size_t count, const struct proc_scan_walk *walk,
 			  const struct mw_proc_scan_handlers *handlers, void *ctx,
 			  struct mw_proc_scan_stats *stats);
 
