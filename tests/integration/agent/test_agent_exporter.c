@@ -725,7 +725,8 @@ Test(agent_exporter, the_forecast_goes_when_growth_stops_shrinks_or_exits, .time
 		sleep_ms(ANONYMOUS_STEP_PAUSE_MS);
 		growing = forecast_now(grower.pid, &count, &seconds);
 	}
-	cr_assert_geq(count - first, ANONYMOUS_STEPS * ANONYMOUS_PER_STEP, "map count %g -> %g",
+	/* the first page may merge with a neighbour the process already had, of the same kind */
+	cr_assert_geq(count - first, ANONYMOUS_STEPS * ANONYMOUS_PER_STEP - 1, "map count %g -> %g",
 		      first, count);
 	cr_assert(growing, "no time to the limit while the map count grew from %g to %g", first,
 		  count);

@@ -262,6 +262,7 @@ Test(proc_scan_ahead, an_error_from_a_handler_stops_the_scan)
 			at = strstr(at, "process ") + 1;
 		stop_at = (pid_t)atoi(strstr(at, "process ") + strlen("process "));
 	}
+	free(one_thread.text);
 	cr_assert_eq(scan(false, stop_at, 0, &one_thread), -EIO);
 	cr_assert_eq(scan(true, stop_at, 0, &ahead), -EIO);
 	cr_assert_eq(one_thread.processes, STOP_AT);
