@@ -81,9 +81,10 @@ struct worker {
 	struct mw_stat_cache *cache;
 };
 
-static size_t record_size(const struct mw_vma *vma)
+/* What a held VMA whose path is @path_length bytes takes, its alignment included. */
+static size_t record_size(size_t path_length)
 {
-	return (VMA_FIELDS + strlen(vma->path) + 1 + 7) & ~(size_t)7;
+	return (VMA_FIELDS + path_length + 1 + 7) & ~(size_t)7;
 }
 
 /*
@@ -135,7 +136,7 @@ static int pass_chunk(struct held_process *slot)
 static int hold_vma(const struct mw_vma *vma, void *context)
 {
 	struct held_process *slot = context;
-	size_t size = record_size(vma);
+	size_t path_length = strlen(vma->path), size = record_size(path_length);
 
 	if (slot->used && slot->used + size > CHUNK_BYTES) {
 		int err = pass_chunk(slot);
@@ -155,7 +156,7 @@ static int hold_vma(const struct mw_vma *vma, void *context)
 		slot->records = records;
 		slot->capacity = capacity;
 	}
-	memcpy(slot->records + slot->used, vma, VMA_FIELDS + strlen(vma->path) + 1);
+	memcpy(slot->records + slot->used, vma, VMA_FIELDS + path_length + 1);
 	slot->used += size;
 	return 0;
 }
@@ -222,6 +223,15 @@ static void *work(void *context)
 	return NULL;
 }
 
+/* With the lock held, on the caller: sleeps until a worker tells it (tell_caller). */
+static void caller_wait(struct read_ahead *ahead, bool in_stream)
+{
+	ahead->caller_waiting = true;
+	ahead->caller_in_stream = in_stream;
+	pthread_cond_wait(&ahead->filled, &ahead->lock);
+	ahead->caller_waiting = ahead->caller_in_stream = false;
+}
+
 /*
  * On the caller: waits for the slot's next chunk and takes it into
  * slot->taken, handing the worker the buffer it had before. Returns true for
@@ -234,11 +244,8 @@ static bool take_chunk(struct read_ahead *ahead, struct held_process *slot)
 	bool last;
 
 	pthread_mutex_lock(&ahead->lock);
-	while (!slot->chunk_full && !slot->walk_done) {
-		ahead->caller_waiting = ahead->caller_in_stream = true;
-		pthread_cond_wait(&ahead->filled, &ahead->lock);
-		ahead->caller_waiting = ahead->caller_in_stream = false;
-	}
+	while (!slot->chunk_full && !slot->walk_done)
+		caller_wait(ahead, true);
 	last = !slot->chunk_full;
 	slot->taken = slot->records;
 	slot->taken_used = slot->used;
@@ -269,7 +276,7 @@ static int replay_chunk(const struct held_process *slot, proc_maps_fn fn, void *
 		err = fn(&vma, fn_ctx);
 		if (err)
 			return err;
-		at += (VMA_FIELDS + path_length + 1 + 7) & ~(size_t)7;
+		at += record_size(path_length);
 	}
 	return 0;
 }
@@ -389,11 +396,8 @@ int proc_scan_ahead__each(const pid_t *pids, size_t count, const struct proc_sca
 		struct held_process *slot = &ahead->slots[index % SLOTS];
 
 		pthread_mutex_lock(&ahead->lock);
-		while (!slot->ready) {
-			ahead->caller_waiting = true;
-			pthread_cond_wait(&ahead->filled, &ahead->lock);
-			ahead->caller_waiting = false;
-		}
+		while (!slot->ready)
+			caller_wait(ahead, false);
 		pthread_mutex_unlock(&ahead->lock);
 
 		err = hand_over(ahead, slot, stats);
